@@ -1,0 +1,83 @@
+/**
+ * The contract between the macro (which writes custom resources into templates) and the
+ * provider (which receives them as CloudFormation custom-resource events).
+ *
+ * CloudFormation delivers every scalar in ResourceProperties as a string ("5", "true"), so the
+ * provider parses these shapes at its boundary; the macro writes them with native types.
+ * Old templates keep working only while these names stay: never rename a property here.
+ */
+
+/** The tag every generated table carries; its value is the owning stack's `AWS::StackId`. */
+export const OWNER_TAG_KEY = 'arc-dynamodb:owner-stack-id';
+
+export const REPLICAS_RESOURCE_TYPE = 'Custom::ArcDynamoDbReplicas';
+export const LOAD_RESOURCE_TYPE = 'Custom::ArcDynamoDbLoad';
+
+/** Custom resources may run at most one hour (CloudFormation's `ServiceTimeout` ceiling). */
+export const MAX_SERVICE_TIMEOUT_SECONDS = 3600;
+
+/** Environment variable through which the macro Lambda learns the provider function's ARN. */
+export const PROVIDER_ARN_ENV = 'ARC_DYNAMODB_PROVIDER_ARN';
+
+export interface ScalingSettingsProps {
+  MinCapacity: number;
+  MaxCapacity: number;
+  TargetValue: number;
+  ScaleInCooldown: number;
+  ScaleOutCooldown: number;
+}
+
+export interface ReplicaProps {
+  RegionName: string;
+  KmsKeyArn?: string;
+  PropagateTags: boolean;
+  PointInTimeRecoveryEnabled: boolean;
+  PointInTimeRecoveryPeriodInDays?: number;
+  TableClass?: string;
+  DeletionProtectionEnabled?: boolean;
+  ContributorInsightsEnabled?: boolean;
+  /** PROVISIONED only: the replica's read capacity, overriding the home table's. */
+  ReadCapacity?: number;
+  /** PAY_PER_REQUEST only: the replica's on-demand read ceiling. */
+  MaxReadRequestUnits?: number;
+}
+
+/** `Custom::ArcDynamoDbReplicas` properties, as the macro writes them. */
+export interface ReplicasResourceProps {
+  ServiceToken: string;
+  ServiceTimeout: number;
+  TableName: string;
+  BillingMode: 'PAY_PER_REQUEST' | 'PROVISIONED';
+  Replicas: ReplicaProps[];
+  /** Home-region autoscaling, mirrored into each replica region (PROVISIONED only). */
+  Autoscaling?: {
+    Read?: ScalingSettingsProps;
+    Write?: ScalingSettingsProps;
+    Indexes?: Record<string, { Read?: ScalingSettingsProps; Write?: ScalingSettingsProps }>;
+  };
+  /** Tags propagated to replicas whose PropagateTags is true (includes the ownership tag). */
+  Tags: { Key: string; Value: string }[];
+  WaitForReplication: boolean;
+  /** True when the table's DeletionPolicy is Retain (the default): replicas then stay on Delete. */
+  RetainOnDelete: boolean;
+  /** Opt-in adoption of a table created elsewhere: names the table, which must not carry the owner tag yet. */
+  AdoptExistingTable?: string;
+}
+
+/** `Custom::ArcDynamoDbLoad` properties, as the macro writes them. */
+export interface LoadResourceProps {
+  ServiceToken: string;
+  ServiceTimeout: number;
+  TableName: string;
+  S3BucketSource: { Bucket: string; KeyPrefix?: string; BucketOwner?: string };
+  InputFormat: 'DYNAMODB_JSON' | 'ION' | 'CSV';
+  InputCompressionType: 'GZIP' | 'ZSTD' | 'NONE';
+  InputFormatOptions?: { Csv?: { Delimiter?: string; HeaderList?: string[] } };
+  WriteMode: 'Overwrite' | 'PutIfAbsent';
+  MaxRejectedRecords: number;
+  Revision?: string;
+  AdoptExistingTable?: string;
+}
+
+/** Attributes the load resource returns through `Fn::GetAtt`. */
+export const LOAD_RESULT_ATTRIBUTES = ['ItemsWritten', 'ItemsSkipped', 'RecordsRejected', 'ObjectsRead', 'BytesRead', 'Seconds'] as const;

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+
+/**
+ * Starts Amazon's DynamoDB Local (the jar shipped in the npm package amplify-dynamodb-simulator)
+ * on a free loopback port. Used by the tests and by `arc-dynamodb local up`.
+ */
+export interface DynamoDbLocalOptions {
+  port?: number;
+  /** Keep data in memory (the default) or in this folder. */
+  dbPath?: string;
+  /** Makes GSI creation and deletion take ~15–30 s, for waiter tests. */
+  delayTransientStatuses?: boolean;
+  /** One database for every region and key (DynamoDB Local's `-sharedDb`). */
+  sharedDb?: boolean;
+  heapMb?: number;
+  startTimeoutMs?: number;
+}
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export function findDynamoDbLocalJar(): string {
+  let pkg: string;
+  try {
+    pkg = dirname(require.resolve('amplify-dynamodb-simulator/package.json'));
+  } catch {
+    throw new Error(
+      'DynamoDB Local is not installed: run `npm install --save-dev amplify-dynamodb-simulator` (it ships DynamoDBLocal.jar), or pass --endpoint to use a running DynamoDB.',
+    );
+  }
+  const jar = join(pkg, 'emulator', 'DynamoDBLocal.jar');
+  if (!existsSync(jar)) throw new Error(`DynamoDB Local jar not found at ${jar}`);
+  return jar;
+}
+
+function pickPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      if (a === null || typeof a === 'string') return reject(new Error('no port'));
+      s.close(() => resolve(a.port));
+    });
+  });
+}
+
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(endpoint, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-type': 'application/x-amz-json-1.0', authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x' }, body: '{}' });
+    return res.status > 0;
+  } catch {
+    return false;
+  }
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const jar = findDynamoDbLocalJar();
+  const port = options.port ?? (await pickPort());
+  const args = [
+    `-Xmx${options.heapMb ?? 512}m`,
+    `-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`,
+    '-jar', jar,
+    '-port', String(port),
+    '-disableTelemetry',
+  ];
+  if (options.dbPath) args.push('-dbPath', options.dbPath);
+  else args.push('-inMemory');
+  if (options.delayTransientStatuses) args.push('-delayTransientStatuses');
+  if (options.sharedDb) args.push('-sharedDb');
+
+  const child: ChildProcess = spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  child.on('error', (e) => {
+    exited = true;
+    output += String(e);
+  });
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60000);
+  while (!(await answers(endpoint))) {
+    if (exited) throw new Error(`DynamoDB Local exited during start-up (is java 17 on PATH?):\n${output.slice(-2000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`DynamoDB Local did not answer on ${endpoint}:\n${output.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    endpoint,
+    port,
+    pid: child.pid,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * The typed model of one `Arc::DynamoDB::Table`, produced once by the parser after schema
+ * validation and the named rules. Generators consume only this model: they never look at the
+ * raw template properties.
+ *
+ * Shape-deciding values (billing mode, *Enabled flags, index lists, key names, stream view type)
+ * are always resolved literals here. Pass-through values (names, capacities, ARNs, tag values)
+ * may still be CloudFormation intrinsics, copied unchanged into the output.
+ */
+
+/** A CloudFormation intrinsic function object such as `{ Ref: X }` or `{ 'Fn::Sub': '...' }`. */
+export type Intrinsic = { [fn: string]: unknown };
+/** A value copied unchanged into the output: a literal or any intrinsic. */
+export type Passthrough<T> = T | Intrinsic;
+
+export type BillingMode = 'PAY_PER_REQUEST' | 'PROVISIONED';
+export type AttributeType = 'S' | 'N' | 'B';
+export type ProjectionType = 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+export type StreamViewType = 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
+
+export interface AttributeModel {
+  name: string;
+  type: AttributeType;
+}
+
+/** Target-tracking settings for one scalable dimension (module: autoscaling_read/_write). */
+export interface ScalingModel {
+  minCapacity: Passthrough<number>;
+  maxCapacity: Passthrough<number>;
+  targetValue: Passthrough<number>;
+  scaleInCooldown: Passthrough<number>;
+  scaleOutCooldown: Passthrough<number>;
+}
+
+export interface ProjectionModel {
+  type: ProjectionType;
+  nonKeyAttributes?: string[];
+}
+
+export interface GsiModel {
+  name: string;
+  hashKey: string;
+  rangeKey?: string;
+  projection: ProjectionModel;
+  readCapacity?: Passthrough<number>;
+  writeCapacity?: Passthrough<number>;
+  onDemandThroughput?: Passthrough<Record<string, unknown>>;
+  warmThroughput?: Passthrough<Record<string, unknown>>;
+}
+
+export interface LsiModel {
+  name: string;
+  rangeKey: string;
+  projection: ProjectionModel;
+}
+
+export interface ReplicaModel {
+  regionName: string;
+  kmsKeyArn?: Passthrough<string>;
+  propagateTags: boolean;
+  pointInTimeRecoveryEnabled: boolean;
+  pointInTimeRecoveryPeriodInDays?: Passthrough<number>;
+  tableClass?: Passthrough<string>;
+  deletionProtectionEnabled?: boolean;
+  contributorInsightsEnabled?: boolean;
+  readCapacity?: Passthrough<number>;
+  maxReadRequestUnits?: Passthrough<number>;
+}
+
+export interface ImportTableModel {
+  s3BucketSource: { bucket: Passthrough<string>; bucketOwner?: Passthrough<string>; keyPrefix?: Passthrough<string> };
+  inputFormat: 'DYNAMODB_JSON' | 'ION' | 'CSV';
+  inputCompressionType: 'GZIP' | 'ZSTD' | 'NONE';
+  csv?: { delimiter?: Passthrough<string>; headerList?: Passthrough<string[]> };
+}
+
+export interface LoadModel {
+  s3BucketSource: { bucket: Passthrough<string>; keyPrefix?: Passthrough<string>; bucketOwner?: Passthrough<string> };
+  inputFormat: 'DYNAMODB_JSON' | 'ION' | 'CSV';
+  inputCompressionType: 'GZIP' | 'ZSTD' | 'NONE';
+  csv?: { delimiter?: Passthrough<string>; headerList?: Passthrough<string[]> };
+  writeMode: 'Overwrite' | 'PutIfAbsent';
+  maxRejectedRecords: Passthrough<number>;
+  revision?: Passthrough<string>;
+}
+
+/** The alarm kinds a user can tune or disable under `Monitoring.Alarms.<Kind>`. */
+export const ALARM_KINDS = [
+  'ReadThrottleEvents',
+  'WriteThrottleEvents',
+  'SystemErrors',
+  'ReadCapacityUtilization',
+  'WriteCapacityUtilization',
+  'ReadOnDemandUtilization',
+  'WriteOnDemandUtilization',
+  'ReplicationLatency',
+  'UserErrors',
+] as const;
+export type AlarmKind = (typeof ALARM_KINDS)[number];
+
+/** `Monitoring.Alarms.<Kind>`: every field optional; unset fields take the alarm's defaults. */
+export interface AlarmOverrideModel {
+  enabled?: boolean;
+  threshold?: Passthrough<number>;
+  period?: Passthrough<number>;
+  evaluationPeriods?: Passthrough<number>;
+  datapointsToAlarm?: Passthrough<number>;
+}
+
+export interface MonitoringModel {
+  enabled: boolean;
+  alarmActions: Passthrough<string>[];
+  okActions: Passthrough<string>[];
+  insufficientDataActions: Passthrough<string>[];
+  alarmNamePrefix?: Passthrough<string>;
+  alarms: Partial<Record<AlarmKind, AlarmOverrideModel>>;
+  dashboard: boolean;
+}
+
+export interface TableModel {
+  logicalId: string;
+
+  /** Resource attributes of the Arc resource. */
+  condition?: string;
+  dependsOn?: string | string[];
+  metadata?: unknown;
+  /** Retain unless the user set another policy: data is never deleted by default. */
+  deletionPolicy: Passthrough<string>;
+  updateReplacePolicy: Passthrough<string>;
+
+  tableName?: Passthrough<string>;
+  billingMode: BillingMode;
+  tableClass?: Passthrough<string>;
+  deletionProtectionEnabled?: boolean;
+
+  hashKey: string;
+  rangeKey?: string;
+  attributes: AttributeModel[];
+
+  readCapacity?: Passthrough<number>;
+  writeCapacity?: Passthrough<number>;
+
+  /** Present only when AutoscalingEnabled is true (and the table is PROVISIONED). */
+  autoscaling?: {
+    read?: ScalingModel;
+    write?: ScalingModel;
+    /** Keyed by GSI name; every key names a GSI of this table. */
+    gsiRead: Record<string, ScalingModel>;
+    gsiWrite: Record<string, ScalingModel>;
+  };
+
+  globalSecondaryIndexes: GsiModel[];
+  localSecondaryIndexes: LsiModel[];
+
+  /** Present only when TtlEnabled is true. */
+  ttl?: { attributeName: Passthrough<string> };
+  /** Present only when StreamEnabled is true (forced to NEW_AND_OLD_IMAGES with replicas). */
+  stream?: { viewType: StreamViewType };
+
+  serverSideEncryption: { enabled: boolean; kmsKeyArn?: Passthrough<string> };
+  pointInTimeRecovery: { enabled: boolean; recoveryPeriodInDays?: Passthrough<number> };
+
+  contributorInsights: {
+    table: boolean;
+    mode?: Passthrough<string>;
+    /** Keyed by GSI name; false turns insights off for that index (the module's bug, fixed). */
+    gsi: Record<string, boolean>;
+  };
+
+  importTable?: ImportTableModel;
+  replicas: ReplicaModel[];
+  waitForReplication: boolean;
+  load?: LoadModel;
+  monitoring: MonitoringModel;
+
+  /** User tags, in the order given. The ownership tag is added by the table generator. */
+  tags: { key: string; value: Passthrough<string> }[];
+
+  onDemandThroughput?: Passthrough<Record<string, unknown>>;
+  warmThroughput?: Passthrough<Record<string, unknown>>;
+  resourcePolicy?: Passthrough<Record<string, unknown>>;
+  kinesisStreamSpecification?: Passthrough<Record<string, unknown>>;
+
+  /** Present when `Outputs` is true or an object. */
+  outputs?: { exportPrefix?: Passthrough<string> };
+
+  /** Opt-in adoption of an existing table by name (see the Security section of the README). */
+  adoptExistingTable?: string;
+}
