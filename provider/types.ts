@@ -1,0 +1,68 @@
+/**
+ * The seam between the custom-resource protocol (provider/protocol/) and the resource handlers
+ * (provider/replicas/, provider/load/). The protocol parses and checks the event, runs the
+ * ownership check, and owns every response; a handler only observes AWS state, takes at most a
+ * bounded amount of work, and says what happened.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+
+export type RequestType = 'Create' | 'Update' | 'Delete';
+
+/** SDK v3 clients, made once per region and service (see provider/aws.ts), injected everywhere. */
+export interface AwsClients {
+  /** The region the provider runs in, which is the home region of every table it manages. */
+  homeRegion: string;
+  dynamodb(region?: string): DynamoDBClient;
+  s3(region?: string): S3Client;
+  autoscaling(region?: string): ApplicationAutoScalingClient;
+  cloudwatch(region?: string): CloudWatchClient;
+}
+
+/** Structured JSON logs. Never pass item data, credentials or a ResponseURL's query string. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface HandlerRequest<P> {
+  requestType: RequestType;
+  stackId: string;
+  requestId: string;
+  logicalResourceId: string;
+  /** Absent on Create. */
+  physicalResourceId?: string;
+  /** Parsed and type-checked at the boundary (strings turned into numbers and booleans). */
+  properties: P;
+  /** Update only. */
+  oldProperties?: P;
+  /** Where the previous invocation stopped, when this is a continuation; undefined on the first. */
+  checkpoint?: unknown;
+  /** Epoch ms by which the handler must return, leaving the protocol time to respond or continue. */
+  deadline: number;
+  clients: AwsClients;
+  log: Logger;
+}
+
+export type HandlerResult =
+  /** Finished: the protocol responds SUCCESS with this physical ID and `Fn::GetAtt` data. */
+  | { status: 'done'; physicalResourceId: string; data?: Record<string, string | number> }
+  /** Work remains: the protocol re-invokes the provider with this checkpoint (JSON-serialisable, small). */
+  | { status: 'continue'; checkpoint: unknown }
+  /** A clear, user-facing reason; the protocol responds FAILED. */
+  | { status: 'failed'; reason: string; physicalResourceId?: string };
+
+export interface ResourceHandler<P> {
+  /** The custom resource type it serves, e.g. Custom::ArcDynamoDbReplicas. */
+  resourceType: string;
+  /** Parses raw ResourceProperties (all strings) into P, or throws an Error whose message names the property. */
+  parseProperties(raw: unknown): P;
+  /** The table the request would touch, for the ownership check before anything changes. */
+  tableName(props: P): string;
+  /** The table name the user opted in to adopt (AdoptExistingTable), if any. */
+  adoptExistingTable?(props: P): string | undefined;
+  handle(request: HandlerRequest<P>): Promise<HandlerResult>;
+}
