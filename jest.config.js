@@ -6,4 +6,5 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
   testTimeout: 120000,
   maxWorkers: 2,
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
 };

@@ -11,7 +11,7 @@ let failed = 0;
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort()) {
   if (only.length && !only.some((o) => file.includes(o))) continue;
   process.stdout.write(`\n=== ${file}\n`);
-  const r = spawnSync(process.execPath, ['-r', '@swc-node/register', join(dir, file)], { stdio: 'inherit', env: { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' } });
+  const r = spawnSync(process.execPath, ['-r', '@swc-node/register', join(dir, file)], { stdio: 'inherit', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);
