@@ -1,0 +1,9 @@
+/**
+ * The registry of custom-resource types the provider serves. provider/handler.ts dispatches
+ * each event by its ResourceType to the entry here; an unknown type gets a FAILED response.
+ * One line per handler: add yours, never reorder or rename the types (templates name them).
+ */
+import type { ResourceHandler } from './types';
+
+export const resourceHandlers: ReadonlyArray<ResourceHandler<unknown>> = [
+];
