@@ -1,0 +1,100 @@
+import type { AlarmKind, AlarmOverrideModel, Passthrough, TableModel } from '../model/types';
+
+/** Threshold, period and datapoints of one alarm kind, after the user's overrides. */
+export interface AlarmSettings {
+  threshold: Passthrough<number>;
+  period: Passthrough<number>;
+  evaluationPeriods: Passthrough<number>;
+  datapointsToAlarm: Passthrough<number>;
+}
+
+interface KindDefaults extends AlarmSettings {
+  enabledByDefault: boolean;
+}
+
+/**
+ * The default alarm set. Shapes follow AWS's recommended alarms for DynamoDB
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Best_Practice_Recommended_Alarms_AWS_Services.html#DynamoDB):
+ * 60 s periods on the 1-minute metrics, 5/5 for throttles, 10/10 for UserErrors, 15/15 for
+ * ReplicationLatency. The capacity alarms use 300 s because ProvisionedRead/WriteCapacityUnits
+ * are published at 5-minute granularity (metrics-dimensions page), so a 60 s period would see a
+ * provisioned value in only one minute out of five. docs/monitoring.md explains each choice.
+ */
+export const ALARM_DEFAULTS: Readonly<Record<AlarmKind, KindDefaults>> = {
+  ReadThrottleEvents: { enabledByDefault: true, threshold: 0, period: 60, evaluationPeriods: 5, datapointsToAlarm: 5 },
+  WriteThrottleEvents: { enabledByDefault: true, threshold: 0, period: 60, evaluationPeriods: 5, datapointsToAlarm: 5 },
+  SystemErrors: { enabledByDefault: true, threshold: 0, period: 60, evaluationPeriods: 15, datapointsToAlarm: 10 },
+  ReadCapacityUtilization: { enabledByDefault: true, threshold: 80, period: 300, evaluationPeriods: 3, datapointsToAlarm: 3 },
+  WriteCapacityUtilization: { enabledByDefault: true, threshold: 80, period: 300, evaluationPeriods: 3, datapointsToAlarm: 3 },
+  ReadOnDemandUtilization: { enabledByDefault: true, threshold: 80, period: 300, evaluationPeriods: 3, datapointsToAlarm: 3 },
+  WriteOnDemandUtilization: { enabledByDefault: true, threshold: 80, period: 300, evaluationPeriods: 3, datapointsToAlarm: 3 },
+  ReplicationLatency: { enabledByDefault: true, threshold: 60000, period: 60, evaluationPeriods: 15, datapointsToAlarm: 15 },
+  UserErrors: { enabledByDefault: false, threshold: 0, period: 60, evaluationPeriods: 10, datapointsToAlarm: 10 },
+};
+
+/** A user error in `Monitoring`, naming the resource's logical ID and the property path. */
+export class MonitoringConfigError extends Error {
+  override readonly name = 'MonitoringConfigError';
+}
+
+/** Whether the alarm kind is emitted for this table (before asking whether it applies at all). */
+export function kindEnabled(table: TableModel, kind: AlarmKind): boolean {
+  if (!table.monitoring.enabled) return false;
+  const override = table.monitoring.alarms[kind];
+  return override?.enabled ?? ALARM_DEFAULTS[kind].enabledByDefault;
+}
+
+/** Defaults merged with `Monitoring.Alarms.<kind>`; literal values are checked against CloudWatch's limits. */
+export function settingsFor(table: TableModel, kind: AlarmKind): AlarmSettings {
+  const d = ALARM_DEFAULTS[kind];
+  const o: AlarmOverrideModel = table.monitoring.alarms[kind] ?? {};
+  const s: AlarmSettings = {
+    threshold: o.threshold ?? d.threshold,
+    period: o.period ?? d.period,
+    evaluationPeriods: o.evaluationPeriods ?? d.evaluationPeriods,
+    datapointsToAlarm: o.datapointsToAlarm ?? d.datapointsToAlarm,
+  };
+  checkSettings(table.logicalId, kind, s, o);
+  return s;
+}
+
+const num = (v: Passthrough<number>): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/**
+ * CloudWatch's PutMetricAlarm rules, checked when the values are literals (intrinsics are left to
+ * CloudFormation): DynamoDB metrics have 1-minute resolution, so a period must be a multiple of
+ * 60 s; DatapointsToAlarm <= EvaluationPeriods; EvaluationPeriods x Period <= 86,400 s ("an
+ * alarm's total current evaluation period can be no longer than one day", PutMetricAlarm API).
+ */
+function checkSettings(logicalId: string, kind: AlarmKind, s: AlarmSettings, o: AlarmOverrideModel): void {
+  const path = (field: string) => `${logicalId}: Monitoring.Alarms.${kind}.${field}`;
+  const period = num(s.period);
+  const evaluation = num(s.evaluationPeriods);
+  const datapoints = num(s.datapointsToAlarm);
+  const threshold = num(s.threshold);
+  if (period !== undefined && (!Number.isInteger(period) || period <= 0 || period % 60 !== 0)) {
+    throw new MonitoringConfigError(
+      `${path('Period')} must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got ${period}`,
+    );
+  }
+  if (evaluation !== undefined && (!Number.isInteger(evaluation) || evaluation < 1)) {
+    throw new MonitoringConfigError(`${path('EvaluationPeriods')} must be a whole number >= 1, got ${evaluation}`);
+  }
+  if (datapoints !== undefined && (!Number.isInteger(datapoints) || datapoints < 1)) {
+    throw new MonitoringConfigError(`${path('DatapointsToAlarm')} must be a whole number >= 1, got ${datapoints}`);
+  }
+  if (datapoints !== undefined && evaluation !== undefined && datapoints > evaluation) {
+    const which = o.datapointsToAlarm !== undefined ? 'DatapointsToAlarm' : 'EvaluationPeriods';
+    throw new MonitoringConfigError(
+      `${path(which)}: DatapointsToAlarm (${datapoints}) must not exceed EvaluationPeriods (${evaluation})`,
+    );
+  }
+  if (period !== undefined && evaluation !== undefined && period * evaluation > 86400) {
+    throw new MonitoringConfigError(
+      `${path('EvaluationPeriods')}: EvaluationPeriods x Period is ${period * evaluation} s; CloudWatch allows at most 86400 s (one day)`,
+    );
+  }
+  if (threshold !== undefined && (!Number.isFinite(threshold) || threshold < 0)) {
+    throw new MonitoringConfigError(`${path('Threshold')} must be a number >= 0, got ${threshold}`);
+  }
+}
