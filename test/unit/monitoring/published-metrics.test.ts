@@ -69,7 +69,7 @@ describe('every metric the alarms and dashboards emit is one DynamoDB publishes'
     ]);
   });
 
-  it('fails a metric-math alarm whose SystemErrors lacks Operation, whose UserErrors has a table dimension, or whose namespace is not DynamoDB's', () => {
+  it('fails a metric-math alarm whose SystemErrors lacks Operation, whose UserErrors has a table dimension, or whose namespace is not AWS/DynamoDB', () => {
     const bad: CfnResource = {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
