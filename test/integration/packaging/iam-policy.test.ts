@@ -1,4 +1,6 @@
-import { list, roleStatements, samTranslate, type CfnTemplate, type Deployment, type Statement } from './sam-template';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, list, roleStatements, samTranslate, type CfnTemplate, type Deployment, type Statement } from './sam-template';
 
 const ACCOUNT = '123456789012';
 const deployment = (parameters: Record<string, string> = {}, partition = 'aws'): Deployment => ({ parameters, partition, region: 'eu-west-1', accountId: ACCOUNT });
@@ -27,7 +29,7 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
   });
 
   it('grants no wildcard action (no dynamodb:*, no service:*) and uses no NotAction or NotResource', () => {
-    const statements = roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'b1' }));
+    const statements = roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'b1', ReplicaKmsKeyArns: 'arn:aws:kms:us-east-1:1:key/k' }));
     for (const a of actionsOf(statements)) expect(a).not.toMatch(/\*/);
     expect(actionsOf(statements)).not.toContain('dynamodb:*');
     for (const s of statements) {
@@ -106,5 +108,24 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     const statements = roleStatements(t, 'ProviderRole', deployment());
     const starred = statements.filter((s) => list(s.Resource).includes('*'));
     expect(starred.flatMap((s) => list(s.Action)).every((a) => a.startsWith('application-autoscaling:'))).toBe(true);
+  });
+
+  it('grants KMS only on the keys named by ReplicaKmsKeyArns, and none by default', () => {
+    expect(statementsWith(roleStatements(t, 'ProviderRole', deployment()), 'kms:')).toEqual([]);
+    const key = 'arn:aws:kms:eu-central-1:123456789012:key/1111-2222';
+    const [s] = statementsWith(roleStatements(t, 'ProviderRole', deployment({ ReplicaKmsKeyArns: key })), 'kms:');
+    expect(s.Resource).toEqual([key]);
+  });
+
+  it('grants exactly the provider actions that docs/security.md lists (plus its logs and the loader S3 reads)', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'security.md'), 'utf8');
+    const section = doc.split(/^## /m).find((s) => s.startsWith('AWS actions the provider calls'));
+    expect(section).toBeDefined();
+    const documented = [...new Set([...(section ?? '').matchAll(/`([a-z0-9-]+:[A-Za-z*]+)`/g)].map((m) => m[1]))];
+    const granted = new Set(actionsOf(roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'b', ReplicaKmsKeyArns: 'arn:aws:kms:us-east-1:1:key/k' }))));
+    const glob = (pattern: string) => new RegExp(`^${pattern.replace(/\*/g, '[A-Za-z]*')}$`);
+    for (const action of documented) expect([action, [...granted].some((g) => glob(action).test(g))]).toEqual([action, true]);
+    const extra = [...granted].filter((g) => !documented.some((d) => glob(d).test(g)));
+    expect(extra.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket']);
   });
 });
