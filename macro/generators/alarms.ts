@@ -21,7 +21,7 @@ type Capacity = 'Read' | 'Write';
 
 const describe = (v: Passthrough<number>): string => (typeof v === 'number' ? String(v) : 'the configured value');
 const when = (s: AlarmSettings): string =>
-  `in ${describe(s.datapointsToAlarm)} of ${describe(s.evaluationPeriods)} periods of ${describe(s.period)} s`;
+  `in ${describe(s.datapointsToAlarm)} of ${describe(s.evaluationPeriods)} periods of ${typeof s.period === 'number' ? `${s.period} s` : 'the configured length'}`;
 
 const isIntrinsic = (v: unknown): boolean => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
