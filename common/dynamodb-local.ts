@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
@@ -17,6 +17,11 @@ export interface DynamoDbLocalOptions {
   sharedDb?: boolean;
   heapMb?: number;
   startTimeoutMs?: number;
+  /**
+   * Outlive the calling process (`arc-dynamodb local up`): the JVM runs in its own process group,
+   * writes its output to this file, and is no longer waited for once it answers.
+   */
+  detached?: { logFile: string };
 }
 
 export interface DynamoDbLocal {
@@ -76,7 +81,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (options.delayTransientStatuses) args.push('-delayTransientStatuses');
   if (options.sharedDb) args.push('-sharedDb');
 
-  const child: ChildProcess = spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'] });
+  const logFd = options.detached ? openSync(options.detached.logFile, 'a') : undefined;
+  const child: ChildProcess =
+    logFd === undefined
+      ? spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', logFd, logFd], detached: true });
+  if (logFd !== undefined) closeSync(logFd);
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
@@ -89,14 +99,16 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60000);
+  const recentOutput = () => (options.detached ? readFileSync(options.detached.logFile, 'utf8') : output).slice(-2000);
   while (!(await answers(endpoint))) {
-    if (exited) throw new Error(`DynamoDB Local exited during start-up (is java 17 on PATH?):\n${output.slice(-2000)}`);
+    if (exited) throw new Error(`DynamoDB Local exited during start-up (is java 17 on PATH?):\n${recentOutput()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`DynamoDB Local did not answer on ${endpoint}:\n${output.slice(-2000)}`);
+      throw new Error(`DynamoDB Local did not answer on ${endpoint}:\n${recentOutput()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  if (options.detached) child.unref();
 
   return {
     endpoint,
