@@ -4,6 +4,8 @@
  * One line per handler: add yours, never reorder or rename the types (templates name them).
  */
 import type { ResourceHandler } from './types';
+import { loadHandler } from './load/handler';
 
 export const resourceHandlers: ReadonlyArray<ResourceHandler<unknown>> = [
+  loadHandler as ResourceHandler<unknown>,
 ];

@@ -1,0 +1,93 @@
+/**
+ * `Custom::ArcDynamoDbLoad`: loads S3 objects into an existing table.
+ * - Create, or an Update that changes the source, the table or `Revision`: load, in as many
+ *   invocations as it takes (checkpoint + continuation), bounded by the resource's ServiceTimeout.
+ * - Any other Update (WriteMode, MaxRejectedRecords): nothing to do.
+ * - Delete: never touches the data. Items loaded stay in the table.
+ * The ownership check (the table belongs to the requesting stack) runs in the protocol first.
+ */
+import { LOAD_RESOURCE_TYPE, LOAD_RESULT_ATTRIBUTES } from '../../common/contract';
+import type { HandlerRequest, HandlerResult, ResourceHandler } from '../types';
+import { runLoad, type LoadOutcome } from './loader';
+import { parseLoadProperties, sourceKey, type LoadProps } from './properties';
+import { S3Source } from './source';
+import type { Counters, LoadCheckpoint } from './types';
+
+/** CloudFormation caps the whole response at 4,096 bytes (custom resource response limits); the reason gets at most this. */
+export const MAX_REASON_BYTES = 2000;
+/** Time kept back from the deadline to drain the writes in flight before returning a checkpoint. */
+export const DRAIN_MS = 20000;
+/** Writes in flight; the Lambda has one or two vCPUs, and DynamoDB spreads 25-item batches well. */
+export const PROVIDER_CONCURRENCY = 8;
+
+export function physicalId(p: LoadProps, logicalId: string): string {
+  return `arc-dynamodb-load:${p.TableName}:${logicalId}`;
+}
+
+export function resultData(c: Counters, seconds: number): Record<(typeof LOAD_RESULT_ATTRIBUTES)[number], number> {
+  return { ItemsWritten: c.itemsWritten, ItemsSkipped: c.itemsSkipped, RecordsRejected: c.recordsRejected, ObjectsRead: c.objectsRead, BytesRead: c.bytesRead, Seconds: seconds };
+}
+
+export function truncateBytes(s: string, max: number): string {
+  if (Buffer.byteLength(s, 'utf8') <= max) return s;
+  let out = s.slice(0, max);
+  while (Buffer.byteLength(out, 'utf8') > max - 3) out = out.slice(0, -1);
+  return `${out}...`;
+}
+
+function isCheckpoint(v: unknown): v is LoadCheckpoint {
+  const c = v as LoadCheckpoint;
+  return !!c && typeof c === 'object' && c.v === 1 && typeof c.after === 'string' && typeof c.startedAt === 'number' && !!c.counters;
+}
+
+export function failureReason(table: string, o: Extract<LoadOutcome, { status: 'failed' }>): string {
+  const c = o.counters;
+  const tail = ` Before stopping: ItemsWritten ${c.itemsWritten}, ItemsSkipped ${c.itemsSkipped}, RecordsRejected ${c.recordsRejected}, ObjectsRead ${c.objectsRead} (written items stay in the table).`;
+  return truncateBytes(`Load into table '${table}' failed: ${truncateBytes(o.reason, MAX_REASON_BYTES - Buffer.byteLength(tail) - 60)}${tail}`, MAX_REASON_BYTES);
+}
+
+export const loadHandler: ResourceHandler<LoadProps> = {
+  resourceType: LOAD_RESOURCE_TYPE,
+  parseProperties: parseLoadProperties,
+  tableName: (p) => p.TableName,
+  adoptExistingTable: (p) => p.AdoptExistingTable,
+
+  async handle(req: HandlerRequest<LoadProps>): Promise<HandlerResult> {
+    const p = req.properties;
+    const id = req.requestType === 'Delete' ? (req.physicalResourceId ?? physicalId(p, req.logicalResourceId)) : physicalId(p, req.logicalResourceId);
+    if (req.requestType === 'Delete') {
+      req.log.info('delete: the loaded data stays in the table', { table: p.TableName });
+      return { status: 'done', physicalResourceId: id };
+    }
+    if (req.requestType === 'Update' && req.checkpoint === undefined && req.oldProperties && sourceKey(req.oldProperties) === sourceKey(p)) {
+      req.log.info('update: source and Revision unchanged, nothing to load', { table: p.TableName });
+      return { status: 'done', physicalResourceId: id, data: resultData({ itemsWritten: 0, itemsSkipped: 0, recordsRejected: 0, objectsRead: 0, bytesRead: 0 }, 0) };
+    }
+    const checkpoint = isCheckpoint(req.checkpoint) ? req.checkpoint : undefined;
+    const remaining = req.deadline - Date.now();
+    const stopAt = req.deadline - Math.min(DRAIN_MS, remaining / 4);
+    const src = p.S3BucketSource;
+    const outcome = await runLoad(
+      {
+        tableName: p.TableName,
+        format: p.InputFormat,
+        compression: p.InputCompressionType,
+        csv: { delimiter: p.InputFormatOptions?.Csv?.Delimiter ?? ',', headerList: p.InputFormatOptions?.Csv?.HeaderList },
+        writeMode: p.WriteMode,
+        maxRejectedRecords: p.MaxRejectedRecords,
+        concurrency: PROVIDER_CONCURRENCY,
+      },
+      { dynamodb: req.clients.dynamodb(), source: new S3Source(req.clients.s3(), src.Bucket, src.KeyPrefix ?? '', src.BucketOwner), log: req.log },
+      checkpoint,
+      stopAt,
+    );
+    switch (outcome.status) {
+      case 'continue':
+        return { status: 'continue', checkpoint: outcome.checkpoint };
+      case 'done':
+        return { status: 'done', physicalResourceId: id, data: resultData(outcome.counters, outcome.seconds) };
+      case 'failed':
+        return { status: 'failed', reason: failureReason(p.TableName, outcome), physicalResourceId: id };
+    }
+  },
+};

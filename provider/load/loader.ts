@@ -1,0 +1,274 @@
+/**
+ * The loader core: objects -> stream -> decompress -> lines -> records -> checks -> writes.
+ * Shared by the custom resource (which passes a deadline and carries the checkpoint into its next
+ * invocation) and the CLI (no deadline).
+ *
+ * Memory stays bounded by one line plus the writes in flight: reading waits while `concurrency`
+ * requests are in flight, and that backpressure reaches the S3 socket through the stream pipeline.
+ */
+import { pipeline, type Readable } from 'node:stream';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Logger } from '../types';
+import { decompressor } from './decompress';
+import { CsvParser } from './formats/csv';
+import { DynamoDbJsonParser } from './formats/ddbjson';
+import { IonParser } from './formats/ion';
+import type { RecordParser } from './formats/types';
+import { splitLines } from './lines';
+import { defaultRetryPolicy, isRetryable, type RetryPolicy } from './retry';
+import { describeSchema, validateItem, type TableSchema } from './schema';
+import type { ObjectSource, SourceObject } from './source';
+import { LoadError, RecordError, zeroCounters, type Counters, type LoadCheckpoint, type LoadOptions, type Progress } from './types';
+import { ItemWriter } from './writer';
+
+export interface LoadDeps {
+  dynamodb: DynamoDBClient;
+  source: ObjectSource;
+  log: Logger;
+  retry?: RetryPolicy;
+  now?: () => number;
+  onProgress?: (p: Progress) => void;
+  /** How often progress is logged and reported, in ms. */
+  progressEveryMs?: number;
+  /** Use fzstd even where zlib has zstd (to test both paths on one runtime). */
+  forceFzstd?: boolean;
+}
+
+export type LoadOutcome =
+  | { status: 'done'; counters: Counters; seconds: number; checkpoint: LoadCheckpoint }
+  | { status: 'continue'; checkpoint: LoadCheckpoint }
+  | { status: 'failed'; reason: string; counters: Counters; seconds: number; checkpoint: LoadCheckpoint };
+
+/** How many reject messages a FAILED reason quotes (CloudFormation caps the whole response at 4 KB). */
+export const QUOTED_REJECTS = 5;
+const MAX_REJECT_CHARS = 300;
+/** Re-opens of one object after a dropped connection, before the load fails. */
+const MAX_REOPENS = 5;
+
+export function newCheckpoint(now: number): LoadCheckpoint {
+  return { v: 1, startedAt: now, after: '', counters: zeroCounters(), records: 0, firstRejects: [] };
+}
+
+function parserFor(opts: LoadOptions, schema: TableSchema): RecordParser {
+  switch (opts.format) {
+    case 'DYNAMODB_JSON':
+      return new DynamoDbJsonParser();
+    case 'ION':
+      return new IonParser();
+    case 'CSV':
+      return new CsvParser(opts.csv, schema.attributeTypes);
+  }
+}
+
+class StopReading {}
+
+/**
+ * Runs (or resumes) a load until it finishes, fails, or `stopAt` (epoch ms) passes; then it
+ * drains the writes in flight and returns a checkpoint that a later call resumes from.
+ */
+export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: LoadCheckpoint, stopAt = Infinity): Promise<LoadOutcome> {
+  const now = deps.now ?? Date.now;
+  const log = deps.log;
+  const cp: LoadCheckpoint = checkpoint ? structuredClone(checkpoint) : newCheckpoint(now());
+  const seconds = () => Math.round((now() - cp.startedAt) / 1000);
+  const base = { ...cp.counters };
+  let tooMany = false;
+
+  let schema: TableSchema;
+  try {
+    schema = await describeSchema(deps.dynamodb, opts.tableName);
+  } catch (e) {
+    if (!(e instanceof LoadError)) throw e;
+    log.error('load failed', { reason: e.message });
+    return { status: 'failed', reason: e.message, counters: { ...cp.counters }, seconds: seconds(), checkpoint: cp };
+  }
+  const reject = (object: string, line: number, message: string) => {
+    cp.counters.recordsRejected++;
+    cp.records++;
+    if (cp.firstRejects.length < QUOTED_REJECTS) cp.firstRejects.push(`${object} line ${line}: ${message}`.slice(0, MAX_REJECT_CHARS));
+    log.warn('record rejected', { object, line, reason: message });
+    if (cp.counters.recordsRejected > opts.maxRejectedRecords) tooMany = true;
+  };
+  const writer = new ItemWriter(deps.dynamodb, schema, {
+    writeMode: opts.writeMode,
+    concurrency: opts.concurrency,
+    retry: deps.retry ?? defaultRetryPolicy(),
+    onReject: (pos, message) => reject(pos.object, pos.line, message),
+  });
+  const sync = () => {
+    cp.counters.itemsWritten = base.itemsWritten + writer.written;
+    cp.counters.itemsSkipped = base.itemsSkipped + writer.skipped;
+  };
+
+  let sourceBytes = 0;
+  let lastReport = now();
+  const every = deps.progressEveryMs ?? 10000;
+  const report = (object: string, force = false) => {
+    if (!force && now() - lastReport < every) return;
+    lastReport = now();
+    sync();
+    log.info('load progress', { object, ...cp.counters, seconds: seconds() });
+    deps.onProgress?.({ counters: { ...cp.counters }, sourceBytes, object });
+  };
+
+  const failed = async (reason: string): Promise<LoadOutcome> => {
+    try {
+      await writer.flush();
+    } catch {
+      // The first failure is the one reported.
+    }
+    sync();
+    log.error('load failed', { ...cp.counters, seconds: seconds() });
+    return { status: 'failed', reason, counters: { ...cp.counters }, seconds: seconds(), checkpoint: cp };
+  };
+  const tooManyReason = () =>
+    `${cp.counters.recordsRejected} records rejected, more than MaxRejectedRecords (${opts.maxRejectedRecords}). First rejects: ${cp.firstRejects.join('; ')}`;
+
+  log.info(checkpoint ? 'load resumed' : 'load started', {
+    table: opts.tableName, source: deps.source.description, format: opts.format, compression: opts.compression, writeMode: opts.writeMode,
+    ...(cp.current ? { object: cp.current.key, line: cp.current.line } : {}),
+  });
+
+  let objectsSeen = cp.counters.objectsRead + (cp.current ? 1 : 0);
+  try {
+    let first = true;
+    for await (const obj of deps.source.list(cp.after)) {
+      if (first && cp.current && obj.key !== cp.current.key) {
+        throw new LoadError(`${deps.source.description}: object '${cp.current.key}' disappeared during the load`);
+      }
+      first = false;
+      if (!cp.current || cp.current.key !== obj.key) {
+        objectsSeen++;
+        cp.current = { key: obj.key, etag: obj.etag, line: 0, byte: 0 };
+      }
+      const stopped = await loadObject(obj);
+      if (stopped) {
+        await writer.flush();
+        sync();
+        log.info('load paused', { object: obj.key, line: cp.current.line, ...cp.counters, seconds: seconds() });
+        return { status: 'continue', checkpoint: cp };
+      }
+      if (tooMany) return failed(tooManyReason());
+      cp.after = obj.key;
+      cp.current = undefined;
+      cp.counters.objectsRead++;
+      log.info('object done', { object: obj.key, objectsRead: cp.counters.objectsRead });
+    }
+    if (first && cp.current) {
+      throw new LoadError(`${deps.source.description}: object '${cp.current.key}' disappeared during the load`);
+    }
+    await writer.flush();
+    sync();
+    if (tooMany) return failed(tooManyReason());
+  } catch (e) {
+    if (e instanceof LoadError) return failed(e.message);
+    throw e;
+  }
+
+  if (objectsSeen === 0) return failed(`${deps.source.description}: no objects to load (check the bucket and KeyPrefix)`);
+  if (cp.records === 0) return failed(`${deps.source.description}: the ${objectsSeen} object(s) contain no records`);
+  report('', true);
+  log.info('load done', { ...cp.counters, seconds: seconds() });
+  return { status: 'done', counters: { ...cp.counters }, seconds: seconds(), checkpoint: cp };
+
+  /** Loads one object from the checkpointed position; true when it stopped for the deadline. */
+  async function loadObject(obj: SourceObject): Promise<boolean> {
+    for (let reopen = 0; ; reopen++) {
+      try {
+        return await readObject(obj);
+      } catch (e) {
+        if (e instanceof LoadError || e instanceof StopReading || !isRetryable(e) || reopen >= MAX_REOPENS) {
+          if (e instanceof LoadError) throw e;
+          if (isRetryable(e)) throw new LoadError(`${obj.name}: reading failed ${reopen + 1} times (${(e as Error).message})`);
+          throw e;
+        }
+        log.warn('object read interrupted, reopening', { object: obj.key, line: cp.current!.line, attempt: reopen + 1 });
+        await writer.flush();
+      }
+    }
+  }
+
+  async function readObject(obj: SourceObject): Promise<boolean> {
+    const pos = cp.current!;
+    const parser = parserFor(opts, schema);
+    const needsHeader = parser instanceof CsvParser && parser.needsHeader();
+    // Uncompressed objects resume with a ranged GET; compressed ones (and a CSV whose header is its
+    // first line) are read from the start again, skipping the lines already done.
+    const ranged = opts.compression === 'NONE' && !needsHeader && pos.byte > 0;
+    if (ranged && pos.byte >= obj.size) return false;
+    if (obj.size === 0) {
+      log.warn('object empty', { object: obj.key });
+      return false;
+    }
+    const raw = await deps.source.open(obj, ranged ? pos.byte : 0);
+    let rawError: unknown;
+    raw.on('error', (e) => (rawError = e));
+    raw.on('data', (c: Buffer) => (sourceBytes += c.length));
+    const inflate = decompressor(opts.compression, deps.forceFzstd);
+    const stream: Readable = inflate ? pipeline(raw, inflate, () => undefined) : raw;
+    let decodeError: unknown;
+    inflate?.on('error', (e) => (decodeError = e));
+    const skipLines = ranged || needsHeader ? 0 : pos.line;
+    const lines = splitLines(stream, ranged ? { firstLine: pos.line + 1, startByte: pos.byte } : { skipLines });
+    let lastEnd = pos.byte;
+    let hadRecord = false;
+    try {
+      for await (const group of lines) {
+        for (const line of group) {
+          if (line.line <= pos.line) {
+            // Resuming a CSV whose header is line 1: feed the header, skip the rest.
+            if (line.line === 1 && needsHeader) parseLine(line);
+            continue;
+          }
+          const parsed = parseLine(line);
+          if (parsed.kind === 'record') {
+            hadRecord = true;
+            cp.records++;
+            if (parsed.error !== undefined) reject(obj.name, parsed.line, parsed.error);
+            else {
+              try {
+                validateItem(parsed.item!, schema);
+                await writer.add(parsed.item!, { object: obj.name, line: parsed.line });
+              } catch (e) {
+                if (!(e instanceof RecordError)) throw e;
+                reject(obj.name, parsed.line, e.message);
+              }
+            }
+          }
+          if (!parser.pending()) {
+            cp.counters.bytesRead += line.end - lastEnd;
+            lastEnd = line.end;
+            pos.line = line.line;
+            pos.byte = line.end;
+            if (tooMany) throw new StopReading();
+            if (now() >= stopAt) return true;
+          }
+        }
+        report(obj.key);
+      }
+      const last = parser.finish();
+      if (last.kind === 'record') {
+        hadRecord = true;
+        cp.records++;
+        reject(obj.name, last.line, last.error!);
+      }
+      if (!hadRecord && pos.line === 0) log.warn('object has no records', { object: obj.key });
+      return false;
+    } catch (e) {
+      if (e instanceof StopReading) return false;
+      if (e instanceof RecordError) throw new LoadError(`${obj.name} ${e.message}`);
+      if (e instanceof LoadError) throw new LoadError(`${obj.name}: ${e.message}`);
+      if (decodeError !== undefined && rawError === undefined) {
+        throw new LoadError(`${obj.name}: not valid ${opts.compression} data (${(decodeError as Error).message})`);
+      }
+      throw e;
+    } finally {
+      raw.destroy();
+      inflate?.destroy();
+    }
+
+    function parseLine(line: Parameters<RecordParser['feed']>[0]) {
+      return parser.feed(line);
+    }
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Writes items with many requests in flight: BatchWriteItem (25 puts per call, the API's limit:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html) for
+ * Overwrite, and conditional PutItem (`attribute_not_exists` on the hash key) for PutIfAbsent,
+ * because BatchWriteItem takes no conditions.
+ *
+ * Counts change only when DynamoDB has confirmed a write, so the counters at any drained moment
+ * describe exactly what is in the table.
+ */
+import {
+  BatchWriteItemCommand,
+  PutItemCommand,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { backoffMs, isRetryable, type RetryPolicy } from './retry';
+import { keyOf, type TableSchema } from './schema';
+import { LoadError, type Item, type Position, type WriteMode } from './types';
+
+/** BatchWriteItem: "The maximum number of items in a single request is 25" (API reference). */
+export const BATCH_SIZE = 25;
+
+interface Pending {
+  item: Item;
+  pos: Position;
+  key: string;
+}
+
+export interface WriterOptions {
+  writeMode: WriteMode;
+  concurrency: number;
+  retry: RetryPolicy;
+  /** A record DynamoDB itself refused (ValidationException): counted as a reject. */
+  onReject(pos: Position, message: string): void;
+}
+
+const isValidation = (e: unknown) => (e as Error)?.name === 'ValidationException';
+const isConditionFailed = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
+
+/** AWS error text names no item values; still cap it, it ends up in CloudFormation events. */
+const short = (e: unknown) => `${(e as Error).name}: ${String((e as Error).message).slice(0, 200)}`;
+
+export class ItemWriter {
+  written = 0;
+  skipped = 0;
+  /** A write that failed for good (retries exhausted, or an error no retry can fix). */
+  failure: Error | undefined;
+
+  private batch: Pending[] = [];
+  private batchKeys = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly inflightKeys = new Map<string, number>();
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly schema: TableSchema,
+    private readonly opts: WriterOptions,
+  ) {}
+
+  /** Queues one item; resolves once it is queued (waiting while `concurrency` requests are in flight). */
+  async add(item: Item, pos: Position): Promise<void> {
+    if (this.failure) throw this.failure;
+    const key = keyOf(item, this.schema);
+    // BatchWriteItem refuses two writes to one key in a call, and two calls in flight for one key
+    // would race: the later record must win, as it does when the file is read in order.
+    if (this.batchKeys.has(key)) await this.dispatch();
+    if (this.inflightKeys.has(key)) await this.drain();
+    this.batch.push({ item, pos, key });
+    this.batchKeys.add(key);
+    if (this.batch.length >= BATCH_SIZE) await this.dispatch();
+  }
+
+  /** Sends what is queued and waits for every request in flight. Throws the first failure. */
+  async flush(): Promise<void> {
+    await this.dispatch();
+    await this.drain();
+    if (this.failure) throw this.failure;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+  }
+
+  private async dispatch(): Promise<void> {
+    if (this.batch.length === 0) return;
+    while (this.inflight.size >= this.opts.concurrency) await Promise.race(this.inflight);
+    const batch = this.batch;
+    this.batch = [];
+    this.batchKeys = new Set();
+    for (const p of batch) this.inflightKeys.set(p.key, (this.inflightKeys.get(p.key) ?? 0) + 1);
+    const run = this.opts.writeMode === 'PutIfAbsent' ? this.putEach(batch, true) : this.batchWrite(batch);
+    const done: Promise<void> = run
+      .catch((e: unknown) => {
+        this.failure ??= e instanceof LoadError ? e : new LoadError(`writing to table '${this.schema.tableName}' failed: ${short(e)}`);
+      })
+      .finally(() => {
+        this.inflight.delete(done);
+        for (const p of batch) {
+          const n = this.inflightKeys.get(p.key)! - 1;
+          if (n === 0) this.inflightKeys.delete(p.key);
+          else this.inflightKeys.set(p.key, n);
+        }
+      });
+    this.inflight.add(done);
+  }
+
+  private async batchWrite(batch: Pending[]): Promise<void> {
+    const { retry } = this.opts;
+    const table = this.schema.tableName;
+    let remaining = batch;
+    for (let attempt = 1; ; attempt++) {
+      let unprocessed: WriteRequest[];
+      try {
+        const res = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [table]: remaining.map((p) => ({ PutRequest: { Item: p.item } })) } }),
+        );
+        unprocessed = res.UnprocessedItems?.[table] ?? [];
+      } catch (e) {
+        // One bad item fails the whole call (a type DynamoDB checks that we do not, a size at the edge):
+        // write the items one by one, so only the bad one is rejected, with its position.
+        if (isValidation(e)) return this.putEach(remaining, false);
+        if (!isRetryable(e) || attempt >= retry.maxAttempts) throw this.gaveUp('BatchWriteItem', attempt, e);
+        await retry.sleep(backoffMs(attempt, retry));
+        continue;
+      }
+      this.written += remaining.length - unprocessed.length;
+      if (unprocessed.length === 0) return;
+      const left = new Set(unprocessed.map((w) => keyOf(w.PutRequest!.Item as Item, this.schema)));
+      remaining = remaining.filter((p) => left.has(p.key));
+      if (attempt >= retry.maxAttempts) {
+        throw new LoadError(`DynamoDB left ${remaining.length} items unprocessed after ${attempt} BatchWriteItem attempts; the table is throttled (raise its write capacity, then load again with a new Revision)`);
+      }
+      await retry.sleep(backoffMs(attempt, retry));
+    }
+  }
+
+  private async putEach(batch: Pending[], conditional: boolean): Promise<void> {
+    await Promise.all(batch.map((p) => this.putOne(p, conditional)));
+  }
+
+  private async putOne(p: Pending, conditional: boolean): Promise<void> {
+    const { retry } = this.opts;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(
+          new PutItemCommand({
+            TableName: this.schema.tableName,
+            Item: p.item,
+            ...(conditional ? { ConditionExpression: 'attribute_not_exists(#h)', ExpressionAttributeNames: { '#h': this.schema.hashKey } } : {}),
+          }),
+        );
+        this.written++;
+        return;
+      } catch (e) {
+        if (isConditionFailed(e)) {
+          this.skipped++;
+          return;
+        }
+        if (isValidation(e)) {
+          this.opts.onReject(p.pos, `DynamoDB refused the item (${short(e)})`);
+          return;
+        }
+        if (!isRetryable(e) || attempt >= retry.maxAttempts) throw this.gaveUp('PutItem', attempt, e);
+        await retry.sleep(backoffMs(attempt, retry));
+      }
+    }
+  }
+
+  private gaveUp(op: string, attempts: number, e: unknown): LoadError {
+    const why = isRetryable(e) ? `still failing after ${attempts} attempts` : 'failed';
+    return new LoadError(`${op} on table '${this.schema.tableName}' ${why}: ${short(e)}`);
+  }
+}
