@@ -32,9 +32,10 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmKind, KindDefaults>> = {
   UserErrors: { enabledByDefault: false, threshold: 0, period: 60, evaluationPeriods: 10, datapointsToAlarm: 10 },
 };
 
-/** A user error in `Monitoring`, naming the resource's logical ID and the property path. */
-export class MonitoringConfigError extends Error {
-  override readonly name = 'MonitoringConfigError';
+/** A problem with `Monitoring.Alarms.<Kind>`: the property path inside Properties, and a sentence. */
+export interface MonitoringProblem {
+  path: string;
+  message: string;
 }
 
 /** Whether the alarm kind is emitted for this table (before asking whether it applies at all). */
@@ -44,17 +45,37 @@ export function kindEnabled(table: TableModel, kind: AlarmKind): boolean {
   return override?.enabled ?? ALARM_DEFAULTS[kind].enabledByDefault;
 }
 
-/** Defaults merged with `Monitoring.Alarms.<kind>`; literal values are checked against CloudWatch's limits. */
-export function settingsFor(table: TableModel, kind: AlarmKind): AlarmSettings {
+function merged(table: TableModel, kind: AlarmKind): { s: AlarmSettings; o: AlarmOverrideModel } {
   const d = ALARM_DEFAULTS[kind];
   const o: AlarmOverrideModel = table.monitoring.alarms[kind] ?? {};
-  const s: AlarmSettings = {
-    threshold: o.threshold ?? d.threshold,
-    period: o.period ?? d.period,
-    evaluationPeriods: o.evaluationPeriods ?? d.evaluationPeriods,
-    datapointsToAlarm: o.datapointsToAlarm ?? d.datapointsToAlarm,
+  return {
+    o,
+    s: {
+      threshold: o.threshold ?? d.threshold,
+      period: o.period ?? d.period,
+      evaluationPeriods: o.evaluationPeriods ?? d.evaluationPeriods,
+      datapointsToAlarm: o.datapointsToAlarm ?? d.datapointsToAlarm,
+    },
   };
-  checkSettings(table.logicalId, kind, s, o);
+}
+
+/**
+ * Every problem in the overrides of the enabled alarm kinds, checked against the merged settings
+ * (so overriding EvaluationPeriods below a default DatapointsToAlarm is caught too). The macro's
+ * rule pipeline reports these with the table's logical ID.
+ */
+export function monitoringProblems(table: TableModel): MonitoringProblem[] {
+  return (Object.keys(ALARM_DEFAULTS) as AlarmKind[]).filter((k) => kindEnabled(table, k)).flatMap((k) => {
+    const { s, o } = merged(table, k);
+    return checkSettings(k, s, o);
+  });
+}
+
+/** Defaults merged with `Monitoring.Alarms.<kind>`. Throws on a problem the rules should have reported. */
+export function settingsFor(table: TableModel, kind: AlarmKind): AlarmSettings {
+  const { s, o } = merged(table, kind);
+  const problems = checkSettings(kind, s, o);
+  if (problems.length > 0) throw new Error(`${table.logicalId}: ${problems[0].path}: ${problems[0].message}`);
   return s;
 }
 
@@ -63,38 +84,41 @@ const num = (v: Passthrough<number>): number | undefined => (typeof v === 'numbe
 /**
  * CloudWatch's PutMetricAlarm rules, checked when the values are literals (intrinsics are left to
  * CloudFormation): DynamoDB metrics have 1-minute resolution, so a period must be a multiple of
- * 60 s; DatapointsToAlarm <= EvaluationPeriods; EvaluationPeriods x Period <= 86,400 s ("an
- * alarm's total current evaluation period can be no longer than one day", PutMetricAlarm API).
+ * 60 s (shorter periods would have no data); DatapointsToAlarm <= EvaluationPeriods;
+ * EvaluationPeriods x Period <= 86,400 s ("an alarm's total current evaluation period can be no
+ * longer than one day", PutMetricAlarm API reference).
  */
-function checkSettings(logicalId: string, kind: AlarmKind, s: AlarmSettings, o: AlarmOverrideModel): void {
-  const path = (field: string) => `${logicalId}: Monitoring.Alarms.${kind}.${field}`;
+function checkSettings(kind: AlarmKind, s: AlarmSettings, o: AlarmOverrideModel): MonitoringProblem[] {
+  const problems: MonitoringProblem[] = [];
+  const path = (field: string) => `Monitoring.Alarms.${kind}.${field}`;
   const period = num(s.period);
   const evaluation = num(s.evaluationPeriods);
   const datapoints = num(s.datapointsToAlarm);
   const threshold = num(s.threshold);
+  const dflt = (given: unknown) => (given === undefined ? ', the default' : '');
   if (period !== undefined && (!Number.isInteger(period) || period <= 0 || period % 60 !== 0)) {
-    throw new MonitoringConfigError(
-      `${path('Period')} must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got ${period}`,
-    );
+    problems.push({ path: path('Period'), message: `must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got ${period}` });
   }
   if (evaluation !== undefined && (!Number.isInteger(evaluation) || evaluation < 1)) {
-    throw new MonitoringConfigError(`${path('EvaluationPeriods')} must be a whole number >= 1, got ${evaluation}`);
+    problems.push({ path: path('EvaluationPeriods'), message: `must be a whole number >= 1, got ${evaluation}` });
   }
   if (datapoints !== undefined && (!Number.isInteger(datapoints) || datapoints < 1)) {
-    throw new MonitoringConfigError(`${path('DatapointsToAlarm')} must be a whole number >= 1, got ${datapoints}`);
+    problems.push({ path: path('DatapointsToAlarm'), message: `must be a whole number >= 1, got ${datapoints}` });
   }
   if (datapoints !== undefined && evaluation !== undefined && datapoints > evaluation) {
-    const which = o.datapointsToAlarm !== undefined ? 'DatapointsToAlarm' : 'EvaluationPeriods';
-    throw new MonitoringConfigError(
-      `${path(which)}: DatapointsToAlarm (${datapoints}) must not exceed EvaluationPeriods (${evaluation})`,
-    );
+    problems.push({
+      path: path(o.datapointsToAlarm !== undefined ? 'DatapointsToAlarm' : 'EvaluationPeriods'),
+      message: `DatapointsToAlarm (${datapoints}${dflt(o.datapointsToAlarm)}) must not exceed EvaluationPeriods (${evaluation}${dflt(o.evaluationPeriods)})`,
+    });
   }
   if (period !== undefined && evaluation !== undefined && period * evaluation > 86400) {
-    throw new MonitoringConfigError(
-      `${path('EvaluationPeriods')}: EvaluationPeriods x Period is ${period * evaluation} s; CloudWatch allows at most 86400 s (one day)`,
-    );
+    problems.push({
+      path: path(o.evaluationPeriods !== undefined ? 'EvaluationPeriods' : 'Period'),
+      message: `EvaluationPeriods x Period is ${period * evaluation} s; CloudWatch allows at most 86400 s (one day)`,
+    });
   }
   if (threshold !== undefined && (!Number.isFinite(threshold) || threshold < 0)) {
-    throw new MonitoringConfigError(`${path('Threshold')} must be a number >= 0, got ${threshold}`);
+    problems.push({ path: path('Threshold'), message: `must be a number >= 0, got ${threshold}` });
   }
+  return problems;
 }

@@ -1,6 +1,7 @@
 import { alarmsGenerator } from '../../../macro/generators/alarms';
 import type { CfnResource, ExpandContext } from '../../../macro/generators/types';
 import type { TableModel } from '../../../macro/model/types';
+import { monitoringProblems } from '../../../macro/monitoring/settings';
 import { baseTable, gsi, SCENARIOS } from './scenarios';
 
 const ctx: ExpandContext = { region: 'us-east-1', accountId: '123456789012', providerServiceToken: 'arn' };
@@ -228,40 +229,47 @@ describe('overrides, actions, names and conditions', () => {
   });
 });
 
-describe('bad overrides fail with the logical ID and property path', () => {
-  const bad = (kind: 'ReadThrottleEvents' | 'SystemErrors', o: Record<string, number>) => () =>
-    alarms(baseTable({}, { alarms: { [kind]: o } }));
+describe('bad overrides are reported with their property path (the macro adds the logical ID)', () => {
+  const problems = (kind: 'ReadThrottleEvents' | 'SystemErrors', o: Record<string, number>) =>
+    monitoringProblems(baseTable({}, { alarms: { [kind]: o } }));
 
-  it('DatapointsToAlarm above EvaluationPeriods', () => {
-    expect(bad('ReadThrottleEvents', { datapointsToAlarm: 6 })).toThrow(
-      'Orders: Monitoring.Alarms.ReadThrottleEvents.DatapointsToAlarm: DatapointsToAlarm (6) must not exceed EvaluationPeriods (5)',
-    );
-    expect(bad('SystemErrors', { evaluationPeriods: 3 })).toThrow(
-      'Orders: Monitoring.Alarms.SystemErrors.EvaluationPeriods: DatapointsToAlarm (10) must not exceed EvaluationPeriods (3)',
-    );
+  it('DatapointsToAlarm above EvaluationPeriods, naming which value is the default', () => {
+    expect(problems('ReadThrottleEvents', { datapointsToAlarm: 6 })).toEqual([
+      { path: 'Monitoring.Alarms.ReadThrottleEvents.DatapointsToAlarm', message: 'DatapointsToAlarm (6) must not exceed EvaluationPeriods (5, the default)' },
+    ]);
+    expect(problems('SystemErrors', { evaluationPeriods: 3 })).toEqual([
+      { path: 'Monitoring.Alarms.SystemErrors.EvaluationPeriods', message: 'DatapointsToAlarm (10, the default) must not exceed EvaluationPeriods (3)' },
+    ]);
   });
 
   it('a period that is not a multiple of 60 s', () => {
-    expect(bad('ReadThrottleEvents', { period: 90 })).toThrow(
-      'Orders: Monitoring.Alarms.ReadThrottleEvents.Period must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got 90',
-    );
+    expect(problems('ReadThrottleEvents', { period: 30 })).toEqual([
+      { path: 'Monitoring.Alarms.ReadThrottleEvents.Period', message: 'must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got 30' },
+    ]);
   });
 
   it('an evaluation window longer than one day', () => {
-    expect(bad('ReadThrottleEvents', { period: 3600, evaluationPeriods: 25, datapointsToAlarm: 1 })).toThrow(
-      'Orders: Monitoring.Alarms.ReadThrottleEvents.EvaluationPeriods: EvaluationPeriods x Period is 90000 s; CloudWatch allows at most 86400 s (one day)',
-    );
+    expect(problems('ReadThrottleEvents', { period: 3600, evaluationPeriods: 25, datapointsToAlarm: 1 })).toEqual([
+      { path: 'Monitoring.Alarms.ReadThrottleEvents.EvaluationPeriods', message: 'EvaluationPeriods x Period is 90000 s; CloudWatch allows at most 86400 s (one day)' },
+    ]);
   });
 
   it('a negative threshold or a fractional evaluation count', () => {
-    expect(bad('SystemErrors', { threshold: -1 })).toThrow('Orders: Monitoring.Alarms.SystemErrors.Threshold must be a number >= 0, got -1');
-    expect(bad('SystemErrors', { evaluationPeriods: 2.5 })).toThrow(
-      'Orders: Monitoring.Alarms.SystemErrors.EvaluationPeriods must be a whole number >= 1, got 2.5',
-    );
+    expect(problems('SystemErrors', { threshold: -1 })).toEqual([{ path: 'Monitoring.Alarms.SystemErrors.Threshold', message: 'must be a number >= 0, got -1' }]);
+    expect(problems('SystemErrors', { evaluationPeriods: 12.5 })).toEqual([
+      { path: 'Monitoring.Alarms.SystemErrors.EvaluationPeriods', message: 'must be a whole number >= 1, got 12.5' },
+    ]);
   });
 
-  it('does not check a disabled kind', () => {
-    expect(alarms(baseTable({}, { alarms: { SystemErrors: { enabled: false, period: 7 } } })).OrdersSystemErrorsAlarm).toBeUndefined();
+  it('does not check a disabled kind, and finds nothing wrong with the defaults', () => {
+    expect(monitoringProblems(baseTable({}, { alarms: { SystemErrors: { enabled: false, period: 7 } } }))).toEqual([]);
+    for (const t of Object.values(SCENARIOS)) expect(monitoringProblems(t)).toEqual([]);
+  });
+
+  it('the generator refuses settings the rules should have rejected, naming the table and path', () => {
+    expect(() => alarms(baseTable({}, { alarms: { ReadThrottleEvents: { datapointsToAlarm: 6 } } }))).toThrow(
+      'Orders: Monitoring.Alarms.ReadThrottleEvents.DatapointsToAlarm: DatapointsToAlarm (6) must not exceed EvaluationPeriods (5, the default)',
+    );
   });
 });
 
