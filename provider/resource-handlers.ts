@@ -4,8 +4,10 @@
  * One line per handler: add yours, never reorder or rename the types (templates name them).
  */
 import type { ResourceHandler } from './types';
+import { replicasHandler } from './replicas/handler';
 import { loadHandler } from './load/handler';
 
 export const resourceHandlers: ReadonlyArray<ResourceHandler<unknown>> = [
+  replicasHandler as ResourceHandler<unknown>,
   loadHandler as ResourceHandler<unknown>,
 ];

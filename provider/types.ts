@@ -45,6 +45,11 @@ export interface HandlerRequest<P> {
   deadline: number;
   clients: AwsClients;
   log: Logger;
+  /**
+   * Aborted when the protocol stops waiting for this invocation (its deadline passed): a handler
+   * checks it before every change, so work abandoned by one invocation never races the next.
+   */
+  signal?: AbortSignal;
 }
 
 export type HandlerResult =

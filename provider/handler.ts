@@ -1,0 +1,38 @@
+/**
+ * The provider Lambda's entry point (bundled to dist/provider/index.js, handler `index.handler`).
+ * Everything is built lazily on the first event and reused while the execution environment
+ * lives; AWS's Lambda guidance for SDK v3 is to do async one-time setup inside the handler.
+ */
+import { makeAwsClients, endpointsFromEnv } from './aws';
+import { lambdaSelfInvoke } from './continuation';
+import { jsonLogger } from './protocol/log';
+import { nodeTransport } from './protocol/response';
+import { createProvider, DEFAULT_CONFIG, type InvocationContext } from './protocol/run';
+import { resourceHandlers } from './resource-handlers';
+
+export interface LambdaContext extends InvocationContext {
+  invokedFunctionArn: string;
+}
+
+export const RESPONSE_URL_OVERRIDE_ENV = 'ARC_DYNAMODB_ALLOW_RESPONSE_URL_PREFIX';
+
+let provider: ((raw: unknown, ctx: InvocationContext) => Promise<void>) | undefined;
+let providerArn: string | undefined;
+
+export async function handler(event: unknown, context: LambdaContext): Promise<void> {
+  if (!provider || providerArn !== context.invokedFunctionArn) {
+    const env = process.env;
+    const homeRegion = env.AWS_REGION ?? 'us-east-1';
+    const clients = makeAwsClients({ homeRegion, endpoints: endpointsFromEnv(env) });
+    providerArn = context.invokedFunctionArn;
+    provider = createProvider({
+      clients,
+      handlers: resourceHandlers,
+      continuation: lambdaSelfInvoke(clients.lambda(), context.invokedFunctionArn),
+      transport: nodeTransport,
+      log: jsonLogger(),
+      config: { ...DEFAULT_CONFIG, responseUrl: { allowPrefix: env[RESPONSE_URL_OVERRIDE_ENV] || undefined } },
+    });
+  }
+  await provider(event, context);
+}

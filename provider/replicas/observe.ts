@@ -1,0 +1,65 @@
+/** What the home region says about the table and its replicas (DescribeTable), as plain data. */
+import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+
+export interface ReplicaState {
+  region: string;
+  /** ReplicaStatus: CREATING | CREATION_FAILED | UPDATING | DELETING | ACTIVE | REGION_DISABLED | INACCESSIBLE_ENCRYPTION_CREDENTIALS | … */
+  status: string;
+  statusDescription?: string;
+  tableClass?: string;
+  readCapacityOverride?: number;
+  maxReadRequestUnitsOverride?: number;
+  kmsKeyId?: string;
+}
+
+export interface HomeState {
+  tableName: string;
+  arn: string;
+  status: string;
+  billingMode: 'PAY_PER_REQUEST' | 'PROVISIONED';
+  streamViewType?: string;
+  indexNames: string[];
+  replicas: Map<string, ReplicaState>;
+}
+
+export function toHomeState(t: TableDescription): HomeState {
+  const replicas = new Map<string, ReplicaState>();
+  for (const r of t.Replicas ?? []) {
+    if (!r.RegionName) continue;
+    replicas.set(r.RegionName, {
+      region: r.RegionName,
+      status: r.ReplicaStatus ?? 'ACTIVE',
+      statusDescription: r.ReplicaStatusDescription,
+      tableClass: r.ReplicaTableClassSummary?.TableClass,
+      readCapacityOverride: r.ProvisionedThroughputOverride?.ReadCapacityUnits,
+      maxReadRequestUnitsOverride: r.OnDemandThroughputOverride?.MaxReadRequestUnits,
+      kmsKeyId: r.KMSMasterKeyId,
+    });
+  }
+  return {
+    tableName: t.TableName ?? '',
+    arn: t.TableArn ?? '',
+    status: t.TableStatus ?? 'ACTIVE',
+    billingMode: t.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' ? 'PAY_PER_REQUEST' : 'PROVISIONED',
+    streamViewType: t.StreamSpecification?.StreamEnabled ? t.StreamSpecification.StreamViewType : undefined,
+    indexNames: (t.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName ?? '').filter((n) => n),
+    replicas,
+  };
+}
+
+export async function observeHome(ddb: DynamoDBClient, tableName: string): Promise<HomeState | undefined> {
+  try {
+    const out = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    return out.Table ? toHomeState(out.Table) : undefined;
+  } catch (e) {
+    if ((e as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+    throw e;
+  }
+}
+
+/** The replica's ARN: the same table name and account in the replica's region. */
+export function replicaArn(homeArn: string, region: string): string {
+  const parts = homeArn.split(':');
+  parts[3] = region;
+  return parts.join(':');
+}

@@ -1,0 +1,99 @@
+/**
+ * `Custom::ArcDynamoDbReplicas` properties (common/contract.ts), parsed at the boundary: every
+ * scalar arrives as a string from CloudFormation, so booleans and numbers are parsed here, once.
+ */
+import type { ReplicaProps, ReplicasResourceProps, ScalingSettingsProps } from '../../common/contract';
+import { PropertyError, asBool, asEnum, asInt, asList, asNumber, asObject, asString, optBool, optInt, optString } from '../protocol/parse';
+
+export type ReplicasProps = ReplicasResourceProps;
+
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const INDEX_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+const TABLE_CLASSES = ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] as const;
+
+function scaling(v: unknown, path: string): ScalingSettingsProps {
+  const o = asObject(v, path);
+  const s = {
+    MinCapacity: asInt(o.MinCapacity, `${path}.MinCapacity`, 1, 1_000_000),
+    MaxCapacity: asInt(o.MaxCapacity, `${path}.MaxCapacity`, 1, 1_000_000),
+    TargetValue: asNumber(o.TargetValue, `${path}.TargetValue`, 1, 100),
+    ScaleInCooldown: o.ScaleInCooldown === undefined ? 0 : asInt(o.ScaleInCooldown, `${path}.ScaleInCooldown`, 0, 86_400),
+    ScaleOutCooldown: o.ScaleOutCooldown === undefined ? 0 : asInt(o.ScaleOutCooldown, `${path}.ScaleOutCooldown`, 0, 86_400),
+  };
+  if (s.MinCapacity > s.MaxCapacity) throw new PropertyError(`${path}.MinCapacity`, `(${s.MinCapacity}) must not exceed MaxCapacity (${s.MaxCapacity})`);
+  return s;
+}
+
+function readWrite(v: unknown, path: string): { Read?: ScalingSettingsProps; Write?: ScalingSettingsProps } {
+  const o = asObject(v, path);
+  return {
+    ...(o.Read !== undefined ? { Read: scaling(o.Read, `${path}.Read`) } : {}),
+    ...(o.Write !== undefined ? { Write: scaling(o.Write, `${path}.Write`) } : {}),
+  };
+}
+
+function replica(v: unknown, path: string): ReplicaProps {
+  const o = asObject(v, path);
+  const r: ReplicaProps = {
+    RegionName: asString(o.RegionName, `${path}.RegionName`, { max: 30, pattern: REGION, what: 'an AWS region name such as eu-west-1' }),
+    PropagateTags: o.PropagateTags === undefined ? false : asBool(o.PropagateTags, `${path}.PropagateTags`),
+    PointInTimeRecoveryEnabled: o.PointInTimeRecoveryEnabled === undefined ? false : asBool(o.PointInTimeRecoveryEnabled, `${path}.PointInTimeRecoveryEnabled`),
+  };
+  const kms = optString(o.KmsKeyArn, `${path}.KmsKeyArn`, { max: 2048 });
+  if (kms !== undefined) r.KmsKeyArn = kms;
+  const period = optInt(o.PointInTimeRecoveryPeriodInDays, `${path}.PointInTimeRecoveryPeriodInDays`, 1, 35);
+  if (period !== undefined) r.PointInTimeRecoveryPeriodInDays = period;
+  if (o.TableClass !== undefined) r.TableClass = asEnum(o.TableClass, `${path}.TableClass`, TABLE_CLASSES);
+  const dp = optBool(o.DeletionProtectionEnabled, `${path}.DeletionProtectionEnabled`);
+  if (dp !== undefined) r.DeletionProtectionEnabled = dp;
+  const ci = optBool(o.ContributorInsightsEnabled, `${path}.ContributorInsightsEnabled`);
+  if (ci !== undefined) r.ContributorInsightsEnabled = ci;
+  const rc = optInt(o.ReadCapacity, `${path}.ReadCapacity`, 1, 1_000_000);
+  if (rc !== undefined) r.ReadCapacity = rc;
+  const mr = optInt(o.MaxReadRequestUnits, `${path}.MaxReadRequestUnits`, -1, 1_000_000_000);
+  if (mr !== undefined) r.MaxReadRequestUnits = mr;
+  return r;
+}
+
+export function parseReplicasProps(raw: unknown): ReplicasProps {
+  const o = asObject(raw, 'ResourceProperties');
+  const billing = asEnum(o.BillingMode, 'BillingMode', ['PAY_PER_REQUEST', 'PROVISIONED'] as const);
+  const replicas = asList(o.Replicas, 'Replicas', 50).map((r, i) => replica(r, `Replicas[${i}]`));
+  const seen = new Set<string>();
+  replicas.forEach((r, i) => {
+    if (seen.has(r.RegionName)) throw new PropertyError(`Replicas[${i}].RegionName`, `names ${r.RegionName} twice`);
+    seen.add(r.RegionName);
+    if (r.ReadCapacity !== undefined && billing !== 'PROVISIONED') throw new PropertyError(`Replicas[${i}].ReadCapacity`, 'applies only to PROVISIONED tables; use MaxReadRequestUnits for PAY_PER_REQUEST');
+    if (r.MaxReadRequestUnits !== undefined && billing !== 'PAY_PER_REQUEST') throw new PropertyError(`Replicas[${i}].MaxReadRequestUnits`, 'applies only to PAY_PER_REQUEST tables; use ReadCapacity for PROVISIONED');
+  });
+  const props: ReplicasProps = {
+    ServiceToken: typeof o.ServiceToken === 'string' ? o.ServiceToken : '',
+    ServiceTimeout: o.ServiceTimeout === undefined ? 3600 : asInt(o.ServiceTimeout, 'ServiceTimeout', 1, 3600),
+    TableName: asString(o.TableName, 'TableName', { max: 255, pattern: TABLE_NAME, what: 'a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)' }),
+    BillingMode: billing,
+    Replicas: replicas,
+    Tags: (o.Tags === undefined ? [] : asList(o.Tags, 'Tags', 50)).map((t, i) => {
+      const to = asObject(t, `Tags[${i}]`);
+      const value = to.Value === '' ? '' : asString(to.Value, `Tags[${i}].Value`, { max: 256 });
+      return { Key: asString(to.Key, `Tags[${i}].Key`, { max: 128 }), Value: value };
+    }),
+    WaitForReplication: o.WaitForReplication === undefined ? true : asBool(o.WaitForReplication, 'WaitForReplication'),
+    RetainOnDelete: o.RetainOnDelete === undefined ? true : asBool(o.RetainOnDelete, 'RetainOnDelete'),
+  };
+  if (o.Autoscaling !== undefined) {
+    const a = asObject(o.Autoscaling, 'Autoscaling');
+    const rw = readWrite(a, 'Autoscaling');
+    const indexes: Record<string, { Read?: ScalingSettingsProps; Write?: ScalingSettingsProps }> = {};
+    if (a.Indexes !== undefined) {
+      for (const [name, v] of Object.entries(asObject(a.Indexes, 'Autoscaling.Indexes'))) {
+        if (!INDEX_NAME.test(name)) throw new PropertyError(`Autoscaling.Indexes.${name.slice(0, 60)}`, 'is not a valid index name');
+        indexes[name] = readWrite(v, `Autoscaling.Indexes.${name}`);
+      }
+    }
+    props.Autoscaling = { ...rw, ...(Object.keys(indexes).length ? { Indexes: indexes } : {}) };
+  }
+  const adopt = optString(o.AdoptExistingTable, 'AdoptExistingTable', { max: 255, pattern: TABLE_NAME, what: 'a DynamoDB table name' });
+  if (adopt !== undefined) props.AdoptExistingTable = adopt;
+  return props;
+}
