@@ -1,0 +1,199 @@
+/**
+ * The macro's core: a pure function from a template fragment to the expanded fragment, or to the
+ * complete list of errors. No I/O, never throws, same input gives byte-identical output.
+ *
+ * Flow: find the Arc::DynamoDB::Table resources -> parse each (schema, values, defaults) -> named
+ * rules -> generators -> merge in place of the Arc resource, with collision and limit checks.
+ * Everything that is not an Arc resource is copied through untouched, in its original key order.
+ */
+import { formatErrors, joinPath, TEMPLATE_SCOPE, type ArcError } from './errors';
+import { generators } from './generators';
+import type { CfnOutput, CfnResource, ExpandContext, GeneratedParts } from './generators/types';
+import { ARC_TABLE_TYPE, parseTable } from './model/parse';
+import type { Passthrough, TableModel } from './model/types';
+import { isObject } from './model/values';
+import { runRules } from './rules';
+
+export type { ArcError } from './errors';
+
+export interface ExpandInput {
+  fragment: unknown;
+  templateParameterValues?: Record<string, unknown>;
+  region: string;
+  accountId: string;
+  providerServiceToken?: Passthrough<string>;
+}
+
+export type ExpandResult = { ok: true; fragment: Record<string, unknown> } | { ok: false; errors: ArcError[]; errorMessage: string };
+
+/** CloudFormation's template quotas (AWS CloudFormation user guide, "Quotas"). */
+export const MAX_RESOURCES = 500;
+export const MAX_OUTPUTS = 200;
+
+/** Without an injected ARN (the CLI), the provider is the function the packaging names `arc-dynamodb-provider`. */
+export const DEFAULT_PROVIDER_SERVICE_TOKEN = { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:arc-dynamodb-provider' };
+
+/** The macro's name in a template's `Transform` section. */
+export const TRANSFORM_NAME = 'ArcDynamoDb';
+
+const fail = (errors: ArcError[]): ExpandResult => ({ ok: false, errors, errorMessage: formatErrors(errors) });
+
+/**
+ * CloudFormation hands a template-level macro the template without its Transform section. Callers
+ * that read a template file (the CLI, the golden tests) remove this macro from it the same way;
+ * other transforms stay, for CloudFormation to run after this one.
+ */
+export function withoutArcTransform(template: Record<string, unknown>): Record<string, unknown> {
+  if (!('Transform' in template)) return template;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(template)) {
+    if (key !== 'Transform') out[key] = value;
+    else if (Array.isArray(value)) {
+      const rest = value.filter((t) => t !== TRANSFORM_NAME);
+      if (rest.length > 0) out[key] = rest;
+    } else if (value !== TRANSFORM_NAME) out[key] = value;
+  }
+  return out;
+}
+
+interface Expansion {
+  logicalId: string;
+  model: TableModel;
+  parts: GeneratedParts;
+}
+
+/** Runs every generator; two of them claiming one logical ID is an error, never an overwrite. */
+function generate(model: TableModel, ctx: ExpandContext): { parts: GeneratedParts; errors: ArcError[] } {
+  const resources: Record<string, CfnResource> = {};
+  const outputs: Record<string, CfnOutput> = {};
+  const errors: ArcError[] = [];
+  const duplicate = (kind: string, id: string) =>
+    errors.push({ logicalId: model.logicalId, path: '', message: `generates the ${kind} ${id} twice; give its indexes or regions names that differ in more than punctuation` });
+  for (const generator of generators) {
+    const part = generator(model, ctx);
+    for (const [id, r] of Object.entries(part.resources)) {
+      if (id in resources) duplicate('resource', id);
+      resources[id] = r;
+    }
+    for (const [id, o] of Object.entries(part.outputs)) {
+      if (id in outputs) duplicate('output', id);
+      outputs[id] = o;
+    }
+  }
+  return { parts: { resources, outputs }, errors };
+}
+
+function checkCollisions(template: Record<string, unknown>, resources: Record<string, unknown>, expansions: Expansion[]): ArcError[] {
+  const errors: ArcError[] = [];
+  const arcIds = new Set(expansions.map((e) => e.logicalId));
+  const params = isObject(template.Parameters) ? Object.keys(template.Parameters) : [];
+  const existingOutputs = isObject(template.Outputs) ? Object.keys(template.Outputs) : [];
+  // Resource IDs share a namespace with parameter names (both are Ref targets).
+  const taken = new Map<string, string>();
+  for (const id of Object.keys(resources)) if (!arcIds.has(id)) taken.set(id, `resource ${id}`);
+  for (const id of params) taken.set(id, `parameter ${id}`);
+  const takenOutputs = new Map<string, string>(existingOutputs.map((id) => [id, `output ${id}`]));
+
+  for (const e of expansions) {
+    for (const id of Object.keys(e.parts.resources)) {
+      if (id === e.logicalId) continue;
+      const owner = taken.get(id);
+      if (owner) errors.push({ logicalId: e.logicalId, path: '', message: `generates the resource ${id}, which collides with the ${owner}; rename one of them` });
+      else taken.set(id, `resource ${id} generated for ${e.logicalId}`);
+    }
+    for (const id of Object.keys(e.parts.outputs)) {
+      const owner = takenOutputs.get(id);
+      if (owner) errors.push({ logicalId: e.logicalId, path: 'Outputs', message: `generates the output ${id}, which collides with the ${owner}; rename one of them` });
+      else takenOutputs.set(id, `output ${id} generated for ${e.logicalId}`);
+    }
+  }
+  return errors;
+}
+
+function checkLimits(resourceCount: number, outputCount: number, expansions: Expansion[]): ArcError[] {
+  const errors: ArcError[] = [];
+  if (resourceCount > MAX_RESOURCES) {
+    const generated = expansions.reduce((n, e) => n + Object.keys(e.parts.resources).length, 0);
+    const alarms = expansions.reduce((n, e) => n + Object.values(e.parts.resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').length, 0);
+    const hint =
+      alarms > 0
+        ? `; ${alarms} of them are CloudWatch alarms: set Monitoring.Enabled: false on some tables, or split the stack`
+        : '; split the stack';
+    errors.push({
+      logicalId: TEMPLATE_SCOPE,
+      path: 'Resources',
+      message: `the expanded template has ${resourceCount} resources, over CloudFormation's limit of ${MAX_RESOURCES} (the Arc::DynamoDB::Table resources expand to ${generated}${hint})`,
+    });
+  }
+  if (outputCount > MAX_OUTPUTS) {
+    errors.push({
+      logicalId: TEMPLATE_SCOPE,
+      path: 'Outputs',
+      message: `the expanded template has ${outputCount} outputs, over CloudFormation's limit of ${MAX_OUTPUTS}; set Outputs: false on some tables`,
+    });
+  }
+  return errors;
+}
+
+function expandUnsafe(input: ExpandInput): ExpandResult {
+  const template = input.fragment;
+  if (!isObject(template)) return fail([{ logicalId: TEMPLATE_SCOPE, path: '', message: 'the template must be a JSON object' }]);
+  const resources = template.Resources;
+  if (!isObject(resources)) return fail([{ logicalId: TEMPLATE_SCOPE, path: 'Resources', message: 'must be an object of resources' }]);
+  if (template.Outputs !== undefined && !isObject(template.Outputs)) return fail([{ logicalId: TEMPLATE_SCOPE, path: 'Outputs', message: 'must be an object of outputs' }]);
+  const ctx: ExpandContext = { region: input.region, accountId: input.accountId, providerServiceToken: input.providerServiceToken ?? DEFAULT_PROVIDER_SERVICE_TOKEN };
+
+  const errors: ArcError[] = [];
+  const expansions: Expansion[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (!isObject(resource) || resource.Type !== ARC_TABLE_TYPE) continue;
+    const parsed = parseTable(logicalId, resource, { params: input.templateParameterValues });
+    errors.push(...parsed.errors);
+    if (!parsed.model || !parsed.properties || parsed.errors.length > 0) continue;
+    const ruleErrors = runRules({ model: parsed.model, properties: parsed.properties, region: input.region });
+    errors.push(...ruleErrors);
+    if (ruleErrors.length > 0) continue;
+    const generated = generate(parsed.model, ctx);
+    errors.push(...generated.errors);
+    expansions.push({ logicalId, model: parsed.model, parts: generated.parts });
+  }
+  if (errors.length > 0) return fail(errors);
+  if (expansions.length === 0) return { ok: true, fragment: template };
+
+  const collisions = checkCollisions(template, resources, expansions);
+  if (collisions.length > 0) return fail(collisions);
+
+  // Generated resources take the Arc resource's place, so the expanded template reads in order.
+  const byId = new Map(expansions.map((e) => [e.logicalId, e]));
+  const outResources: Record<string, unknown> = {};
+  for (const [id, resource] of Object.entries(resources)) {
+    const e = byId.get(id);
+    if (!e) outResources[id] = resource;
+    else Object.assign(outResources, e.parts.resources);
+  }
+  const generatedOutputs = Object.assign({}, ...expansions.map((e) => e.parts.outputs)) as Record<string, CfnOutput>;
+  const outputCount = Object.keys(generatedOutputs).length + (isObject(template.Outputs) ? Object.keys(template.Outputs).length : 0);
+  const limits = checkLimits(Object.keys(outResources).length, outputCount, expansions);
+  if (limits.length > 0) return fail(limits);
+
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(template)) {
+    if (key === 'Resources') out.Resources = outResources;
+    else if (key === 'Outputs') out.Outputs = { ...(value as Record<string, unknown>), ...generatedOutputs };
+    else out[key] = value;
+  }
+  if (!('Outputs' in out) && Object.keys(generatedOutputs).length > 0) out.Outputs = generatedOutputs;
+  return { ok: true, fragment: out };
+}
+
+/** Expands every Arc::DynamoDB::Table in the fragment. Pure; never throws. */
+export function expandTemplate(input: ExpandInput): ExpandResult {
+  try {
+    return expandUnsafe(input);
+  } catch (e) {
+    // A bug, not bad input; the caller still gets one failure with a message, never a partial template.
+    return fail([{ logicalId: TEMPLATE_SCOPE, path: '', message: `internal error in the ArcDynamoDb macro: ${(e as Error).message}` }]);
+  }
+}
+
+export { joinPath };

@@ -1,0 +1,97 @@
+/**
+ * Target-tracking autoscaling: one AWS::ApplicationAutoScaling::ScalableTarget and one
+ * ScalingPolicy per scaled dimension, for the table and for each GSI with a map entry.
+ *
+ * Each target depends on the previous pair's policy. Creating many targets and policies at once
+ * makes CloudWatch throttle the alarms each policy creates ("Unable to create alarms for scaling
+ * policy ... Rate exceeded", aws/aws-cli#3002); a DependsOn chain serialises them
+ * (sbstjn/serverless-dynamodb-autoscaling#7).
+ *
+ * The role is DynamoDB's Application Auto Scaling service-linked role, which Application Auto
+ * Scaling creates if it does not exist (Application Auto Scaling user guide, "Service-linked roles").
+ */
+import type { ScalingModel, TableModel } from '../model/types';
+import { ids, type Capacity } from '../naming';
+import { childAttributes, ref, sub } from './common';
+import type { CfnResource, Generator } from './types';
+
+export const SERVICE_LINKED_ROLE_ARN =
+  'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable';
+
+interface Dimension {
+  targetId: string;
+  policyId: string;
+  capacity: Capacity;
+  index?: string;
+  settings: ScalingModel;
+}
+
+/** The scaled dimensions of a table, in the order their resources are created. */
+export function scaledDimensions(t: TableModel): Dimension[] {
+  const a = t.autoscaling;
+  if (!a) return [];
+  const out: Dimension[] = [];
+  const table = (capacity: Capacity, settings?: ScalingModel) => {
+    if (settings) out.push({ targetId: ids.scalableTarget(t.logicalId, capacity), policyId: ids.scalingPolicy(t.logicalId, capacity), capacity, settings });
+  };
+  table('Read', a.read);
+  table('Write', a.write);
+  for (const g of t.globalSecondaryIndexes) {
+    for (const [capacity, settings] of [['Read', a.gsiRead[g.name]], ['Write', a.gsiWrite[g.name]]] as const) {
+      if (settings) {
+        out.push({
+          targetId: ids.indexScalableTarget(t.logicalId, g.name, capacity),
+          policyId: ids.indexScalingPolicy(t.logicalId, g.name, capacity),
+          capacity,
+          index: g.name,
+          settings,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Logical IDs of every scaling policy of the table; resources that must follow autoscaling depend on these. */
+export function scalingPolicyIds(t: TableModel): string[] {
+  return scaledDimensions(t).map((d) => d.policyId);
+}
+
+export const autoscalingGenerator: Generator = (t) => {
+  const resources: Record<string, CfnResource> = {};
+  let previousPolicy: string | undefined;
+  for (const d of scaledDimensions(t)) {
+    const level = d.index === undefined ? 'table' : 'index';
+    const resourceId = d.index === undefined ? `table/\${${t.logicalId}}` : `table/\${${t.logicalId}}/index/${d.index}`;
+    resources[d.targetId] = {
+      Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
+      ...childAttributes(t),
+      ...(previousPolicy !== undefined ? { DependsOn: previousPolicy } : {}),
+      Properties: {
+        MaxCapacity: d.settings.maxCapacity,
+        MinCapacity: d.settings.minCapacity,
+        ResourceId: sub(resourceId),
+        RoleARN: sub(SERVICE_LINKED_ROLE_ARN),
+        ScalableDimension: `dynamodb:${level}:${d.capacity}CapacityUnits`,
+        ServiceNamespace: 'dynamodb',
+      },
+    };
+    resources[d.policyId] = {
+      Type: 'AWS::ApplicationAutoScaling::ScalingPolicy',
+      ...childAttributes(t),
+      Properties: {
+        PolicyName: d.policyId,
+        PolicyType: 'TargetTrackingScaling',
+        ScalingTargetId: ref(d.targetId),
+        TargetTrackingScalingPolicyConfiguration: {
+          PredefinedMetricSpecification: { PredefinedMetricType: `DynamoDB${d.capacity}CapacityUtilization` },
+          ScaleInCooldown: d.settings.scaleInCooldown,
+          ScaleOutCooldown: d.settings.scaleOutCooldown,
+          TargetValue: d.settings.targetValue,
+        },
+      },
+    };
+    previousPolicy = d.policyId;
+  }
+  return { resources, outputs: {} };
+};

@@ -1,0 +1,20 @@
+/**
+ * The generators, in the order their output is merged into the template. Each returns resources
+ * and outputs keyed by logical IDs from macro/naming.ts. To add one: import it and list it here.
+ */
+import { alarmsGenerator } from './alarms';
+import { autoscalingGenerator } from './autoscaling';
+import { dashboardGenerator } from './dashboard';
+import { outputsGenerator } from './outputs';
+import { tableGenerator } from './table';
+import type { Generator } from './types';
+
+export const generators: readonly Generator[] = [
+  tableGenerator,
+  autoscalingGenerator,
+  // replicasGenerator,
+  // loadGenerator,
+  alarmsGenerator,
+  dashboardGenerator,
+  outputsGenerator,
+];
