@@ -201,13 +201,19 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
       return false;
     }
     const raw = await deps.source.open(obj, ranged ? pos.byte : 0);
+    // Tell a broken connection (read again from the checkpoint) from bad data (fail): pipeline()
+    // hands the decoder's error to the source too, so only a different error counts as the source's.
     let rawError: unknown;
-    raw.on('error', (e) => (rawError = e));
+    let decodeError: unknown;
+    raw.on('error', (e) => {
+      if (e !== decodeError) rawError = e;
+    });
     raw.on('data', (c: Buffer) => (sourceBytes += c.length));
     const inflate = decompressor(opts.compression, deps.forceFzstd);
+    inflate?.on('error', (e) => {
+      if (e !== rawError) decodeError = e;
+    });
     const stream: Readable = inflate ? pipeline(raw, inflate, () => undefined) : raw;
-    let decodeError: unknown;
-    inflate?.on('error', (e) => (decodeError = e));
     const skipLines = ranged || needsHeader ? 0 : pos.line;
     const lines = splitLines(stream, ranged ? { firstLine: pos.line + 1, startByte: pos.byte } : { skipLines });
     let lastEnd = pos.byte;
@@ -258,7 +264,7 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
       if (e instanceof StopReading) return false;
       if (e instanceof RecordError) throw new LoadError(`${obj.name} ${e.message}`);
       if (e instanceof LoadError) throw new LoadError(`${obj.name}: ${e.message}`);
-      if (decodeError !== undefined && rawError === undefined) {
+      if (decodeError !== undefined && rawError === undefined && e === decodeError) {
         throw new LoadError(`${obj.name}: not valid ${opts.compression} data (${(decodeError as Error).message})`);
       }
       throw e;
