@@ -79,8 +79,14 @@ function sentence(e: ErrorObject, top: boolean): { pointer: string; message: str
       return { pointer: e.instancePath, message: `must be ${TYPE_TEXT[(e.params as { type: string }).type] ?? (e.params as { type: string }).type}` };
     case 'enum':
       return { pointer: e.instancePath, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` };
+    case 'minItems':
+      return { pointer: e.instancePath, message: `must have at least ${(e.params as { limit: number }).limit} item(s)` };
+    case 'maxItems':
+      return { pointer: e.instancePath, message: `must have at most ${(e.params as { limit: number }).limit} item(s)` };
+    case 'pattern':
+      return { pointer: e.instancePath, message: `must match ${(e.params as { pattern: string }).pattern}` };
     default:
-      return { pointer: e.instancePath, message: e.message ?? 'is invalid' };
+      return { pointer: e.instancePath, message: e.message ?? `is invalid (${e.keyword})` };
   }
 }
 
@@ -120,6 +126,6 @@ export function schemaErrors(logicalId: string, properties: unknown): ArcError[]
     const s = sentence(e, e.instancePath === '');
     push(s.pointer, s.message);
   }
-  if (out.length === 0) for (const e of raw) push(e.instancePath, e.message ?? 'is invalid');
+  if (out.length === 0) for (const e of raw) push(e.instancePath, sentence(e, false).message);
   return out;
 }
