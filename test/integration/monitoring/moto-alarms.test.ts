@@ -7,6 +7,9 @@ import {
   type MetricDataQuery,
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CfnResource } from '../../../macro/generators/types';
 import { LOCAL_CREDENTIALS, MOTO_ACCOUNT, startMoto, type Moto } from '../../support/moto';
 import { SCENARIOS } from '../../unit/monitoring/scenarios';
 import { evaluate, type SeriesPoint } from './metric-math';
@@ -92,6 +95,32 @@ describe('moto_server CloudWatch accepts every generated alarm', () => {
         Metrics: want.Metrics?.map((q) => ({ Id: q.Id, Expression: q.Expression, ReturnData: q.ReturnData, MetricStat: q.MetricStat })),
       } });
     }
+  });
+
+  it('stores every alarm of the golden monitoring outputs (the whole macro pipeline)', async () => {
+    await moto.reset();
+    const dir = join(__dirname, '..', '..', 'fixtures', 'output');
+    const names: string[] = [];
+    for (const f of readdirSync(dir).filter((x) => /^monitoring_.*\.json$/.test(x))) {
+      const resources = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { Resources: Record<string, CfnResource> }).Resources;
+      // Every resource's Ref is its physical name; SNS topics resolve to ARNs.
+      const refs = Object.fromEntries(
+        Object.entries(resources).map(([id, r]) => [id, r.Type === 'AWS::SNS::Topic' ? `arn:aws:sns:${CTX.region}:${MOTO_ACCOUNT}:${id}` : `${f}-${id}`]),
+      );
+      for (const [id, r] of Object.entries(resources)) {
+        if (r.Type !== 'AWS::CloudWatch::Alarm') continue;
+        const input = putMetricAlarmInput(`${f}-${id}`, r.Properties ?? {}, { refs, pseudo });
+        await cw.send(new PutMetricAlarmCommand(input));
+        names.push(input.AlarmName as string);
+      }
+    }
+    expect(names.length).toBeGreaterThan(30);
+    const stored: string[] = [];
+    for (let i = 0; i < names.length; i += 100) {
+      const page = await cw.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), MaxRecords: 100 }));
+      stored.push(...(page.MetricAlarms ?? []).map((a) => a.AlarmName as string));
+    }
+    expect(stored.sort()).toEqual([...names].sort());
   });
 
   it('resolves the prefix name, the Ref-ed table name and the partition-safe action ARN', () => {

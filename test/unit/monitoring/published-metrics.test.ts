@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { alarmsGenerator } from '../../../macro/generators/alarms';
 import { dashboardGenerator } from '../../../macro/generators/dashboard';
 import type { CfnResource, ExpandContext } from '../../../macro/generators/types';
@@ -118,6 +120,20 @@ describe('every metric the alarms and dashboards emit is one DynamoDB publishes'
       'Bad: SystemErrors: DescribeTable is not a value of the Operation dimension',
       'Bad: DynamoDB publishes no metric named ThrottleEvents',
     ]);
+  });
+
+  it('holds for the golden outputs of the monitoring fixtures (the whole macro pipeline)', () => {
+    const dir = join(__dirname, '..', '..', 'fixtures', 'output');
+    const files = readdirSync(dir).filter((f) => /^monitoring_.*\.json$/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    let count = 0;
+    for (const f of files) {
+      const template = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { Resources: Record<string, CfnResource> };
+      const refs = metricRefs(template.Resources);
+      count += refs.length;
+      expect({ f, problems: unpublishedRefs(refs) }).toEqual({ f, problems: [] });
+    }
+    expect(count).toBeGreaterThan(100);
   });
 
   it('refuses to build a metric query DynamoDB does not publish', () => {
