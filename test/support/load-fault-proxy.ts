@@ -47,6 +47,7 @@ export interface S3RequestRecord {
   method: string;
   path: string;
   expectedOwner: string | undefined;
+  range: string | undefined;
 }
 
 export interface FaultProxy {
@@ -151,7 +152,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
 
   async function handleS3(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const expected = req.headers['x-amz-expected-bucket-owner'] as string | undefined;
-    s3Requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0], expectedOwner: expected });
+    s3Requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0], expectedOwner: expected, range: req.headers.range });
     if (opts.bucketOwner && expected !== undefined && expected !== opts.bucketOwner) {
       res.writeHead(403, { 'content-type': 'application/xml' });
       return void res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
