@@ -1,0 +1,298 @@
+/**
+ * CloudFormation's side of a custom resource, and the Lambda service's, on the loopback.
+ *
+ * - Sends lifecycle events to the provider as CloudFormation does (asynchronously), each with a
+ *   ResponseURL on a local HTTP server standing in for the pre-signed S3 URL (allowed through the
+ *   provider's explicit local-test override), and records every response PUT.
+ * - Emulates Lambda: every invocation gets its own request ID and a deadline; the continuation
+ *   port re-invokes in-process (the Lambda self-invoke in AWS); an invocation can be made to crash
+ *   after a given AWS call, after which nothing it does reaches the world again (its AWS calls
+ *   hang, its responses and continuations are dropped), and Lambda's async retry re-delivers the
+ *   same payload with the same request ID, as AWS does.
+ */
+import * as http from 'node:http';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { makeAwsClients, type ProviderClients } from '../../provider/aws';
+import type { ContinuationPort } from '../../provider/continuation';
+import { jsonLogger } from '../../provider/protocol/log';
+import { nodeTransport, type ResponseBody } from '../../provider/protocol/response';
+import { createProvider, DEFAULT_CONFIG } from '../../provider/protocol/run';
+import { makeReplicasHandler, type PollOptions } from '../../provider/replicas/handler';
+import type { ResourceHandler } from '../../provider/types';
+import { freePort } from './ports';
+
+/** Credentials the provider uses in tests: distinctive, so the log scan can look for them. */
+export const TEST_CREDENTIALS = { accessKeyId: 'AKIAARCTESTKEY0LOG01', secretAccessKey: 'arcTestSecret/DoNotLog+9f8e7d6c5b4a3210' };
+
+export interface ResponseRecord {
+  requestId: string;
+  body: ResponseBody;
+  contentType: string | undefined;
+  contentLength: number;
+  bodyBytes: number;
+}
+
+export interface HarnessEvent {
+  RequestType: string;
+  StackId: string;
+  LogicalResourceId: string;
+  ResourceType?: string;
+  ResourceProperties: Record<string, unknown>;
+  OldResourceProperties?: Record<string, unknown>;
+  PhysicalResourceId?: string;
+  RequestId?: string;
+}
+
+export interface CrashPlan {
+  /** SDK command name, e.g. UpdateTableCommand. */
+  command: string;
+  /** Crash right after the n-th successful call of that command (counted across invocations). */
+  after: number;
+}
+
+export interface CfnHarness {
+  clients: ProviderClients;
+  /** Every line the provider logged. */
+  logs: string[];
+  /** Every URL the provider tried to PUT a response to. */
+  attemptedUrls: string[];
+  responses: ResponseRecord[];
+  /** Strings that must never appear in logs: URL query strings and credentials. */
+  secrets: string[];
+  invocations: number;
+  crashes: number;
+  stackId(name: string): string;
+  /** A full CloudFormation event with a ResponseURL on the local response server. */
+  event(e: HarnessEvent): Record<string, unknown>;
+  /** Delivers an event as CloudFormation does (async); resolves once the invocation is queued. */
+  deliver(event: Record<string, unknown>): void;
+  /** Delivers and waits for the response to that request. */
+  request(e: HarnessEvent, timeoutMs?: number): Promise<ResponseRecord>;
+  waitForResponse(requestId: string, timeoutMs?: number): Promise<ResponseRecord>;
+  responsesFor(requestId: string): ResponseRecord[];
+  /** Resolves when no invocation is running or queued. */
+  idle(timeoutMs?: number): Promise<void>;
+  crashOn(plan: CrashPlan): void;
+  /** The next n response PUTs get HTTP 500 (the provider must retry). */
+  failNextPuts(n: number): void;
+  responsePrefix: string;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  endpoint: string;
+  homeRegion?: string;
+  /** Lambda timeout of each invocation (ms). */
+  invocationMs?: number;
+  safetyMarginMs?: number;
+  poll?: PollOptions;
+  handlers?: ReadonlyArray<ResourceHandler<unknown>>;
+}
+
+interface InvocationStore {
+  id: string;
+  crashed: boolean;
+}
+
+export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness> {
+  const port = await freePort();
+  const responsePrefix = `http://127.0.0.1:${port}/`;
+  const als = new AsyncLocalStorage<InvocationStore>();
+  const logs: string[] = [];
+  const attemptedUrls: string[] = [];
+  const responses: ResponseRecord[] = [];
+  const secrets: string[] = [TEST_CREDENTIALS.secretAccessKey, TEST_CREDENTIALS.accessKeyId];
+  const waiters: { requestId: string; resolve: (r: ResponseRecord) => void }[] = [];
+  let failPuts = 0;
+  let running = 0;
+  let crashPlan: (CrashPlan & { seen: number }) | undefined;
+  const homeRegion = opts.homeRegion ?? 'us-east-1';
+  const never = new Promise<never>(() => undefined);
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (failPuts > 0) {
+        failPuts--;
+        res.writeHead(500);
+        res.end();
+        return;
+      }
+      const raw = Buffer.concat(chunks);
+      const requestId = decodeURIComponent(String(req.url).split('?')[0].split('/').pop() ?? '');
+      const record: ResponseRecord = {
+        requestId,
+        body: JSON.parse(raw.toString('utf8')) as ResponseBody,
+        contentType: req.headers['content-type'],
+        contentLength: Number(req.headers['content-length']),
+        bodyBytes: raw.length,
+      };
+      responses.push(record);
+      res.writeHead(200);
+      res.end();
+      for (const w of waiters.filter((x) => x.requestId === requestId)) w.resolve(record);
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+
+  let harness: CfnHarness;
+  const onCrash = () => {
+    harness.crashes++;
+  };
+  const clients = makeAwsClients({
+    homeRegion,
+    endpoints: { '*': opts.endpoint },
+    credentials: TEST_CREDENTIALS,
+    configure: (client) => {
+      const stack = client.middlewareStack as { add: (mw: unknown, o: unknown) => void };
+      stack.add(
+        (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+          const store = als.getStore();
+          if (store?.crashed) return never;
+          const out = await next(args);
+          if (store && crashPlan && context.commandName === crashPlan.command && ++crashPlan.seen === crashPlan.after) {
+            crashPlan = undefined;
+            store.crashed = true;
+            onCrash();
+            return never;
+          }
+          return out;
+        },
+        { step: 'initialize', name: 'harnessCrash' },
+      );
+    },
+  });
+
+  const continuation: ContinuationPort = {
+    async continue(payload) {
+      if (als.getStore()?.crashed) return never;
+      running++;
+      setImmediate(() => {
+        running--;
+        invoke(payload, randomUUID(), 0);
+      });
+    },
+  };
+
+  const provider = createProvider({
+    clients,
+    handlers: opts.handlers ?? [makeReplicasHandler(opts.poll ?? { initialMs: 50, maxMs: 400 }) as ResourceHandler<unknown>],
+    continuation,
+    transport: async (url, body, headers) => {
+      if (als.getStore()?.crashed) return never;
+      attemptedUrls.push(url);
+      return nodeTransport(url, body, headers);
+    },
+    log: jsonLogger((line) => logs.push(line)),
+    config: {
+      ...DEFAULT_CONFIG,
+      responseUrl: { allowPrefix: responsePrefix },
+      safetyMarginMs: opts.safetyMarginMs ?? 600,
+      serviceTimeoutMarginMs: 500,
+      responseBaseDelayMs: 20,
+    },
+  });
+
+  /** One Lambda invocation; a crash is retried by "Lambda" with the same payload and request ID. */
+  function invoke(payload: unknown, awsRequestId: string, attempt: number) {
+    const store: InvocationStore = { id: awsRequestId, crashed: false };
+    const deadline = Date.now() + (opts.invocationMs ?? 4000);
+    running++;
+    harness.invocations++;
+    let settled = false;
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      running--;
+      clearInterval(watch);
+    };
+    // Lambda's async retry after a crash (up to two more attempts; AWS waits about a minute).
+    const watch = setInterval(() => {
+      if (store.crashed && !settled) {
+        done();
+        if (attempt < 2) invoke(payload, awsRequestId, attempt + 1);
+      }
+    }, 20);
+    void als.run(store, () => provider(payload, { awsRequestId, getRemainingTimeInMillis: () => deadline - Date.now() })).then(() => {
+      if (!store.crashed) done();
+    });
+  }
+
+  harness = {
+    clients,
+    logs,
+    attemptedUrls,
+    responses,
+    secrets,
+    invocations: 0,
+    crashes: 0,
+    responsePrefix,
+    stackId: (name) => `arn:aws:cloudformation:${homeRegion}:123456789012:stack/${name}/${randomUUID()}`,
+    event(e) {
+      const requestId = e.RequestId ?? randomUUID();
+      const signature = `${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '')}`;
+      const query = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAFAKECRED%2F20261125&X-Amz-Signature=${signature}`;
+      secrets.push(signature, query);
+      return {
+        RequestType: e.RequestType,
+        ServiceToken: `arn:aws:lambda:${homeRegion}:123456789012:function:arc-dynamodb-provider`,
+        ResponseURL: `${responsePrefix}${encodeURIComponent(e.StackId)}/${requestId}?${query}`,
+        StackId: e.StackId,
+        RequestId: requestId,
+        ResourceType: e.ResourceType ?? 'Custom::ArcDynamoDbReplicas',
+        LogicalResourceId: e.LogicalResourceId,
+        ...(e.PhysicalResourceId !== undefined ? { PhysicalResourceId: e.PhysicalResourceId } : {}),
+        ResourceProperties: e.ResourceProperties,
+        ...(e.OldResourceProperties !== undefined ? { OldResourceProperties: e.OldResourceProperties } : {}),
+      };
+    },
+    deliver(event) {
+      invoke(event, randomUUID(), 0);
+    },
+    async request(e, timeoutMs = 60000) {
+      const ev = harness.event(e);
+      harness.deliver(ev);
+      return harness.waitForResponse(String(ev.RequestId), timeoutMs);
+    },
+    waitForResponse(requestId, timeoutMs = 60000) {
+      const existing = responses.find((r) => r.requestId === requestId);
+      if (existing) return Promise.resolve(existing);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no response for ${requestId} within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({
+          requestId,
+          resolve: (r) => {
+            clearTimeout(t);
+            resolve(r);
+          },
+        });
+      });
+    },
+    responsesFor: (requestId) => responses.filter((r) => r.requestId === requestId),
+    async idle(timeoutMs = 60000) {
+      const until = Date.now() + timeoutMs;
+      // Two quiet checks in a row: a continuation is queued with setImmediate.
+      let quiet = 0;
+      while (quiet < 3) {
+        if (Date.now() > until) throw new Error('provider did not become idle');
+        quiet = running === 0 ? quiet + 1 : 0;
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    },
+    crashOn(plan) {
+      crashPlan = { ...plan, seen: 0 };
+    },
+    failNextPuts(n) {
+      failPuts = n;
+    },
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
+  return harness;
+}
+
+/** Lines of the captured logs containing any of the given secrets (should be none). */
+export function leakedSecrets(logs: string[], secrets: string[]): string[] {
+  return logs.filter((l) => secrets.some((s) => s.length >= 8 && l.includes(s)));
+}
