@@ -40,8 +40,10 @@ export const DEFAULTS = {
 
 /** Resource attributes CloudFormation defines, and what the macro does with each. */
 const SUPPORTED_ATTRIBUTES = new Set(['Type', 'Properties', 'Condition', 'DependsOn', 'Metadata', 'DeletionPolicy', 'UpdateReplacePolicy']);
-const DELETION_POLICIES = ['Delete', 'Retain', 'RetainExceptOnCreate', 'Snapshot'];
-const UPDATE_REPLACE_POLICIES = ['Delete', 'Retain', 'Snapshot'];
+// AWS::DynamoDB::Table supports no Snapshot policy (CloudFormation user guide, DeletionPolicy
+// attribute: Snapshot is for resources with snapshots, such as RDS and EBS; cfn-lint E3035).
+const DELETION_POLICIES = ['Delete', 'Retain', 'RetainExceptOnCreate'];
+const UPDATE_REPLACE_POLICIES = ['Delete', 'Retain'];
 
 export interface ParseContext {
   /** The event's templateParameterValues: what a shape-deciding `Ref` resolves to. */
