@@ -11,7 +11,7 @@ export interface LocalContext {
   region: string;
   accountId: string;
   /** Template parameter values after defaults and --param overrides. */
-  parameters: Record<string, string | string[]>;
+  parameters: Record<string, unknown>;
 }
 
 export type LocalItem =
@@ -38,22 +38,13 @@ interface Template {
   Resources?: Record<string, { Type?: string; Properties?: unknown; Condition?: string }>;
 }
 
-/** Parameter defaults overlaid with the user's values; every parameter must end up with a value. */
-export function parameterValues(template: unknown, given: Record<string, string>): Record<string, string | string[]> {
-  const params = (template as Template).Parameters ?? {};
-  for (const name of Object.keys(given)) {
-    if (!(name in params)) throw new LocalInputError(`--param ${name}: the template has no parameter named '${name}' (it has: ${Object.keys(params).join(', ') || 'none'})`);
+/** Every declared parameter needs a value locally: a Default or a --param. */
+export function assertParametersSet(template: unknown, values: Record<string, unknown>): void {
+  const declared = Object.keys((template as Template).Parameters ?? {});
+  const missing = declared.filter((name) => values[name] === undefined);
+  if (missing.length > 0) {
+    throw new LocalInputError(`Parameters: ${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no Default: pass ${missing.map((m) => `--param ${m}=VALUE`).join(' ')}`);
   }
-  const out: Record<string, string | string[]> = {};
-  for (const [name, p] of Object.entries(params)) {
-    const raw = given[name] ?? (p.Default === undefined ? undefined : Array.isArray(p.Default) ? p.Default.join(',') : String(p.Default));
-    if (raw === undefined) throw new LocalInputError(`Parameters.${name} has no Default: pass --param ${name}=VALUE`);
-    if (p.AllowedValues && !p.AllowedValues.map(String).includes(raw)) {
-      throw new LocalInputError(`Parameters.${name}: '${raw}' is not one of its AllowedValues (${p.AllowedValues.join(', ')})`);
-    }
-    out[name] = (p.Type ?? '').startsWith('CommaDelimitedList') || (p.Type ?? '').startsWith('List<') ? raw.split(',') : raw;
-  }
-  return out;
 }
 
 function pseudo(ctx: LocalContext): PseudoContext {

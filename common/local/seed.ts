@@ -1,0 +1,103 @@
+/**
+ * `local up --seed DIR`: loads local files into the tables with the loader core the provider's
+ * Custom::ArcDynamoDbLoad uses (provider/load/), so local data goes through the same parsing and
+ * checks as data loaded from S3 in AWS.
+ *
+ * A file belongs to a table when its name, up to the first dot, is the table's logical ID or its
+ * table name: `Orders.json`, `orders.csv.gz`. The other dots say the format and compression.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { runLoad } from '../../provider/load/loader';
+import { FileSource } from '../../provider/load/source';
+import type { CompressionType, Counters, InputFormat } from '../../provider/load/types';
+import type { Logger } from '../../provider/types';
+
+export interface SeedTarget {
+  logicalId: string;
+  tableName: string;
+}
+
+export interface SeedOutcome {
+  logicalId: string;
+  tableName: string;
+  files: string[];
+  status: 'loaded' | 'failed';
+  counters?: Counters;
+  reason?: string;
+}
+
+const FORMATS: Record<string, InputFormat> = { json: 'DYNAMODB_JSON', jsonl: 'DYNAMODB_JSON', ion: 'ION', csv: 'CSV' };
+const COMPRESSIONS: Record<string, CompressionType> = { gz: 'GZIP', zst: 'ZSTD' };
+
+/** Format and compression from a file name (`orders.csv.gz` -> CSV, GZIP); undefined when unknown. */
+export function seedFileKind(file: string): { format: InputFormat; compression: CompressionType } | undefined {
+  const parts = file.split('.').slice(1).map((p) => p.toLowerCase());
+  const last = parts[parts.length - 1];
+  const compression = last !== undefined && last in COMPRESSIONS ? COMPRESSIONS[last] : 'NONE';
+  const formatPart = compression === 'NONE' ? last : parts[parts.length - 2];
+  const format = formatPart === undefined ? undefined : FORMATS[formatPart];
+  return format ? { format, compression } : undefined;
+}
+
+export interface SeedPlan {
+  /** Per table: its files grouped by format and compression (one loader run per group). */
+  targets: { target: SeedTarget; groups: { format: InputFormat; compression: CompressionType; files: string[] }[] }[];
+  /** Files that match no table or have no known format. */
+  ignored: string[];
+}
+
+export function planSeed(dir: string, targets: SeedTarget[]): SeedPlan {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch (e) {
+    throw new Error(`--seed ${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (e as Error).message}`);
+  }
+  const plan: SeedPlan = { targets: [], ignored: [] };
+  const byTarget = new Map<SeedTarget, Map<string, { format: InputFormat; compression: CompressionType; files: string[] }>>();
+  for (const name of entries) {
+    const path = join(dir, name);
+    if (!statSync(path).isFile()) continue;
+    const stem = name.split('.')[0];
+    const target = targets.find((t) => t.logicalId === stem) ?? targets.find((t) => t.tableName === stem);
+    const kind = seedFileKind(name);
+    if (!target || !kind) {
+      plan.ignored.push(name);
+      continue;
+    }
+    const groups = byTarget.get(target) ?? new Map();
+    byTarget.set(target, groups);
+    const key = `${kind.format}/${kind.compression}`;
+    const group = groups.get(key) ?? { ...kind, files: [] };
+    group.files.push(path);
+    groups.set(key, group);
+  }
+  for (const [target, groups] of byTarget) plan.targets.push({ target, groups: [...groups.values()] });
+  return plan;
+}
+
+/** Loads every planned group; a failed load is reported, not thrown, so the others still run. */
+export async function seedTables(client: DynamoDBClient, plan: SeedPlan, log: Logger): Promise<SeedOutcome[]> {
+  const outcomes: SeedOutcome[] = [];
+  for (const { target, groups } of plan.targets) {
+    const total: Counters = { itemsWritten: 0, itemsSkipped: 0, recordsRejected: 0, objectsRead: 0, bytesRead: 0 };
+    const files = groups.flatMap((g) => g.files);
+    let failure: string | undefined;
+    for (const g of groups) {
+      const outcome = await runLoad(
+        { tableName: target.tableName, format: g.format, compression: g.compression, csv: { delimiter: ',' }, writeMode: 'Overwrite', maxRejectedRecords: 0, concurrency: 4 },
+        { dynamodb: client, source: new FileSource(g.files), log },
+      );
+      if (outcome.status === 'continue') throw new Error('the loader asked to continue without a deadline'); // unreachable with stopAt = Infinity
+      for (const k of Object.keys(total) as (keyof Counters)[]) total[k] += outcome.counters[k];
+      if (outcome.status === 'failed') {
+        failure = outcome.reason;
+        break;
+      }
+    }
+    outcomes.push({ logicalId: target.logicalId, tableName: target.tableName, files, status: failure ? 'failed' : 'loaded', counters: total, ...(failure ? { reason: failure } : {}) });
+  }
+  return outcomes;
+}
