@@ -271,7 +271,7 @@ class TableParser {
       const projection = this.projection(path, raw);
       const rc = r.int(joinPath(path, 'ReadCapacity'), raw.ReadCapacity, { min: 1 });
       const wc = r.int(joinPath(path, 'WriteCapacity'), raw.WriteCapacity, { min: 1 });
-      const onDemand = this.throughput(joinPath(path, 'OnDemandThroughput'), raw.OnDemandThroughput, ['MaxReadRequestUnits', 'MaxWriteRequestUnits'], -1);
+      const onDemand = this.throughput(joinPath(path, 'OnDemandThroughput'), raw.OnDemandThroughput, ['MaxReadRequestUnits', 'MaxWriteRequestUnits'], 1);
       const warm = this.throughput(joinPath(path, 'WarmThroughput'), raw.WarmThroughput, ['ReadUnitsPerSecond', 'WriteUnitsPerSecond'], 1);
       if (name === undefined || hashKey === undefined) return;
       const gsi: GsiModel = { name, hashKey, ...(rangeKey !== undefined ? { rangeKey } : {}), projection };
@@ -318,7 +318,7 @@ class TableParser {
     }
 
     const tags = Object.entries(obj(p.Tags)).map(([key, value]) => ({ key, value: r.str(value) as Passthrough<string> }));
-    const onDemandThroughput = this.throughput('OnDemandThroughput', p.OnDemandThroughput, ['MaxReadRequestUnits', 'MaxWriteRequestUnits'], -1);
+    const onDemandThroughput = this.throughput('OnDemandThroughput', p.OnDemandThroughput, ['MaxReadRequestUnits', 'MaxWriteRequestUnits'], 1);
     const warmThroughput = this.throughput('WarmThroughput', p.WarmThroughput, ['ReadUnitsPerSecond', 'WriteUnitsPerSecond'], 1);
 
     let outputs: TableModel['outputs'];
