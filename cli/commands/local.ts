@@ -7,7 +7,8 @@
  * 2 usage error.
  */
 import { basename, extname } from 'node:path';
-import { NativeTranslationError } from '../../common/native-to-api';
+import type { KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import { NativeTranslationError, type TablePlan } from '../../common/native-to-api';
 import { assertParametersSet, LocalInputError } from '../../common/local/plan';
 import { down, LocalConflictError, up, type UpReport } from '../../common/local/up';
 import type { Logger } from '../../provider/types';
@@ -62,6 +63,20 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
 }
 
+/** One line per table: keys, indexes, stream and TTL, as created. */
+function describeTable(plan: TablePlan): string {
+  const c = plan.create;
+  const type = (name?: string) => c.AttributeDefinitions?.find((d) => d.AttributeName === name)?.AttributeType ?? '?';
+  const keys = (ks?: KeySchemaElement[]) => (ks ?? []).map((k) => `${k.AttributeName} ${k.KeyType === 'HASH' ? 'hash' : 'range'} ${type(k.AttributeName)}`).join(', ');
+  const parts = [`${plan.tableName}: ${keys(c.KeySchema)}`, c.BillingMode === 'PROVISIONED' ? 'provisioned' : 'on demand'];
+  for (const g of c.GlobalSecondaryIndexes ?? []) parts.push(`GSI ${g.IndexName} (${keys(g.KeySchema)})`);
+  for (const l of c.LocalSecondaryIndexes ?? []) parts.push(`LSI ${l.IndexName} (${keys(l.KeySchema)})`);
+  if (c.StreamSpecification?.StreamEnabled) parts.push(`stream ${c.StreamSpecification.StreamViewType}`);
+  const ttl = plan.followUps.find((f) => f.kind === 'UpdateTimeToLive');
+  if (ttl?.kind === 'UpdateTimeToLive') parts.push(`TTL ${ttl.input.TimeToLiveSpecification.AttributeName}`);
+  return parts.join('; ');
+}
+
 export function formatReport(report: UpReport): string {
   const out: string[] = [];
   const where = report.server === 'external' ? 'given endpoint' : `${report.server}, ${report.dbPath ? `data in ${report.dbPath}` : 'in memory'}; stop it with 'arc-dynamodb local down'`;
@@ -78,6 +93,8 @@ export function formatReport(report: UpReport): string {
     }
   }
   out.push(table(rows));
+  const tables = report.items.flatMap((i) => (i.kind === 'table' ? [describeTable(i.plan)] : []));
+  if (tables.length > 0) out.push('', 'tables:', ...tables.map((t) => `  ${t}`));
   const notes = report.tables.flatMap((t) => t.notes.map((n) => `  ${t.logicalId}: ${n}`));
   if (notes.length > 0) out.push('', 'notes:', ...notes);
   if (report.seeds.length > 0 || report.ignoredSeedFiles.length > 0) {
@@ -94,6 +111,7 @@ export function formatReport(report: UpReport): string {
   }
   const skipped = report.items.filter((i) => i.kind === 'skipped').length;
   out.push('', `${report.tables.length} table(s) ready, ${skipped} resource(s) skipped (no local meaning).`);
+  out.push(`Try: aws dynamodb list-tables --endpoint-url ${report.endpoint}`);
   return `${out.join('\n')}\n`;
 }
 

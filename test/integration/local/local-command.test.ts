@@ -1,4 +1,5 @@
 import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +68,8 @@ describe('arc-dynamodb local up/down with the DynamoDB Local it starts', () => {
     expect(r.stdout).toMatch(/UserSessionsTableReadScalableTarget +AWS::ApplicationAutoScaling::ScalableTarget +skipped: autoscaling: DynamoDB Local has no capacity to scale\n/);
     expect(r.stdout).toMatch(/AWS::CloudWatch::Alarm +skipped: alarm: there is no CloudWatch locally\n/);
     expect(r.stdout).toContain('UserSessionsTable: point-in-time recovery: not supported by DynamoDB Local, skipped');
-    expect(r.stdout).toMatch(/1 table\(s\) ready, \d+ resource\(s\) skipped \(no local meaning\)\.\n$/);
+    expect(r.stdout).toContain('tables:\n  user-sessions: userId hash S, sessionId range S; provisioned; GSI LastActivityIndex (lastActivity hash N); stream NEW_AND_OLD_IMAGES; TTL expires\n');
+    expect(r.stdout).toMatch(/\n1 table\(s\) ready, 12 resource\(s\) skipped \(no local meaning\)\.\nTry: aws dynamodb list-tables --endpoint-url http:\/\/127\.0\.0\.1:\d+\n$/);
 
     // -sharedDb: any client key sees the tables.
     const client = localClient(state.endpoint);
@@ -225,5 +227,22 @@ describe('arc-dynamodb local: bad input gets one clear line and no server', () =
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^.*bad\.yaml: .*\n- \[Broken\] Attributes\[0\]\.Type: /);
     expect(existsSync(statePath(dir))).toBe(false);
+  });
+});
+
+describe('npm start (the built bin: local up templates/examples/advanced.yaml)', () => {
+  it('brings the advanced example up through bin/arc-dynamodb.js and down again', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'arc-npm-start-'));
+    const bin = join(ROOT, 'bin', 'arc-dynamodb.js');
+    const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    try {
+      const r = spawnSync(process.execPath, [bin, 'local', 'up', ADVANCED], { cwd, encoding: 'utf8', env });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/UserSessionsTable +AWS::DynamoDB::Table +table user-sessions: created\n/);
+    } finally {
+      const d = spawnSync(process.execPath, [bin, 'local', 'down'], { cwd, encoding: 'utf8', env });
+      expect(d.stdout).toMatch(/^stopped DynamoDB Local \(pid \d+, http:\/\/127\.0\.0\.1:\d+\)\n$/);
+    }
   });
 });
