@@ -389,6 +389,8 @@ export interface PseudoContext {
   stackId?: string;
   /** Template parameter values, substituted for `Ref` and `${Name}` too. */
   parameters?: Record<string, unknown>;
+  /** The template's Conditions section, to resolve `Fn::If`. */
+  conditions?: Record<string, unknown>;
 }
 
 export function partitionOf(region: string): string {
@@ -413,44 +415,107 @@ function pseudoValues(ctx: PseudoContext): Record<string, unknown> {
 }
 
 /**
- * Substitutes `Ref` to pseudo-parameters (and given template parameters), and `Fn::Sub` whose
- * variables all resolve, anywhere in `value`. Anything it cannot resolve is left as it was, so
- * `nativeTableToApi` then names it.
+ * Substitutes, anywhere in `value`: `Ref` to pseudo-parameters and given template parameters;
+ * `Fn::Sub` and `Fn::Join` whose parts all resolve; `Fn::If` whose condition (from
+ * `ctx.conditions`, built of Fn::Equals/And/Or/Not/Condition) evaluates; and `Ref: AWS::NoValue`,
+ * which removes the property or list item, as in CloudFormation. Anything it cannot resolve is
+ * left as it was, so `nativeTableToApi` then names it.
  */
 export function resolvePseudoParameters<T>(value: T, ctx: PseudoContext): T {
-  const values = pseudoValues(ctx);
-  return walk(value, values) as T;
+  const resolver = new Resolver(pseudoValues(ctx), ctx.conditions ?? {});
+  const out = resolver.walk(value);
+  return (out === NO_VALUE ? undefined : out) as T;
 }
 
-function walk(v: unknown, values: Record<string, unknown>): unknown {
-  if (Array.isArray(v)) return v.map((e) => walk(e, values));
-  if (v === null || typeof v !== 'object') return v;
-  const fn = intrinsicName(v);
-  const obj = v as Json;
-  if (fn === 'Ref' && typeof obj.Ref === 'string' && Object.prototype.hasOwnProperty.call(values, obj.Ref)) return values[obj.Ref];
-  if (fn === 'Fn::Sub') {
-    const arg = obj['Fn::Sub'];
-    const [text, vars] = Array.isArray(arg) ? [arg[0], walk(arg[1] ?? {}, values)] : [arg, {}];
-    if (typeof text === 'string' && vars !== null && typeof vars === 'object' && !Array.isArray(vars)) {
-      const out = substitute(text, { ...values, ...(vars as Json) });
-      if (out !== undefined) return out;
+const NO_VALUE = Symbol('AWS::NoValue');
+type Literal = string | number | boolean;
+const isLiteral = (v: unknown): v is Literal => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+class Resolver {
+  private readonly evaluated = new Map<string, boolean | undefined>();
+  private readonly evaluating = new Set<string>();
+
+  constructor(
+    private readonly values: Record<string, unknown>,
+    private readonly conditions: Record<string, unknown>,
+  ) {}
+
+  walk(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map((e) => this.walk(e)).filter((e) => e !== NO_VALUE);
+    if (v === null || typeof v !== 'object') return v;
+    const obj = v as Json;
+    switch (intrinsicName(v)) {
+      case 'Ref':
+        if (obj.Ref === 'AWS::NoValue') return NO_VALUE;
+        return typeof obj.Ref === 'string' && Object.prototype.hasOwnProperty.call(this.values, obj.Ref) ? this.values[obj.Ref] : v;
+      case 'Fn::Sub':
+        return this.sub(obj['Fn::Sub']) ?? v;
+      case 'Fn::Join':
+        return this.join(obj['Fn::Join']) ?? v;
+      case 'Fn::If': {
+        const arg = obj['Fn::If'];
+        if (!Array.isArray(arg) || arg.length !== 3 || typeof arg[0] !== 'string') return v;
+        const holds = this.condition(arg[0]);
+        return holds === undefined ? v : this.walk(holds ? arg[1] : arg[2]);
+      }
     }
-    return v;
+    const out: Json = {};
+    for (const [k, e] of Object.entries(obj)) {
+      const r = this.walk(e);
+      if (r !== NO_VALUE) out[k] = r;
+    }
+    return out;
   }
-  const out: Json = {};
-  for (const [k, e] of Object.entries(obj)) out[k] = walk(e, values);
-  return out;
-}
 
-/** `${Name}` substitution; `${!Literal}` is written as `${Literal}` (Fn::Sub's escape). Undefined if a variable is unknown or not a literal. */
-function substitute(text: string, values: Record<string, unknown>): string | undefined {
-  let unresolved = false;
-  const out = text.replace(/\$\{([^}]*)\}/g, (_m, name: string) => {
-    if (name.startsWith('!')) return `\${${name.slice(1)}}`;
-    const value = values[name.trim()];
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-    unresolved = true;
-    return '';
-  });
-  return unresolved ? undefined : out;
+  private sub(arg: unknown): string | undefined {
+    const [text, vars] = Array.isArray(arg) ? [arg[0], this.walk(arg[1] ?? {})] : [arg, {}];
+    if (typeof text !== 'string' || vars === null || typeof vars !== 'object' || Array.isArray(vars)) return undefined;
+    const scope = { ...this.values, ...(vars as Json) };
+    let unresolved = false;
+    // `${!Literal}` is Fn::Sub's escape for a literal `${Literal}`.
+    const out = text.replace(/\$\{([^}]*)\}/g, (_m, name: string) => {
+      if (name.startsWith('!')) return `\${${name.slice(1)}}`;
+      const value = scope[name.trim()];
+      if (isLiteral(value)) return String(value);
+      unresolved = true;
+      return '';
+    });
+    return unresolved ? undefined : out;
+  }
+
+  private join(arg: unknown): string | undefined {
+    if (!Array.isArray(arg) || arg.length !== 2 || typeof arg[0] !== 'string') return undefined;
+    const parts = this.walk(arg[1]);
+    if (!Array.isArray(parts) || !parts.every(isLiteral)) return undefined;
+    return parts.map(String).join(arg[0]);
+  }
+
+  /** A named condition's value, or undefined when it depends on something unresolved. */
+  private condition(name: string): boolean | undefined {
+    if (this.evaluated.has(name)) return this.evaluated.get(name);
+    if (this.evaluating.has(name) || !(name in this.conditions)) return undefined;
+    this.evaluating.add(name);
+    const result = this.test(this.conditions[name]);
+    this.evaluating.delete(name);
+    this.evaluated.set(name, result);
+    return result;
+  }
+
+  private test(expr: unknown): boolean | undefined {
+    if (expr === null || typeof expr !== 'object' || Array.isArray(expr)) return undefined;
+    const obj = expr as Json;
+    const fn = intrinsicName(expr);
+    const args = fn ? obj[fn] : undefined;
+    if (fn === 'Condition') return typeof args === 'string' ? this.condition(args) : undefined;
+    if (!Array.isArray(args)) return undefined;
+    if (fn === 'Fn::Equals') {
+      const [a, b] = args.map((x) => this.walk(x));
+      return isLiteral(a) && isLiteral(b) ? String(a) === String(b) : undefined;
+    }
+    const results = args.map((x) => this.test(x));
+    if (fn === 'Fn::Not') return results.length === 1 && results[0] !== undefined ? !results[0] : undefined;
+    if (fn === 'Fn::And') return results.includes(false) ? false : results.includes(undefined) ? undefined : true;
+    if (fn === 'Fn::Or') return results.includes(true) ? true : results.includes(undefined) ? undefined : false;
+    return undefined;
+  }
 }

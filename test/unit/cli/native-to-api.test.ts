@@ -174,6 +174,41 @@ describe('resolvePseudoParameters', () => {
     expect(resolvePseudoParameters(value, ctx)).toEqual(value);
   });
 
+  test('evaluates Fn::If from the Conditions section, with Fn::Equals/And/Or/Not/Condition', () => {
+    const conditions = {
+      IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] },
+      IsDev: { 'Fn::Not': [{ Condition: 'IsProd' }] },
+      InEu: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] },
+      DevInEu: { 'Fn::And': [{ Condition: 'IsDev' }, { Condition: 'InEu' }] },
+      Either: { 'Fn::Or': [{ Condition: 'IsProd' }, { Condition: 'Unknowable' }] },
+      Unknowable: { 'Fn::Equals': [{ Ref: 'NotGiven' }, 'x'] },
+    };
+    const value = {
+      name: { 'Fn::If': ['IsProd', 'tenants', { 'Fn::Sub': 'tenants-${Env}' }] },
+      both: { 'Fn::If': ['DevInEu', 'yes', 'no'] },
+      open: { 'Fn::If': ['Either', 'a', 'b'] },
+    };
+    expect(resolvePseudoParameters(value, { ...ctx, parameters: { Env: 'dev' }, conditions })).toEqual({ name: 'tenants-dev', both: 'yes', open: { 'Fn::If': ['Either', 'a', 'b'] } });
+    expect(resolvePseudoParameters(value, { ...ctx, parameters: { Env: 'prod' }, conditions })).toEqual({ name: 'tenants', both: 'no', open: 'a' });
+  });
+
+  test('Ref AWS::NoValue removes the property or the list item', () => {
+    const conditions = { Off: { 'Fn::Equals': ['a', 'b'] } };
+    expect(
+      resolvePseudoParameters({ keep: 1, drop: { 'Fn::If': ['Off', 5, { Ref: 'AWS::NoValue' }] }, list: ['a', { 'Fn::If': ['Off', 'b', { Ref: 'AWS::NoValue' }] }] }, { ...ctx, conditions }),
+    ).toEqual({ keep: 1, list: ['a'] });
+  });
+
+  test('Fn::Join of resolvable parts', () => {
+    expect(resolvePseudoParameters({ 'Fn::Join': ['-', [{ Ref: 'AWS::StackName' }, 'orders']] }, ctx)).toBe('dev-orders');
+    expect(resolvePseudoParameters({ 'Fn::Join': ['-', [{ Ref: 'Nope' }, 'orders']] }, ctx)).toEqual({ 'Fn::Join': ['-', [{ Ref: 'Nope' }, 'orders']] });
+  });
+
+  test('a condition that refers to itself stays unresolved instead of looping', () => {
+    const conditions = { Loop: { 'Fn::Not': [{ Condition: 'Loop' }] } };
+    expect(resolvePseudoParameters({ 'Fn::If': ['Loop', 1, 2] }, { ...ctx, conditions })).toEqual({ 'Fn::If': ['Loop', 1, 2] });
+  });
+
   test('partitions and URL suffixes follow the region', () => {
     expect([partitionOf('cn-north-1'), partitionOf('us-gov-west-1'), partitionOf('eu-west-1')]).toEqual(['aws-cn', 'aws-us-gov', 'aws']);
     expect(resolvePseudoParameters({ Ref: 'AWS::URLSuffix' }, { ...ctx, region: 'cn-north-1' })).toBe('amazonaws.com.cn');
