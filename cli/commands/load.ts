@@ -1,7 +1,215 @@
-import type { Command } from '../main';
+/**
+ * `arc-dynamodb load --table T (--s3 s3://bucket/prefix | --file PATH...) [--format F]
+ *   [--compression C] [--write-mode M] [--max-rejected N] [--endpoint URL] [--s3-endpoint URL]
+ *   [--region R] [--bucket-owner ACCOUNT] [--delimiter D] [--header a,b,c] [--concurrency N]`
+ *
+ * The custom resource's loader, from a terminal: into any table, DynamoDB Local included.
+ * Exit codes: 0 loaded (rejects within --max-rejected); 1 the load failed; 2 usage error.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { runLoad } from '../../provider/load/loader';
+import { COMPRESSION_TYPES, CSV_DELIMITERS, INPUT_FORMATS, WRITE_MODES } from '../../provider/load/properties';
+import { FileSource, S3Source, type ObjectSource } from '../../provider/load/source';
+import type { CompressionType, InputFormat, LoadOptions, Progress, WriteMode } from '../../provider/load/types';
+import type { Logger } from '../../provider/types';
+import { parseArgs, UsageError, type OptionSpec } from '../args';
+import type { CliIO, Command } from '../main';
 
-// Bring-up placeholder: replaced by the real command (see the issue tracker).
-export const run: Command = async (_args, io) => {
-  io.stderr.write('arc-dynamodb load: not available yet\n');
-  return 2;
+const SPEC: Record<string, OptionSpec> = {
+  table: { value: true },
+  s3: { value: true },
+  file: { value: true, repeat: true },
+  format: { value: true, choices: INPUT_FORMATS },
+  compression: { value: true, choices: COMPRESSION_TYPES },
+  'write-mode': { value: true, choices: WRITE_MODES },
+  'max-rejected': { value: true },
+  endpoint: { value: true },
+  's3-endpoint': { value: true },
+  region: { value: true },
+  'bucket-owner': { value: true },
+  delimiter: { value: true },
+  header: { value: true },
+  concurrency: { value: true },
+  help: {},
+  h: {},
 };
+
+export const HELP = `usage: arc-dynamodb load --table TABLE (--s3 s3://BUCKET/PREFIX | --file PATH...) [options]
+
+Loads DynamoDB JSON, Ion or CSV data (as DynamoDB ImportTable reads them) into an existing table.
+
+  --table TABLE            the table to load into (it must exist)
+  --s3 s3://BUCKET/PREFIX  every object under the prefix, in key order
+  --file PATH              a local file (repeat for more), in the order given
+  --format F               DYNAMODB_JSON (default), ION or CSV
+  --compression C          NONE (default), GZIP or ZSTD
+  --write-mode M           Overwrite (default) or PutIfAbsent (never replaces an existing item)
+  --max-rejected N         fail once more than N records are rejected (default 0)
+  --delimiter D            CSV delimiter: , ; : | tab or space (default ,)
+  --header a,b,c           CSV column names; then the first line of each object is data
+  --bucket-owner ACCOUNT   expected owner of the bucket (ExpectedBucketOwner on every S3 call)
+  --endpoint URL           DynamoDB endpoint, e.g. http://localhost:8000 for DynamoDB Local
+  --s3-endpoint URL        S3 endpoint (path-style addressing)
+  --region R               AWS region (default: AWS_REGION, else us-east-1)
+  --concurrency N          write requests in flight (default 8)
+
+Exit codes: 0 loaded, 1 the load failed, 2 usage error.
+`;
+
+export interface LoadCommandConfig {
+  options: LoadOptions;
+  source: { kind: 's3'; bucket: string; prefix: string; owner?: string } | { kind: 'files'; paths: string[] };
+  endpoint?: string;
+  s3Endpoint?: string;
+  region: string;
+}
+
+function int(v: string | undefined, name: string, min: number, max: number, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got '${v}'`);
+  return Number(v);
+}
+
+function url(v: string | undefined, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+    return v;
+  } catch {
+    throw new UsageError(`--${name} must be an http(s) URL, got '${v}'`);
+  }
+}
+
+export function parseLoadArgs(args: string[], env: NodeJS.ProcessEnv): LoadCommandConfig | 'help' {
+  const { positionals, options: o, flags } = parseArgs(args, SPEC);
+  if (flags.has('help') || flags.has('h')) return 'help';
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const table = o.table?.[0];
+  if (!table) throw new UsageError('--table is required');
+  if (!o.s3 === !o.file) throw new UsageError('give exactly one of --s3 s3://BUCKET/PREFIX or --file PATH');
+  let source: LoadCommandConfig['source'];
+  if (o.s3) {
+    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(o.s3[0]);
+    if (!m) throw new UsageError(`--s3 must look like s3://BUCKET/PREFIX, got '${o.s3[0]}'`);
+    const owner = o['bucket-owner']?.[0];
+    if (owner !== undefined && !/^\d{12}$/.test(owner)) throw new UsageError(`--bucket-owner must be a 12-digit AWS account ID, got '${owner}'`);
+    source = { kind: 's3', bucket: m[1], prefix: m[2], owner };
+  } else {
+    if (o['bucket-owner']) throw new UsageError('--bucket-owner applies to --s3 only');
+    source = { kind: 'files', paths: o.file };
+  }
+  const delimiter = o.delimiter?.[0] === 'tab' ? '\t' : (o.delimiter?.[0] ?? ',');
+  if (!CSV_DELIMITERS.includes(delimiter)) throw new UsageError(`--delimiter must be one of , ; : | tab or space, got '${o.delimiter![0]}'`);
+  const headerList = o.header?.[0].split(',').map((h) => h.trim());
+  if (headerList?.some((h) => h === '')) throw new UsageError('--header has an empty column name');
+  return {
+    options: {
+      tableName: table,
+      format: (o.format?.[0] ?? 'DYNAMODB_JSON') as InputFormat,
+      compression: (o.compression?.[0] ?? 'NONE') as CompressionType,
+      csv: { delimiter, headerList },
+      writeMode: (o['write-mode']?.[0] ?? 'Overwrite') as WriteMode,
+      maxRejectedRecords: int(o['max-rejected']?.[0], 'max-rejected', 0, 1_000_000_000, 0),
+      concurrency: int(o.concurrency?.[0], 'concurrency', 1, 64, 8),
+    },
+    source,
+    endpoint: url(o.endpoint?.[0], 'endpoint'),
+    s3Endpoint: url(o['s3-endpoint']?.[0], 's3-endpoint'),
+    region: o.region?.[0] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+  };
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
+const fmtTime = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+
+/** One progress line: a bar, items/s and the ETA from the share of stored bytes read. */
+export function progressLine(p: Progress, totalBytes: number, elapsedS: number, width = 24): string {
+  const c = p.counters;
+  const done = c.itemsWritten + c.itemsSkipped;
+  const rate = elapsedS > 0 ? done / elapsedS : 0;
+  const share = totalBytes > 0 ? Math.min(1, p.sourceBytes / totalBytes) : 0;
+  const eta = share > 0 && share < 1 ? fmtTime((elapsedS / share) * (1 - share)) : '--:--';
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${fmtInt(done)} items  ${fmtInt(rate)} items/s  ETA ${eta}${c.recordsRejected ? `  ${fmtInt(c.recordsRejected)} rejected` : ''}`;
+}
+
+/** Local endpoints take any credentials; supply placeholders when none are configured. */
+function credentialsFor(endpoint: string | undefined, env: NodeJS.ProcessEnv) {
+  if (!endpoint || env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE) return {};
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host === '127.0.0.1' || host === '::1' ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+}
+
+export const run: Command = async (args, io) => {
+  let cfg: LoadCommandConfig | 'help';
+  try {
+    cfg = parseLoadArgs(args, io.env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`arc-dynamodb load: ${e.message}\nRun 'arc-dynamodb load --help' for the options.\n`);
+    return 2;
+  }
+  if (cfg === 'help') {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  return load(cfg, io);
+};
+
+async function load(cfg: LoadCommandConfig, io: CliIO): Promise<number> {
+  const dynamodb = new DynamoDBClient({ region: cfg.region, ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}), ...credentialsFor(cfg.endpoint, io.env) });
+  const s3 =
+    cfg.source.kind === 's3'
+      ? new S3Client({ region: cfg.region, ...(cfg.s3Endpoint ? { endpoint: cfg.s3Endpoint, forcePathStyle: true } : {}), ...credentialsFor(cfg.s3Endpoint, io.env) })
+      : undefined;
+  const source: ObjectSource = cfg.source.kind === 's3' ? new S3Source(s3!, cfg.source.bucket, cfg.source.prefix, cfg.source.owner) : new FileSource(cfg.source.paths);
+  const tty = io.stderr.isTTY === true;
+  const log: Logger = {
+    info: () => undefined,
+    warn: (message, fields) => {
+      if (message === 'record rejected') io.stderr.write(`${tty ? '\r\x1b[K' : ''}rejected: ${fields?.object} line ${fields?.line}: ${fields?.reason}\n`);
+      else if (message === 'object empty' || message === 'object has no records') io.stderr.write(`${tty ? '\r\x1b[K' : ''}note: ${fields?.object}: ${message.replace('object ', '')}\n`);
+    },
+    error: () => undefined,
+  };
+  const started = Date.now();
+  const elapsed = () => (Date.now() - started) / 1000;
+  try {
+    let totalBytes = 0;
+    for await (const o of source.list('')) totalBytes += o.size;
+    const onProgress = (p: Progress) => {
+      const line = progressLine(p, totalBytes, elapsed());
+      io.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+    };
+    const out = await runLoad(cfg.options, { dynamodb, source, log, onProgress, progressEveryMs: tty ? 250 : 5000 });
+    if (tty) io.stderr.write('\r\x1b[K');
+    const c = out.status === 'continue' ? out.checkpoint.counters : out.counters;
+    const secs = elapsed();
+    const summary = `${fmtInt(c.itemsWritten)} items written, ${fmtInt(c.itemsSkipped)} skipped, ${fmtInt(c.recordsRejected)} rejected; ${fmtInt(c.objectsRead)} object(s), ${fmtBytes(c.bytesRead)} in ${secs.toFixed(1)} s (${fmtInt(secs > 0 ? (c.itemsWritten + c.itemsSkipped) / secs : 0)} items/s)`;
+    if (out.status === 'done') {
+      io.stdout.write(`Loaded ${source.description} into ${cfg.options.tableName}: ${summary}\n`);
+      return 0;
+    }
+    io.stderr.write(`arc-dynamodb load: ${out.status === 'failed' ? out.reason : 'stopped early'}\nBefore stopping: ${summary}\n`);
+    return 1;
+  } catch (e) {
+    const err = e as Error & { code?: string; address?: string; port?: number };
+    // The SDK may wrap a socket error (across realms), keeping only its message: read both.
+    const net = /(?:connect|getaddrinfo) (ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH) (\S+)/.exec(err.message);
+    if (net || (err.code && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH)$/.test(err.code))) {
+      const at = net ? ` to ${net[2]}` : err.address ? ` to ${err.address}${err.port ? `:${err.port}` : ''}` : '';
+      err.code = net?.[1] ?? err.code;
+      io.stderr.write(`arc-dynamodb load: cannot connect${at} (${err.code}); check --endpoint, --s3-endpoint and --region\n`);
+    } else {
+      io.stderr.write(`arc-dynamodb load: ${err.name === 'LoadError' || /^(Error|AWS SDK error wrapper)/.test(err.name) ? '' : `${err.name}: `}${err.message}\n`);
+    }
+    if (io.env.ARC_DYNAMODB_DEBUG) io.stderr.write(`${err.stack}\n`);
+    return 1;
+  } finally {
+    dynamodb.destroy();
+    s3?.destroy();
+  }
+}
