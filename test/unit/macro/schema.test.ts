@@ -34,3 +34,11 @@ describe('schema/arc-dynamodb-table.schema.json', () => {
     for (const v of variables) expect(Object.keys(schema.properties)).toContain(pascal(v));
   });
 });
+
+describe('docs/reference.md', () => {
+  const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'reference.md'), 'utf8');
+  it('documents every property of the schema', () => {
+    const missing = Object.keys(schema.properties).filter((p) => !doc.includes(`\`${p}\``));
+    expect(missing).toEqual([]);
+  });
+});
