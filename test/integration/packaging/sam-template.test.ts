@@ -41,13 +41,22 @@ describe('template.yaml (SAM packaging)', () => {
     expect(macro.Environment.Variables).toEqual({ [PROVIDER_ARN_ENV]: { 'Fn::GetAtt': ['ProviderFunction', 'Arn'] } });
   });
 
-  it('gives the provider a fixed name, the 900 s Lambda maximum and no asynchronous retries', () => {
+  it('gives the provider a fixed name, the 900 s Lambda maximum, and keeps async retries with itself as on-failure destination', () => {
     const p = translated.Resources.ProviderFunction.Properties as Record<string, unknown>;
     expect(p.FunctionName).toEqual({ Ref: 'ProviderFunctionName' });
     expect(p.Timeout).toBe(900);
     const configs = ofType('AWS::Lambda::EventInvokeConfig');
     expect(configs).toHaveLength(1);
-    expect(configs[0][1].Properties).toMatchObject({ FunctionName: { Ref: 'ProviderFunction' }, MaximumRetryAttempts: 0, Qualifier: '$LATEST' });
+    // Kept on purpose (provider/continuation.ts): retries are the crash safety; the destination
+    // hands an exhausted event back to the provider, which answers FAILED.
+    expect(configs[0][1].Properties).toEqual({
+      FunctionName: { Ref: 'ProviderFunction' },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      // The SAM translator substitutes parameter values (here the defaults) into this ARN.
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::Sub': 'arn:aws:lambda:us-east-1:${AWS::AccountId}:function:arc-dynamodb-provider' } } },
+    });
   });
 
   it('sends each function to its own log group, which has a retention period', () => {
