@@ -63,11 +63,16 @@ export function expression(id: string, expr: Passthrough<string>, label: string,
 }
 
 /**
- * Sum of event-count series. DynamoDB sends a metric only when it is non-zero, so each series is
- * FILLed with 0 first: plain `m1+m2` has a value only at timestamps where every series has one.
+ * Sum of event-count series. DynamoDB sends these metrics only when they are non-zero, so series
+ * are sparse, and a GSI that never throttles has no series at all:
+ * - plain `m1+m2` has a value only at timestamps where every series has one;
+ * - FILL(m,0) fills gaps, but we do not rely on it producing values for a series with no
+ *   datapoint in the whole window;
+ * - SUM over an array adds, per timestamp, the series that have a value.
+ * Both together keep one throttled index visible whatever the others do.
  */
 export function sumOfCounts(ids: readonly string[]): string {
-  return ids.map((id) => `FILL(${id},0)`).join('+');
+  return `SUM([${ids.map((id) => `FILL(${id},0)`).join(',')}])`;
 }
 
 /**

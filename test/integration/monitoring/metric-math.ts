@@ -1,6 +1,7 @@
 /**
  * A small evaluator for the subset of CloudWatch metric math the alarms use: numbers, query ids,
- * + - * /, parentheses, FILL(series, number) and PERIOD(metric id)
+ * + - * /, parentheses, FILL(series, number), PERIOD(metric id) and SUM([series, ...]) (per
+ * timestamp, over the series that have a value; no value if none has)
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html).
  *
  * moto 5.2.1 does not evaluate metric math: its GetMetricData returns, for an expression, only the
@@ -18,7 +19,7 @@ type Token = { kind: 'num'; value: number } | { kind: 'id'; value: string } | { 
 
 function tokenize(expr: string): Token[] {
   const tokens: Token[] = [];
-  const re = /\s*(?:(\d+(?:\.\d+)?)|([a-zA-Z_][a-zA-Z0-9_]*)|([-+*/(),]))/y;
+  const re = /\s*(?:(\d+(?:\.\d+)?)|([a-zA-Z_][a-zA-Z0-9_]*)|([-+*/(),[\]]))/y;
   let pos = 0;
   while (pos < expr.length) {
     re.lastIndex = pos;
@@ -64,6 +65,18 @@ export function evaluate(expr: string, series: Record<string, SeriesPoint>): num
           if (fill?.kind !== 'num') throw new Error(`FILL needs a number in ${expr}`);
           expect(')');
           return v ?? fill.value;
+        }
+        if (t.value === 'SUM') {
+          expect('[');
+          const items: (number | undefined)[] = [sum()];
+          for (let n = peek(); n?.kind === 'op' && n.value === ','; n = peek()) {
+            i += 1;
+            items.push(sum());
+          }
+          expect(']');
+          expect(')');
+          const present = items.filter((v): v is number => v !== undefined);
+          return present.length === 0 ? undefined : present.reduce((a, b) => a + b, 0);
         }
         if (t.value === 'PERIOD') {
           const id = tokens[i++];

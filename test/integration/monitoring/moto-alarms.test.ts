@@ -139,7 +139,7 @@ function syntheticPoints(stat: string, index: number): number[] {
 
 /** What the alarm should compute from that data, derived from the expression's documented shape. */
 function expectedValue(expr: string, sums: (number | undefined)[], period: number): number {
-  if (/^FILL\(m1,0\)(\+FILL\(m\d+,0\))*$/.test(expr)) return sums.reduce<number>((a, b) => a + (b ?? 0), 0);
+  if (/^SUM\(\[FILL\(m1,0\)(,FILL\(m\d+,0\))*\]\)$/.test(expr)) return sums.reduce<number>((a, b) => a + (b ?? 0), 0);
   if (expr === '100*(consumed/PERIOD(consumed))/provisioned') return (100 * ((sums[0] as number) / period)) / 100;
   const max = /^100\*\(consumed\/PERIOD\(consumed\)\)\/(\d+)$/.exec(expr);
   if (max !== null) return (100 * ((sums[0] as number) / period)) / Number(max[1]);
@@ -158,7 +158,7 @@ describe('each alarm expression is well formed and computes the expected value o
       const stats = queries.filter((q) => q.MetricStat !== undefined);
       const ret = a.input.Metrics?.find((q) => q.ReturnData)?.Expression;
       // Leave the last series of a multi-metric sum empty, as an idle operation or index is: FILL must cover it.
-      const skipLast = ret !== undefined && stats.length > 1 && ret.startsWith('FILL');
+      const skipLast = ret !== undefined && stats.length > 1 && ret.startsWith('SUM');
       const sums: (number | undefined)[] = [];
       for (const [j, q] of stats.entries()) {
         const ms = q.MetricStat!;
@@ -210,6 +210,9 @@ describe('each alarm expression is well formed and computes the expected value o
     expect(() => evaluate('FILL(m2,0)', s)).toThrow('unknown id m2 in FILL(m2,0)');
     expect(() => evaluate('SUMM(m1)', s)).toThrow('unsupported function SUMM in SUMM(m1)');
     expect(() => evaluate('100*(m1', s)).toThrow('expected ) in 100*(m1');
+    expect(() => evaluate('SUM([m1,m1)', s)).toThrow('expected ] in SUM([m1,m1)');
     expect(evaluate('100*(m1/PERIOD(m1))/2', s)).toBeCloseTo(100 / 120);
+    expect(evaluate('SUM([m1,gone])', { m1: { value: 1, period: 60 }, gone: { value: undefined, period: 60 } })).toBe(1);
+    expect(evaluate('SUM([gone])', { gone: { value: undefined, period: 60 } })).toBeUndefined();
   });
 });

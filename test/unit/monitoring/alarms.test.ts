@@ -27,7 +27,7 @@ describe('default alarm set of an on-demand table', () => {
       'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactGetItems', 'TransactWriteItems',
     ]);
     expect(dimValues(out.OrdersSystemErrorsAlarm2, 'Operation')).toEqual(['ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction']);
-    expect(returned(out.OrdersSystemErrorsAlarm2)).toBe('FILL(m1,0)+FILL(m2,0)+FILL(m3,0)');
+    expect(returned(out.OrdersSystemErrorsAlarm2)).toBe('SUM([FILL(m1,0),FILL(m2,0),FILL(m3,0)])');
   });
 
   it('keeps an idle table out of ALARM and uses the defaults documented in docs/monitoring.md', () => {
