@@ -5,6 +5,7 @@
 import { alarmsGenerator } from './alarms';
 import { autoscalingGenerator } from './autoscaling';
 import { dashboardGenerator } from './dashboard';
+import { loadGenerator } from './load';
 import { outputsGenerator } from './outputs';
 import { tableGenerator } from './table';
 import type { Generator } from './types';
@@ -13,7 +14,7 @@ export const generators: readonly Generator[] = [
   tableGenerator,
   autoscalingGenerator,
   // replicasGenerator,
-  // loadGenerator,
+  loadGenerator,
   alarmsGenerator,
   dashboardGenerator,
   outputsGenerator,

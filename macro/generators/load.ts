@@ -1,0 +1,47 @@
+/**
+ * `Load` -> one `Custom::ArcDynamoDbLoad`, served by the provider's loader (provider/load/).
+ *
+ * It depends on the table, on every scaling policy (the load's writes should meet the scaled
+ * capacity, and a policy created mid-load would race it) and, with replicas, on the replicas
+ * resource (items then replicate from a finished replica set instead of racing its creation).
+ * ServiceTimeout is CloudFormation's ceiling, 3600 s: the loader continues across invocations up
+ * to it (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
+ */
+import { LOAD_RESOURCE_TYPE, MAX_SERVICE_TIMEOUT_SECONDS } from '../../common/contract';
+import { ids } from '../naming';
+import { scalingPolicyIds } from './autoscaling';
+import { childAttributes, ref } from './common';
+import type { CfnResource, Generator } from './types';
+
+export const loadGenerator: Generator = (t, ctx) => {
+  const load = t.load;
+  if (!load) return { resources: {}, outputs: {} };
+  const source: Record<string, unknown> = { Bucket: load.s3BucketSource.bucket };
+  if (load.s3BucketSource.keyPrefix !== undefined) source.KeyPrefix = load.s3BucketSource.keyPrefix;
+  if (load.s3BucketSource.bucketOwner !== undefined) source.BucketOwner = load.s3BucketSource.bucketOwner;
+  const csv: Record<string, unknown> = {};
+  if (load.csv?.delimiter !== undefined) csv.Delimiter = load.csv.delimiter;
+  if (load.csv?.headerList !== undefined) csv.HeaderList = load.csv.headerList;
+
+  const properties: Record<string, unknown> = {
+    ServiceToken: ctx.providerServiceToken,
+    ServiceTimeout: MAX_SERVICE_TIMEOUT_SECONDS,
+    TableName: ref(ids.table(t.logicalId)),
+    S3BucketSource: source,
+    InputFormat: load.inputFormat,
+    InputCompressionType: load.inputCompressionType,
+    ...(load.inputFormat === 'CSV' && Object.keys(csv).length > 0 ? { InputFormatOptions: { Csv: csv } } : {}),
+    WriteMode: load.writeMode,
+    MaxRejectedRecords: load.maxRejectedRecords,
+    ...(load.revision !== undefined ? { Revision: load.revision } : {}),
+    ...(t.adoptExistingTable !== undefined ? { AdoptExistingTable: t.adoptExistingTable } : {}),
+  };
+  const dependsOn = [ids.table(t.logicalId), ...scalingPolicyIds(t), ...(t.replicas.length > 0 ? [ids.replicas(t.logicalId)] : [])];
+  const resource: CfnResource = {
+    Type: LOAD_RESOURCE_TYPE,
+    ...childAttributes(t),
+    DependsOn: dependsOn,
+    Properties: properties,
+  };
+  return { resources: { [ids.load(t.logicalId)]: resource }, outputs: {} };
+};
