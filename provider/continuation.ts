@@ -25,6 +25,8 @@ export interface ContinuationState {
   startedAt: number;
   hop: number;
   checkpoint?: unknown;
+  /** The ID a failure must answer with once something was changed (see HandlerResult 'continue'). */
+  physicalResourceId?: string;
 }
 
 export interface ContinuationPort {
@@ -40,7 +42,8 @@ export function readContinuation(raw: unknown): ContinuationState | undefined {
   if (typeof s.chainId !== 'string' || s.chainId.length === 0 || s.chainId.length > 128) return undefined;
   if (typeof s.startedAt !== 'number' || !Number.isFinite(s.startedAt)) return undefined;
   if (typeof s.hop !== 'number' || !Number.isInteger(s.hop) || s.hop < 0) return undefined;
-  return { chainId: s.chainId, startedAt: s.startedAt, hop: s.hop, checkpoint: s.checkpoint };
+  const id = typeof s.physicalResourceId === 'string' && s.physicalResourceId.length <= 1024 ? s.physicalResourceId : undefined;
+  return { chainId: s.chainId, startedAt: s.startedAt, hop: s.hop, checkpoint: s.checkpoint, ...(id ? { physicalResourceId: id } : {}) };
 }
 
 export function continuationPayload(event: Record<string, unknown>, state: ContinuationState): Record<string, unknown> {

@@ -50,13 +50,23 @@ export interface HandlerRequest<P> {
    * checks it before every change, so work abandoned by one invocation never races the next.
    */
   signal?: AbortSignal;
+  /**
+   * Resolves when this invocation still holds the resource's operation lease, and rejects when a
+   * later request (a Delete sent while a Create runs) has taken over. Call it before each change.
+   */
+  assertCurrent?(): Promise<void>;
 }
 
 export type HandlerResult =
   /** Finished: the protocol responds SUCCESS with this physical ID and `Fn::GetAtt` data. */
   | { status: 'done'; physicalResourceId: string; data?: Record<string, string | number> }
   /** Work remains: the protocol re-invokes the provider with this checkpoint (JSON-serialisable, small). */
-  | { status: 'continue'; checkpoint: unknown }
+  | {
+      status: 'continue';
+      checkpoint: unknown;
+      /** The ID to answer with if the operation has to stop before it finishes (ServiceTimeout). */
+      physicalResourceId?: string;
+    }
   /** A clear, user-facing reason; the protocol responds FAILED. */
   | { status: 'failed'; reason: string; physicalResourceId?: string };
 

@@ -10,7 +10,7 @@
  */
 import type { AwsClients, HandlerResult, Logger, ResourceHandler } from '../types';
 import { CONTINUATION_KEY, continuationPayload, readContinuation, type ContinuationPort, type ContinuationState } from '../continuation';
-import { decideOwnership, observeOwnership, writeOwnerTag } from '../ownership';
+import { decideOwnership, listTags, observeOwnership, writeOwnerTag } from '../ownership';
 import { parseEvent, type CfnEvent, type ResponseUrlPolicy } from './event';
 import { chainKey, judgeLease, readLease, requestKey, writeLease, type Lease } from './lease';
 import { withFields } from './log';
@@ -65,6 +65,16 @@ function serviceTimeoutSeconds(props: Record<string, unknown>): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,5}$/.test(v) ? Number(v) : NaN;
   return Number.isInteger(n) && n >= 1 && n <= MAX_SERVICE_TIMEOUT_SECONDS ? n : MAX_SERVICE_TIMEOUT_SECONDS;
 }
+
+/** Thrown by assertCurrent when a later request has taken the resource over. */
+export class SupersededError extends Error {
+  constructor() {
+    super('superseded by a later request for this resource');
+    this.name = 'SupersededError';
+  }
+}
+
+const SUPERSEDED_REASON = 'Superseded by a later request for this resource (CloudFormation sent a Delete while this operation was running).';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
 
@@ -210,9 +220,14 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
     }
     if (verdict.verdict === 'superseded') {
       log.warn('superseded by a later request for this resource; stopping', {});
-      await answer('FAILED', 'Superseded by a later request for this resource (CloudFormation sent a Delete while this operation was running).', failedId());
+      await answer('FAILED', SUPERSEDED_REASON, failedId());
       return;
     }
+    /** Re-reads the lease: is this chain still the one working on the resource? */
+    const assertCurrent = async () => {
+      const current = readLease(await listTags(ddb, ownerArn), event.LogicalResourceId);
+      if (current && (current.request !== lease.request || current.chain !== lease.chain)) throw new SupersededError();
+    };
     const writeLeaseState = async (state: Lease['state'], expiresMs: number) => {
       try {
         await writeLease(ddb, ownerArn, event.LogicalResourceId, { ...lease, state, expires: Math.ceil(expiresMs / 1000) });
@@ -226,11 +241,22 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
     const timeoutSeconds = serviceTimeoutSeconds(event.ResourceProperties);
     const serviceDeadline = operationStart + timeoutSeconds * 1000 - deps.config.serviceTimeoutMarginMs;
     const finish = async (status: 'SUCCESS' | 'FAILED', reason: string | undefined, physicalResourceId: string, data?: Record<string, string | number>) => {
+      try {
+        await assertCurrent();
+      } catch (e) {
+        if (e instanceof SupersededError) {
+          log.warn('superseded by a later request for this resource; stopping', {});
+          return void (await answer('FAILED', SUPERSEDED_REASON, failedId()));
+        }
+        log.warn('could not re-read the operation lease', { error: message(e) });
+      }
       await writeLeaseState('done', now());
       await answer(status, reason, physicalResourceId, data);
     };
+    const stopId = () => (event.RequestType === 'Create' ? (cont?.physicalResourceId ?? failedId()) : failedId());
+    const timeoutReason = `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s). AWS may still be working on it; the next stack update continues from the observed state.`;
     if (now() >= serviceDeadline) {
-      await finish('FAILED', `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s). AWS may still be working on it; the next stack update continues from the observed state.`, failedId());
+      await finish('FAILED', timeoutReason, stopId());
       return;
     }
 
@@ -257,12 +283,18 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           clients: deps.clients,
           log,
           signal: abort.signal,
+          assertCurrent,
         }),
         timedOut,
       ]);
     } catch (e) {
       clearTimeout(timer);
       abort.abort();
+      if (e instanceof SupersededError) {
+        log.warn('superseded by a later request for this resource; stopping', {});
+        await answer('FAILED', SUPERSEDED_REASON, failedId());
+        return;
+      }
       log.error('handler failed', { error: message(e) });
       await finish('FAILED', message(e), failedId());
       return;
@@ -285,11 +317,18 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
         await finish('FAILED', result.reason, event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : (result.physicalResourceId ?? failedId()));
         return;
       case 'continue': {
+        const idIfStopped = result.physicalResourceId ?? cont?.physicalResourceId;
         if (now() >= serviceDeadline) {
-          await finish('FAILED', `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s). AWS may still be working on it; the next stack update continues from the observed state.`, result.status === 'continue' ? failedId() : failedId());
+          await finish('FAILED', timeoutReason, event.RequestType === 'Create' ? (idIfStopped ?? failedId()) : failedId());
           return;
         }
-        const state: ContinuationState = { chainId, startedAt: operationStart, hop: (cont?.hop ?? 0) + 1, checkpoint: result.checkpoint };
+        const state: ContinuationState = {
+          chainId,
+          startedAt: operationStart,
+          hop: (cont?.hop ?? 0) + 1,
+          checkpoint: result.checkpoint,
+          ...(idIfStopped ? { physicalResourceId: idIfStopped } : {}),
+        };
         try {
           const original = { ...(inner as Record<string, unknown>) };
           delete original[CONTINUATION_KEY];

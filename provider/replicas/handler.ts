@@ -79,10 +79,16 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
   // Only regions this resource manages are ever deleted: replicas someone else added stay.
 
   const ddb = req.clients.dynamodb();
-  const beforeChange = () => {
+  const beforeChange = async () => {
     if (req.signal?.aborted) throw new Aborted();
+    await req.assertCurrent?.();
   };
   let pause = poll.initialMs;
+  const keepGoing = (): HandlerResult => ({
+    status: 'continue',
+    checkpoint: cp,
+    ...(cp.mutated && req.requestType === 'Create' ? { physicalResourceId } : {}),
+  });
   const failed = (reason: string): HandlerResult => ({
     status: 'failed',
     reason,
@@ -102,7 +108,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
 
   try {
     for (;;) {
-      if (req.signal?.aborted || Date.now() >= req.deadline) return { status: 'continue', checkpoint: cp };
+      if (req.signal?.aborted || Date.now() >= req.deadline) return keepGoing();
       const state = await observeHome(ddb, p.TableName);
       if (!state) {
         if (req.requestType === 'Delete') return { status: 'done', physicalResourceId };
@@ -118,7 +124,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
           if (!p.WaitForReplication && step.onlyCreating && pendingCreates.length === 0 && removing.every((r) => !state.replicas.has(r))) {
             return await finishWithoutWaiting(req, state, cp, physicalResourceId, beforeChange);
           }
-          if (!(await wait())) return { status: 'continue', checkpoint: cp };
+          if (!(await wait())) return keepGoing();
           continue;
         }
         case 'delete': {
@@ -137,10 +143,10 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
           const old = req.requestType === 'Delete' ? p : req.oldProperties;
           const dims = old?.BillingMode === 'PROVISIONED' ? scalingDimensions(p.TableName, old.Autoscaling) : [];
           if (dims.length > 0) {
-            beforeChange();
+            await beforeChange();
             await removeScaling(req.clients.autoscaling(region), dims);
           }
-          beforeChange();
+          await beforeChange();
           await sendReplicaUpdate(req, { Delete: { RegionName: region } });
           log.info('replica deletion started', { region });
           stepped();
@@ -150,7 +156,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
           const refusal = await createPrecondition(req, state);
           if (refusal) return failed(refusal);
           const spec = desired.find((r) => r.RegionName === step.region) as ReplicaProps;
-          beforeChange();
+          await beforeChange();
           await sendReplicaUpdate(req, { Create: createAction(spec) });
           log.info('replica creation started', { region: step.region });
           stepped();
@@ -167,7 +173,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
             continue;
           }
           if (outcome.kind === 'not-ready') {
-            if (!(await wait())) return { status: 'continue', checkpoint: cp };
+            if (!(await wait())) return keepGoing();
             continue;
           }
           if (outcome.changes > 0) cp.mutated = true;
@@ -177,7 +183,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
       }
     }
   } catch (e) {
-    if (e instanceof Aborted) return { status: 'continue', checkpoint: cp };
+    if (e instanceof Aborted) return keepGoing();
     if (e instanceof Refusal) return failed(e.message);
     throw e;
   }
@@ -243,7 +249,7 @@ async function finishWithoutWaiting(
   state: HomeState,
   cp: Checkpoint,
   physicalResourceId: string,
-  beforeChange: () => void,
+  beforeChange: () => Promise<void>,
 ): Promise<HandlerResult> {
   const p = req.properties;
   const pending: string[] = [];

@@ -75,7 +75,7 @@ export interface SyncInput {
   oldProps?: ReplicasProps;
   spec: ReplicaProps;
   /** Checked before each change: abandoned work never races the next invocation. */
-  beforeChange: () => void;
+  beforeChange: () => Promise<void>;
 }
 
 export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
@@ -102,7 +102,7 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
     throw new Refusal(`The replica of ${name} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was changed in ${region}.`);
   }
   if (own === 'untagged') {
-    beforeChange();
+    await beforeChange();
     await writeOwnerTag(ddb, arn, stackId);
     changes++;
   }
@@ -110,13 +110,13 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
   // Table class and capacity overrides are replica actions of the home table's UpdateTable.
   const update = overrideUpdate(home, spec);
   if (update) {
-    beforeChange();
+    await beforeChange();
     await clients.dynamodb().send(new UpdateTableCommand({ TableName: name, ReplicaUpdates: [update] }));
     return { kind: 'stepped' };
   }
 
   if (spec.DeletionProtectionEnabled !== undefined && (described.DeletionProtectionEnabled ?? false) !== spec.DeletionProtectionEnabled) {
-    beforeChange();
+    await beforeChange();
     await ddb.send(new UpdateTableCommand({ TableName: name, DeletionProtectionEnabled: spec.DeletionProtectionEnabled }));
     changes++;
   }
@@ -126,7 +126,7 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
   const pitrOn = pitr?.PointInTimeRecoveryStatus === 'ENABLED';
   const wantPeriod = spec.PointInTimeRecoveryEnabled ? (spec.PointInTimeRecoveryPeriodInDays ?? 35) : undefined;
   if (pitrOn !== spec.PointInTimeRecoveryEnabled || (wantPeriod !== undefined && (pitr?.RecoveryPeriodInDays ?? 35) !== wantPeriod)) {
-    beforeChange();
+    await beforeChange();
     await ddb.send(
       new UpdateContinuousBackupsCommand({
         TableName: name,
@@ -140,7 +140,7 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
     const ci = await ddb.send(new DescribeContributorInsightsCommand({ TableName: name }));
     const on = ci.ContributorInsightsStatus === 'ENABLED' || ci.ContributorInsightsStatus === 'ENABLING';
     if (on !== spec.ContributorInsightsEnabled) {
-      beforeChange();
+      await beforeChange();
       await ddb.send(new UpdateContributorInsightsCommand({ TableName: name, ContributorInsightsAction: spec.ContributorInsightsEnabled ? 'ENABLE' : 'DISABLE' }));
       changes++;
     }
@@ -149,7 +149,7 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
   if (spec.PropagateTags) {
     const missing = props.Tags.filter((t) => tags[t.Key] !== t.Value && t.Key !== OWNER_TAG_KEY);
     if (missing.length > 0) {
-      beforeChange();
+      await beforeChange();
       for (let i = 0; i < missing.length; i += 25) {
         await ddb.send(new TagResourceCommand({ ResourceArn: arn, Tags: missing.slice(i, i + 25) }));
       }
@@ -160,7 +160,7 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
       .map((t) => t.Key)
       .filter((k) => !keep.has(k) && k !== OWNER_TAG_KEY && !k.startsWith(LEASE_TAG_PREFIX) && tags[k] !== undefined);
     if (dropped.length > 0) {
-      beforeChange();
+      await beforeChange();
       await ddb.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: dropped }));
       changes++;
     }
@@ -172,11 +172,11 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
   if (want.length > 0 || gone.length > 0) {
     const aas = clients.autoscaling(region);
     if (gone.length > 0) {
-      beforeChange();
+      await beforeChange();
       changes += await removeScaling(aas, gone);
     }
     if (want.length > 0) {
-      beforeChange();
+      await beforeChange();
       changes += await mirrorScaling(aas, want);
     }
   }

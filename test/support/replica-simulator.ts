@@ -43,6 +43,8 @@ export interface SimCall {
   operation: string;
   mutating: boolean;
   status: number;
+  /** DynamoDB calls: the TableName or ResourceArn the call named. */
+  table?: string;
   fault?: FaultKind;
 }
 
@@ -399,6 +401,8 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
     try {
       if (service === 'dynamodb') {
         const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+        const named = input.TableName ?? input.ResourceArn;
+        if (typeof named === 'string') call.table = named.includes(':table/') ? named.split(':table/')[1] : named;
         if (operation === 'UpdateTable') {
           const g = groupOf(region, String(input.TableName));
           if (input.ReplicaUpdates !== undefined) {
