@@ -1,0 +1,35 @@
+import { parseLoadProperties, sourceKey } from '../../../provider/load/properties';
+
+const base = { ServiceToken: 'arn', ServiceTimeout: '3600', TableName: 'orders', S3BucketSource: { Bucket: 'seed-bucket' }, InputFormat: 'CSV' };
+
+test('CloudFormation strings become typed properties, with defaults', () => {
+  expect(parseLoadProperties({ ...base, MaxRejectedRecords: '7', InputFormatOptions: { Csv: { Delimiter: '|', HeaderList: ['a', 'b'] } }, Revision: '3' })).toEqual({
+    TableName: 'orders',
+    S3BucketSource: { Bucket: 'seed-bucket', KeyPrefix: undefined, BucketOwner: undefined },
+    InputFormat: 'CSV',
+    InputCompressionType: 'NONE',
+    WriteMode: 'Overwrite',
+    MaxRejectedRecords: 7,
+    Revision: '3',
+    AdoptExistingTable: undefined,
+    InputFormatOptions: { Csv: { Delimiter: '|', HeaderList: ['a', 'b'] } },
+  });
+});
+
+test.each([
+  [{ ...base, InputFormat: 'XML' }, "Property 'InputFormat' must be one of"],
+  [{ ...base, S3BucketSource: { Bucket: 'Bad_Bucket' } }, "Property 'S3BucketSource.Bucket' must be an S3 bucket name, got 'Bad_Bucket'"],
+  [{ ...base, S3BucketSource: { Bucket: 'ok-bucket', BucketOwner: '12' } }, "Property 'S3BucketSource.BucketOwner' must be a 12-digit AWS account ID, got '12'"],
+  [{ ...base, MaxRejectedRecords: 'many' }, "Property 'MaxRejectedRecords'"],
+  [{ ...base, InputFormatOptions: { Csv: { Delimiter: '#' } } }, "Property 'InputFormatOptions.Csv.Delimiter' must be one of , ; : | tab or space"],
+  [{ ...base, TableName: undefined }, "Property 'TableName' must be a string, got missing"],
+])('bad properties are refused naming the property: %j', (raw, message) => {
+  expect(() => parseLoadProperties(raw)).toThrow(message);
+});
+
+test('the source key changes with the source and Revision, not with WriteMode or MaxRejectedRecords', () => {
+  const a = parseLoadProperties(base);
+  expect(sourceKey(parseLoadProperties({ ...base, WriteMode: 'PutIfAbsent', MaxRejectedRecords: '4' }))).toBe(sourceKey(a));
+  expect(sourceKey(parseLoadProperties({ ...base, Revision: '2' }))).not.toBe(sourceKey(a));
+  expect(sourceKey(parseLoadProperties({ ...base, S3BucketSource: { Bucket: 'seed-bucket', KeyPrefix: 'x/' } }))).not.toBe(sourceKey(a));
+});
