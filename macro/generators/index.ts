@@ -7,13 +7,14 @@ import { autoscalingGenerator } from './autoscaling';
 import { dashboardGenerator } from './dashboard';
 import { loadGenerator } from './load';
 import { outputsGenerator } from './outputs';
+import { replicasGenerator } from './replicas';
 import { tableGenerator } from './table';
 import type { Generator } from './types';
 
 export const generators: readonly Generator[] = [
   tableGenerator,
   autoscalingGenerator,
-  // replicasGenerator,
+  replicasGenerator,
   loadGenerator,
   alarmsGenerator,
   dashboardGenerator,

@@ -1,0 +1,82 @@
+/**
+ * `ReplicaRegions` -> one `Custom::ArcDynamoDbReplicas`, served by the provider (provider/replicas/).
+ *
+ * The table stays an AWS::DynamoDB::Table for its whole life: turning it into an
+ * AWS::DynamoDB::GlobalTable replaces the resource. The custom resource depends on the table and
+ * on every scaling policy, so replicas are only added once write autoscaling exists: the
+ * ordering whose absence broke terraform-aws-modules/terraform-aws-dynamodb-table#109.
+ * ServiceTimeout is CloudFormation's ceiling for custom resources, 3600 s.
+ * RetainOnDelete follows the table's DeletionPolicy: a retained table keeps its replicas; a
+ * table that CloudFormation deletes (Delete, Snapshot) has its replicas removed first.
+ */
+import { MAX_SERVICE_TIMEOUT_SECONDS, OWNER_TAG_KEY, REPLICAS_RESOURCE_TYPE } from '../../common/contract';
+import type { ReplicaModel, ScalingModel, TableModel } from '../model/types';
+import { ids } from '../naming';
+import { scalingPolicyIds } from './autoscaling';
+import { childAttributes, ref } from './common';
+import type { CfnResource, Generator } from './types';
+
+function scaling(s: ScalingModel): Record<string, unknown> {
+  return { MinCapacity: s.minCapacity, MaxCapacity: s.maxCapacity, TargetValue: s.targetValue, ScaleInCooldown: s.scaleInCooldown, ScaleOutCooldown: s.scaleOutCooldown };
+}
+
+function replica(r: ReplicaModel): Record<string, unknown> {
+  return {
+    RegionName: r.regionName,
+    ...(r.kmsKeyArn !== undefined ? { KmsKeyArn: r.kmsKeyArn } : {}),
+    PropagateTags: r.propagateTags,
+    PointInTimeRecoveryEnabled: r.pointInTimeRecoveryEnabled,
+    ...(r.pointInTimeRecoveryPeriodInDays !== undefined ? { PointInTimeRecoveryPeriodInDays: r.pointInTimeRecoveryPeriodInDays } : {}),
+    ...(r.tableClass !== undefined ? { TableClass: r.tableClass } : {}),
+    ...(r.deletionProtectionEnabled !== undefined ? { DeletionProtectionEnabled: r.deletionProtectionEnabled } : {}),
+    ...(r.contributorInsightsEnabled !== undefined ? { ContributorInsightsEnabled: r.contributorInsightsEnabled } : {}),
+    ...(r.readCapacity !== undefined ? { ReadCapacity: r.readCapacity } : {}),
+    ...(r.maxReadRequestUnits !== undefined ? { MaxReadRequestUnits: r.maxReadRequestUnits } : {}),
+  };
+}
+
+function autoscaling(t: TableModel): Record<string, unknown> | undefined {
+  const a = t.autoscaling;
+  if (!a || t.billingMode !== 'PROVISIONED') return undefined;
+  const out: Record<string, unknown> = {};
+  if (a.read) out.Read = scaling(a.read);
+  if (a.write) out.Write = scaling(a.write);
+  const indexes: Record<string, Record<string, unknown>> = {};
+  for (const g of t.globalSecondaryIndexes) {
+    const rw: Record<string, unknown> = {};
+    if (a.gsiRead[g.name]) rw.Read = scaling(a.gsiRead[g.name]);
+    if (a.gsiWrite[g.name]) rw.Write = scaling(a.gsiWrite[g.name]);
+    if (Object.keys(rw).length > 0) indexes[g.name] = rw;
+  }
+  if (Object.keys(indexes).length > 0) out.Indexes = indexes;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Replicas stay unless CloudFormation deletes the table itself (DeletionPolicy Delete or Snapshot). */
+export function retainOnDelete(t: TableModel): boolean {
+  return !(t.deletionPolicy === 'Delete' || t.deletionPolicy === 'Snapshot');
+}
+
+export const replicasGenerator: Generator = (t, ctx) => {
+  if (t.replicas.length === 0) return { resources: {}, outputs: {} };
+  const scaled = autoscaling(t);
+  const properties: Record<string, unknown> = {
+    ServiceToken: ctx.providerServiceToken,
+    ServiceTimeout: MAX_SERVICE_TIMEOUT_SECONDS,
+    TableName: ref(ids.table(t.logicalId)),
+    BillingMode: t.billingMode,
+    Replicas: t.replicas.map(replica),
+    ...(scaled ? { Autoscaling: scaled } : {}),
+    Tags: [...t.tags.map((tag) => ({ Key: tag.key, Value: tag.value })), { Key: OWNER_TAG_KEY, Value: { Ref: 'AWS::StackId' } }],
+    WaitForReplication: t.waitForReplication,
+    RetainOnDelete: retainOnDelete(t),
+    ...(t.adoptExistingTable !== undefined ? { AdoptExistingTable: t.adoptExistingTable } : {}),
+  };
+  const resource: CfnResource = {
+    Type: REPLICAS_RESOURCE_TYPE,
+    ...childAttributes(t),
+    DependsOn: [ids.table(t.logicalId), ...scalingPolicyIds(t)],
+    Properties: properties,
+  };
+  return { resources: { [ids.replicas(t.logicalId)]: resource }, outputs: {} };
+};
