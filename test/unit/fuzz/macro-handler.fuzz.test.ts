@@ -21,7 +21,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 /** How many distinct successful outputs are linted (cfn-lint takes ~1 s per large template). */
-const SAMPLE = 15;
+const SAMPLE = 6;
 const PARAMS = { Env: 'dev', Mode: 'PROVISIONED', Flag: 'true', Name: 'pk' };
 
 // The handler logs one JSON line per call; thousands of them would drown the test output.
