@@ -93,9 +93,10 @@ export type OutputFormat = 'json' | 'yaml';
 
 /**
  * Writes a template. YAML output uses the long form (valid CloudFormation YAML) and never emits
- * anchors or aliases, which CloudFormation's YAML parser does not accept.
+ * anchors or aliases. It is written as YAML 1.1, so strings a 1.1 parser would read as something
+ * else (`yes`, `on`, `2010-09-09`, `0755`) are quoted; the output reads the same under 1.1 and 1.2.
  */
 export function formatTemplate(template: unknown, format: OutputFormat): string {
   if (format === 'json') return `${JSON.stringify(template, null, 2)}\n`;
-  return stringify(template, { aliasDuplicateObjects: false, lineWidth: 0 });
+  return stringify(template, { version: '1.1', aliasDuplicateObjects: false, lineWidth: 0 });
 }

@@ -71,6 +71,13 @@ describe('formatTemplate', () => {
     expect(parseTemplate(formatTemplate(template, 'yaml'))).toEqual(template);
   });
 
+  test('YAML quotes strings that a YAML 1.1 or 1.2 parser would read as booleans, dates or numbers', () => {
+    const tricky = { AWSTemplateFormatVersion: '2010-09-09', a: 'yes', b: 'on', c: '0755', d: '1e3', e: 'true', f: '123', g: '~', num: 5, yes_: true };
+    const text = formatTemplate(tricky, 'yaml');
+    expect(text).toBe('AWSTemplateFormatVersion: "2010-09-09"\na: "yes"\nb: "on"\nc: "0755"\nd: "1e3"\ne: "true"\nf: "123"\ng: "~"\nnum: 5\nyes_: true\n');
+    expect(parseTemplate(text)).toEqual(tricky);
+  });
+
   test('YAML never uses anchors or aliases for repeated objects (CloudFormation does not accept them)', () => {
     const shared = { Ref: 'X' };
     const text = formatTemplate({ a: shared, b: shared }, 'yaml');
