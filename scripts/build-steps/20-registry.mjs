@@ -22,6 +22,12 @@ import { join } from 'node:path';
 export const TYPE_NAME = 'Arc::DynamoDB::Table';
 export const SOURCE = 'schema/arc-dynamodb-table.schema.json';
 export const TARGET = 'schema/registry/arc-dynamodb-table.json';
+/**
+ * A whole-template JSON Schema for YAML language servers (docs/editors.md). It lives outside
+ * schema/registry/ because cfn-lint loads every *.json under --registry-schemas as a resource
+ * type schema.
+ */
+export const EDITOR_TARGET = 'schema/editor/arc-dynamodb-template.schema.json';
 
 const INTRINSIC_REFS = new Set(['#/definitions/intrinsic', '#/definitions/parameterRef']);
 
@@ -90,8 +96,42 @@ export function generate(source) {
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
+/**
+ * The editor schema: any CloudFormation template, where each resource whose Type is
+ * Arc::DynamoDB::Table has Properties checked against the source schema itself (intrinsics
+ * included, since an editor sees them unresolved). Other resources and sections are left open.
+ */
+export function generateEditorSchema(source) {
+  const TABLE = 'arcDynamoDbTableProperties';
+  const RESOURCE = 'cloudFormationResource';
+  for (const name of [TABLE, RESOURCE]) if (name in source.definitions) throw new Error(`${SOURCE}: definition ${name} clashes with the editor schema's own`);
+  const { $schema: _s, $id: _i, definitions, ...table } = source;
+  const schema = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'CloudFormation template with Arc::DynamoDB::Table resources (arc-dynamodb)',
+    description: 'Generated from schema/arc-dynamodb-table.schema.json by scripts/build-steps/20-registry.mjs. Checks the Properties of Arc::DynamoDB::Table resources; everything else is left to other tools.',
+    type: 'object',
+    properties: {
+      Resources: { type: 'object', additionalProperties: { $ref: `#/definitions/${RESOURCE}` } },
+    },
+    definitions: {
+      [RESOURCE]: {
+        type: 'object',
+        properties: { Type: { type: 'string' } },
+        if: { properties: { Type: { const: TYPE_NAME } }, required: ['Type'] },
+        then: { properties: { Properties: { $ref: `#/definitions/${TABLE}` } }, required: ['Properties'] },
+      },
+      [TABLE]: table,
+      ...definitions,
+    },
+  };
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
 export async function run(root) {
   const source = JSON.parse(readFileSync(join(root, SOURCE), 'utf8'));
   mkdirSync(join(root, 'schema', 'registry'), { recursive: true });
   writeFileSync(join(root, TARGET), generate(source));
+  mkdirSync(join(root, 'schema', 'editor'), { recursive: true });
+  writeFileSync(join(root, EDITOR_TARGET), generateEditorSchema(source));
 }

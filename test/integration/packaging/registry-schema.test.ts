@@ -2,6 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Ajv from 'ajv';
+import { parseTemplate } from '../../../cli/yaml';
 import { ROOT } from './sam-template';
 
 const REGISTRY = join(ROOT, 'schema', 'registry');
@@ -120,5 +122,33 @@ Resources:
     const r = cfnLint(tempTemplate('bad.yaml', BAD), ['--registry-schemas', REGISTRY]);
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
+  });
+});
+
+describe('editor schema (YAML language servers)', () => {
+  const schemaFile = join(ROOT, 'schema', 'editor', 'arc-dynamodb-template.schema.json');
+  const validate = () => new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object);
+
+  it('is exactly what the build step generates from the source schema', () => {
+    const script = `import('${join(ROOT, 'scripts', 'build-steps', '20-registry.mjs')}').then((m) => process.stdout.write(m.generateEditorSchema(JSON.parse(require('fs').readFileSync('${join(ROOT, 'schema', 'arc-dynamodb-table.schema.json')}', 'utf8')))))`;
+    expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })).toBe(readFileSync(schemaFile, 'utf8'));
+  });
+
+  it('accepts every example template, intrinsics included', () => {
+    const check = validate();
+    for (const f of readdirSync(EXAMPLES).filter((n) => /\.ya?ml$/.test(n))) {
+      const ok = check(parseTemplate(readFileSync(join(EXAMPLES, f), 'utf8'), f));
+      expect([f, ok, check.errors ?? null]).toEqual([f, true, null]);
+    }
+  });
+
+  it('points at the Arc property that is wrong, and ignores other resource types', () => {
+    const check = validate();
+    const template = parseTemplate(BAD.replace('Resources:', 'Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: { Anything: 1 }'), 'bad.yaml');
+    expect(check(template)).toBe(false);
+    const errors = (check.errors ?? []).map((e) => `${e.instancePath} ${e.message}${e.params && 'additionalProperty' in e.params ? ` '${String(e.params.additionalProperty)}'` : ''}`);
+    expect(errors).toContain("/Resources/Orders/Properties must NOT have additional properties 'HashKeys'");
+    expect(errors).toContain('/Resources/Orders/Properties/BillingMode must be equal to one of the allowed values');
+    expect(errors.some((e) => e.startsWith('/Resources/Bucket'))).toBe(false);
   });
 });
