@@ -1,6 +1,8 @@
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
+  GetDashboardCommand,
+  PutDashboardCommand,
   GetMetricDataCommand,
   PutMetricAlarmCommand,
   PutMetricDataCommand,
@@ -14,7 +16,7 @@ import { LOCAL_CREDENTIALS, MOTO_ACCOUNT, startMoto, type Moto } from '../../sup
 import { SCENARIOS } from '../../unit/monitoring/scenarios';
 import { evaluate, type SeriesPoint } from './metric-math';
 import { CTX, templateFor } from './template';
-import { metricDataQueries, putMetricAlarmInput, type Bindings } from './to-api';
+import { metricDataQueries, putMetricAlarmInput, resolve, type Bindings } from './to-api';
 
 /**
  * Every generated alarm goes to moto_server 5.2.1's CloudWatch through PutMetricAlarm, translated
@@ -214,5 +216,29 @@ describe('each alarm expression is well formed and computes the expected value o
     expect(evaluate('100*(m1/PERIOD(m1))/2', s)).toBeCloseTo(100 / 120);
     expect(evaluate('SUM([m1,gone])', { m1: { value: 1, period: 60 }, gone: { value: undefined, period: 60 } })).toBe(1);
     expect(evaluate('SUM([gone])', { gone: { value: undefined, period: 60 } })).toBeUndefined();
+  });
+});
+
+describe('moto_server CloudWatch accepts every generated dashboard', () => {
+  it('PutDashboard takes each resolved DashboardBody without validation messages, naming the real table and Region', async () => {
+    await moto.reset();
+    let count = 0;
+    for (const [scenario, table] of Object.entries(SCENARIOS)) {
+      for (const [id, r] of Object.entries(templateFor(table).monitoring)) {
+        if (r.Type !== 'AWS::CloudWatch::Dashboard') continue;
+        const body = resolve(r.Properties?.DashboardBody, bindingsFor('orders-prod')) as string;
+        const put = await cw.send(new PutDashboardCommand({ DashboardName: `${scenario}-${id}`, DashboardBody: body }));
+        expect(put.DashboardValidationMessages ?? []).toEqual([]);
+        const got = await cw.send(new GetDashboardCommand({ DashboardName: `${scenario}-${id}` }));
+        const parsed = JSON.parse(got.DashboardBody as string) as { widgets: { type: string; properties: { region?: string; metrics?: unknown[][] } }[] };
+        expect(got.DashboardBody).not.toContain('${');
+        for (const w of parsed.widgets.filter((x) => x.type === 'metric')) {
+          expect(w.properties.region).toBe(CTX.region);
+          for (const line of w.properties.metrics ?? []) if (line[1] !== 'UserErrors' && typeof line[0] === 'string') expect(line[3]).toBe('orders-prod');
+        }
+        count += 1;
+      }
+    }
+    expect(count).toBe(4);
   });
 });

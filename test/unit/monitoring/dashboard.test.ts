@@ -1,6 +1,7 @@
 import { dashboardGenerator } from '../../../macro/generators/dashboard';
 import type { CfnResource, ExpandContext } from '../../../macro/generators/types';
 import type { TableModel } from '../../../macro/model/types';
+import { evaluate, type SeriesPoint } from '../../integration/monitoring/metric-math';
 import { SCENARIOS } from './scenarios';
 
 const ctx: ExpandContext = { region: 'us-east-1', accountId: '123456789012', providerServiceToken: 'arn' };
@@ -70,6 +71,32 @@ describe('the optional dashboard', () => {
       ['AWS/DynamoDB', 'ReplicationLatency', 'TableName', '${ArcTableName}', 'ReceivingRegion', 'us-west-2', { stat: 'Average', label: 'us-west-2' }],
       ['AWS/DynamoDB', 'ReplicationLatency', 'TableName', '${ArcTableName}', 'ReceivingRegion', 'eu-central-1', { stat: 'Average', label: 'eu-central-1' }],
     ]);
+  });
+
+  it('every expression refers only to ids of its own widget, and ids are unique and start lower-case', () => {
+    let expressions = 0;
+    for (const t of Object.values(SCENARIOS).filter((x) => x.monitoring.enabled && x.monitoring.dashboard)) {
+      for (const w of dashboard(t).widgets) {
+        const lines = w.properties.metrics ?? [];
+        const ids: string[] = [];
+        const series: Record<string, SeriesPoint> = {};
+        for (const line of lines) {
+          const options = line[line.length - 1] as { id?: string };
+          if (options.id !== undefined) {
+            ids.push(options.id);
+            series[options.id] = { value: 120, period: 60 };
+          }
+        }
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const id of ids) expect(id).toMatch(/^[a-z][a-zA-Z0-9_]*$/);
+        for (const line of lines.filter((l) => typeof l[0] !== 'string')) {
+          const e = (line[0] as { expression: string }).expression;
+          expect(evaluate(e, series)).toBe(2); // 120 units in 60 s = 2 units/s
+          expressions += 1;
+        }
+      }
+    }
+    expect(expressions).toBeGreaterThanOrEqual(10);
   });
 
   it('carries the table Condition', () => {
