@@ -85,12 +85,12 @@ function generate(model: TableModel, ctx: ExpandContext): { parts: GeneratedPart
 
 function checkCollisions(template: Record<string, unknown>, resources: Record<string, unknown>, expansions: Expansion[]): ArcError[] {
   const errors: ArcError[] = [];
-  const arcIds = new Set(expansions.map((e) => e.logicalId));
   const params = isObject(template.Parameters) ? Object.keys(template.Parameters) : [];
   const existingOutputs = isObject(template.Outputs) ? Object.keys(template.Outputs) : [];
   // Resource IDs share a namespace with parameter names (both are Ref targets).
   const taken = new Map<string, string>();
-  for (const id of Object.keys(resources)) if (!arcIds.has(id)) taken.set(id, `resource ${id}`);
+  // Every resource already in the template, Arc tables included: each keeps its own ID.
+  for (const id of Object.keys(resources)) taken.set(id, `resource ${id}`);
   for (const id of params) taken.set(id, `parameter ${id}`);
   const takenOutputs = new Map<string, string>(existingOutputs.map((id) => [id, `output ${id}`]));
 
