@@ -1,3 +1,4 @@
+import { PROVIDER_ARN_ENV } from '../../../common/contract';
 import { handler } from '../../../macro/handler';
 
 const table = {
@@ -89,5 +90,20 @@ describe('macro handler contract', () => {
     expect(entry).toMatchObject({ level: 'info', component: 'arc-dynamodb-macro', requestId: 'req-42', status: 'success', errors: 0 });
     expect(lines[0]).not.toContain('hunter2');
     expect(lines[0]).not.toContain('Arc::DynamoDB::Table');
+  });
+
+  it('gives generated custom resources the provider ARN from its environment', async () => {
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:arc-dynamodb-provider-x';
+    const before = process.env[PROVIDER_ARN_ENV];
+    process.env[PROVIDER_ARN_ENV] = arn;
+    try {
+      const fragment = { Resources: { Orders: { ...table, Properties: { ...table.Properties, ReplicaRegions: [{ RegionName: 'eu-west-1' }] } } } };
+      const res = await handler(event({ fragment }));
+      const resources = (res.fragment as { Resources: Record<string, { Properties: { ServiceToken?: unknown } }> }).Resources;
+      expect(resources.OrdersReplicas.Properties.ServiceToken).toBe(arn);
+    } finally {
+      if (before === undefined) delete process.env[PROVIDER_ARN_ENV];
+      else process.env[PROVIDER_ARN_ENV] = before;
+    }
   });
 });
