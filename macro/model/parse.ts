@@ -317,7 +317,11 @@ class TableParser {
       if (f) gsiInsights[index] = f.value;
     }
 
-    const tags = Object.entries(obj(p.Tags)).map(([key, value]) => ({ key, value: r.str(value) as Passthrough<string> }));
+    // CloudFormation tag values are strings; a YAML `Version: 2` means "2".
+    const tags = Object.entries(obj(p.Tags)).map(([key, value]) => ({
+      key,
+      value: (typeof value === 'number' || typeof value === 'boolean' ? String(value) : r.str(value)) as Passthrough<string>,
+    }));
     const onDemandThroughput = this.throughput('OnDemandThroughput', p.OnDemandThroughput, ['MaxReadRequestUnits', 'MaxWriteRequestUnits'], 1);
     const warmThroughput = this.throughput('WarmThroughput', p.WarmThroughput, ['ReadUnitsPerSecond', 'WriteUnitsPerSecond'], 1);
 

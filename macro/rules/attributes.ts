@@ -53,3 +53,17 @@ export const declaredAttributesAreUsed: Rule = ({ model }) => {
   });
   return r.errors;
 };
+
+/** DynamoDB rejects a key schema whose partition and sort key are the same attribute. */
+export const keysAreDistinct: Rule = ({ model }) => {
+  const r = reporter(model);
+  const same = 'names the same attribute as the partition key; a sort key must be another attribute';
+  if (model.rangeKey !== undefined && model.rangeKey === model.hashKey) r.error('RangeKey', same);
+  model.globalSecondaryIndexes.forEach((g, i) => {
+    if (g.rangeKey !== undefined && g.rangeKey === g.hashKey) r.error(joinPath('GlobalSecondaryIndexes', i, 'RangeKey'), same);
+  });
+  model.localSecondaryIndexes.forEach((l, i) => {
+    if (l.rangeKey === model.hashKey) r.error(joinPath('LocalSecondaryIndexes', i, 'RangeKey'), `${same} (a local secondary index shares the table's partition key)`);
+  });
+  return r.errors;
+};

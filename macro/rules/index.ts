@@ -1,5 +1,5 @@
 /** The named rules, run in this order on every parsed Arc::DynamoDB::Table. Each returns its errors. */
-import { attributeNamesAreUnique, declaredAttributesAreUsed, keyAttributesAreDeclared } from './attributes';
+import { attributeNamesAreUnique, declaredAttributesAreUsed, keyAttributesAreDeclared, keysAreDistinct } from './attributes';
 import { autoscalingNeedsProvisioned, gsiScalingKeysNameIndexes, scalingBounds } from './autoscaling';
 import { capacityMatchesBillingMode } from './billing';
 import { indexCountLimits, indexNamesAreValidAndUnique, indexNamesMakeDistinctIds, lsiNeedsTableRangeKey, nonKeyAttributeTotal, projectionMatchesNonKeyAttributes } from './indexes';
@@ -21,6 +21,7 @@ export const RULES: readonly Rule[] = [
   attributeNamesAreUnique,
   keyAttributesAreDeclared,
   declaredAttributesAreUsed,
+  keysAreDistinct,
   indexCountLimits,
   indexNamesAreValidAndUnique,
   indexNamesMakeDistinctIds,
