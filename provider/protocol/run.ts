@@ -170,6 +170,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
         await answer('SUCCESS', undefined, event.PhysicalResourceId as string);
         return;
       }
+      log.warn('invalid properties', { error: message(e) });
       await answer('FAILED', `${event.LogicalResourceId}: ${message(e)}`, failedId());
       return;
     }
