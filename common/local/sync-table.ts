@@ -122,6 +122,7 @@ export async function applyTable(client: DynamoDBClient, inspection: TableInspec
     table = await step('waiting for ACTIVE', () => waitUntilActive(client, tableName, waitMs));
     outcome.result = 'created';
     outcome.changes.push('created');
+    if (plan.importTable) outcome.notes.push('import from S3 (ImportSourceSpecification): DynamoDB Local cannot import; created empty, seed it with --seed');
   } else {
     // Indexes: DynamoDB creates at most one GSI per UpdateTable and refuses another while one
     // builds ("Only 1 online index can be created or deleted simultaneously per table"), so add

@@ -1,6 +1,6 @@
 import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -198,6 +198,26 @@ describe('arc-dynamodb local up against a given endpoint', () => {
     expect(r.stdout).toContain('seed:\n  orders-seeded: 2 items written from 1 file(s)\n  ignored Unknown.json: its name matches no table, or its format is not .json, .jsonl, .csv or .ion\n');
     const items = (await client.send(new ScanCommand({ TableName: 'orders-seeded' }))).Items ?? [];
     expect(items.map((i) => i.pk.S).sort()).toEqual(['o#1', 'o#2']);
+  });
+});
+
+describe('arc-dynamodb local up brings up every example template', () => {
+  let ddb: DynamoDbLocal;
+  beforeAll(async () => {
+    ddb = await startDynamoDbLocal();
+  });
+  afterAll(async () => {
+    await ddb?.stop();
+  });
+
+  it.each(readdirSync(join(ROOT, 'templates', 'examples')).filter((f) => f.endsWith('.yaml')))('%s', async (file) => {
+    const dir = mkdtempSync(join(tmpdir(), 'arc-local-ex-'));
+    const r = await cli(['up', join(ROOT, 'templates', 'examples', file), '--endpoint', ddb.endpoint], dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/AWS::DynamoDB::Table +table [a-z-]+: created\n/);
+    if (file === 'global.yaml') expect(r.stdout).toMatch(/Custom::ArcDynamoDbReplicas +skipped: replicas: DynamoDB Local has a single region and no global tables\n/);
+    if (file === 'import.yaml') expect(r.stdout).toContain('import from S3 (ImportSourceSpecification): DynamoDB Local cannot import; created empty, seed it with --seed');
   });
 });
 

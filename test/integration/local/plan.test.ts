@@ -1,0 +1,57 @@
+import { assertParametersSet, LocalInputError, planLocal } from '../../../common/local/plan';
+
+const ctx = (parameters: Record<string, unknown>) => ({ stackName: 'shop', region: 'eu-west-1', accountId: '123456789012', parameters });
+const table = (extra: Record<string, unknown> = {}) => ({
+  Type: 'AWS::DynamoDB::Table',
+  Properties: { BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], ...extra },
+});
+
+describe('local plan: from an expanded template to what local up does', () => {
+  const template = {
+    Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] }, NotProd: { 'Fn::Not': [{ Condition: 'IsProd' }] } },
+    Resources: {
+      Orders: table({
+        TableName: { 'Fn::Sub': 'orders-${Env}-${AWS::Region}' },
+        StreamSpecification: { 'Fn::If': ['IsProd', { StreamViewType: 'NEW_IMAGE' }, { Ref: 'AWS::NoValue' }] },
+      }),
+      Audit: { ...table(), Condition: 'IsProd' },
+      Scratch: { ...table(), Condition: 'NotProd' },
+      Queue: { Type: 'AWS::SQS::Queue' },
+    },
+  };
+
+  it('settles Fn::If, AWS::NoValue, Fn::Sub and conditions from the parameters, and names tables without TableName <stack>-<logicalId>', () => {
+    const dev = planLocal(template, ctx({ Env: 'dev' }));
+    expect(dev.map((i) => [i.logicalId, i.kind, i.kind === 'table' ? i.plan.tableName : i.reason])).toEqual([
+      ['Orders', 'table', 'orders-dev-eu-west-1'],
+      ['Audit', 'skipped', 'condition IsProd is false'],
+      ['Scratch', 'table', 'shop-Scratch'],
+      ['Queue', 'skipped', 'not a DynamoDB table: not created locally'],
+    ]);
+    const orders = dev[0];
+    expect(orders.kind === 'table' && orders.plan.create.StreamSpecification).toBeUndefined();
+
+    const prod = planLocal(template, ctx({ Env: 'prod' }));
+    expect(prod.map((i) => [i.logicalId, i.kind])).toEqual([['Orders', 'table'], ['Audit', 'table'], ['Scratch', 'skipped'], ['Queue', 'skipped']]);
+    const p = prod[0];
+    expect(p.kind === 'table' && p.plan.create.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
+  });
+
+  it('names an undefined condition and a condition it cannot evaluate', () => {
+    expect(() => planLocal({ Resources: { T: { ...table(), Condition: 'Missing' } } }, ctx({}))).toThrow(new LocalInputError("Resources.T.Condition: condition 'Missing' is not defined in Conditions"));
+    expect(() => planLocal({ Conditions: { C: { 'Fn::Equals': [{ 'Fn::ImportValue': 'x' }, 'y'] } }, Resources: { T: { ...table(), Condition: 'C' } } }, ctx({}))).toThrow(
+      new LocalInputError('Conditions.C: cannot be evaluated locally (Fn::Equals of an unresolved value)'),
+    );
+  });
+
+  it('passes an unresolvable table property on to the native translation, which names the resource and path', () => {
+    expect(() => planLocal({ Resources: { T: table({ TableName: { 'Fn::ImportValue': 'shared-name' } }) } }, ctx({}))).toThrow(
+      'T: Properties.TableName: is an unresolved intrinsic (Fn::ImportValue); only literal values can be sent to the DynamoDB API',
+    );
+  });
+
+  it('requires a value for every declared parameter', () => {
+    expect(() => assertParametersSet({ Parameters: { A: {}, B: {} } }, { A: 'x' })).toThrow(new LocalInputError('Parameters: B has no Default: pass --param B=VALUE'));
+    expect(() => assertParametersSet({ Parameters: { A: {} } }, { A: 'x' })).not.toThrow();
+  });
+});
