@@ -56,6 +56,14 @@ describe('cfn-lint runner (one python process for many templates)', () => {
     expect(results.badGetAtt[0].message).toMatch(/'StreamArnn' is not one of/);
   });
 
+  test('spreading the templates over several processes gives the same findings', async () => {
+    const spread = await lintTemplates(
+      { valid, typo: template({ T: table({ TableNme: 'x' }) }), provisionedWithoutThroughput: template({ T: table({ BillingMode: 'PROVISIONED' }) }) },
+      { processes: 3 },
+    );
+    expect(spread).toEqual({ valid: results.valid, typo: results.typo, provisionedWithoutThroughput: results.provisionedWithoutThroughput });
+  });
+
   test('YAML text is linted too', () => {
     expect(results.yamlText).toEqual([{ rule: 'E3012', level: 'error', message: "'one' is not of type 'integer'", path: 'Resources/Q/Properties/DelaySeconds' }]);
   });
