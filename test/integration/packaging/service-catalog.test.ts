@@ -82,6 +82,8 @@ describe('Service Catalog product and portfolio templates', () => {
     const result = expandProduct({ TableName: 'orders', SortKeyName: 'pk' });
     expect(result).toMatchObject({ ok: false });
     if (result.ok) return;
-    expect(result.errorMessage).toBe("1 error(s) in Arc::DynamoDB::Table resources:\n- [Table] Attributes[1].Name: declares 'pk' a second time");
+    expect(result.errorMessage).toBe(
+      "2 error(s) in Arc::DynamoDB::Table resources:\n- [Table] Attributes[1].Name: declares 'pk' a second time\n- [Table] RangeKey: names the same attribute as the partition key; a sort key must be another attribute",
+    );
   });
 });
