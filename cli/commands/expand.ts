@@ -80,7 +80,9 @@ export function parameterValues(template: Record<string, unknown>, given: Record
     const raw = name in given ? given[name] : d.Default;
     if (raw === undefined) continue;
     const isList = typeof d.Type === 'string' && (d.Type === 'CommaDelimitedList' || d.Type.startsWith('List<'));
-    values[name] = isList && typeof raw === 'string' ? raw.split(',').map((s) => s.trim()) : raw;
+    // CloudFormation delivers parameter values as strings (a Number parameter's 5 arrives as "5").
+    const text = Array.isArray(raw) ? raw.map(String).join(',') : String(raw);
+    values[name] = isList ? text.split(',').map((s) => s.trim()) : text;
   }
   return values;
 }

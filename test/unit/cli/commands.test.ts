@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { main, type CliIO } from '../../../cli/main';
 import { parseTemplate } from '../../../cli/yaml';
 import { expandTemplate } from '../../../macro/expand';
+import { parameterValues } from '../../../cli/commands/expand';
 
 class Capture extends Writable {
   text = '';
@@ -215,6 +216,26 @@ Resources:
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^usage: arc-dynamodb expand <template.yaml\|template.json> \[options\]/);
     for (const option of ['--param Key=Value', '--region R', '--account A', '--provider-arn ARN', '--format json|yaml']) expect(r.stdout).toContain(option);
+  });
+});
+
+describe('parameterValues: what the macro event carries as templateParameterValues', () => {
+  const template = {
+    Parameters: {
+      Env: { Type: 'String', Default: 'dev' },
+      Size: { Type: 'Number', Default: 5 },
+      Regions: { Type: 'CommaDelimitedList', Default: 'eu-west-1, us-west-2' },
+      Subnets: { Type: 'List<AWS::EC2::Subnet::Id>' },
+      NoDefault: { Type: 'String' },
+    },
+  };
+
+  test('defaults as strings, list types as lists, parameters without a value left out', () => {
+    expect(parameterValues(template, {})).toEqual({ Env: 'dev', Size: '5', Regions: ['eu-west-1', 'us-west-2'] });
+  });
+
+  test('--param values win over defaults, and list values are split', () => {
+    expect(parameterValues(template, { Env: 'prod', Subnets: 'subnet-1,subnet-2' })).toEqual({ Env: 'prod', Size: '5', Regions: ['eu-west-1', 'us-west-2'], Subnets: ['subnet-1', 'subnet-2'] });
   });
 });
 
