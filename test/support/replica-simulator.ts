@@ -46,6 +46,17 @@ export interface SimCall {
   /** DynamoDB calls: the TableName or ResourceArn the call named. */
   table?: string;
   fault?: FaultKind;
+  /** Epoch ms when the call arrived. */
+  at: number;
+}
+
+/** One replica create or delete as the simulator ran it: its own operation time is readyAt - startedAt. */
+export interface SimOperation {
+  table: string;
+  region: string;
+  kind: 'create' | 'delete' | 'update';
+  startedAt: number;
+  readyAt: number;
 }
 
 export type FaultKind = 'throttle' | 'error500' | 'latency' | 'reset';
@@ -79,6 +90,7 @@ interface Group {
 export interface ReplicaSimulator {
   endpoint: string;
   calls: SimCall[];
+  operations: SimOperation[];
   /** Calls that change something (everything but Describe*, List*, Get*). */
   mutatingCalls(): SimCall[];
   injectFault(spec: FaultSpec): void;
@@ -119,6 +131,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
   const port = await freePort();
   const motoUrl = new URL(moto.endpoint);
   const calls: SimCall[] = [];
+  const operations: SimOperation[] = [];
   let faults: FaultSpec[] = [];
   const groups = new Map<string, Group>(); // key: table name (one account)
   const insights = new Map<string, 'ENABLED' | 'DISABLED'>(); // key: region|table
@@ -137,6 +150,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
   const sim: ReplicaSimulator = {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
+    operations,
     mutatingCalls: () => calls.filter((c) => c.mutating && c.status < 400),
     injectFault: (spec) => void faults.push({ ...spec }),
     clearFaults: () => void (faults = []),
@@ -282,6 +296,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
         if (!g) groups.set(name, (g = { name, home: region, members: new Map(), busyUntil: 0 }));
         g.members.set(target, { region: target, status: 'CREATING', readyAt: Date.now() + delay, kms, tableClass, readCapacity: read, maxRead: (c.OnDemandThroughputOverride as { MaxReadRequestUnits?: number } | undefined)?.MaxReadRequestUnits });
         g.busyUntil = Date.now() + delay;
+        operations.push({ table: name, region: target, kind: 'create', startedAt: Date.now(), readyAt: g.busyUntil });
       } else if (u.Delete) {
         const target = String(u.Delete.RegionName ?? '');
         const m = g?.members.get(target);
@@ -295,6 +310,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
         m.status = 'DELETING';
         m.readyAt = Date.now() + delay;
         g.busyUntil = Date.now() + delay;
+        operations.push({ table: name, region: target, kind: 'delete', startedAt: Date.now(), readyAt: g.busyUntil });
       } else if (u.Update) {
         const target = String(u.Update.RegionName ?? '');
         const m = g?.members.get(target);
@@ -310,6 +326,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
         m.status = 'UPDATING';
         m.readyAt = Date.now() + Math.ceil(delay / 3);
         g.busyUntil = m.readyAt;
+        operations.push({ table: name, region: target, kind: 'update', startedAt: Date.now(), readyAt: g.busyUntil });
       }
     }
     const after = await describeDirect(region, name);
@@ -374,7 +391,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
       const action = /(?:^|&)Action=([A-Za-z]+)/.exec(body.toString('utf8'));
       operation = action ? action[1] : `${req.method} ${String(req.url).split('?')[0]}`;
     }
-    const call: SimCall = { service, region, operation, mutating: !READ_ONLY.test(operation), status: 0 };
+    const call: SimCall = { service, region, operation, mutating: !READ_ONLY.test(operation), status: 0, at: Date.now() };
     calls.push(call);
 
     const fault = faults.find((f) => f.count > 0 && (!f.operations || f.operations.includes(operation)));
