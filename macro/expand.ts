@@ -70,7 +70,14 @@ function generate(model: TableModel, ctx: ExpandContext): { parts: GeneratedPart
   const duplicate = (kind: string, id: string) =>
     errors.push({ logicalId: model.logicalId, path: '', message: `generates the ${kind} ${id} twice; give its indexes or regions names that differ in more than punctuation` });
   for (const generator of generators) {
-    const part = generator(model, ctx);
+    let part: GeneratedParts;
+    try {
+      part = generator(model, ctx);
+    } catch (e) {
+      // A generator bug, not bad input: still name the resource, and return no partial template.
+      errors.push({ logicalId: model.logicalId, path: '', message: `internal error in the ArcDynamoDb macro (${generator.name || 'generator'}): ${(e as Error).message}` });
+      continue;
+    }
     for (const [id, r] of Object.entries(part.resources)) {
       if (id in resources) duplicate('resource', id);
       resources[id] = r;

@@ -66,3 +66,25 @@ describe('expandTemplate', () => {
     expect(token(expandTemplate({ ...base, fragment }))).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:arc-dynamodb-provider' });
   });
 });
+
+describe('expandTemplate with a failing generator', () => {
+  afterEach(() => jest.resetModules());
+  it('names the resource and returns no template when a generator throws', () => {
+    jest.isolateModules(() => {
+      jest.doMock('../../../macro/generators', () => ({
+        generators: [
+          () => {
+            throw new Error('boom');
+          },
+        ],
+      }));
+      const { expandTemplate: expand } = require('../../../macro/expand') as typeof import('../../../macro/expand');
+      const r = expand({ ...base, fragment: { Resources: { T: arc() } } });
+      expect(r).toEqual({
+        ok: false,
+        errors: [{ logicalId: 'T', path: '', message: 'internal error in the ArcDynamoDb macro (generator): boom' }],
+        errorMessage: '1 error(s) in Arc::DynamoDB::Table resources:\n- [T] internal error in the ArcDynamoDb macro (generator): boom',
+      });
+    });
+  });
+});
