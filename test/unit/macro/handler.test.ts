@@ -64,6 +64,12 @@ describe('macro handler contract', () => {
     expect(res.fragment).toBeUndefined();
   });
 
+  it('never throws even when reading the event throws', async () => {
+    const hostile = new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); } });
+    const res = await handler(hostile);
+    expect(res).toEqual({ requestId: '', status: 'failure', errorMessage: 'ArcDynamoDb macro: internal error: trap' });
+  });
+
   it('names the missing event fields', async () => {
     const res = await handler({ requestId: 'r1', fragment: {} });
     expect(res.errorMessage).toBe('ArcDynamoDb macro: the event has no region, accountId');
