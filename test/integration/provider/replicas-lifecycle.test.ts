@@ -360,6 +360,22 @@ describe('delivery, races and crashes', () => {
     for (const region of [EU, AP]) expect(await regionView(w.sim, region, name)).toMatchObject({ exists: true, status: 'ACTIVE', tags: { [OWNER_TAG_KEY]: stack, team: 'data' } });
   });
 
+  it("answers FAILED when Lambda gives up on an event (its on-failure destination is the provider itself)", async () => {
+    const { stack, name } = await ownedTable('destination');
+    const ev = w.cfn.event({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
+    const mark = w.sim.calls.length;
+    w.cfn.deliver({ version: '1.0', requestContext: { requestId: 'x', condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: ev, responseContext: { statusCode: 200 } });
+    const r = await w.cfn.waitForResponse(String(ev.RequestId));
+    await w.cfn.idle();
+    expect(r.body).toMatchObject({
+      Status: 'FAILED',
+      Reason: "The provider stopped unexpectedly (Lambda retries exhausted). See the provider function's logs for this request ID.",
+      PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:OrdersReplicas',
+    });
+    expect(w.sim.calls.slice(mark).filter((c) => c.mutating)).toEqual([]);
+    expect(w.cfn.responsesFor(String(ev.RequestId))).toHaveLength(1);
+  });
+
   it('continues in new invocations when the work outlasts one, within the ServiceTimeout', async () => {
     w.sim.replicaDelayMs = 2500;
     try {
