@@ -8,8 +8,6 @@
  *      definitions, indexes, projections, billing, stream and TTL.
  * Fixtures are discovered by listing the folders, so new fixtures are covered without edits here.
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -18,18 +16,12 @@ import {
   UpdateTimeToLiveCommand,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { expandLoaded, loadTemplate } from '../../../cli/commands/expand';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../common/dynamodb-local';
 import { nativeTableToApi, resolvePseudoParameters } from '../../../common/native-to-api';
 import { lintTemplates, type LintMatch } from '../../support/cfn-lint';
 import { checkTemplateStructure } from '../../support/service-spec';
+import { ACCOUNT, discoverCases, REGION, STACK, tablesOf, templateOf } from './cases';
 
-const root = join(__dirname, '..', '..', '..');
-const fixtures = join(root, 'test', 'fixtures');
-const examplesDir = join(root, 'templates', 'examples');
-const REGION = 'us-east-1';
-const ACCOUNT = '123456789012';
-const STACK = 'arc-test';
 
 /**
  * cfn-lint findings tolerated in generated templates. Everything else (every E*, W* and I*
@@ -42,58 +34,7 @@ const TOLERATED: Record<string, string> = {
     'CloudFormation accepts unused parameters.',
 };
 
-interface Case {
-  name: string;
-  template?: Record<string, unknown>;
-  /** Template parameter values: the fixture's <case>.params.json, then the parameters' Defaults. */
-  params: Record<string, unknown>;
-  /** Why the case has no template (an example that did not expand). */
-  error?: string;
-}
-
-function readJson(path: string): unknown {
-  return JSON.parse(readFileSync(path, 'utf8'));
-}
-
-function defaults(template: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const params = (template.Parameters ?? {}) as Record<string, { Default?: unknown }>;
-  for (const [k, p] of Object.entries(params)) if (p && p.Default !== undefined) out[k] = p.Default;
-  return out;
-}
-
-function discover(): Case[] {
-  const cases: Case[] = [];
-  const outDir = join(fixtures, 'output');
-  const outputs = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.json') && !f.startsWith('error_')).sort() : [];
-  for (const f of outputs) {
-    const name = f.replace(/\.json$/, '');
-    const template = readJson(join(outDir, f)) as Record<string, unknown>;
-    const paramsFile = join(fixtures, 'input', `${name}.params.json`);
-    const given = existsSync(paramsFile) ? (readJson(paramsFile) as Record<string, unknown>) : {};
-    cases.push({ name: `fixture ${name}`, template, params: { ...defaults(template), ...given } });
-  }
-  const examples = existsSync(examplesDir) ? readdirSync(examplesDir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort() : [];
-  for (const f of examples) {
-    const io = { stdout: process.stdout, stderr: process.stderr, cwd: examplesDir, env: {} };
-    try {
-      const loaded = loadTemplate(f, io);
-      const result = expandLoaded(loaded, { params: {}, region: REGION, accountId: ACCOUNT });
-      if (result.ok) cases.push({ name: `example ${f}`, template: result.fragment, params: defaults(loaded.template) });
-      else cases.push({ name: `example ${f}`, params: {}, error: result.errorMessage });
-    } catch (e) {
-      cases.push({ name: `example ${f}`, params: {}, error: (e as Error).message });
-    }
-  }
-  return cases;
-}
-
-const cases = discover();
-
-function templateOf(c: Case): Record<string, unknown> {
-  if (!c.template) throw new Error(`${c.name} did not expand: ${c.error}`);
-  return c.template;
-}
+const cases = discoverCases();
 
 test('the golden outputs and the examples are found', () => {
   expect(cases.filter((c) => c.name.startsWith('fixture ')).length).toBeGreaterThan(0);
@@ -125,13 +66,6 @@ type Props = Record<string, unknown> & {
   KeySchema: { AttributeName: string; KeyType: string }[];
   AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
 };
-
-function tablesOf(template: Record<string, unknown>): [string, Record<string, unknown>][] {
-  const resources = (template.Resources ?? {}) as Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
-  return Object.entries(resources)
-    .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
-    .map(([id, r]) => [id, r.Properties ?? {}]);
-}
 
 interface IndexShape {
   IndexName?: string;

@@ -1,0 +1,74 @@
+/**
+ * The templates the macro proof runs on: every successful golden output
+ * (test/fixtures/output/<case>.json, with input/<case>.params.json and parameter Defaults as
+ * parameter values) and every example in templates/examples/, expanded with the CLI's own code.
+ * Discovered by listing the folders, so new fixtures are covered without edits.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expandLoaded, loadTemplate } from '../../../cli/commands/expand';
+
+const root = join(__dirname, '..', '..', '..');
+const fixtures = join(root, 'test', 'fixtures');
+const examplesDir = join(root, 'templates', 'examples');
+export const REGION = 'us-east-1';
+export const ACCOUNT = '123456789012';
+export const STACK = 'arc-test';
+
+export interface Case {
+  name: string;
+  template?: Record<string, unknown>;
+  /** Template parameter values: the fixture's <case>.params.json, then the parameters' Defaults. */
+  params: Record<string, unknown>;
+  /** Why the case has no template (an example that did not expand). */
+  error?: string;
+}
+function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+function defaults(template: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const params = (template.Parameters ?? {}) as Record<string, { Default?: unknown }>;
+  for (const [k, p] of Object.entries(params)) if (p && p.Default !== undefined) out[k] = p.Default;
+  return out;
+}
+
+export function discoverCases(): Case[] {
+  const cases: Case[] = [];
+  const outDir = join(fixtures, 'output');
+  const outputs = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.json') && !f.startsWith('error_')).sort() : [];
+  for (const f of outputs) {
+    const name = f.replace(/\.json$/, '');
+    const template = readJson(join(outDir, f)) as Record<string, unknown>;
+    const paramsFile = join(fixtures, 'input', `${name}.params.json`);
+    const given = existsSync(paramsFile) ? (readJson(paramsFile) as Record<string, unknown>) : {};
+    cases.push({ name: `fixture ${name}`, template, params: { ...defaults(template), ...given } });
+  }
+  const examples = existsSync(examplesDir) ? readdirSync(examplesDir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort() : [];
+  for (const f of examples) {
+    const io = { stdout: process.stdout, stderr: process.stderr, cwd: examplesDir, env: {} };
+    try {
+      const loaded = loadTemplate(f, io);
+      const result = expandLoaded(loaded, { params: {}, region: REGION, accountId: ACCOUNT });
+      if (result.ok) cases.push({ name: `example ${f}`, template: result.fragment, params: defaults(loaded.template) });
+      else cases.push({ name: `example ${f}`, params: {}, error: result.errorMessage });
+    } catch (e) {
+      cases.push({ name: `example ${f}`, params: {}, error: (e as Error).message });
+    }
+  }
+  return cases;
+}
+
+export function templateOf(c: Case): Record<string, unknown> {
+  if (!c.template) throw new Error(`${c.name} did not expand: ${c.error}`);
+  return c.template;
+}
+
+/** The native AWS::DynamoDB::Table resources of a template: [logicalId, Properties]. */
+export function tablesOf(template: Record<string, unknown>): [string, Record<string, unknown>][] {
+  const resources = (template.Resources ?? {}) as Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
+  return Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
+    .map(([id, r]) => [id, r.Properties ?? {}]);
+}
