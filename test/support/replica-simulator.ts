@@ -72,7 +72,9 @@ export interface FaultSpec {
 
 interface Member {
   region: string;
-  status: 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING';
+  status: 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING' | 'CREATION_FAILED';
+  /** Set when the creation was told to fail: the status after the delay. */
+  failure?: string;
   readyAt: number;
   kms?: string;
   tableClass?: string;
@@ -97,6 +99,8 @@ export interface ReplicaSimulator {
   clearFaults(): void;
   /** How long a replica stays CREATING / DELETING (ms). */
   replicaDelayMs: number;
+  /** The next replica creation in this region ends CREATION_FAILED with this description. */
+  failNextCreate(region: string, description: string): void;
   /** A DynamoDB client straight to moto in a region (bypasses the simulator, for assertions). */
   direct(region: string): DynamoDBClient;
   directAutoscaling(region: string): ApplicationAutoScalingClient;
@@ -133,6 +137,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
   const calls: SimCall[] = [];
   const operations: SimOperation[] = [];
   let faults: FaultSpec[] = [];
+  const failingCreates = new Map<string, string>();
   const groups = new Map<string, Group>(); // key: table name (one account)
   const insights = new Map<string, 'ENABLED' | 'DISABLED'>(); // key: region|table
   const clients = new Map<string, DynamoDBClient>();
@@ -154,6 +159,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
     mutatingCalls: () => calls.filter((c) => c.mutating && c.status < 400),
     injectFault: (spec) => void faults.push({ ...spec }),
     clearFaults: () => void (faults = []),
+    failNextCreate: (region, description) => void failingCreates.set(region, description),
     replicaDelayMs: opts.replicaDelayMs ?? 300,
     direct,
     directAutoscaling,
@@ -172,7 +178,8 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
     for (const m of [...g.members.values()]) {
       if (now < m.readyAt) continue;
       if (m.status === 'DELETING') g.members.delete(m.region);
-      else m.status = 'ACTIVE';
+      else if (m.status === 'CREATING' && m.failure) m.status = 'CREATION_FAILED';
+      else if (m.status !== 'CREATION_FAILED') m.status = 'ACTIVE';
     }
   }
 
@@ -192,6 +199,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
         RegionName: m.region,
         ReplicaStatus: m.status,
         ...(m.status === 'CREATING' ? { ReplicaStatusPercentProgress: '0' } : {}),
+        ...(m.status === 'CREATION_FAILED' ? { ReplicaStatusDescription: m.failure } : {}),
         ...(m.kms ? { KMSMasterKeyId: m.kms } : {}),
         ...(m.readCapacity !== undefined ? { ProvisionedThroughputOverride: { ReadCapacityUnits: m.readCapacity } } : {}),
         ...(m.maxRead !== undefined ? { OnDemandThroughputOverride: { MaxReadRequestUnits: m.maxRead } } : {}),
@@ -244,7 +252,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
     let g = groups.get(name);
     if (g) settle(g);
     // R3
-    const inFlight = g && (Date.now() < g.busyUntil || [...g.members.values()].some((m) => m.status !== 'ACTIVE'));
+    const inFlight = g && (Date.now() < g.busyUntil || [...g.members.values()].some((m) => m.status !== 'ACTIVE' && m.status !== 'CREATION_FAILED'));
     if (inFlight) return jsonError(res, 400, 'ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
     if (g && g.home !== region) return jsonError(res, 400, 'ValidationException', 'replica simulator: replica updates are accepted in the home region only');
     const delay = sim.replicaDelayMs;
@@ -266,11 +274,13 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
           );
           if ((t.ScalableTargets ?? []).length === 0) return jsonError(res, 400, 'ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled to add a replica');
         }
+        const failure = failingCreates.get(target);
+        failingCreates.delete(target);
         // R6: the replica table really exists in the target region, same schema.
         const read = (c.ProvisionedThroughputOverride as { ReadCapacityUnits?: number } | undefined)?.ReadCapacityUnits;
         const kms = c.KMSMasterKeyId as string | undefined;
         const tableClass = c.TableClassOverride as 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS' | undefined;
-        await direct(target).send(
+        if (!failure) await direct(target).send(
           new CreateTableCommand({
             TableName: name,
             AttributeDefinitions: table.AttributeDefinitions,
@@ -294,7 +304,7 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
           }),
         );
         if (!g) groups.set(name, (g = { name, home: region, members: new Map(), busyUntil: 0 }));
-        g.members.set(target, { region: target, status: 'CREATING', readyAt: Date.now() + delay, kms, tableClass, readCapacity: read, maxRead: (c.OnDemandThroughputOverride as { MaxReadRequestUnits?: number } | undefined)?.MaxReadRequestUnits });
+        g.members.set(target, { region: target, status: 'CREATING', failure, readyAt: Date.now() + delay, kms, tableClass, readCapacity: read, maxRead: (c.OnDemandThroughputOverride as { MaxReadRequestUnits?: number } | undefined)?.MaxReadRequestUnits });
         g.busyUntil = Date.now() + delay;
         operations.push({ table: name, region: target, kind: 'create', startedAt: Date.now(), readyAt: g.busyUntil });
       } else if (u.Delete) {

@@ -88,6 +88,29 @@ describe('Create', () => {
     expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
   });
 
+  it('a Create that fails after starting replicas answers with the real ID, so the rollback Delete removes them', async () => {
+    const { stack, name } = await ownedTable('partial');
+    w.sim.failNextCreate(AP, 'KMS key arn:aws:kms:ap-southeast-2:123456789012:key/gone was not found');
+    const { r, props } = await create(stack, name, [{ RegionName: EU }, { RegionName: AP }]);
+    await w.cfn.idle();
+    expect(r.body.Status).toBe('FAILED');
+    expect(r.body.Reason).toBe(
+      `The replica of ${name} in ${AP} failed to create (KMS key arn:aws:kms:ap-southeast-2:123456789012:key/gone was not found). ` +
+        `Fix the cause (for a KmsKeyArn, the key must exist in ${AP} and allow DynamoDB), or remove ${AP} from ReplicaRegions, then update the stack.`,
+    );
+    expect(r.body.PhysicalResourceId).toBe(`arc-dynamodb:replicas:${name}`);
+    expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE', [AP]: 'CREATION_FAILED' });
+
+    const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
+    await w.cfn.idle();
+    expect(d.body.Status).toBe('SUCCESS');
+    expect(w.sim.replicaStatus(HOME, name)).toEqual({});
+    for (const region of [EU, AP, CA]) expect((await regionView(w.sim, region, name)).exists).toBe(false);
+    expect((await regionView(w.sim, HOME, name)).exists).toBe(true);
+    expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
+    expect(w.cfn.responsesFor(d.requestId)).toHaveLength(1);
+  });
+
   it('refuses a PROVISIONED table without write autoscaling', async () => {
     const { stack, name } = await ownedTable('nowrite', { billing: 'PROVISIONED' });
     const { r } = await create(stack, name, [{ RegionName: EU }], { BillingMode: 'PROVISIONED' });
