@@ -6,7 +6,7 @@
 import { DescribeContributorInsightsCommand, DescribeTableCommand, PutItemCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { OWNER_TAG_KEY } from '../../../common/contract';
 import { leakedSecrets } from '../../support/cfn-harness';
-import { HOME, createHomeTable, regionView, replicasProps, scalingPolicies, startWorld, uniqueName, type World } from './world';
+import { HOME, createHomeTable, footprint, regionView, replicasProps, scalingPolicies, startWorld, uniqueName, type World } from './world';
 
 const EU = 'eu-west-1';
 const AP = 'ap-southeast-2';
@@ -61,6 +61,7 @@ describe('Create', () => {
     expect((await regionView(w.sim, EU, name)).pitr).toBe('DISABLED');
     expect(await regionView(w.sim, AP, name)).toMatchObject({ pitr: 'ENABLED', pitrDays: 7 });
     expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE', [AP]: 'ACTIVE' });
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: true, [CA]: false });
     // The replica has the home table's index too.
     const eu = await w.sim.direct(EU).send(new DescribeTableCommand({ TableName: name }));
     expect(eu.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual(['by-gk']);
@@ -75,7 +76,7 @@ describe('Create', () => {
         'Set StreamEnabled: true and StreamViewType: NEW_AND_OLD_IMAGES on the table and update the stack. No replica was created.',
     );
     expect(r.body.PhysicalResourceId).toBe('arc-dynamodb:CREATE_FAILED:OrdersReplicas');
-    expect((await regionView(w.sim, EU, name)).exists).toBe(false);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
 
     // CloudFormation's rollback: Delete with the marker ID. Nothing is called at all.
     const before = w.sim.calls.length;
@@ -120,7 +121,7 @@ describe('Create', () => {
       `Table ${name} is PROVISIONED without write autoscaling; a global table must be PAY_PER_REQUEST or have write autoscaling. ` +
         'Set BillingMode: PAY_PER_REQUEST, or AutoscalingEnabled: true with AutoscalingWrite, and update the stack. No replica was created.',
     );
-    expect((await regionView(w.sim, EU, name)).exists).toBe(false);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
     expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
   });
 
@@ -149,8 +150,8 @@ describe('Create', () => {
     const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
     await w.cfn.idle();
     expect(d.body.Status).toBe('SUCCESS');
-    expect((await regionView(w.sim, EU, name)).exists).toBe(false);
-    expect((await regionView(w.sim, EU, name)).scalableTargets).toBeUndefined();
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
+    expect(w.cfn.responsesFor(d.requestId)).toHaveLength(1);
     expect(await scalingPolicies(w.sim, EU, name)).toEqual([]);
     // Home-region autoscaling is CloudFormation's, not the provider's: untouched.
     expect((await regionView(w.sim, HOME, name)).scalableTargets).toEqual([`table/${name} dynamodb:table:WriteCapacityUnits 5-50`]);
@@ -172,6 +173,7 @@ describe('Update', () => {
     expect(u.body.PhysicalResourceId).toBe(r.body.PhysicalResourceId);
     expect(w.cfn.responsesFor(u.requestId)).toHaveLength(1);
     for (const region of [EU, AP, CA]) expect(await regionView(w.sim, region, name)).toMatchObject({ exists: true, status: 'ACTIVE' });
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: true, [CA]: true });
     const changes = w.sim.calls.slice(mark).filter((c) => c.mutating && c.status === 200);
     // One replica create in the home region; in the old replica regions nothing but reads.
     expect(changes.filter((c) => c.operation === 'UpdateTable').map((c) => c.region)).toEqual([HOME]);
@@ -193,10 +195,7 @@ describe('Update', () => {
     });
     await w.cfn.idle();
     expect(u.body.Status).toBe('SUCCESS');
-    expect((await regionView(w.sim, AP, name)).exists).toBe(false);
-    expect((await regionView(w.sim, EU, name)).exists).toBe(true);
-    expect((await regionView(w.sim, CA, name)).exists).toBe(true);
-    expect((await regionView(w.sim, HOME, name)).exists).toBe(true);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: true });
     expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE', [CA]: 'ACTIVE' });
     expect(w.cfn.responsesFor(u.requestId)).toHaveLength(1);
   });
@@ -225,6 +224,7 @@ describe('Update', () => {
     expect(byRegion[EU].ReplicaTableClassSummary?.TableClass).toBe('STANDARD_INFREQUENT_ACCESS');
     expect(byRegion[AP].OnDemandThroughputOverride?.MaxReadRequestUnits).toBe(100);
     expect((await regionView(w.sim, HOME, name)).deletionProtection).toBe(false);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: true, [CA]: false });
     expect(w.cfn.responsesFor(u.requestId)).toHaveLength(1);
 
     // The same Update again changes nothing: every setting is read first.
@@ -259,6 +259,9 @@ describe('Update', () => {
       expect(u.body.Status).toBe('SUCCESS');
       expect(u.body.Data).toEqual({ TableName: name, Regions: EU, PendingRegions: '' });
       expect(await regionView(w.sim, EU, name)).toMatchObject({ status: 'ACTIVE', pitr: 'ENABLED' });
+      expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
+      expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
+      expect(w.cfn.responsesFor(u.requestId)).toHaveLength(1);
     } finally {
       w.sim.replicaDelayMs = 300;
     }
@@ -273,7 +276,7 @@ describe('Delete', () => {
     const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
     await w.cfn.idle();
     expect(d.body.Status).toBe('SUCCESS');
-    expect((await regionView(w.sim, EU, name)).exists).toBe(true);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
     expect(w.sim.calls.slice(mark).filter((c) => c.mutating && c.operation !== 'TagResource')).toEqual([]);
     expect(w.cfn.responsesFor(d.requestId)).toHaveLength(1);
   });
@@ -284,9 +287,7 @@ describe('Delete', () => {
     const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
     await w.cfn.idle();
     expect(d.body.Status).toBe('SUCCESS');
-    expect((await regionView(w.sim, EU, name)).exists).toBe(false);
-    expect((await regionView(w.sim, AP, name)).exists).toBe(false);
-    expect((await regionView(w.sim, HOME, name)).exists).toBe(true);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
     expect(w.sim.replicaStatus(HOME, name)).toEqual({});
     expect(w.cfn.responsesFor(d.requestId)).toHaveLength(1);
   });
@@ -304,13 +305,15 @@ describe('Delete', () => {
         `(or set DeletionProtectionEnabled: false for that replica and update the stack before removing the region), then retry. To keep it, leave ${EU} in ReplicaRegions.`,
     );
     expect(await regionView(w.sim, EU, name)).toMatchObject({ exists: true, deletionProtection: true });
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
+    expect(w.cfn.responsesFor(d.requestId)).toHaveLength(1);
 
     // After turning it off, the retried Delete removes it.
     await w.sim.direct(EU).send(new UpdateTableCommand({ TableName: name, DeletionProtectionEnabled: false }));
     const again = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
     await w.cfn.idle();
     expect(again.body.Status).toBe('SUCCESS');
-    expect((await regionView(w.sim, EU, name)).exists).toBe(false);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
   });
 
   it('of a table that is gone succeeds without touching anything', async () => {
@@ -322,6 +325,8 @@ describe('Delete', () => {
     expect(d.body.Status).toBe('SUCCESS');
     expect(d.body.Reason).toBe(`table ${name} no longer exists in ${HOME}; nothing to do`);
     expect(w.sim.calls.slice(mark).filter((c) => c.mutating)).toEqual([]);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: false, [EU]: false, [AP]: false, [CA]: false });
+    expect(w.cfn.responsesFor(d.requestId)).toHaveLength(1);
   });
 });
 
@@ -342,6 +347,7 @@ describe('delivery, races and crashes', () => {
     expect(updates.map((c) => c.region)).toEqual([HOME]);
     expect(await regionView(w.sim, EU, name)).toMatchObject({ exists: true, status: 'ACTIVE' });
     expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE' });
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
   });
 
   it('a Delete racing a running Create wins: the Create stops and answers FAILED, the Delete cleans up and answers SUCCESS', async () => {
@@ -362,8 +368,7 @@ describe('delivery, races and crashes', () => {
       expect(c.body.Reason).toBe('Superseded by a later request for this resource (CloudFormation sent a Delete while this operation was running).');
       expect(w.cfn.responsesFor(String(create.RequestId))).toHaveLength(1);
       expect(w.cfn.responsesFor(d.requestId)).toHaveLength(1);
-      expect((await regionView(w.sim, EU, name)).exists).toBe(false);
-      expect((await regionView(w.sim, AP, name)).exists).toBe(false);
+      expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
       expect(w.sim.replicaStatus(HOME, name)).toEqual({});
     } finally {
       w.sim.replicaDelayMs = 300;
@@ -381,6 +386,7 @@ describe('delivery, races and crashes', () => {
     expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
     expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE', [AP]: 'ACTIVE' });
     for (const region of [EU, AP]) expect(await regionView(w.sim, region, name)).toMatchObject({ exists: true, status: 'ACTIVE', tags: { [OWNER_TAG_KEY]: stack, team: 'data' } });
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: true, [CA]: false });
   });
 
   it("answers FAILED when Lambda gives up on an event (its on-failure destination is the provider itself)", async () => {
@@ -397,6 +403,7 @@ describe('delivery, races and crashes', () => {
     });
     expect(w.sim.calls.slice(mark).filter((c) => c.mutating)).toEqual([]);
     expect(w.cfn.responsesFor(String(ev.RequestId))).toHaveLength(1);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
   });
 
   it('continues in new invocations when the work outlasts one, within the ServiceTimeout', async () => {
@@ -412,6 +419,7 @@ describe('delivery, races and crashes', () => {
       expect(w.cfn.logs.some((l) => l.includes('"continuing in a new invocation"') && l.includes(r.requestId))).toBe(true);
       expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
       expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE', [AP]: 'ACTIVE' });
+      expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: true, [CA]: false });
     } finally {
       w.sim.replicaDelayMs = 300;
     }
@@ -430,6 +438,8 @@ describe('delivery, races and crashes', () => {
       // A replica was started, so the real ID (not the no-op marker) lets the rollback Delete clean up.
       expect(r.body.PhysicalResourceId).toBe(`arc-dynamodb:replicas:${name}`);
       expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
+      expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'CREATING' });
+      expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
     } finally {
       w.sim.replicaDelayMs = 300;
     }
@@ -454,6 +464,7 @@ describe('faults injected at the simulator', () => {
       expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE', [AP]: 'ACTIVE' });
       expect(await regionView(w.sim, EU, name)).toMatchObject({ exists: true, pitr: 'ENABLED', tags: { [OWNER_TAG_KEY]: stack, team: 'data' } });
       expect(await regionView(w.sim, AP, name)).toMatchObject({ exists: true, pitr: 'DISABLED', tags: { [OWNER_TAG_KEY]: stack, team: 'data' } });
+      expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: true, [CA]: false });
     } finally {
       w.sim.clearFaults();
     }
@@ -467,5 +478,6 @@ describe('faults injected at the simulator', () => {
     expect(r.body.Status).toBe('SUCCESS');
     expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
     expect(w.cfn.logs.filter((l) => l.includes('"response PUT rejected"') && l.includes(r.requestId))).toHaveLength(2);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
   });
 });

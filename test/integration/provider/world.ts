@@ -13,6 +13,8 @@ import { startReplicaSimulator, type ReplicaSimulator } from '../../support/repl
 import { startCfnHarness, type CfnHarness, type HarnessOptions } from '../../support/cfn-harness';
 
 export const HOME = 'us-east-1';
+/** Every region the tests use: the home region and the replica regions. */
+export const ALL_REGIONS = [HOME, 'eu-west-1', 'ap-southeast-2', 'ca-central-1'];
 
 export interface World {
   moto: Moto;
@@ -138,4 +140,18 @@ export async function scalingPolicies(sim: ReplicaSimulator, region: string, nam
     .filter((p) => p.ResourceId?.startsWith(`table/${name}`))
     .map((p) => `${p.ResourceId} ${p.ScalableDimension} ${p.TargetTrackingScalingPolicyConfiguration?.TargetValue}`)
     .sort();
+}
+
+/** Which regions' backends hold the table (every region the tests use). */
+export async function footprint(sim: ReplicaSimulator, name: string): Promise<Record<string, boolean>> {
+  const out: Record<string, boolean> = {};
+  for (const region of ALL_REGIONS) {
+    try {
+      await sim.direct(region).send(new DescribeTableCommand({ TableName: name }));
+      out[region] = true;
+    } catch {
+      out[region] = false;
+    }
+  }
+  return out;
 }
