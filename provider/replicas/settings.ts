@@ -127,12 +127,19 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
   const wantPeriod = spec.PointInTimeRecoveryEnabled ? (spec.PointInTimeRecoveryPeriodInDays ?? 35) : undefined;
   if (pitrOn !== spec.PointInTimeRecoveryEnabled || (wantPeriod !== undefined && (pitr?.RecoveryPeriodInDays ?? 35) !== wantPeriod)) {
     await beforeChange();
-    await ddb.send(
-      new UpdateContinuousBackupsCommand({
-        TableName: name,
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: spec.PointInTimeRecoveryEnabled, ...(wantPeriod !== undefined ? { RecoveryPeriodInDays: wantPeriod } : {}) },
-      }),
-    );
+    try {
+      await ddb.send(
+        new UpdateContinuousBackupsCommand({
+          TableName: name,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: spec.PointInTimeRecoveryEnabled, ...(wantPeriod !== undefined ? { RecoveryPeriodInDays: wantPeriod } : {}) },
+        }),
+      );
+    } catch (e) {
+      // "Backups have not yet been enabled for this table": a table just created; retry shortly
+      // (ContinuousBackupsUnavailableException, UpdateContinuousBackups API reference).
+      if ((e as { name?: string }).name === 'ContinuousBackupsUnavailableException') return { kind: 'not-ready', reason: `backups not yet available for the replica in ${region}` };
+      throw e;
+    }
     changes++;
   }
 
