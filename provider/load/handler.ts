@@ -15,8 +15,8 @@ import type { Counters, LoadCheckpoint } from './types';
 
 /** CloudFormation caps the whole response at 4,096 bytes (custom resource response limits); the reason gets at most this. */
 export const MAX_REASON_BYTES = 2000;
-/** Time kept back from the deadline to drain the writes in flight before returning a checkpoint. */
-export const DRAIN_MS = 20000;
+/** Time kept back from the deadline, beyond the loader's own margin (twice its slowest write), to return a checkpoint. */
+export const DRAIN_MS = 5000;
 /** Writes in flight; the Lambda has one or two vCPUs, and DynamoDB spreads 25-item batches well. */
 export const PROVIDER_CONCURRENCY = 8;
 
@@ -65,7 +65,7 @@ export const loadHandler: ResourceHandler<LoadProps> = {
     }
     const checkpoint = isCheckpoint(req.checkpoint) ? req.checkpoint : undefined;
     const remaining = req.deadline - Date.now();
-    const stopAt = req.deadline - Math.min(DRAIN_MS, remaining / 4);
+    const stopAt = req.deadline - Math.min(DRAIN_MS, remaining / 10);
     const src = p.S3BucketSource;
     const outcome = await runLoad(
       {

@@ -72,6 +72,7 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
   const cp: LoadCheckpoint = checkpoint ? structuredClone(checkpoint) : newCheckpoint(now());
   const seconds = () => Math.round((now() - cp.startedAt) / 1000);
   const base = { ...cp.counters };
+  const recordsAtStart = cp.records;
   let tooMany = false;
 
   let schema: TableSchema;
@@ -247,7 +248,9 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
             pos.line = line.line;
             pos.byte = line.end;
             if (tooMany) throw new StopReading();
-            if (now() >= stopAt) return true;
+            // Stop early enough to drain the writes in flight before the deadline: twice the
+            // slowest write seen so far. Each invocation makes progress of at least one record.
+            if (stopAt !== Infinity && cp.records > recordsAtStart && now() + 2 * writer.slowestWriteMs >= stopAt) return true;
           }
         }
         report(obj.key);

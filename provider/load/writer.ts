@@ -43,6 +43,8 @@ const short = (e: unknown) => `${(e as Error).name}: ${String((e as Error).messa
 export class ItemWriter {
   written = 0;
   skipped = 0;
+  /** The longest a dispatched request (or group of 25 puts) has taken, retries included, in ms. */
+  slowestWriteMs = 0;
   /** A write that failed for good (retries exhausted, or an error no retry can fix). */
   failure: Error | undefined;
 
@@ -88,8 +90,12 @@ export class ItemWriter {
     this.batch = [];
     this.batchKeys = new Set();
     for (const p of batch) this.inflightKeys.set(p.key, (this.inflightKeys.get(p.key) ?? 0) + 1);
+    const started = Date.now();
     const run = this.opts.writeMode === 'PutIfAbsent' ? this.putEach(batch, true) : this.batchWrite(batch);
     const done: Promise<void> = run
+      .then(() => {
+        this.slowestWriteMs = Math.max(this.slowestWriteMs, Date.now() - started);
+      })
       .catch((e: unknown) => {
         this.failure ??= e instanceof LoadError ? e : new LoadError(`writing to table '${this.schema.tableName}' failed: ${short(e)}`);
       })

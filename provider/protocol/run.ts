@@ -124,222 +124,246 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
     const event = parsed.event;
     const log = withFields(deps.log, { requestId: event.RequestId, logicalId: event.LogicalResourceId, requestType: event.RequestType });
     const cont = readContinuation(inner);
-    const answer = (status: 'SUCCESS' | 'FAILED', reason: string | undefined, physicalResourceId: string, data?: Record<string, string | number>) =>
+    const send = (status: 'SUCCESS' | 'FAILED', reason: string | undefined, physicalResourceId: string, data?: Record<string, string | number>) =>
       respond(
         { Status: status, Reason: reason, PhysicalResourceId: physicalResourceId, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId, Data: data },
         event.ResponseURL,
         log,
       );
+    /** The one answer of this invocation; later attempts (abandoned work) are dropped. */
+    const answer = async (status: 'SUCCESS' | 'FAILED', reason: string | undefined, physicalResourceId: string, data?: Record<string, string | number>) => {
+      if (gate.closed) return;
+      gate.closed = true;
+      await send(status, reason, physicalResourceId, data);
+    };
     const failedId = () => (event.RequestType === 'Create' ? createFailedId(event.LogicalResourceId) : (event.PhysicalResourceId as string));
 
-    if (fromDestination) {
-      log.error('Lambda gave up on this event after its retries', {});
-      await answer('FAILED', 'The provider stopped unexpectedly (Lambda retries exhausted). See the provider function\'s logs for this request ID.', failedId());
-      return;
-    }
-
-    // The rollback Delete of a failed Create: nothing was created, so nothing is touched.
-    if (event.RequestType === 'Delete' && isCreateFailedId(event.PhysicalResourceId)) {
-      log.info('Delete of a resource whose Create failed; nothing to do', {});
-      await answer('SUCCESS', undefined, event.PhysicalResourceId as string);
-      return;
-    }
-
-    const handler = deps.handlers.find((h) => h.resourceType === event.ResourceType);
-    if (!handler) {
-      log.warn('unsupported resource type', { resourceType: event.ResourceType });
-      if (event.RequestType === 'Delete') return void (await answer('SUCCESS', undefined, event.PhysicalResourceId as string));
-      await answer('FAILED', `Unsupported resource type ${event.ResourceType}; this provider serves ${deps.handlers.map((h) => h.resourceType).join(', ')}.`, failedId());
-      return;
-    }
-
-    let props: unknown;
-    let oldProps: unknown;
-    try {
-      props = handler.parseProperties(event.ResourceProperties);
-      if (event.OldResourceProperties) {
-        try {
-          oldProps = handler.parseProperties(event.OldResourceProperties);
-        } catch {
-          oldProps = undefined; // written by an older or broken template: reconcile from the new ones
-        }
+    // Exactly one outcome per invocation: an answer or a continuation. The watchdog takes over
+    // when anything (the handler, or a call of the protocol's own) is still running at the
+    // deadline: it aborts the work and continues from the last checkpoint, and whatever the
+    // abandoned work tries afterwards is dropped by the gate.
+    const chainId = cont?.chainId ?? ctx.awsRequestId;
+    const operationStart = cont?.startedAt ?? startedAt;
+    const abort = new AbortController();
+    const gate = { closed: false };
+    const continueWith = async (checkpoint: unknown, physicalResourceId: string | undefined) => {
+      if (gate.closed) return;
+      gate.closed = true;
+      const state: ContinuationState = {
+        chainId,
+        startedAt: operationStart,
+        hop: (cont?.hop ?? 0) + 1,
+        checkpoint,
+        ...(physicalResourceId ? { physicalResourceId } : {}),
+      };
+      const original = { ...(inner as Record<string, unknown>) };
+      delete original[CONTINUATION_KEY];
+      await deps.continuation.continue(continuationPayload(original, state));
+      log.info('continuing in a new invocation', { hop: state.hop });
+    };
+    const work = async (): Promise<void> => {
+      if (fromDestination) {
+        log.error('Lambda gave up on this event after its retries', {});
+        await answer('FAILED', 'The provider stopped unexpectedly (Lambda retries exhausted). See the provider function\'s logs for this request ID.', failedId());
+        return;
       }
-    } catch (e) {
-      if (event.RequestType === 'Delete') {
-        log.warn('Delete with unreadable properties; nothing was touched', { error: message(e) });
+
+      // The rollback Delete of a failed Create: nothing was created, so nothing is touched.
+      if (event.RequestType === 'Delete' && isCreateFailedId(event.PhysicalResourceId)) {
+        log.info('Delete of a resource whose Create failed; nothing to do', {});
         await answer('SUCCESS', undefined, event.PhysicalResourceId as string);
         return;
       }
-      log.warn('invalid properties', { error: message(e) });
-      await answer('FAILED', `${event.LogicalResourceId}: ${message(e)}`, failedId());
-      return;
-    }
 
-    const tableName = handler.tableName(props);
-    const adopt = handler.adoptExistingTable?.(props);
-    const ddb = deps.clients.dynamodb();
-    let ownerArn: string;
-    let tags: Record<string, string>;
-    try {
-      const ownership = await observeOwnership(ddb, tableName, event.StackId);
-      const decision = decideOwnership(ownership, event.RequestType, tableName, deps.clients.homeRegion, adopt);
-      if (decision.action === 'noop') {
-        log.info('Delete without changes', { reason: decision.reason });
-        await answer('SUCCESS', decision.reason, event.PhysicalResourceId as string);
+      const handler = deps.handlers.find((h) => h.resourceType === event.ResourceType);
+      if (!handler) {
+        log.warn('unsupported resource type', { resourceType: event.ResourceType });
+        if (event.RequestType === 'Delete') return void (await answer('SUCCESS', undefined, event.PhysicalResourceId as string));
+        await answer('FAILED', `Unsupported resource type ${event.ResourceType}; this provider serves ${deps.handlers.map((h) => h.resourceType).join(', ')}.`, failedId());
         return;
       }
-      if (decision.action === 'refuse') {
-        log.warn('refused', { reason: decision.reason, table: tableName });
-        await answer('FAILED', decision.reason, failedId());
-        return;
-      }
-      if (ownership.kind === 'missing' || ownership.kind === 'foreign') throw new Error('unreachable ownership state');
-      ownerArn = ownership.tableArn;
-      tags = ownership.tags;
-      if (decision.action === 'adopt') {
-        log.info('adopting table: writing the ownership tag', { table: tableName });
-        await writeOwnerTag(ddb, ownerArn, event.StackId);
-      }
-    } catch (e) {
-      log.error('ownership check failed', { error: message(e) });
-      if (event.RequestType === 'Delete') {
-        // Nothing was changed; failing keeps the resource so the Delete can be retried.
-        await answer('FAILED', `Could not read table ${tableName} to check its ownership: ${message(e)}`, event.PhysicalResourceId as string);
-        return;
-      }
-      await answer('FAILED', `Could not read table ${tableName} to check its ownership: ${message(e)}. Nothing was changed.`, failedId());
-      return;
-    }
 
-    // The operation lease: exactly one chain of invocations works on, and answers, a request.
-    const chainId = cont?.chainId ?? ctx.awsRequestId;
-    const lease: Lease = { request: requestKey(event.StackId, event.RequestId), chain: chainKey(chainId), state: 'running', expires: 0 };
-    const verdict = judgeLease(readLease(tags, event.LogicalResourceId), lease.request, lease.chain, cont !== undefined, Math.floor(now() / 1000));
-    if (verdict.verdict === 'duplicate') {
-      log.info('duplicate delivery ignored', { detail: verdict.detail });
-      return;
-    }
-    if (verdict.verdict === 'superseded') {
-      log.warn('superseded by a later request for this resource; stopping', {});
-      await answer('FAILED', SUPERSEDED_REASON, failedId());
-      return;
-    }
-    /** Re-reads the lease: is this chain still the one working on the resource? */
-    const assertCurrent = async () => {
-      const current = readLease(await listTags(ddb, ownerArn), event.LogicalResourceId);
-      if (current && (current.request !== lease.request || current.chain !== lease.chain)) throw new SupersededError();
-    };
-    const writeLeaseState = async (state: Lease['state'], expiresMs: number) => {
+      let props: unknown;
+      let oldProps: unknown;
       try {
-        await writeLease(ddb, ownerArn, event.LogicalResourceId, { ...lease, state, expires: Math.ceil(expiresMs / 1000) });
-      } catch (e) {
-        log.warn('could not write the operation lease tag', { error: message(e) });
-      }
-    };
-    await writeLeaseState('running', lambdaDeadline + 60_000);
-
-    const operationStart = cont?.startedAt ?? startedAt;
-    const timeoutSeconds = serviceTimeoutSeconds(event.ResourceProperties);
-    const serviceDeadline = operationStart + timeoutSeconds * 1000 - deps.config.serviceTimeoutMarginMs;
-    const finish = async (status: 'SUCCESS' | 'FAILED', reason: string | undefined, physicalResourceId: string, data?: Record<string, string | number>) => {
-      try {
-        await assertCurrent();
-      } catch (e) {
-        if (e instanceof SupersededError) {
-          log.warn('superseded by a later request for this resource; stopping', {});
-          return void (await answer('FAILED', SUPERSEDED_REASON, failedId()));
+        props = handler.parseProperties(event.ResourceProperties);
+        if (event.OldResourceProperties) {
+          try {
+            oldProps = handler.parseProperties(event.OldResourceProperties);
+          } catch {
+            oldProps = undefined; // written by an older or broken template: reconcile from the new ones
+          }
         }
-        log.warn('could not re-read the operation lease', { error: message(e) });
+      } catch (e) {
+        if (event.RequestType === 'Delete') {
+          log.warn('Delete with unreadable properties; nothing was touched', { error: message(e) });
+          await answer('SUCCESS', undefined, event.PhysicalResourceId as string);
+          return;
+        }
+        log.warn('invalid properties', { error: message(e) });
+        await answer('FAILED', `${event.LogicalResourceId}: ${message(e)}`, failedId());
+        return;
       }
-      await writeLeaseState('done', now());
-      await answer(status, reason, physicalResourceId, data);
-    };
-    const stopId = () => (event.RequestType === 'Create' ? (cont?.physicalResourceId ?? failedId()) : failedId());
-    const timeoutReason = `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s). AWS may still be working on it; the next stack update continues from the observed state.`;
-    if (now() >= serviceDeadline) {
-      await finish('FAILED', timeoutReason, stopId());
-      return;
-    }
 
-    const deadline = Math.min(lambdaDeadline - deps.config.safetyMarginMs, serviceDeadline);
-    const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      // A handler should return by `deadline` on its own; this timer covers one stuck in a call.
-      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - now() + deps.config.safetyMarginMs / 2));
-    });
-    let result: HandlerResult | 'timeout';
-    try {
-      result = await Promise.race([
-        handler.handle({
-          requestType: event.RequestType,
-          stackId: event.StackId,
-          requestId: event.RequestId,
-          logicalResourceId: event.LogicalResourceId,
-          physicalResourceId: event.PhysicalResourceId,
-          properties: props,
-          oldProperties: oldProps,
-          checkpoint: cont?.checkpoint,
-          deadline,
-          clients: deps.clients,
-          log,
-          signal: abort.signal,
-          assertCurrent,
-        }),
-        timedOut,
-      ]);
-    } catch (e) {
-      clearTimeout(timer);
-      abort.abort();
-      if (e instanceof SupersededError) {
+      const tableName = handler.tableName(props);
+      const adopt = handler.adoptExistingTable?.(props);
+      const ddb = deps.clients.dynamodb();
+      let ownerArn: string;
+      let tags: Record<string, string>;
+      try {
+        const ownership = await observeOwnership(ddb, tableName, event.StackId);
+        const decision = decideOwnership(ownership, event.RequestType, tableName, deps.clients.homeRegion, adopt);
+        if (decision.action === 'noop') {
+          log.info('Delete without changes', { reason: decision.reason });
+          await answer('SUCCESS', decision.reason, event.PhysicalResourceId as string);
+          return;
+        }
+        if (decision.action === 'refuse') {
+          log.warn('refused', { reason: decision.reason, table: tableName });
+          await answer('FAILED', decision.reason, failedId());
+          return;
+        }
+        if (ownership.kind === 'missing' || ownership.kind === 'foreign') throw new Error('unreachable ownership state');
+        ownerArn = ownership.tableArn;
+        tags = ownership.tags;
+        if (decision.action === 'adopt') {
+          log.info('adopting table: writing the ownership tag', { table: tableName });
+          await writeOwnerTag(ddb, ownerArn, event.StackId);
+        }
+      } catch (e) {
+        log.error('ownership check failed', { error: message(e) });
+        if (event.RequestType === 'Delete') {
+          // Nothing was changed; failing keeps the resource so the Delete can be retried.
+          await answer('FAILED', `Could not read table ${tableName} to check its ownership: ${message(e)}`, event.PhysicalResourceId as string);
+          return;
+        }
+        await answer('FAILED', `Could not read table ${tableName} to check its ownership: ${message(e)}. Nothing was changed.`, failedId());
+        return;
+      }
+
+      // The operation lease: exactly one chain of invocations works on, and answers, a request.
+      const lease: Lease = { request: requestKey(event.StackId, event.RequestId), chain: chainKey(chainId), state: 'running', expires: 0 };
+      const verdict = judgeLease(readLease(tags, event.LogicalResourceId), lease.request, lease.chain, cont !== undefined, Math.floor(now() / 1000));
+      if (verdict.verdict === 'duplicate') {
+        log.info('duplicate delivery ignored', { detail: verdict.detail });
+        return;
+      }
+      if (verdict.verdict === 'superseded') {
         log.warn('superseded by a later request for this resource; stopping', {});
         await answer('FAILED', SUPERSEDED_REASON, failedId());
         return;
       }
-      log.error('handler failed', { error: message(e) });
-      await finish('FAILED', message(e), failedId());
-      return;
-    }
-    clearTimeout(timer);
-    if (result === 'timeout') {
-      abort.abort();
-      log.warn('handler did not return before the deadline; continuing from the last checkpoint', {});
-      result = { status: 'continue', checkpoint: cont?.checkpoint };
-    }
+      /** Re-reads the lease: is this chain still the one working on the resource? */
+      const assertCurrent = async () => {
+        const current = readLease(await listTags(ddb, ownerArn), event.LogicalResourceId);
+        if (current && (current.request !== lease.request || current.chain !== lease.chain)) throw new SupersededError();
+      };
+      const writeLeaseState = async (state: Lease['state'], expiresMs: number) => {
+        try {
+          await writeLease(ddb, ownerArn, event.LogicalResourceId, { ...lease, state, expires: Math.ceil(expiresMs / 1000) });
+        } catch (e) {
+          log.warn('could not write the operation lease tag', { error: message(e) });
+        }
+      };
+      await writeLeaseState('running', lambdaDeadline + 60_000);
 
-    switch (result.status) {
-      case 'done': {
-        const id = event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : result.physicalResourceId;
-        if (event.RequestType === 'Update' && id !== event.PhysicalResourceId) log.info('physical ID changed: CloudFormation will replace the resource', {});
-        await finish('SUCCESS', undefined, id, result.data);
+      const timeoutSeconds = serviceTimeoutSeconds(event.ResourceProperties);
+      const serviceDeadline = operationStart + timeoutSeconds * 1000 - deps.config.serviceTimeoutMarginMs;
+      const finish = async (status: 'SUCCESS' | 'FAILED', reason: string | undefined, physicalResourceId: string, data?: Record<string, string | number>) => {
+        // Claim the invocation's one outcome first: the lease must never say "done" for an
+        // answer the watchdog then suppressed.
+        if (gate.closed) return;
+        gate.closed = true;
+        try {
+          await assertCurrent();
+        } catch (e) {
+          if (e instanceof SupersededError) {
+            log.warn('superseded by a later request for this resource; stopping', {});
+            return void (await send('FAILED', SUPERSEDED_REASON, failedId()));
+          }
+          log.warn('could not re-read the operation lease', { error: message(e) });
+        }
+        await writeLeaseState('done', now());
+        await send(status, reason, physicalResourceId, data);
+      };
+      const stopId = () => (event.RequestType === 'Create' ? (cont?.physicalResourceId ?? failedId()) : failedId());
+      const timeoutReason = `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s). AWS may still be working on it; the next stack update continues from the observed state.`;
+      if (now() >= serviceDeadline) {
+        await finish('FAILED', timeoutReason, stopId());
         return;
       }
-      case 'failed':
-        await finish('FAILED', result.reason, event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : (result.physicalResourceId ?? failedId()));
-        return;
-      case 'continue': {
-        const idIfStopped = result.physicalResourceId ?? cont?.physicalResourceId;
-        if (now() >= serviceDeadline) {
-          await finish('FAILED', timeoutReason, event.RequestType === 'Create' ? (idIfStopped ?? failedId()) : failedId());
+
+      const deadline = Math.min(lambdaDeadline - deps.config.safetyMarginMs, serviceDeadline);
+      let result: HandlerResult;
+      try {
+        result = await handler.handle({
+            requestType: event.RequestType,
+            stackId: event.StackId,
+            requestId: event.RequestId,
+            logicalResourceId: event.LogicalResourceId,
+            physicalResourceId: event.PhysicalResourceId,
+            properties: props,
+            oldProperties: oldProps,
+            checkpoint: cont?.checkpoint,
+            deadline,
+            clients: deps.clients,
+            log,
+            signal: abort.signal,
+            assertCurrent,
+          });
+      } catch (e) {
+        if (e instanceof SupersededError) {
+          log.warn('superseded by a later request for this resource; stopping', {});
+          await answer('FAILED', SUPERSEDED_REASON, failedId());
           return;
         }
-        const state: ContinuationState = {
-          chainId,
-          startedAt: operationStart,
-          hop: (cont?.hop ?? 0) + 1,
-          checkpoint: result.checkpoint,
-          ...(idIfStopped ? { physicalResourceId: idIfStopped } : {}),
-        };
-        try {
-          const original = { ...(inner as Record<string, unknown>) };
-          delete original[CONTINUATION_KEY];
-          await deps.continuation.continue(continuationPayload(original, state));
-          log.info('continuing in a new invocation', { hop: state.hop });
-        } catch (e) {
-          log.error('could not continue in a new invocation', { error: message(e) });
-          await finish('FAILED', `The provider could not continue the operation in a new invocation: ${message(e)}`, failedId());
-        }
+        log.error('handler failed', { error: message(e) });
+        await finish('FAILED', message(e), failedId());
         return;
+      }
+
+      switch (result.status) {
+        case 'done': {
+          const id = event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : result.physicalResourceId;
+          if (event.RequestType === 'Update' && id !== event.PhysicalResourceId) log.info('physical ID changed: CloudFormation will replace the resource', {});
+          await finish('SUCCESS', undefined, id, result.data);
+          return;
+        }
+        case 'failed':
+          await finish('FAILED', result.reason, event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : (result.physicalResourceId ?? failedId()));
+          return;
+        case 'continue': {
+          const idIfStopped = result.physicalResourceId ?? cont?.physicalResourceId;
+          if (now() >= serviceDeadline) {
+            await finish('FAILED', timeoutReason, event.RequestType === 'Create' ? (idIfStopped ?? failedId()) : failedId());
+            return;
+          }
+          try {
+            await continueWith(result.checkpoint, idIfStopped);
+          } catch (e) {
+            log.error('could not continue in a new invocation', { error: message(e) });
+            gate.closed = false; // nothing was continued: this invocation still owes the answer
+            await finish('FAILED', `The provider could not continue the operation in a new invocation: ${message(e)}`, failedId());
+          }
+          return;
+        }
+      }
+  
+    };
+
+    let watchdog: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      watchdog = setTimeout(() => resolve('timeout'), Math.max(0, lambdaDeadline - deps.config.safetyMarginMs / 2 - now()));
+    });
+    const outcome = await Promise.race([work().then(() => 'finished' as const), timedOut]);
+    clearTimeout(watchdog);
+    if (outcome === 'timeout' && !gate.closed) {
+      abort.abort();
+      log.warn('handler did not return before the deadline; continuing from the last checkpoint', {});
+      try {
+        await continueWith(cont?.checkpoint, cont?.physicalResourceId);
+      } catch (e) {
+        log.error('could not continue in a new invocation', { error: message(e) });
       }
     }
   }

@@ -185,7 +185,11 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
   } catch (e) {
     if (e instanceof Aborted) return keepGoing();
     if (e instanceof Refusal) return failed(e.message);
-    throw e;
+    // A later request took over (the protocol answers for that case).
+    if ((e as Error).name === 'SupersededError') throw e;
+    // Any other AWS error fails the operation, keeping the real ID when something was changed.
+    const name = (e as { name?: string }).name ?? 'Error';
+    return failed(`${name}: ${(e as Error).message ?? String(e)} (table ${p.TableName})`);
   }
 }
 

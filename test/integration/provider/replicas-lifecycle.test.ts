@@ -425,6 +425,26 @@ describe('delivery, races and crashes', () => {
     }
   });
 
+  it('the deadline timer continues in a new invocation when an AWS call hangs past the deadline', async () => {
+    const { stack, name } = await ownedTable('hang');
+    const before = w.cfn.invocations;
+    // Each invocation lives 4 s; this DescribeTable answers after 6 s.
+    w.sim.injectFault({ kind: 'latency', latencyMs: 6000, count: 1, operations: ['DescribeTable'] });
+    try {
+      const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
+      await w.cfn.idle();
+      expect(r.body.Status).toBe('SUCCESS');
+      expect(w.cfn.logs.some((l) => l.includes('"handler did not return before the deadline; continuing from the last checkpoint"') && l.includes(r.requestId))).toBe(true);
+      expect(w.cfn.invocations - before).toBeGreaterThan(1);
+      expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
+      expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE' });
+      expect(w.sim.calls.filter((c) => c.operation === 'UpdateTable' && c.table === name && c.status === 200)).toHaveLength(1);
+      expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
+    } finally {
+      w.sim.clearFaults();
+    }
+  });
+
   it('answers FAILED before the ServiceTimeout runs out', async () => {
     w.sim.replicaDelayMs = 20000;
     try {
