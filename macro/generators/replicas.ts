@@ -2,8 +2,8 @@
  * `ReplicaRegions` -> one `Custom::ArcDynamoDbReplicas`, served by the provider (provider/replicas/).
  *
  * The table stays an AWS::DynamoDB::Table for its whole life: turning it into an
- * AWS::DynamoDB::GlobalTable replaces the resource. The custom resource depends on the table and
- * on every scaling policy, so replicas are only added once write autoscaling exists: the
+ * AWS::DynamoDB::GlobalTable replaces the resource. The custom resource depends on the table (through
+ * the Ref in TableName) and on every scaling policy (DependsOn), so replicas are only added once write autoscaling exists: the
  * ordering whose absence broke terraform-aws-modules/terraform-aws-dynamodb-table#109.
  * ServiceTimeout is CloudFormation's ceiling for custom resources, 3600 s.
  * RetainOnDelete follows the table's DeletionPolicy: a retained table keeps its replicas; a
@@ -72,10 +72,13 @@ export const replicasGenerator: Generator = (t, ctx) => {
     RetainOnDelete: retainOnDelete(t),
     ...(t.adoptExistingTable !== undefined ? { AdoptExistingTable: t.adoptExistingTable } : {}),
   };
+  // The Ref in TableName already makes it depend on the table (a DependsOn on it too is
+  // redundant: cfn-lint W3005); the scaling policies need an explicit DependsOn.
+  const policies = scalingPolicyIds(t);
   const resource: CfnResource = {
     Type: REPLICAS_RESOURCE_TYPE,
     ...childAttributes(t),
-    DependsOn: [ids.table(t.logicalId), ...scalingPolicyIds(t)],
+    ...(policies.length > 0 ? { DependsOn: policies } : {}),
     Properties: properties,
   };
   return { resources: { [ids.replicas(t.logicalId)]: resource }, outputs: {} };
