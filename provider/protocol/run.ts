@@ -68,8 +68,9 @@ function serviceTimeoutSeconds(props: Record<string, unknown>): number {
 
 /** Thrown by assertCurrent when a later request has taken the resource over. */
 export class SupersededError extends Error {
-  constructor() {
-    super('superseded by a later request for this resource');
+  /** sameRequest: another chain of the same request took over (stay silent); else a later request did. */
+  constructor(readonly sameRequest: boolean) {
+    super(sameRequest ? 'another invocation took over this request' : 'superseded by a later request for this resource');
     this.name = 'SupersededError';
   }
 }
@@ -256,7 +257,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
       /** Re-reads the lease: is this chain still the one working on the resource? */
       const assertCurrent = async () => {
         const current = readLease(await listTags(ddb, ownerArn), event.LogicalResourceId);
-        if (current && (current.request !== lease.request || current.chain !== lease.chain)) throw new SupersededError();
+        if (current && (current.request !== lease.request || current.chain !== lease.chain)) throw new SupersededError(current.request === lease.request);
       };
       const writeLeaseState = async (state: Lease['state'], expiresMs: number) => {
         try {
@@ -278,7 +279,8 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           await assertCurrent();
         } catch (e) {
           if (e instanceof SupersededError) {
-            log.warn('superseded by a later request for this resource; stopping', {});
+            log.warn(`${e.message}; stopping`, {});
+            if (e.sameRequest) return; // that invocation answers
             return void (await send('FAILED', SUPERSEDED_REASON, failedId()));
           }
           log.warn('could not re-read the operation lease', { error: message(e) });
@@ -313,8 +315,8 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           });
       } catch (e) {
         if (e instanceof SupersededError) {
-          log.warn('superseded by a later request for this resource; stopping', {});
-          await answer('FAILED', SUPERSEDED_REASON, failedId());
+          log.warn(`${e.message}; stopping`, {});
+          if (!e.sameRequest) await answer('FAILED', SUPERSEDED_REASON, failedId());
           return;
         }
         log.error('handler failed', { error: message(e) });
