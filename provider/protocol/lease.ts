@@ -21,6 +21,8 @@ export interface Lease {
   state: 'running' | 'done';
   /** Epoch seconds after which a running lease is considered abandoned. */
   expires: number;
+  /** True when the holder is a Delete: an older Create arriving late never takes over from it. */
+  deleting?: boolean;
 }
 
 const hash = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
@@ -35,16 +37,16 @@ export const chainKey = (chainId: string) => hash(chainId, 16);
 
 export function readLease(tags: Record<string, string>, logicalResourceId: string): Lease | undefined {
   const v = tags[leaseKey(logicalResourceId)];
-  const m = v === undefined ? null : /^([0-9a-f]{24}) ([0-9a-f]{16}) (running|done) (\d{1,12})$/.exec(v);
+  const m = v === undefined ? null : /^([0-9a-f]{24}) ([0-9a-f]{16}) (running|done) (\d{1,12})( D)?$/.exec(v);
   if (!m) return undefined;
-  return { request: m[1], chain: m[2], state: m[3] as Lease['state'], expires: Number(m[4]) };
+  return { request: m[1], chain: m[2], state: m[3] as Lease['state'], expires: Number(m[4]), ...(m[5] ? { deleting: true } : {}) };
 }
 
 export async function writeLease(ddb: DynamoDBClient, tableArn: string, logicalResourceId: string, lease: Lease): Promise<void> {
   await ddb.send(
     new TagResourceCommand({
       ResourceArn: tableArn,
-      Tags: [{ Key: leaseKey(logicalResourceId), Value: `${lease.request} ${lease.chain} ${lease.state} ${lease.expires}` }],
+      Tags: [{ Key: leaseKey(logicalResourceId), Value: `${lease.request} ${lease.chain} ${lease.state} ${lease.expires}${lease.deleting ? ' D' : ''}` }],
     }),
   );
 }
@@ -57,7 +59,7 @@ export type LeaseVerdict =
   /** A later request for this resource took over from this chain: answer FAILED and stop. */
   | { verdict: 'superseded' };
 
-export function judgeLease(current: Lease | undefined, request: string, chain: string, isContinuation: boolean, nowSeconds: number): LeaseVerdict {
+export function judgeLease(current: Lease | undefined, request: string, chain: string, isContinuation: boolean, nowSeconds: number, isDelete = false): LeaseVerdict {
   if (!current) return { verdict: 'take' };
   if (current.request === request) {
     if (current.state === 'done') return { verdict: 'duplicate', detail: 'this request was already answered' };
@@ -68,5 +70,8 @@ export function judgeLease(current: Lease | undefined, request: string, chain: s
   // A different request holds the lease. A continuation of ours has been superseded by it
   // (a Delete sent while this Create ran); a new request always takes over from an older one.
   if (isContinuation) return { verdict: 'superseded' };
+  // CloudFormation's Delete comes after the Create it cancels; a Create or Update delivered late
+  // while that Delete still runs must not undo it.
+  if (current.deleting && current.state === 'running' && current.expires >= nowSeconds && !isDelete) return { verdict: 'superseded' };
   return { verdict: 'take' };
 }

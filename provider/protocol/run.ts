@@ -243,8 +243,9 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
       }
 
       // The operation lease: exactly one chain of invocations works on, and answers, a request.
-      const lease: Lease = { request: requestKey(event.StackId, event.RequestId), chain: chainKey(chainId), state: 'running', expires: 0 };
-      const verdict = judgeLease(readLease(tags, event.LogicalResourceId), lease.request, lease.chain, cont !== undefined, Math.floor(now() / 1000));
+      const isDelete = event.RequestType === 'Delete';
+      const lease: Lease = { request: requestKey(event.StackId, event.RequestId), chain: chainKey(chainId), state: 'running', expires: 0, ...(isDelete ? { deleting: true } : {}) };
+      const verdict = judgeLease(readLease(tags, event.LogicalResourceId), lease.request, lease.chain, cont !== undefined, Math.floor(now() / 1000), isDelete);
       if (verdict.verdict === 'duplicate') {
         log.info('duplicate delivery ignored', { detail: verdict.detail });
         return;

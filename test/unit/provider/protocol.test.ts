@@ -185,6 +185,14 @@ describe('physical IDs and the lease', () => {
     const now = _what.includes('expired') ? 3000 : 1000;
     expect(judgeLease(current, request, chain, isContinuation, now).verdict).toBe(verdict);
   });
+  it('a Create delivered late never takes over from a running Delete, but a later Delete does', () => {
+    const deleting = { ...lease, deleting: true };
+    expect(judgeLease(deleting, 'd'.repeat(24), 'e'.repeat(16), false, 1000).verdict).toBe('superseded');
+    expect(judgeLease(deleting, 'd'.repeat(24), 'e'.repeat(16), false, 1000, true).verdict).toBe('take');
+    expect(judgeLease({ ...deleting, state: 'done' }, 'd'.repeat(24), 'e'.repeat(16), false, 1000).verdict).toBe('take');
+    expect(readLease({ [leaseKey('X')]: `${'a'.repeat(24)} ${'b'.repeat(16)} running 12 D` }, 'X')).toEqual({ request: 'a'.repeat(24), chain: 'b'.repeat(16), state: 'running', expires: 12, deleting: true });
+  });
+
   it('reads only well-formed lease tags', () => {
     expect(readLease({ [leaseKey('X')]: `${'a'.repeat(24)} ${'b'.repeat(16)} done 12` }, 'X')).toEqual({ request: 'a'.repeat(24), chain: 'b'.repeat(16), state: 'done', expires: 12 });
     expect(readLease({ [leaseKey('X')]: 'garbage' }, 'X')).toBeUndefined();
