@@ -42,7 +42,7 @@ function isCheckpoint(v: unknown): v is LoadCheckpoint {
 
 export function failureReason(table: string, o: Extract<LoadOutcome, { status: 'failed' }>): string {
   const c = o.counters;
-  const tail = ` Before stopping: ItemsWritten ${c.itemsWritten}, ItemsSkipped ${c.itemsSkipped}, RecordsRejected ${c.recordsRejected}, ObjectsRead ${c.objectsRead} (written items stay in the table).`;
+  const tail = `${o.reason.endsWith('.') ? '' : '.'} Before stopping: ItemsWritten ${c.itemsWritten}, ItemsSkipped ${c.itemsSkipped}, RecordsRejected ${c.recordsRejected}, ObjectsRead ${c.objectsRead} (written items stay in the table).`;
   return truncateBytes(`Load into table '${table}' failed: ${truncateBytes(o.reason, MAX_REASON_BYTES - Buffer.byteLength(tail) - 60)}${tail}`, MAX_REASON_BYTES);
 }
 
@@ -80,6 +80,8 @@ export const loadHandler: ResourceHandler<LoadProps> = {
       { dynamodb: req.clients.dynamodb(), source: new S3Source(req.clients.s3(), src.Bucket, src.KeyPrefix ?? '', src.BucketOwner), log: req.log },
       checkpoint,
       stopAt,
+      // Give up a little before the protocol does, so the last drained checkpoint still counts.
+      req.deadline - Math.min(1000, remaining / 20),
     );
     switch (outcome.status) {
       case 'continue':

@@ -19,7 +19,7 @@ import { defaultRetryPolicy, isRetryable, type RetryPolicy } from './retry';
 import { describeSchema, validateItem, type TableSchema } from './schema';
 import type { ObjectSource, SourceObject } from './source';
 import { LoadError, RecordError, zeroCounters, type Counters, type LoadCheckpoint, type LoadOptions, type Progress } from './types';
-import { ItemWriter } from './writer';
+import { AbortedError, ItemWriter } from './writer';
 
 export interface LoadDeps {
   dynamodb: DynamoDBClient;
@@ -65,14 +65,24 @@ class StopReading {}
 /**
  * Runs (or resumes) a load until it finishes, fails, or `stopAt` (epoch ms) passes; then it
  * drains the writes in flight and returns a checkpoint that a later call resumes from.
+ * At `hardDeadline` (epoch ms) the run gives up at once: requests in flight are cancelled and it
+ * returns the checkpoint it started from (still exact: everything before it was written), so a
+ * run that overstays its invocation never keeps writing beside its own continuation.
  */
-export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: LoadCheckpoint, stopAt = Infinity): Promise<LoadOutcome> {
+export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: LoadCheckpoint, stopAt = Infinity, hardDeadline = Infinity): Promise<LoadOutcome> {
   const now = deps.now ?? Date.now;
   const log = deps.log;
   const cp: LoadCheckpoint = checkpoint ? structuredClone(checkpoint) : newCheckpoint(now());
   const seconds = () => Math.round((now() - cp.startedAt) / 1000);
   const base = { ...cp.counters };
   const recordsAtStart = cp.records;
+  // With a deadline, drain now and then and keep that exact checkpoint: if the run is cut off
+  // at its hard deadline, it returns this one, so even a starved invocation makes progress.
+  let lastSafe: LoadCheckpoint | undefined = checkpoint ? structuredClone(checkpoint) : undefined;
+  const startedRun = now();
+  let lastSafeAt = startedRun;
+  const horizon = Math.min(stopAt, hardDeadline);
+  const safeEvery = horizon === Infinity ? Infinity : Math.max(1, (horizon - startedRun) / 4);
   let tooMany = false;
 
   let schema: TableSchema;
@@ -90,7 +100,12 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
     log.warn('record rejected', { object, line, reason: message });
     if (cp.counters.recordsRejected > opts.maxRejectedRecords) tooMany = true;
   };
+  const abort = new AbortController();
+  const abortTimer = hardDeadline === Infinity ? undefined : setTimeout(() => abort.abort(), Math.max(0, hardDeadline - Date.now()));
+  abortTimer?.unref();
   const writer = new ItemWriter(deps.dynamodb, schema, {
+    abortSignal: abort.signal,
+    slowestWriteMs: cp.slowestWriteMs,
     writeMode: opts.writeMode,
     concurrency: opts.concurrency,
     retry: deps.retry ?? defaultRetryPolicy(),
@@ -99,6 +114,7 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
   const sync = () => {
     cp.counters.itemsWritten = base.itemsWritten + writer.written;
     cp.counters.itemsSkipped = base.itemsSkipped + writer.skipped;
+    cp.slowestWriteMs = writer.slowestWriteMs;
   };
 
   let sourceBytes = 0;
@@ -162,8 +178,14 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
     sync();
     if (tooMany) return failed(tooManyReason());
   } catch (e) {
+    if (e instanceof AbortedError || abort.signal.aborted) {
+      log.warn('load aborted at the deadline; the previous checkpoint stands', {});
+      return { status: 'continue', checkpoint: lastSafe ?? newCheckpoint(cp.startedAt) };
+    }
     if (e instanceof LoadError) return failed(e.message);
     throw e;
+  } finally {
+    if (abortTimer) clearTimeout(abortTimer);
   }
 
   if (objectsSeen === 0) return failed(`${deps.source.description}: no objects to load (check the bucket and KeyPrefix)`);
@@ -178,6 +200,7 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
       try {
         return await readObject(obj);
       } catch (e) {
+        if (abort.signal.aborted) throw new AbortedError();
         if (e instanceof LoadError || e instanceof StopReading || !isRetryable(e) || reopen >= MAX_REOPENS) {
           if (e instanceof LoadError) throw e;
           if (isRetryable(e)) throw new LoadError(`${obj.name}: reading failed ${reopen + 1} times (${(e as Error).message})`);
@@ -251,6 +274,12 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
             // Stop early enough to drain the writes in flight before the deadline: twice the
             // slowest write seen so far. Each invocation makes progress of at least one record.
             if (stopAt !== Infinity && cp.records > recordsAtStart && now() + 2 * writer.slowestWriteMs >= stopAt) return true;
+            if (now() - lastSafeAt >= safeEvery) {
+              await writer.flush();
+              sync();
+              lastSafe = structuredClone(cp);
+              lastSafeAt = now();
+            }
           }
         }
         report(obj.key);

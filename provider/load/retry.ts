@@ -43,6 +43,8 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT
 export function isRetryable(e: unknown): boolean {
   const err = e as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown; message?: string };
   if (!err || typeof err !== 'object') return false;
+  // Our own cancellation at the deadline is final.
+  if (err.name === 'AbortError' || err.name === 'AbortedError') return false;
   if (err.name && RETRYABLE_NAMES.has(err.name)) return true;
   if (err.code && NETWORK_CODES.has(err.code)) return true;
   if (err.$retryable) return true;

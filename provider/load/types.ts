@@ -64,6 +64,8 @@ export interface LoadCheckpoint {
   records: number;
   /** The first few reject messages, kept for the final FAILED reason. */
   firstRejects: string[];
+  /** The slowest write seen so far (ms), so each invocation stops in time to drain its writes. */
+  slowestWriteMs?: number;
 }
 
 /** A user-facing failure of the whole load (bad source, missing table, too many rejects). */

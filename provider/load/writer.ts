@@ -32,6 +32,18 @@ export interface WriterOptions {
   retry: RetryPolicy;
   /** A record DynamoDB itself refused (ValidationException): counted as a reject. */
   onReject(pos: Position, message: string): void;
+  /** Aborted at the hard deadline: requests in flight are cancelled and no new one starts. */
+  abortSignal?: AbortSignal;
+  /** The slowest write of earlier invocations, so the first stop decision is informed. */
+  slowestWriteMs?: number;
+}
+
+/** The run passed its hard deadline; its result is discarded and its last checkpoint stands. */
+export class AbortedError extends Error {
+  constructor() {
+    super('aborted at the deadline');
+    this.name = 'AbortedError';
+  }
 }
 
 const isValidation = (e: unknown) => (e as Error)?.name === 'ValidationException';
@@ -57,11 +69,18 @@ export class ItemWriter {
     private readonly client: DynamoDBClient,
     private readonly schema: TableSchema,
     private readonly opts: WriterOptions,
-  ) {}
+  ) {
+    this.slowestWriteMs = opts.slowestWriteMs ?? 0;
+  }
+
+  private checkAbort(): void {
+    if (this.opts.abortSignal?.aborted) throw new AbortedError();
+  }
 
   /** Queues one item; resolves once it is queued (waiting while `concurrency` requests are in flight). */
   async add(item: Item, pos: Position): Promise<void> {
     if (this.failure) throw this.failure;
+    this.checkAbort();
     const key = keyOf(item, this.schema);
     // BatchWriteItem refuses two writes to one key in a call, and two calls in flight for one key
     // would race: the later record must win, as it does when the file is read in order.
@@ -97,6 +116,10 @@ export class ItemWriter {
         this.slowestWriteMs = Math.max(this.slowestWriteMs, Date.now() - started);
       })
       .catch((e: unknown) => {
+        if (this.opts.abortSignal?.aborted) {
+          this.failure ??= new AbortedError();
+          return;
+        }
         this.failure ??= e instanceof LoadError ? e : new LoadError(`writing to table '${this.schema.tableName}' failed: ${short(e)}`);
       })
       .finally(() => {
@@ -115,10 +138,12 @@ export class ItemWriter {
     const table = this.schema.tableName;
     let remaining = batch;
     for (let attempt = 1; ; attempt++) {
+      this.checkAbort();
       let unprocessed: WriteRequest[];
       try {
         const res = await this.client.send(
           new BatchWriteItemCommand({ RequestItems: { [table]: remaining.map((p) => ({ PutRequest: { Item: p.item } })) } }),
+          { abortSignal: this.opts.abortSignal },
         );
         unprocessed = res.UnprocessedItems?.[table] ?? [];
       } catch (e) {
@@ -147,6 +172,7 @@ export class ItemWriter {
   private async putOne(p: Pending, conditional: boolean): Promise<void> {
     const { retry } = this.opts;
     for (let attempt = 1; ; attempt++) {
+      this.checkAbort();
       try {
         await this.client.send(
           new PutItemCommand({
@@ -154,6 +180,7 @@ export class ItemWriter {
             Item: p.item,
             ...(conditional ? { ConditionExpression: 'attribute_not_exists(#h)', ExpressionAttributeNames: { '#h': this.schema.hashKey } } : {}),
           }),
+          { abortSignal: this.opts.abortSignal },
         );
         this.written++;
         return;

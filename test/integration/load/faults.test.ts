@@ -128,3 +128,31 @@ test('throttling that never ends fails the load with a clear reason, and the cou
     await proxy.stop();
   }
 });
+
+test('a run cut off at its hard deadline returns its last drained checkpoint; continuing from it ends with the exact table and counts', async () => {
+  const proxy = await startFaultProxy({ target: b.local.endpoint, dynamodb: { latencyMs: 150 } });
+  const ddb = ddbClient(proxy.endpoint, 1);
+  const table = unique('hard');
+  await createTable(b.dynamodb['DynamoDB Local'], table);
+  const bucket = unique('hard').toLowerCase();
+  await createBucket(b.s3, bucket);
+  const items = richItems(1500, { seed: 12 });
+  await putObject(b.s3, bucket, 'd/part-0', compress(toDynamoDbJson(items), 'GZIP'));
+  try {
+    const source = new S3Source(b.s3, bucket, 'd/');
+    let aborted = 0;
+    let out = await runLoad(options(table, 'Overwrite'), { dynamodb: ddb, source, log: captureLog(), retry: fastRetry() }, undefined, Date.now() + 60000, Date.now() + 1200);
+    while (out.status === 'continue') {
+      aborted++;
+      // Every checkpoint a cut-off run hands back is exact: it counts just what precedes it.
+      expect(out.checkpoint.counters.itemsWritten).toBe(out.checkpoint.records);
+      out = await runLoad(options(table, 'Overwrite'), { dynamodb: ddb, source, log: captureLog(), retry: fastRetry() }, out.checkpoint, Date.now() + 60000, Date.now() + 1200);
+    }
+    expect(aborted).toBeGreaterThan(1);
+    expect(out).toMatchObject({ status: 'done', counters: { itemsWritten: 1500, itemsSkipped: 0, recordsRejected: 0, objectsRead: 1 } });
+    expect((await scanAll(b.dynamodb['DynamoDB Local'], table)).map(canonical).sort()).toEqual(items.map(canonical).sort());
+  } finally {
+    ddb.destroy();
+    await proxy.stop();
+  }
+});
