@@ -23,8 +23,8 @@ export interface Backends {
   stop(): Promise<void>;
 }
 
-export async function startBackends(): Promise<Backends> {
-  const [moto, local] = await Promise.all([startMoto(), startDynamoDbLocal()]);
+export async function startBackends(opts: { heapMb?: number } = {}): Promise<Backends> {
+  const [moto, local] = await Promise.all([startMoto(), startDynamoDbLocal({ heapMb: opts.heapMb })]);
   const dynamodb = { 'DynamoDB Local': ddbClient(local.endpoint), moto: ddbClient(moto.endpoint) };
   const s3 = s3Client(moto.endpoint);
   return {
