@@ -1,7 +1,7 @@
 /**
  * `Load` -> one `Custom::ArcDynamoDbLoad`, served by the provider's loader (provider/load/).
  *
- * It depends on the table, on every scaling policy (the load's writes should meet the scaled
+ * It depends on the table (through the Ref in TableName), on every scaling policy (the load's writes should meet the scaled
  * capacity, and a policy created mid-load would race it) and, with replicas, on the replicas
  * resource (items then replicate from a finished replica set instead of racing its creation).
  * ServiceTimeout is CloudFormation's ceiling, 3600 s: the loader continues across invocations up
@@ -36,11 +36,13 @@ export const loadGenerator: Generator = (t, ctx) => {
     ...(load.revision !== undefined ? { Revision: load.revision } : {}),
     ...(t.adoptExistingTable !== undefined ? { AdoptExistingTable: t.adoptExistingTable } : {}),
   };
-  const dependsOn = [ids.table(t.logicalId), ...scalingPolicyIds(t), ...(t.replicas.length > 0 ? [ids.replicas(t.logicalId)] : [])];
+  // The table itself is a dependency through the Ref in TableName; naming it in DependsOn as well
+  // is redundant (cfn-lint W3005).
+  const dependsOn = [...scalingPolicyIds(t), ...(t.replicas.length > 0 ? [ids.replicas(t.logicalId)] : [])];
   const resource: CfnResource = {
     Type: LOAD_RESOURCE_TYPE,
     ...childAttributes(t),
-    DependsOn: dependsOn,
+    ...(dependsOn.length > 0 ? { DependsOn: dependsOn } : {}),
     Properties: properties,
   };
   return { resources: { [ids.load(t.logicalId)]: resource }, outputs: {} };

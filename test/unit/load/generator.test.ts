@@ -23,7 +23,7 @@ test('with replicas the load also waits for the replicas resource, and a Conditi
     TLoad: {
       Type: 'Custom::ArcDynamoDbLoad',
       Condition: 'Prod',
-      DependsOn: ['T', 'TReplicas'],
+      DependsOn: ['TReplicas'],
       Properties: {
         ServiceToken: ctx.providerServiceToken,
         ServiceTimeout: 3600,
