@@ -1,4 +1,5 @@
 /** Small helpers shared by the generators: intrinsic builders and resource attributes every child gets. */
+import { OWNER_TAG_KEY } from '../../common/contract';
 import type { TableModel } from '../model/types';
 import type { CfnResource } from './types';
 
@@ -9,4 +10,13 @@ export const sub = (template: string) => ({ 'Fn::Sub': template });
 /** `Condition` passes on to every generated resource and output (issue 2). */
 export function childAttributes(table: TableModel): Pick<CfnResource, 'Condition'> {
   return table.condition !== undefined ? { Condition: table.condition } : {};
+}
+
+/**
+ * The table's tags as CloudFormation writes them: the user's, in order, then the ownership tag.
+ * CloudFormation does not tag tables with their stack (cloudformation-coverage-roadmap#1360), so
+ * this tag is what lets the provider refuse to change another stack's table. Replicas get the same.
+ */
+export function ownedTags(table: TableModel): { Key: string; Value: unknown }[] {
+  return [...table.tags.map((tag) => ({ Key: tag.key, Value: tag.value })), { Key: OWNER_TAG_KEY, Value: { Ref: 'AWS::StackId' } }];
 }

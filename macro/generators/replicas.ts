@@ -9,11 +9,11 @@
  * RetainOnDelete follows the table's DeletionPolicy: a retained table keeps its replicas; a
  * table that CloudFormation deletes (Delete, Snapshot) has its replicas removed first.
  */
-import { MAX_SERVICE_TIMEOUT_SECONDS, OWNER_TAG_KEY, REPLICAS_RESOURCE_TYPE } from '../../common/contract';
+import { MAX_SERVICE_TIMEOUT_SECONDS, REPLICAS_RESOURCE_TYPE } from '../../common/contract';
 import type { ReplicaModel, ScalingModel, TableModel } from '../model/types';
 import { ids } from '../naming';
 import { scalingPolicyIds } from './autoscaling';
-import { childAttributes, ref } from './common';
+import { childAttributes, ownedTags, ref } from './common';
 import type { CfnResource, Generator } from './types';
 
 function scaling(s: ScalingModel): Record<string, unknown> {
@@ -67,7 +67,7 @@ export const replicasGenerator: Generator = (t, ctx) => {
     BillingMode: t.billingMode,
     Replicas: t.replicas.map(replica),
     ...(scaled ? { Autoscaling: scaled } : {}),
-    Tags: [...t.tags.map((tag) => ({ Key: tag.key, Value: tag.value })), { Key: OWNER_TAG_KEY, Value: { Ref: 'AWS::StackId' } }],
+    Tags: ownedTags(t),
     WaitForReplication: t.waitForReplication,
     RetainOnDelete: retainOnDelete(t),
     ...(t.adoptExistingTable !== undefined ? { AdoptExistingTable: t.adoptExistingTable } : {}),

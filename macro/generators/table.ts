@@ -3,9 +3,9 @@
  * Arc resource (Ref, GetAtt Arn/StreamArn) keep working, and carries DependsOn and Metadata.
  * DeletionPolicy and UpdateReplacePolicy default to Retain: data is never deleted by default.
  */
-import { OWNER_TAG_KEY } from '../../common/contract';
 import type { GsiModel, LsiModel, ProjectionModel, TableModel } from '../model/types';
 import { ids } from '../naming';
+import { ownedTags } from './common';
 import type { CfnResource, Generator } from './types';
 
 function projection(p: ProjectionModel): Record<string, unknown> {
@@ -81,7 +81,7 @@ export function tableProperties(t: TableModel): Record<string, unknown> {
   }
   if (t.resourcePolicy !== undefined) p.ResourcePolicy = t.resourcePolicy;
   // The ownership tag lets the provider refuse tables of other stacks (issue 7).
-  p.Tags = [...t.tags.map((tag) => ({ Key: tag.key, Value: tag.value })), { Key: OWNER_TAG_KEY, Value: { Ref: 'AWS::StackId' } }];
+  p.Tags = ownedTags(t);
   return p;
 }
 
