@@ -109,7 +109,7 @@ describe('a loader process killed mid-load', () => {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'loader-child.ts'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       // Kill it once it has checkpointed some progress, while it is still writing.
-      const deadline = Date.now() + 60000;
+      const deadline = Date.now() + 180000;
       for (;;) {
         if (existsSync(checkpointFile)) {
           const cp = JSON.parse(readFileSync(checkpointFile, 'utf8')) as LoadCheckpoint;
@@ -144,5 +144,5 @@ describe('a loader process killed mid-load', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 400000);
 });
