@@ -6,6 +6,7 @@
  * Memory stays bounded by one line plus the writes in flight: reading waits while `concurrency`
  * requests are in flight, and that backpressure reaches the S3 socket through the stream pipeline.
  */
+import { setMaxListeners } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '../types';
@@ -101,6 +102,9 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
     if (cp.counters.recordsRejected > opts.maxRejectedRecords) tooMany = true;
   };
   const abort = new AbortController();
+  // Every request in flight listens on this one signal until it closes: up to `concurrency`
+  // batches, each of which may fall back to 25 single PutItems (writer.putEach). Node warns past 10.
+  setMaxListeners(opts.concurrency * 26, abort.signal);
   const abortTimer = hardDeadline === Infinity ? undefined : setTimeout(() => abort.abort(), Math.max(0, hardDeadline - Date.now()));
   abortTimer?.unref();
   const writer = new ItemWriter(deps.dynamodb, schema, {
