@@ -1,20 +1,14 @@
 /**
- * Streaming decompression. GZIP uses zlib. ZSTD uses zlib's own zstd when the runtime has it
- * (node >= 22.15 / 23.8: zlib.createZstdDecompress, https://nodejs.org/api/zlib.html#zlibcreatezstddecompressoptions)
- * and otherwise fzstd's streaming Decompress (node 20 has no zstd).
- * Either way only a window of the object is in memory, never the whole object.
+ * Streaming decompression. GZIP uses zlib. ZSTD uses fzstd's streaming Decompress on every
+ * runtime: node 20 has no zstd, and zlib.createZstdDecompress in node 22 is still experimental
+ * (https://nodejs.org/api/zlib.html#zlibcreatezstddecompressoptions), so one tested decoder, with
+ * one set of error messages, serves the CLI on node 20 and the Lambda on nodejs22.x alike.
+ * Only a window of the object is in memory, never the whole object.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Decompress as FzstdDecompress } from 'fzstd';
 import type { CompressionType } from './types';
-
-type ZstdFactory = () => Transform;
-
-function nativeZstd(): ZstdFactory | undefined {
-  const z = zlib as unknown as { createZstdDecompress?: () => Transform };
-  return typeof z.createZstdDecompress === 'function' ? () => z.createZstdDecompress!() : undefined;
-}
 
 /** fzstd's push/ondata API as a Node Transform, so backpressure works the same as with zlib. */
 export class FzstdTransform extends Transform {
@@ -43,22 +37,15 @@ export class FzstdTransform extends Transform {
   }
 }
 
-/** The zstd implementation in use, for logs and the docs' claim. */
-export function zstdImplementation(): 'zlib' | 'fzstd' {
-  return nativeZstd() ? 'zlib' : 'fzstd';
-}
-
 /** A decompressing Transform for `type`, or undefined for NONE. */
-export function decompressor(type: CompressionType, forceFzstd = false): Transform | undefined {
+export function decompressor(type: CompressionType): Transform | undefined {
   switch (type) {
     case 'NONE':
       return undefined;
     case 'GZIP':
       // Concatenated gzip members are one stream (zlib handles multi-member input).
       return zlib.createGunzip();
-    case 'ZSTD': {
-      const native = forceFzstd ? undefined : nativeZstd();
-      return native ? native() : new FzstdTransform();
-    }
+    case 'ZSTD':
+      return new FzstdTransform();
   }
 }

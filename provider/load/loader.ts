@@ -31,8 +31,6 @@ export interface LoadDeps {
   onProgress?: (p: Progress) => void;
   /** How often progress is logged and reported, in ms. */
   progressEveryMs?: number;
-  /** Use fzstd even where zlib has zstd (to test both paths on one runtime). */
-  forceFzstd?: boolean;
 }
 
 export type LoadOutcome =
@@ -237,7 +235,7 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
       if (e !== decodeError) rawError = e;
     });
     raw.on('data', (c: Buffer) => (sourceBytes += c.length));
-    const inflate = decompressor(opts.compression, deps.forceFzstd);
+    const inflate = decompressor(opts.compression);
     inflate?.on('error', (e) => {
       if (e !== rawError) decodeError = e;
     });
