@@ -2,10 +2,9 @@
  * DYNAMODB_JSON as ImportTable reads it: one `{"Item": {...}}` per line, attribute values in
  * DynamoDB JSON (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataImport.Format.html).
  */
-import type { Line } from '../lines';
 import { fromDynamoDbJson } from '../item';
 import { RecordError, type Item } from '../types';
-import type { Parsed, RecordParser } from './types';
+import { OneRecordPerLine } from './types';
 
 export function parseDynamoDbJsonLine(text: string): Item {
   let doc: unknown;
@@ -25,21 +24,8 @@ export function parseDynamoDbJsonLine(text: string): Item {
   return item;
 }
 
-export class DynamoDbJsonParser implements RecordParser {
-  feed(line: Line): Parsed {
-    if (line.text === null) return { kind: 'record', error: 'line longer than 4 MiB', line: line.line, end: line.end };
-    if (line.text.trim() === '') return { kind: 'none' };
-    try {
-      return { kind: 'record', item: parseDynamoDbJsonLine(line.text), line: line.line, end: line.end };
-    } catch (e) {
-      if (e instanceof RecordError) return { kind: 'record', error: e.message, line: line.line, end: line.end };
-      throw e;
-    }
-  }
-  pending(): boolean {
-    return false;
-  }
-  finish(): Parsed {
-    return { kind: 'none' };
+export class DynamoDbJsonParser extends OneRecordPerLine {
+  constructor() {
+    super(parseDynamoDbJsonLine);
   }
 }

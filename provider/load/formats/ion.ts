@@ -7,10 +7,9 @@
  */
 import { makeReader, IonTypes, type Reader, type Decimal } from 'ion-js';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Line } from '../lines';
 import { checkNumber } from '../item';
 import { RecordError, type Item } from '../types';
-import type { Parsed, RecordParser } from './types';
+import { OneRecordPerLine } from './types';
 
 /** An Ion decimal as a plain DynamoDB number string: 150d-2 -> "1.5", 2d3 -> "2000". */
 export function decimalToNumber(d: Decimal): string {
@@ -152,24 +151,9 @@ export function parseIonLine(text: string): Item | null {
   }
 }
 
-export class IonParser implements RecordParser {
-  feed(line: Line): Parsed {
-    if (line.text === null) return { kind: 'record', error: 'line longer than 4 MiB', line: line.line, end: line.end };
-    const t = line.text.trim();
+export class IonParser extends OneRecordPerLine {
+  constructor() {
     // A bare version marker line carries no record.
-    if (t === '' || t === '$ion_1_0') return { kind: 'none' };
-    try {
-      const item = parseIonLine(line.text);
-      return item === null ? { kind: 'none' } : { kind: 'record', item, line: line.line, end: line.end };
-    } catch (e) {
-      if (e instanceof RecordError) return { kind: 'record', error: e.message, line: line.line, end: line.end };
-      throw e;
-    }
-  }
-  pending(): boolean {
-    return false;
-  }
-  finish(): Parsed {
-    return { kind: 'none' };
+    super((text) => (text.trim() === '$ion_1_0' ? null : parseIonLine(text)));
   }
 }
