@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expandTemplate, TRANSFORM_NAME, withoutArcTransform, type ExpandResult } from '../../macro/expand';
+import { isObject } from '../../macro/model/values';
 import { parseArgs, parseParams, UsageError, type OptionSpec } from '../args';
 import type { CliIO, Command } from '../main';
 import { formatTemplate, parseTemplate, TemplateReadError, type OutputFormat } from '../yaml';
@@ -59,10 +60,6 @@ export function expandOptions(options: Record<string, string[]>, io: CliIO): Exp
   const accountId = options.account?.[0] ?? DEFAULT_ACCOUNT;
   if (!/^\d{12}$/.test(accountId)) throw new UsageError(`--account must be a 12-digit AWS account ID, got '${accountId}'`);
   return { params: parseParams(options.param ?? []), region, accountId, providerArn: options['provider-arn']?.[0] };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /**

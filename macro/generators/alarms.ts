@@ -1,5 +1,6 @@
 import { ids } from '../naming';
 import type { AlarmKind, GsiModel, Passthrough, TableModel } from '../model/types';
+import { isIntrinsic } from '../model/values';
 import { alarmResource, type AlarmSpec } from '../monitoring/alarm-resource';
 import {
   chunk,
@@ -22,12 +23,6 @@ type Capacity = 'Read' | 'Write';
 const describe = (v: Passthrough<number>): string => (typeof v === 'number' ? String(v) : 'the configured value');
 const when = (s: AlarmSettings): string =>
   `in ${describe(s.datapointsToAlarm)} of ${describe(s.evaluationPeriods)} periods of ${typeof s.period === 'number' ? `${s.period} s` : 'the configured length'}`;
-
-const isIntrinsic = (v: unknown): boolean => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const keys = Object.keys(v);
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
-};
 
 /** MaxRead/WriteRequestUnits of an OnDemandThroughput, when set and not -1 (DynamoDB's "no maximum"). */
 function onDemandMaximum(throughput: unknown, capacity: Capacity): Passthrough<number> | undefined {
