@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { freePort } from './ports';
 
 /**
  * Starts Amazon's DynamoDB Local (the jar shipped in the npm package amplify-dynamodb-simulator)
@@ -45,18 +45,6 @@ export function findDynamoDbLocalJar(): string {
   return jar;
 }
 
-function pickPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      if (a === null || typeof a === 'string') return reject(new Error('no port'));
-      s.close(() => resolve(a.port));
-    });
-  });
-}
-
 async function answers(endpoint: string): Promise<boolean> {
   try {
     const res = await fetch(endpoint, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-type': 'application/x-amz-json-1.0', authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x' }, body: '{}' });
@@ -68,7 +56,7 @@ async function answers(endpoint: string): Promise<boolean> {
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const jar = findDynamoDbLocalJar();
-  const port = options.port ?? (await pickPort());
+  const port = options.port ?? (await freePort());
   const args = [
     `-Xmx${options.heapMb ?? 512}m`,
     `-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`,

@@ -1,18 +1,4 @@
-import { createServer } from 'node:net';
-
-/** A TCP port that was free a moment ago on 127.0.0.1 (the OS picks it, so parallel tests never clash). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      server.close(() => resolve(address.port));
-    });
-  });
-}
+export { freePort } from '../../common/ports';
 
 /** Polls `probe` until it resolves true or `timeoutMs` passes. */
 export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
