@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { watchChild } from './child-process';
 import { freePort } from './ports';
 
 /**
@@ -75,21 +76,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       ? spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', logFd, logFd], detached: true });
   if (logFd !== undefined) closeSync(logFd);
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  child.on('error', (e) => {
-    exited = true;
-    output += String(e);
-  });
+  const watched = watchChild(child);
 
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60000);
-  const recentOutput = () => (options.detached ? readFileSync(options.detached.logFile, 'utf8') : output).slice(-2000);
+  const recentOutput = () => (options.detached ? readFileSync(options.detached.logFile, 'utf8') : watched.output()).slice(-2000);
   while (!(await answers(endpoint))) {
-    if (exited) throw new Error(`DynamoDB Local exited during start-up (is java 17 on PATH?):\n${recentOutput()}`);
+    if (watched.exited()) throw new Error(`DynamoDB Local exited during start-up (is java 17 on PATH?):\n${recentOutput()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`DynamoDB Local did not answer on ${endpoint}:\n${recentOutput()}`);
@@ -102,12 +95,6 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     endpoint,
     port,
     pid: child.pid,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    stop: watched.stop,
   };
 }

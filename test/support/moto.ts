@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { watchChild } from '../../common/child-process';
 import { freePort, waitFor } from './ports';
 
 /**
@@ -23,25 +24,17 @@ export async function startMoto(): Promise<Moto> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  child.on('error', (e) => {
-    exited = true;
-    output += String(e);
-  });
+  const watched = watchChild(child);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitFor(async () => {
-      if (exited) throw new Error(`moto_server exited: ${output.slice(-2000)}`);
+      if (watched.exited()) throw new Error(`moto_server exited: ${watched.output().slice(-2000)}`);
       const r = await fetch(`${endpoint}/moto-api/`);
       return r.status < 500;
     }, 30000, `moto_server on ${endpoint}`);
   } catch (e) {
     child.kill('SIGKILL');
-    throw new Error(`moto_server did not start (is it on PATH?): ${(e as Error).message}\n${output.slice(-2000)}`);
+    throw new Error(`moto_server did not start (is it on PATH?): ${(e as Error).message}\n${watched.output().slice(-2000)}`);
   }
   return {
     endpoint,
@@ -49,12 +42,6 @@ export async function startMoto(): Promise<Moto> {
     reset: async () => {
       await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    stop: watched.stop,
   };
 }

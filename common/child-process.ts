@@ -1,0 +1,33 @@
+import type { ChildProcess } from 'node:child_process';
+
+export interface WatchedChild {
+  /** Everything the process printed on piped stdout/stderr, plus a spawn error if there was one. */
+  output(): string;
+  exited(): boolean;
+  /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
+  stop(): Promise<void>;
+}
+
+/** Watches a local server process (DynamoDB Local, moto_server) that a launcher spawned. */
+export function watchChild(child: ChildProcess): WatchedChild {
+  let output = '';
+  let exited = false;
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  child.on('exit', () => (exited = true));
+  child.on('error', (e) => {
+    exited = true;
+    output += String(e);
+  });
+  return {
+    output: () => output,
+    exited: () => exited,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
