@@ -6,7 +6,7 @@
 import { joinPath } from '../errors';
 import type { ScalingModel } from '../model/types';
 import { isIntrinsic, literalNumber } from '../model/values';
-import { reporter, type Rule } from './types';
+import { keysNameIndexes, reporter, type Rule } from './types';
 
 export const MIN_TARGET_UTILIZATION = 20;
 export const MAX_TARGET_UTILIZATION = 90;
@@ -34,12 +34,8 @@ export const autoscalingNeedsProvisioned: Rule = ({ model, properties: p }) => {
 export const gsiScalingKeysNameIndexes: Rule = ({ model }) => {
   const r = reporter(model);
   if (!model.autoscaling) return r.errors;
-  const names = model.globalSecondaryIndexes.map((g) => g.name);
-  for (const [setting, map] of [['GsiAutoscalingRead', model.autoscaling.gsiRead], ['GsiAutoscalingWrite', model.autoscaling.gsiWrite]] as const) {
-    for (const key of Object.keys(map)) {
-      if (!names.includes(key)) r.error(joinPath(setting, key), `names no global secondary index of this table (indexes: ${names.length ? names.join(', ') : 'none'})`);
-    }
-  }
+  keysNameIndexes(r, model, 'GsiAutoscalingRead', model.autoscaling.gsiRead);
+  keysNameIndexes(r, model, 'GsiAutoscalingWrite', model.autoscaling.gsiWrite);
   return r.errors;
 };
 

@@ -3,7 +3,7 @@ import { OWNER_TAG_KEY } from '../../common/contract';
 import { joinPath } from '../errors';
 import { monitoringProblems } from '../monitoring/settings';
 import { NAME_PATTERN } from './indexes';
-import { reporter, type Rule } from './types';
+import { keysNameIndexes, reporter, type Rule } from './types';
 
 /** DynamoDB allows 50 tags per table; one is the macro's ownership tag. */
 export const MAX_USER_TAGS = 49;
@@ -32,10 +32,7 @@ export const tagsAreValid: Rule = ({ model }) => {
 
 export const contributorInsightsNameIndexes: Rule = ({ model, properties: p }) => {
   const r = reporter(model);
-  const names = model.globalSecondaryIndexes.map((g) => g.name);
-  for (const key of Object.keys(model.contributorInsights.gsi)) {
-    if (!names.includes(key)) r.error(joinPath('GsiContributorInsightsEnabled', key), `names no global secondary index of this table (indexes: ${names.length ? names.join(', ') : 'none'})`);
-  }
+  keysNameIndexes(r, model, 'GsiContributorInsightsEnabled', model.contributorInsights.gsi);
   const anyOn = model.contributorInsights.table || Object.values(model.contributorInsights.gsi).some((v) => v);
   const byParameter = typeof p.TableContributorInsightsEnabled === 'object';
   if (model.contributorInsights.mode !== undefined && !anyOn && !byParameter) {

@@ -1,4 +1,4 @@
-import type { ArcError } from '../errors';
+import { joinPath, type ArcError } from '../errors';
 import type { TableModel } from '../model/types';
 
 /** What a rule sees: the parsed model, the raw Properties (to ask whether a value was given), the stack's region. */
@@ -20,4 +20,12 @@ export function reporter(model: TableModel) {
       errors.push({ logicalId: model.logicalId, path, message });
     },
   };
+}
+
+/** Reports every key of a map keyed by index name (GsiAutoscalingRead, GsiContributorInsightsEnabled…) that names no GSI. */
+export function keysNameIndexes(r: ReturnType<typeof reporter>, model: TableModel, setting: string, map: Record<string, unknown>): void {
+  const names = model.globalSecondaryIndexes.map((g) => g.name);
+  for (const key of Object.keys(map)) {
+    if (!names.includes(key)) r.error(joinPath(setting, key), `names no global secondary index of this table (indexes: ${names.length ? names.join(', ') : 'none'})`);
+  }
 }
