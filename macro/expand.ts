@@ -6,7 +6,7 @@
  * rules -> generators -> merge in place of the Arc resource, with collision and limit checks.
  * Everything that is not an Arc resource is copied through untouched, in its original key order.
  */
-import { formatErrors, joinPath, TEMPLATE_SCOPE, type ArcError } from './errors';
+import { formatErrors, TEMPLATE_SCOPE, type ArcError } from './errors';
 import { generators } from './generators';
 import type { CfnOutput, CfnResource, ExpandContext, GeneratedParts } from './generators/types';
 import { ARC_TABLE_TYPE, parseTable } from './model/parse';
@@ -203,4 +203,3 @@ export function expandTemplate(input: ExpandInput): ExpandResult {
   }
 }
 
-export { joinPath };
