@@ -75,3 +75,8 @@ export function makeAwsClients(opts: ClientOptions): ProviderClients {
     lambda: (region) => get('lambda', region, (c) => new LambdaClient(c)),
   };
 }
+
+/** The SDK v3 error name (its exception class, e.g. ResourceNotFoundException), or '' for anything else thrown. */
+export function awsErrorName(e: unknown): string {
+  return (e as { name?: string } | undefined)?.name ?? '';
+}

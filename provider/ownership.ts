@@ -11,6 +11,7 @@
  */
 import { DescribeTableCommand, ListTagsOfResourceCommand, TagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OWNER_TAG_KEY } from '../common/contract';
+import { awsErrorName } from './aws';
 import type { RequestType } from './types';
 
 export type Ownership =
@@ -18,10 +19,6 @@ export type Ownership =
   | { kind: 'untagged'; tableArn: string; tags: Record<string, string> }
   | { kind: 'foreign'; tableArn: string }
   | { kind: 'missing' };
-
-function errorName(e: unknown): string {
-  return (e as { name?: string }).name ?? '';
-}
 
 export async function listTags(ddb: DynamoDBClient, arn: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {};
@@ -41,7 +38,7 @@ export async function observeOwnership(ddb: DynamoDBClient, tableName: string, s
     const out = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
     tableArn = out.Table?.TableArn;
   } catch (e) {
-    if (errorName(e) === 'ResourceNotFoundException') return { kind: 'missing' };
+    if (awsErrorName(e) === 'ResourceNotFoundException') return { kind: 'missing' };
     throw e;
   }
   if (!tableArn) return { kind: 'missing' };
@@ -49,7 +46,7 @@ export async function observeOwnership(ddb: DynamoDBClient, tableName: string, s
   try {
     tags = await listTags(ddb, tableArn);
   } catch (e) {
-    if (errorName(e) === 'ResourceNotFoundException') return { kind: 'missing' };
+    if (awsErrorName(e) === 'ResourceNotFoundException') return { kind: 'missing' };
     throw e;
   }
   const owner = tags[OWNER_TAG_KEY];

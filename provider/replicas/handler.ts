@@ -10,6 +10,7 @@
  */
 import { DescribeTableCommand, UpdateTableCommand, type CreateReplicationGroupMemberAction, type ReplicationGroupUpdate } from '@aws-sdk/client-dynamodb';
 import { REPLICAS_RESOURCE_TYPE, type ReplicaProps } from '../../common/contract';
+import { awsErrorName } from '../aws';
 import { resourceId } from '../protocol/physical-id';
 import type { HandlerRequest, HandlerResult, ResourceHandler } from '../types';
 import { hasWriteScaling, removeScaling, scalingDimensions } from './autoscaling';
@@ -39,7 +40,6 @@ function readCheckpoint(raw: unknown): Checkpoint {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const errName = (e: unknown) => (e as { name?: string }).name ?? '';
 
 class Aborted extends Error {}
 
@@ -130,7 +130,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
         case 'delete': {
           const region = step.region;
           const replica = await req.clients.dynamodb(region).send(new DescribeTableCommand({ TableName: p.TableName })).catch((e) => {
-            if (errName(e) === 'ResourceNotFoundException') return undefined;
+            if (awsErrorName(e) === 'ResourceNotFoundException') return undefined;
             throw e;
           });
           if (replica?.Table?.DeletionProtectionEnabled) {
@@ -188,7 +188,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
     // A later request took over (the protocol answers for that case).
     if ((e as Error).name === 'SupersededError') throw e;
     // Any other AWS error fails the operation, keeping the real ID when something was changed.
-    const name = (e as { name?: string }).name ?? 'Error';
+    const name = awsErrorName(e) || 'Error';
     return failed(`${name}: ${(e as Error).message ?? String(e)} (table ${p.TableName})`);
   }
 }
@@ -200,8 +200,8 @@ async function sendReplicaUpdate(req: HandlerRequest<ReplicasProps>, update: Rep
   } catch (e) {
     // ResourceInUseException: "You tried to update a resource that was already being updated";
     // LimitExceededException: too many concurrent control-plane operations. Both clear by waiting.
-    if (errName(e) === 'ResourceInUseException' || errName(e) === 'LimitExceededException') {
-      req.log.warn('table busy; waiting before the next step', { error: errName(e) });
+    if (awsErrorName(e) === 'ResourceInUseException' || awsErrorName(e) === 'LimitExceededException') {
+      req.log.warn('table busy; waiting before the next step', { error: awsErrorName(e) });
       return;
     }
     throw e;

@@ -1,5 +1,6 @@
 /** What the home region says about the table and its replicas (DescribeTable), as plain data. */
 import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { awsErrorName } from '../aws';
 
 export interface ReplicaState {
   region: string;
@@ -52,7 +53,7 @@ export async function observeHome(ddb: DynamoDBClient, tableName: string): Promi
     const out = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
     return out.Table ? toHomeState(out.Table) : undefined;
   } catch (e) {
-    if ((e as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+    if (awsErrorName(e) === 'ResourceNotFoundException') return undefined;
     throw e;
   }
 }

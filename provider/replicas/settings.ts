@@ -25,6 +25,7 @@ import { mirrorScaling, removeScaling, scalingDimensions } from './autoscaling';
 import type { HomeState } from './observe';
 import { replicaArn } from './observe';
 import type { ReplicasProps } from './props';
+import { awsErrorName } from '../aws';
 
 export class Refusal extends Error {
   constructor(message: string) {
@@ -90,7 +91,7 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
   try {
     described = (await ddb.send(new DescribeTableCommand({ TableName: name }))).Table;
   } catch (e) {
-    if ((e as { name?: string }).name === 'ResourceNotFoundException') return { kind: 'not-ready', reason: `replica table not visible in ${region} yet` };
+    if (awsErrorName(e) === 'ResourceNotFoundException') return { kind: 'not-ready', reason: `replica table not visible in ${region} yet` };
     throw e;
   }
   if (!described || described.TableStatus !== 'ACTIVE') return { kind: 'not-ready', reason: `replica table in ${region} is ${described?.TableStatus ?? 'absent'}` };
@@ -137,7 +138,7 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
     } catch (e) {
       // "Backups have not yet been enabled for this table": a table just created; retry shortly
       // (ContinuousBackupsUnavailableException, UpdateContinuousBackups API reference).
-      if ((e as { name?: string }).name === 'ContinuousBackupsUnavailableException') return { kind: 'not-ready', reason: `backups not yet available for the replica in ${region}` };
+      if (awsErrorName(e) === 'ContinuousBackupsUnavailableException') return { kind: 'not-ready', reason: `backups not yet available for the replica in ${region}` };
       throw e;
     }
     changes++;
