@@ -10,6 +10,12 @@
 /** The tag every generated table carries; its value is the owning stack's `AWS::StackId`. */
 export const OWNER_TAG_KEY = 'arc-dynamodb:owner-stack-id';
 
+/**
+ * Set by a table's owner (whoever may tag it) to the name of the stack allowed to adopt it with
+ * AdoptExistingTable; the provider writes OWNER_TAG_KEY only when that adoption succeeds.
+ */
+export const ADOPT_CONSENT_TAG_KEY = 'arc-dynamodb:adopt-by-stack';
+
 export const REPLICAS_RESOURCE_TYPE = 'Custom::ArcDynamoDbReplicas';
 export const LOAD_RESOURCE_TYPE = 'Custom::ArcDynamoDbLoad';
 

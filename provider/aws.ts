@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsClients } from './types';
 
@@ -17,7 +18,7 @@ export const ENDPOINT_ENV = 'ARC_DYNAMODB_AWS_ENDPOINT';
 
 export interface ClientOptions {
   homeRegion: string;
-  /** Overrides per service name ('dynamodb', 's3', 'autoscaling', 'cloudwatch', 'lambda'), or '*' for all. */
+  /** Overrides per service name ('dynamodb', 's3', 'autoscaling', 'cloudwatch', 'lambda', 'cloudformation'), or '*' for all. */
   endpoints?: Record<string, string | undefined>;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Attempts per call, including the first; the SDK's standard mode retries throttling, 5xx and resets. */
@@ -26,10 +27,12 @@ export interface ClientOptions {
   configure?: (client: { middlewareStack: unknown }, service: string, region: string) => void;
 }
 
-type Service = 'dynamodb' | 's3' | 'autoscaling' | 'cloudwatch' | 'lambda';
+type Service = 'dynamodb' | 's3' | 'autoscaling' | 'cloudwatch' | 'lambda' | 'cloudformation';
 
 export interface ProviderClients extends AwsClients {
   lambda(region?: string): LambdaClient;
+  /** CloudFormation in the home region: the provider asks it whether a request is really its own. */
+  cloudformation(): CloudFormationClient;
 }
 
 export function endpointsFromEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
@@ -40,6 +43,7 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv): Record<string, string 
     autoscaling: env.ARC_DYNAMODB_ENDPOINT_AUTOSCALING,
     cloudwatch: env.ARC_DYNAMODB_ENDPOINT_CLOUDWATCH,
     lambda: env.ARC_DYNAMODB_ENDPOINT_LAMBDA,
+    cloudformation: env.ARC_DYNAMODB_ENDPOINT_CLOUDFORMATION,
   };
 }
 
@@ -73,6 +77,7 @@ export function makeAwsClients(opts: ClientOptions): ProviderClients {
     autoscaling: (region) => get('autoscaling', region, (c) => new ApplicationAutoScalingClient(c)),
     cloudwatch: (region) => get('cloudwatch', region, (c) => new CloudWatchClient(c)),
     lambda: (region) => get('lambda', region, (c) => new LambdaClient(c)),
+    cloudformation: () => get('cloudformation', undefined, (c) => new CloudFormationClient(c)),
   };
 }
 

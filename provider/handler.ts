@@ -9,6 +9,8 @@ import { jsonLogger } from './protocol/log';
 import { nodeTransport } from './protocol/response';
 import { createProvider, DEFAULT_CONFIG, type InvocationContext } from './protocol/run';
 import { resourceHandlers } from './resource-handlers';
+import { makeGuard } from './guard';
+import { dynamoStateStore, STATE_TABLE_ENV } from './guard/state-store';
 
 export interface LambdaContext extends InvocationContext {
   invokedFunctionArn: string;
@@ -28,6 +30,12 @@ export async function handler(event: unknown, context: LambdaContext): Promise<v
     provider = createProvider({
       clients,
       handlers: resourceHandlers,
+      guard: makeGuard({
+        cloudformation: clients.cloudformation(),
+        dynamodb: clients.dynamodb(),
+        store: dynamoStateStore(clients.dynamodb(), env[STATE_TABLE_ENV]),
+        homeRegion,
+      }),
       continuation: lambdaSelfInvoke(clients.lambda(), context.invokedFunctionArn),
       transport: nodeTransport,
       log: jsonLogger(),

@@ -1,22 +1,26 @@
 /**
  * One invocation of the provider, from raw event to exactly one answer (or a continuation).
  *
- *   parse and check the event -> find the handler -> parse its properties -> ownership check
- *   -> operation lease -> handler, raced against the deadline -> respond, or continue.
+ *   parse and check the event -> find the handler -> parse its properties -> the guard
+ *   (CloudFormation authentication, sealed continuation, ownership, lease) -> the handler, raced
+ *   against the deadline -> respond, or continue.
+ *
+ * The protocol makes no AWS call of its own: the guard, the continuation port and the response
+ * transport are injected (ProviderDeps), so it is unit-tested with fakes.
  *
  * safeHandler: nothing here throws to Lambda. A thrown error would make Lambda retry the event
  * (async invocation) and, without a response, leave the stack waiting up to an hour; every
  * failure becomes a FAILED response instead (CDK provider framework, cfn-response.ts).
  */
 import type { AwsClients, HandlerResult, Logger, ResourceHandler } from '../types';
-import { CONTINUATION_KEY, continuationPayload, readContinuation, type ContinuationPort, type ContinuationState } from '../continuation';
-import { decideOwnership, listTags, observeOwnership, writeOwnerTag } from '../ownership';
+import { CONTINUATION_KEY, continuationPayload, type ContinuationPort } from '../continuation';
+import { SupersededError, type Guard, type Session } from '../guard/types';
+import { deadlines, serviceTimeoutSeconds, watchdog } from './deadline';
 import { parseEvent, type CfnEvent, type ResponseUrlPolicy } from './event';
-import { chainKey, judgeLease, readLease, requestKey, writeLease, type Lease } from './lease';
 import { withFields } from './log';
+import { makeGate, responder, type Data, type Status } from './outcome';
 import { createFailedId, isCreateFailedId } from './physical-id';
-import { sendResponse, type ResponseBody, type ResponseTransport } from './response';
-import { MAX_SERVICE_TIMEOUT_SECONDS } from '../../common/contract';
+import type { ResponseTransport } from './response';
 
 export interface ProviderConfig {
   responseUrl: ResponseUrlPolicy;
@@ -39,6 +43,7 @@ export const DEFAULT_CONFIG: ProviderConfig = {
 export interface ProviderDeps {
   clients: AwsClients;
   handlers: ReadonlyArray<ResourceHandler<unknown>>;
+  guard: Guard;
   continuation: ContinuationPort;
   transport: ResponseTransport;
   log: Logger;
@@ -60,20 +65,7 @@ function destinationPayload(raw: unknown): unknown {
   return undefined;
 }
 
-function serviceTimeoutSeconds(props: Record<string, unknown>): number {
-  const v = props.ServiceTimeout;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,5}$/.test(v) ? Number(v) : NaN;
-  return Number.isInteger(n) && n >= 1 && n <= MAX_SERVICE_TIMEOUT_SECONDS ? n : MAX_SERVICE_TIMEOUT_SECONDS;
-}
-
-/** Thrown by assertCurrent when a later request has taken the resource over. */
-export class SupersededError extends Error {
-  /** sameRequest: another chain of the same request took over (stay silent); else a later request did. */
-  constructor(readonly sameRequest: boolean) {
-    super(sameRequest ? 'another invocation took over this request' : 'superseded by a later request for this resource');
-    this.name = 'SupersededError';
-  }
-}
+export { SupersededError };
 
 const SUPERSEDED_REASON = 'Superseded by a later request for this resource (CloudFormation sent a Delete while this operation was running).';
 
@@ -81,6 +73,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).sli
 
 export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: InvocationContext) => Promise<void> {
   const now = deps.now ?? Date.now;
+  const responderOptions = { transport: deps.transport, attempts: deps.config.responseAttempts, baseDelayMs: deps.config.responseBaseDelayMs };
   return async (raw, ctx) => {
     try {
       await runInvocation(raw, ctx);
@@ -95,284 +88,223 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
   };
 
   async function runInvocation(raw: unknown, ctx: InvocationContext): Promise<void> {
-    const startedAt = now();
-    const lambdaDeadline = startedAt + Math.max(0, ctx.getRemainingTimeInMillis());
+    const lambdaDeadline = now() + Math.max(0, ctx.getRemainingTimeInMillis());
     const fromDestination = destinationPayload(raw);
     const inner = fromDestination ?? raw;
     const parsed = parseEvent(inner, deps.config.responseUrl);
     if (!parsed.ok) {
-      const log = withFields(deps.log, { requestId: parsed.partial.RequestId?.slice(0, 100), logicalId: parsed.partial.LogicalResourceId });
+      const p = parsed.partial;
+      const log = withFields(deps.log, { requestId: p.RequestId?.slice(0, 100), logicalId: p.LogicalResourceId });
       if (!parsed.responseUrl) {
         log.warn('event rejected; it has no usable ResponseURL, so no response is sent', { reason: parsed.reason });
         return;
       }
       log.warn('event rejected', { reason: parsed.reason });
-      const p = parsed.partial;
-      await respond(
-        {
-          Status: 'FAILED',
-          Reason: `Invalid custom resource request: ${parsed.reason}.`,
-          PhysicalResourceId: p.PhysicalResourceId ?? createFailedId(p.LogicalResourceId ?? 'Unknown'),
-          StackId: p.StackId ?? 'unknown',
-          RequestId: p.RequestId ?? 'unknown',
-          LogicalResourceId: p.LogicalResourceId ?? 'unknown',
-        },
-        parsed.responseUrl,
-        log,
-      );
+      const send = responder({ StackId: p.StackId ?? 'unknown', RequestId: p.RequestId ?? 'unknown', LogicalResourceId: p.LogicalResourceId ?? 'unknown', ResponseURL: parsed.responseUrl }, log, responderOptions);
+      await send('FAILED', `Invalid custom resource request: ${parsed.reason}.`, p.PhysicalResourceId ?? createFailedId(p.LogicalResourceId ?? 'Unknown'));
       return;
     }
     const event = parsed.event;
     const log = withFields(deps.log, { requestId: event.RequestId, logicalId: event.LogicalResourceId, requestType: event.RequestType });
-    const cont = readContinuation(inner);
-    const send = (status: 'SUCCESS' | 'FAILED', reason: string | undefined, physicalResourceId: string, data?: Record<string, string | number>) =>
-      respond(
-        { Status: status, Reason: reason, PhysicalResourceId: physicalResourceId, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId, Data: data },
-        event.ResponseURL,
-        log,
-      );
-    /** The one answer of this invocation; later attempts (abandoned work) are dropped. */
-    const answer = async (status: 'SUCCESS' | 'FAILED', reason: string | undefined, physicalResourceId: string, data?: Record<string, string | number>) => {
-      if (gate.closed) return;
-      gate.closed = true;
-      await send(status, reason, physicalResourceId, data);
+    const sealed = (inner as Record<string, unknown>)[CONTINUATION_KEY];
+    const send = responder(event, log, responderOptions);
+    const gate = makeGate();
+    /** The one answer of this invocation, for outcomes decided before any work: nothing to settle. */
+    const answer = async (status: Status, reason: string | undefined, physicalResourceId: string, data?: Data) => {
+      if (gate.claim()) await send(status, reason, physicalResourceId, data);
     };
     const failedId = () => (event.RequestType === 'Create' ? createFailedId(event.LogicalResourceId) : (event.PhysicalResourceId as string));
 
-    // Exactly one outcome per invocation: an answer or a continuation. The watchdog takes over
-    // when anything (the handler, or a call of the protocol's own) is still running at the
-    // deadline: it aborts the work and continues from the last checkpoint, and whatever the
-    // abandoned work tries afterwards is dropped by the gate.
-    const chainId = cont?.chainId ?? ctx.awsRequestId;
-    const operationStart = cont?.startedAt ?? startedAt;
-    const abort = new AbortController();
-    const gate = { closed: false };
-    const continueWith = async (checkpoint: unknown, physicalResourceId: string | undefined) => {
-      if (gate.closed) return;
-      gate.closed = true;
-      const state: ContinuationState = {
-        chainId,
-        startedAt: operationStart,
-        hop: (cont?.hop ?? 0) + 1,
-        checkpoint,
-        ...(physicalResourceId ? { physicalResourceId } : {}),
-      };
-      const original = { ...(inner as Record<string, unknown>) };
-      delete original[CONTINUATION_KEY];
-      await deps.continuation.continue(continuationPayload(original, state));
-      log.info('continuing in a new invocation', { hop: state.hop });
-    };
-    const work = async (): Promise<void> => {
-      if (fromDestination) {
-        log.error('Lambda gave up on this event after its retries', {});
-        await answer('FAILED', 'The provider stopped unexpectedly (Lambda retries exhausted). See the provider function\'s logs for this request ID.', failedId());
-        return;
+    if (fromDestination) {
+      log.error('Lambda gave up on this event after its retries', {});
+      const id = event.RequestType === 'Create' ? ((sealed !== undefined ? await deps.guard.sealedPhysicalId(event, sealed) : undefined) ?? failedId()) : failedId();
+      await answer('FAILED', "The provider stopped unexpectedly (Lambda retries exhausted). See the provider function's logs for this request ID.", id);
+      return;
+    }
+    // The rollback Delete of a failed Create: nothing was created, so nothing is touched.
+    if (event.RequestType === 'Delete' && isCreateFailedId(event.PhysicalResourceId)) {
+      log.info('Delete of a resource whose Create failed; nothing to do', {});
+      await answer('SUCCESS', undefined, event.PhysicalResourceId as string);
+      return;
+    }
+    const handler = deps.handlers.find((h) => h.resourceType === event.ResourceType);
+    if (!handler) {
+      log.warn('unsupported resource type', { resourceType: event.ResourceType });
+      if (event.RequestType === 'Delete') return void (await answer('SUCCESS', undefined, event.PhysicalResourceId as string));
+      await answer('FAILED', `Unsupported resource type ${event.ResourceType}; this provider serves ${deps.handlers.map((h) => h.resourceType).join(', ')}.`, failedId());
+      return;
+    }
+    let props: unknown;
+    let oldProps: unknown;
+    try {
+      props = handler.parseProperties(event.ResourceProperties);
+      if (event.OldResourceProperties) {
+        try {
+          oldProps = handler.parseProperties(event.OldResourceProperties);
+        } catch {
+          oldProps = undefined; // written by an older or broken template: reconcile from the new ones
+        }
       }
-
-      // The rollback Delete of a failed Create: nothing was created, so nothing is touched.
-      if (event.RequestType === 'Delete' && isCreateFailedId(event.PhysicalResourceId)) {
-        log.info('Delete of a resource whose Create failed; nothing to do', {});
+    } catch (e) {
+      if (event.RequestType === 'Delete') {
+        log.warn('Delete with unreadable properties; nothing was touched', { error: message(e) });
         await answer('SUCCESS', undefined, event.PhysicalResourceId as string);
         return;
       }
+      log.warn('invalid properties', { error: message(e) });
+      await answer('FAILED', `${event.LogicalResourceId}: ${message(e)}`, failedId());
+      return;
+    }
 
-      const handler = deps.handlers.find((h) => h.resourceType === event.ResourceType);
-      if (!handler) {
-        log.warn('unsupported resource type', { resourceType: event.ResourceType });
-        if (event.RequestType === 'Delete') return void (await answer('SUCCESS', undefined, event.PhysicalResourceId as string));
-        await answer('FAILED', `Unsupported resource type ${event.ResourceType}; this provider serves ${deps.handlers.map((h) => h.resourceType).join(', ')}.`, failedId());
-        return;
-      }
-
-      let props: unknown;
-      let oldProps: unknown;
+    const tableName = handler.tableName(props);
+    // The guard's reads can hang too. If it has not decided by the watchdog's time, the same
+    // payload is delivered again to a fresh invocation, and this one stops before taking the lease.
+    const admissionAbort = new AbortController();
+    const dog = watchdog(lambdaDeadline - deps.config.safetyMarginMs / 2, now);
+    const admitted = deps.guard.admit({ event, tableName, adopt: handler.adoptExistingTable?.(props), continuation: sealed, awsRequestId: ctx.awsRequestId, lambdaDeadline, log, signal: admissionAbort.signal });
+    const admission = await Promise.race([admitted, dog.fired]);
+    dog.cancel();
+    if (admission === 'timeout') {
+      admissionAbort.abort();
+      if (!gate.claim()) return;
+      log.warn('admission did not finish before the deadline; delivering the request again', {});
       try {
-        props = handler.parseProperties(event.ResourceProperties);
-        if (event.OldResourceProperties) {
-          try {
-            oldProps = handler.parseProperties(event.OldResourceProperties);
-          } catch {
-            oldProps = undefined; // written by an older or broken template: reconcile from the new ones
-          }
-        }
+        await deps.continuation.continue(inner as Record<string, unknown>);
       } catch (e) {
-        if (event.RequestType === 'Delete') {
-          log.warn('Delete with unreadable properties; nothing was touched', { error: message(e) });
-          await answer('SUCCESS', undefined, event.PhysicalResourceId as string);
-          return;
-        }
-        log.warn('invalid properties', { error: message(e) });
-        await answer('FAILED', `${event.LogicalResourceId}: ${message(e)}`, failedId());
-        return;
+        log.error('could not deliver the request again', { error: message(e) });
       }
-
-      const tableName = handler.tableName(props);
-      const adopt = handler.adoptExistingTable?.(props);
-      const ddb = deps.clients.dynamodb();
-      let ownerArn: string;
-      let tags: Record<string, string>;
-      try {
-        const ownership = await observeOwnership(ddb, tableName, event.StackId);
-        const decision = decideOwnership(ownership, event.RequestType, tableName, deps.clients.homeRegion, adopt);
-        if (decision.action === 'noop') {
-          log.info('Delete without changes', { reason: decision.reason });
-          await answer('SUCCESS', decision.reason, event.PhysicalResourceId as string);
-          return;
-        }
-        if (decision.action === 'refuse') {
-          log.warn('refused', { reason: decision.reason, table: tableName });
-          await answer('FAILED', decision.reason, failedId());
-          return;
-        }
-        if (ownership.kind === 'missing' || ownership.kind === 'foreign') throw new Error('unreachable ownership state');
-        ownerArn = ownership.tableArn;
-        tags = ownership.tags;
-        if (decision.action === 'adopt') {
-          log.info('adopting table: writing the ownership tag', { table: tableName });
-          await writeOwnerTag(ddb, ownerArn, event.StackId);
-        }
-      } catch (e) {
-        log.error('ownership check failed', { error: message(e) });
-        if (event.RequestType === 'Delete') {
-          // Nothing was changed; failing keeps the resource so the Delete can be retried.
-          await answer('FAILED', `Could not read table ${tableName} to check its ownership: ${message(e)}`, event.PhysicalResourceId as string);
-          return;
-        }
-        await answer('FAILED', `Could not read table ${tableName} to check its ownership: ${message(e)}. Nothing was changed.`, failedId());
+      return;
+    }
+    switch (admission.kind) {
+      case 'ignore':
+        log.info('ignored', { reason: admission.reason });
         return;
-      }
-
-      // The operation lease: exactly one chain of invocations works on, and answers, a request.
-      const isDelete = event.RequestType === 'Delete';
-      const lease: Lease = { request: requestKey(event.StackId, event.RequestId), chain: chainKey(chainId), state: 'running', expires: 0, ...(isDelete ? { deleting: true } : {}) };
-      const verdict = judgeLease(readLease(tags, event.LogicalResourceId), lease.request, lease.chain, cont !== undefined, Math.floor(now() / 1000), isDelete);
-      if (verdict.verdict === 'duplicate') {
-        log.info('duplicate delivery ignored', { detail: verdict.detail });
-        return;
-      }
-      if (verdict.verdict === 'superseded') {
+      case 'noop':
+        log.info('Delete without changes', { reason: admission.reason });
+        return void (await answer('SUCCESS', admission.reason, event.PhysicalResourceId as string));
+      case 'refuse':
+        log.warn('refused', { reason: admission.reason, table: tableName });
+        return void (await answer('FAILED', admission.reason, failedId()));
+      case 'superseded':
         log.warn('superseded by a later request for this resource; stopping', {});
-        await answer('FAILED', SUPERSEDED_REASON, failedId());
-        return;
-      }
-      /** Re-reads the lease: is this chain still the one working on the resource? */
-      const assertCurrent = async () => {
-        const current = readLease(await listTags(ddb, ownerArn), event.LogicalResourceId);
-        if (current && (current.request !== lease.request || current.chain !== lease.chain)) throw new SupersededError(current.request === lease.request);
-      };
-      const writeLeaseState = async (state: Lease['state'], expiresMs: number) => {
-        try {
-          await writeLease(ddb, ownerArn, event.LogicalResourceId, { ...lease, state, expires: Math.ceil(expiresMs / 1000) });
-        } catch (e) {
-          log.warn('could not write the operation lease tag', { error: message(e) });
-        }
-      };
-      await writeLeaseState('running', lambdaDeadline + 60_000);
+        return void (await answer('FAILED', SUPERSEDED_REASON, failedId()));
+      case 'proceed':
+        return execute(event, handler, props, oldProps, admission.session, { lambdaDeadline, log, send, gate, failedId });
+    }
+  }
 
-      const timeoutSeconds = serviceTimeoutSeconds(event.ResourceProperties);
-      const serviceDeadline = operationStart + timeoutSeconds * 1000 - deps.config.serviceTimeoutMarginMs;
-      const finish = async (status: 'SUCCESS' | 'FAILED', reason: string | undefined, physicalResourceId: string, data?: Record<string, string | number>) => {
-        // Claim the invocation's one outcome first: the lease must never say "done" for an
-        // answer the watchdog then suppressed.
-        if (gate.closed) return;
-        gate.closed = true;
-        try {
-          await assertCurrent();
-        } catch (e) {
-          if (e instanceof SupersededError) {
-            log.warn(`${e.message}; stopping`, {});
-            if (e.sameRequest) return; // that invocation answers
-            return void (await send('FAILED', SUPERSEDED_REASON, failedId()));
-          }
-          log.warn('could not re-read the operation lease', { error: message(e) });
-        }
-        await writeLeaseState('done', now());
-        await send(status, reason, physicalResourceId, data);
-      };
-      const stopId = () => (event.RequestType === 'Create' ? (cont?.physicalResourceId ?? failedId()) : failedId());
-      const timeoutReason = `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s). AWS may still be working on it; the next stack update continues from the observed state.`;
-      if (now() >= serviceDeadline) {
-        await finish('FAILED', timeoutReason, stopId());
-        return;
-      }
+  async function execute(
+    event: CfnEvent,
+    handler: ResourceHandler<unknown>,
+    props: unknown,
+    oldProps: unknown,
+    session: Session,
+    x: { lambdaDeadline: number; log: Logger; send: ReturnType<typeof responder>; gate: ReturnType<typeof makeGate>; failedId: () => string },
+  ): Promise<void> {
+    const { log, send, gate } = x;
+    const timeoutSeconds = serviceTimeoutSeconds(event.ResourceProperties);
+    const limits = deadlines({ operationStart: session.operationStart, timeoutSeconds, lambdaDeadline: x.lambdaDeadline, ...deps.config });
+    /** A failure's ID: once a Create changed something, its real ID, so the rollback Delete cleans up. */
+    const failureId = (reported?: string) => (event.RequestType === 'Create' ? (reported ?? session.physicalResourceId ?? x.failedId()) : x.failedId());
+    const abort = new AbortController();
 
-      const deadline = Math.min(lambdaDeadline - deps.config.safetyMarginMs, serviceDeadline);
+    /** The answer after work: claim the outcome, settle the lease, then send. */
+    const finish = async (status: Status, reason: string | undefined, physicalResourceId: string, data?: Data) => {
+      if (!gate.claim()) return;
+      let settled;
+      try {
+        settled = await session.settle(status, physicalResourceId);
+      } catch (e) {
+        log.error('could not record the answer in the provider state table', { error: message(e) });
+        settled = { kind: 'answer' as const };
+      }
+      switch (settled.kind) {
+        case 'silent':
+          log.warn('another invocation of this request answers it; stopping', {});
+          return;
+        case 'superseded':
+          log.warn('superseded by a later request for this resource; stopping', {});
+          return void (await send('FAILED', SUPERSEDED_REASON, x.failedId()));
+        case 'answer-failed':
+          return void (await send('FAILED', settled.reason, physicalResourceId));
+        case 'answer':
+          return void (await send(status, reason, physicalResourceId, data));
+      }
+    };
+    const continueWith = async (checkpoint: unknown, physicalResourceId: string | undefined) => {
+      if (!gate.claim()) return;
+      const original = { ...(event as unknown as Record<string, unknown>) };
+      const payload = continuationPayload(original, await session.seal(checkpoint, physicalResourceId));
+      await deps.continuation.continue(payload);
+      log.info('continuing in a new invocation', { hop: session.hop + 1 });
+    };
+    const timeoutReason = `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s). AWS may still be working on it; the next stack update continues from the observed state.`;
+
+    const work = async (): Promise<void> => {
+      if (now() >= limits.service) return finish('FAILED', timeoutReason, failureId());
       let result: HandlerResult;
       try {
         result = await handler.handle({
-            requestType: event.RequestType,
-            stackId: event.StackId,
-            requestId: event.RequestId,
-            logicalResourceId: event.LogicalResourceId,
-            physicalResourceId: event.PhysicalResourceId,
-            properties: props,
-            oldProperties: oldProps,
-            checkpoint: cont?.checkpoint,
-            deadline,
-            clients: deps.clients,
-            log,
-            signal: abort.signal,
-            assertCurrent,
-          });
+          requestType: event.RequestType,
+          stackId: event.StackId,
+          requestId: event.RequestId,
+          logicalResourceId: event.LogicalResourceId,
+          physicalResourceId: event.PhysicalResourceId,
+          properties: props,
+          oldProperties: oldProps,
+          checkpoint: session.checkpoint,
+          deadline: limits.work,
+          clients: deps.clients,
+          log,
+          signal: abort.signal,
+          assertCurrent: session.assertCurrent,
+        });
       } catch (e) {
         if (e instanceof SupersededError) {
           log.warn(`${e.message}; stopping`, {});
-          if (!e.sameRequest) await answer('FAILED', SUPERSEDED_REASON, failedId());
+          if (!e.sameRequest && gate.claim()) await send('FAILED', SUPERSEDED_REASON, x.failedId());
           return;
         }
         log.error('handler failed', { error: message(e) });
-        await finish('FAILED', message(e), failedId());
-        return;
+        return finish('FAILED', message(e), failureId());
       }
-
       switch (result.status) {
         case 'done': {
           const id = event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : result.physicalResourceId;
           if (event.RequestType === 'Update' && id !== event.PhysicalResourceId) log.info('physical ID changed: CloudFormation will replace the resource', {});
-          await finish('SUCCESS', undefined, id, result.data);
-          return;
+          return finish('SUCCESS', undefined, id, result.data);
         }
         case 'failed':
-          await finish('FAILED', result.reason, event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : (result.physicalResourceId ?? failedId()));
-          return;
+          return finish('FAILED', result.reason, event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : failureId(result.physicalResourceId));
         case 'continue': {
-          const idIfStopped = result.physicalResourceId ?? cont?.physicalResourceId;
-          if (now() >= serviceDeadline) {
-            await finish('FAILED', timeoutReason, event.RequestType === 'Create' ? (idIfStopped ?? failedId()) : failedId());
-            return;
-          }
+          const idIfStopped = result.physicalResourceId ?? session.physicalResourceId;
+          if (now() >= limits.service) return finish('FAILED', timeoutReason, failureId(idIfStopped));
           try {
             await continueWith(result.checkpoint, idIfStopped);
           } catch (e) {
             log.error('could not continue in a new invocation', { error: message(e) });
-            gate.closed = false; // nothing was continued: this invocation still owes the answer
-            await finish('FAILED', `The provider could not continue the operation in a new invocation: ${message(e)}`, failedId());
+            gate.reopen(); // nothing was continued: this invocation still owes the answer
+            await finish('FAILED', `The provider could not continue the operation in a new invocation: ${message(e)}`, failureId(idIfStopped));
           }
           return;
         }
       }
-  
     };
 
-    let watchdog: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      watchdog = setTimeout(() => resolve('timeout'), Math.max(0, lambdaDeadline - deps.config.safetyMarginMs / 2 - now()));
-    });
-    const outcome = await Promise.race([work().then(() => 'finished' as const), timedOut]);
-    clearTimeout(watchdog);
+    // The watchdog takes over when anything (the handler, or a call of the protocol's own) is
+    // still running at the deadline: it aborts the work and continues from the last checkpoint.
+    const dog = watchdog(limits.watchdog, now);
+    const outcome = await Promise.race([work().then(() => 'finished' as const), dog.fired]);
+    dog.cancel();
     if (outcome === 'timeout' && !gate.closed) {
       abort.abort();
       log.warn('handler did not return before the deadline; continuing from the last checkpoint', {});
       try {
-        await continueWith(cont?.checkpoint, cont?.physicalResourceId);
+        await continueWith(session.checkpoint, session.physicalResourceId);
       } catch (e) {
         log.error('could not continue in a new invocation', { error: message(e) });
       }
     }
-  }
-
-  async function respond(body: ResponseBody, url: string, log: Logger): Promise<void> {
-    await sendResponse(url, body, { transport: deps.transport, log, attempts: deps.config.responseAttempts, baseDelayMs: deps.config.responseBaseDelayMs });
   }
 }
 

@@ -18,8 +18,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { ReplicaProps } from '../../common/contract';
 import { OWNER_TAG_KEY } from '../../common/contract';
-import { listTags, replicaOwnership, writeOwnerTag } from '../ownership';
-import { LEASE_TAG_PREFIX } from '../protocol/lease';
+import { listTags, replicaOwnership, writeOwnerTag } from '../guard/ownership';
+import { LEGACY_LEASE_TAG_PREFIX } from '../guard/lease';
 import type { AwsClients, Logger } from '../types';
 import { mirrorScaling, removeScaling, scalingDimensions } from './autoscaling';
 import type { HomeState } from './observe';
@@ -166,7 +166,7 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
     const keep = new Set(props.Tags.map((t) => t.Key));
     const dropped = (input.oldProps?.Tags ?? [])
       .map((t) => t.Key)
-      .filter((k) => !keep.has(k) && k !== OWNER_TAG_KEY && !k.startsWith(LEASE_TAG_PREFIX) && tags[k] !== undefined);
+      .filter((k) => !keep.has(k) && k !== OWNER_TAG_KEY && !k.startsWith(LEGACY_LEASE_TAG_PREFIX) && tags[k] !== undefined);
     if (dropped.length > 0) {
       await beforeChange();
       await ddb.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: dropped }));

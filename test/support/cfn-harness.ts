@@ -19,6 +19,11 @@ import { jsonLogger } from '../../provider/protocol/log';
 import { nodeTransport, type ResponseBody } from '../../provider/protocol/response';
 import { createProvider, DEFAULT_CONFIG } from '../../provider/protocol/run';
 import { makeReplicasHandler, type PollOptions } from '../../provider/replicas/handler';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { makeGuard, type GuardDeps } from '../../provider/guard';
+import type { Guard } from '../../provider/guard/types';
+import { dynamoStateStore } from '../../provider/guard/state-store';
+import { startCloudFormationApi, type CloudFormationApi } from './cloudformation-api';
 import type { ResourceHandler } from '../../provider/types';
 import { freePort } from './ports';
 
@@ -65,8 +70,19 @@ export interface CfnHarness {
   stackId(name: string): string;
   /** A full CloudFormation event with a ResponseURL on the local response server. */
   event(e: HarnessEvent): Record<string, unknown>;
-  /** Delivers an event as CloudFormation does (async); resolves once the invocation is queued. */
+  /**
+   * Delivers an event as CloudFormation does (async): first CloudFormation's own record of the
+   * resource moves to the request type's IN_PROGRESS status, then the function is invoked.
+   */
   deliver(event: Record<string, unknown>): void;
+  /** Invokes the function with an event CloudFormation never sent (its record is left as it is). */
+  deliverForged(event: Record<string, unknown>): void;
+  /** CloudFormation's read API, as the provider's authentication sees it. */
+  cloudformation: CloudFormationApi;
+  /** The provider's state table (in moto's home region). */
+  stateTable: string;
+  /** A guard over this harness's CloudFormation API and state table, with these settings changed. */
+  guardWith(overrides: Partial<GuardDeps>): Guard;
   /** Delivers and waits for the response to that request. */
   request(e: HarnessEvent, timeoutMs?: number): Promise<ResponseRecord>;
   waitForResponse(requestId: string, timeoutMs?: number): Promise<ResponseRecord>;
@@ -88,6 +104,8 @@ export interface HarnessOptions {
   safetyMarginMs?: number;
   poll?: PollOptions;
   handlers?: ReadonlyArray<ResourceHandler<unknown>>;
+  /** Where the provider's state table lives (moto itself, so user-resource call counts stay clean); defaults to `endpoint`. */
+  stateEndpoint?: string;
 }
 
 interface InvocationStore {
@@ -130,6 +148,7 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
         bodyBytes: raw.length,
       };
       responses.push(record);
+      settle(record);
       res.writeHead(200);
       res.end();
       for (const w of waiters.filter((x) => x.requestId === requestId)) w.resolve(record);
@@ -137,13 +156,41 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
 
+  /** What each delivered request was, so its response can complete CloudFormation's record. */
+  const delivered = new Map<string, { stackId: string; logicalId: string; resourceType: string; requestType: string }>();
+  const IN_PROGRESS: Record<string, string> = { Create: 'CREATE_IN_PROGRESS', Update: 'UPDATE_IN_PROGRESS', Delete: 'DELETE_IN_PROGRESS' };
+  function markInProgress(event: Record<string, unknown>) {
+    const stackId = String(event.StackId);
+    const logicalId = String(event.LogicalResourceId);
+    const resourceType = String(event.ResourceType);
+    const requestType = String(event.RequestType);
+    delivered.set(String(event.RequestId), { stackId, logicalId, resourceType, requestType });
+    cloudformation.stack(stackId, requestType === 'Delete' ? 'DELETE_IN_PROGRESS' : `${requestType.toUpperCase()}_IN_PROGRESS`);
+    const current = cloudformation.resource(stackId, logicalId);
+    // A duplicate delivery of the same request does not restart CloudFormation's clock.
+    if (current && current.status === IN_PROGRESS[requestType] && current.physicalId === (event.PhysicalResourceId as string | undefined)) return;
+    cloudformation.setResource(stackId, { logicalId, resourceType, physicalId: event.PhysicalResourceId as string | undefined, status: IN_PROGRESS[requestType] ?? 'UNKNOWN' });
+  }
+  function settle(record: ResponseRecord) {
+    const d = delivered.get(record.requestId);
+    if (!d) return;
+    const current = cloudformation.resource(d.stackId, d.logicalId);
+    if (!current || current.status !== IN_PROGRESS[d.requestType]) return;
+    const outcome = record.body.Status === 'SUCCESS' ? 'COMPLETE' : 'FAILED';
+    cloudformation.setResource(d.stackId, { logicalId: d.logicalId, resourceType: d.resourceType, physicalId: record.body.PhysicalResourceId, status: `${d.requestType.toUpperCase()}_${outcome}` });
+  }
+
   let harness: CfnHarness;
   const onCrash = () => {
     harness.crashes++;
   };
+  const cloudformation = await startCloudFormationApi();
+  const stateTable = `arc-dynamodb-provider-state-${randomUUID().slice(0, 8)}`;
+  const stateDdb = new DynamoDBClient({ region: homeRegion, endpoint: opts.stateEndpoint ?? opts.endpoint, credentials: TEST_CREDENTIALS });
+  await stateDdb.send(new CreateTableCommand({ TableName: stateTable, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
   const clients = makeAwsClients({
     homeRegion,
-    endpoints: { '*': opts.endpoint },
+    endpoints: { '*': opts.endpoint, cloudformation: cloudformation.endpoint },
     credentials: TEST_CREDENTIALS,
     configure: (client) => {
       const stack = client.middlewareStack as { add: (mw: unknown, o: unknown) => void };
@@ -165,6 +212,19 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
     },
   });
 
+  const store = dynamoStateStore(stateDdb, stateTable);
+  function guardWith(overrides: Partial<GuardDeps>): Guard {
+    return makeGuard({
+      cloudformation: clients.cloudformation(),
+      dynamodb: clients.dynamodb(),
+      store,
+      homeRegion,
+      authRetriesMs: [20, 50, 100],
+      ownershipRetriesMs: [50, 100, 200, 400],
+      ...overrides,
+    });
+  }
+
   const continuation: ContinuationPort = {
     async continue(payload) {
       if (als.getStore()?.crashed) return never;
@@ -179,6 +239,7 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
   const provider = createProvider({
     clients,
     handlers: opts.handlers ?? [makeReplicasHandler(opts.poll ?? { initialMs: 50, maxMs: 400 }) as ResourceHandler<unknown>],
+    guard: guardWith({}),
     continuation,
     transport: async (url, body, headers) => {
       if (als.getStore()?.crashed) return never;
@@ -249,8 +310,15 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
       };
     },
     deliver(event) {
+      markInProgress(event);
       invoke(event, randomUUID(), 0);
     },
+    deliverForged(event) {
+      invoke(event, randomUUID(), 0);
+    },
+    cloudformation,
+    stateTable,
+    guardWith,
     async request(e, timeoutMs = 60000) {
       const ev = harness.event(e);
       harness.deliver(ev);
@@ -287,7 +355,10 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
     failNextPuts(n) {
       failPuts = n;
     },
-    stop: () => new Promise((r) => server.close(() => r())),
+    stop: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await cloudformation.stop();
+    },
   };
   return harness;
 }

@@ -69,10 +69,12 @@ it(`survives ${EVENTS + WELL_FORMED} hostile and malformed events: no throw, no 
   const policy = { allowPrefix: validPrefix };
   const attempted: string[] = [];
   const logs: string[] = [];
-  const clients = makeAwsClients({ homeRegion: HOME, endpoints: { '*': w.sim.endpoint }, credentials: TEST_CREDENTIALS });
+  const clients = makeAwsClients({ homeRegion: HOME, endpoints: { '*': w.sim.endpoint, cloudformation: w.cfn.cloudformation.endpoint }, credentials: TEST_CREDENTIALS });
   const provider = createProvider({
     clients,
     handlers: [makeReplicasHandler({ initialMs: 20, maxMs: 100 }) as ResourceHandler<unknown>],
+    // CloudFormation's record is read once: a hostile event gets no re-reads.
+    guard: w.cfn.guardWith({ cloudformation: clients.cloudformation(), dynamodb: clients.dynamodb(), authRetriesMs: [], ownershipRetriesMs: [] }),
     continuation: { continue: async () => void attempted.push('continuation') },
     transport: async (url, body, headers) => {
       attempted.push(url);
@@ -176,6 +178,7 @@ it(`survives ${EVENTS + WELL_FORMED} hostile and malformed events: no throw, no 
   ];
 
   const mark = w.sim.calls.length;
+  const cfnMark = w.cfn.cloudformation.calls.length;
   let thrown = 0;
   const queue = [...events];
   await Promise.all(
@@ -197,8 +200,10 @@ it(`survives ${EVENTS + WELL_FORMED} hostile and malformed events: no throw, no 
   expect(attempted.every((u) => u.startsWith(validPrefix))).toBe(true);
   expect(trapHits).toBe(0);
   const fuzzCalls = w.sim.calls.slice(mark);
-  // The ownership check really ran against the backend for a good share of the events.
-  expect(fuzzCalls.filter((c) => c.operation === 'ListTagsOfResource').length).toBeGreaterThan(WELL_FORMED * 0.8);
+  // CloudFormation was really asked about a good share of the events, and none of them (no
+  // stack of theirs is known to it) got as far as reading the victim's table.
+  expect(w.cfn.cloudformation.calls.slice(cfnMark).filter((c) => c.action === 'DescribeStackResource').length).toBeGreaterThan(WELL_FORMED * 0.8);
+  expect(fuzzCalls.filter((c) => c.operation === 'ListTagsOfResource')).toEqual([]);
   expect(fuzzCalls.filter((c) => c.mutating)).toEqual([]);
   // Stack A's table and replica are as they were.
   expect([await regionView(w.sim, HOME, victim), await regionView(w.sim, 'eu-west-1', victim)]).toEqual(victimBefore);

@@ -5,7 +5,7 @@
  * mutating AWS call was made on B's behalf.
  */
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
-import { OWNER_TAG_KEY } from '../../../common/contract';
+import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../../common/contract';
 import { leakedSecrets } from '../../support/cfn-harness';
 import { HOME, createHomeTable, regionView, replicasProps, startWorld, uniqueName, type World } from './world';
 
@@ -110,9 +110,28 @@ describe('adopting a table created elsewhere', () => {
     const wrong = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: 'some-other-table' }) });
     expect(wrong.body.Reason).toBe(`AdoptExistingTable must name the table itself (${name}), got some-other-table. Nothing was changed.`);
 
+    // Naming the table is not enough: the owner has not consented, so nothing is written.
+    const squat = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }) });
+    expect(squat.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:TableReplicas' });
+    expect(squat.body.Reason).toContain(`may be adopted only with its owner's consent: tag it ${ADOPT_CONSENT_TAG_KEY}=adopter`);
+    expect((await regionView(w.sim, HOME, name)).tags).toEqual({});
+
+    // The owner consents, naming the adopting stack; a Create that then FAILS leaves no owner tag.
+    const arn = (await w.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.TableArn;
+    await w.sim.direct(HOME).send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: ADOPT_CONSENT_TAG_KEY, Value: 'adopter' }] }));
+    w.sim.failNextCreate(EU, 'KMS key not accessible');
+    const failed = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }) });
+    await w.cfn.idle();
+    expect(failed.body.Status).toBe('FAILED');
+    expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBeUndefined();
+    const rollback = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: failed.body.PhysicalResourceId, ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }) });
+    await w.cfn.idle();
+    expect(rollback.body.Status).toBe('SUCCESS');
+    expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBeUndefined();
+
     const adopt = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }) });
     await w.cfn.idle();
-    expect(adopt.body.Status).toBe('SUCCESS');
+    expect(adopt.body).toMatchObject({ Status: 'SUCCESS' });
     expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBe(stack);
     expect(await regionView(w.sim, EU, name)).toMatchObject({ exists: true, tags: { [OWNER_TAG_KEY]: stack, team: 'data' } });
   });

@@ -17,7 +17,7 @@ import { HOME, createHomeTable, footprint, replicasProps, startWorld, uniqueName
 type Handler = (event: unknown, context: { awsRequestId: string; invokedFunctionArn: string; getRemainingTimeInMillis(): number }) => Promise<void>;
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:arc-dynamodb-provider';
-const ENV_KEYS = ['ARC_DYNAMODB_AWS_ENDPOINT', 'ARC_DYNAMODB_ENDPOINT_LAMBDA', 'ARC_DYNAMODB_ALLOW_RESPONSE_URL_PREFIX', 'AWS_REGION'];
+const ENV_KEYS = ['ARC_DYNAMODB_AWS_ENDPOINT', 'ARC_DYNAMODB_ENDPOINT_LAMBDA', 'ARC_DYNAMODB_ENDPOINT_CLOUDFORMATION', 'ARC_DYNAMODB_STATE_TABLE', 'ARC_DYNAMODB_ALLOW_RESPONSE_URL_PREFIX', 'AWS_REGION'];
 
 let w: World;
 let lambdaApi: http.Server;
@@ -54,6 +54,8 @@ beforeAll(async () => {
   process.env.ARC_DYNAMODB_AWS_ENDPOINT = w.sim.endpoint;
   process.env.ARC_DYNAMODB_ENDPOINT_LAMBDA = `http://127.0.0.1:${port}`;
   process.env.ARC_DYNAMODB_ALLOW_RESPONSE_URL_PREFIX = w.cfn.responsePrefix;
+  process.env.ARC_DYNAMODB_ENDPOINT_CLOUDFORMATION = w.cfn.cloudformation.endpoint;
+  process.env.ARC_DYNAMODB_STATE_TABLE = w.cfn.stateTable;
   // The bundle logs to stdout, as Lambda expects; capture it for the log scan.
   const write = process.stdout.write.bind(process.stdout);
   jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -83,6 +85,7 @@ it('the bundled handler reconciles through env-configured endpoints and continue
   const name = uniqueName('bundle');
   await createHomeTable(w.sim, name, { ownerStackId: stack });
   const ev = w.cfn.event({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: 'eu-west-1' }]) });
+  w.cfn.cloudformation.setResource(stack, { logicalId: 'TableReplicas', resourceType: 'Custom::ArcDynamoDbReplicas', status: 'CREATE_IN_PROGRESS' });
   invoke(ev);
   const r = await w.cfn.waitForResponse(String(ev.RequestId), 90_000);
   const until = Date.now() + 10_000;

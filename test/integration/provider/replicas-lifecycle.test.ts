@@ -425,16 +425,19 @@ describe('delivery, races and crashes', () => {
     }
   });
 
-  it('the deadline timer continues in a new invocation when an AWS call hangs past the deadline', async () => {
+  it.each([
+    ['the guard', 'DescribeTable', 'admission did not finish before the deadline; delivering the request again'],
+    ['the handler', 'UpdateTable', 'handler did not return before the deadline; continuing from the last checkpoint'],
+  ])('the deadline timer continues in a new invocation when an AWS call of %s hangs past the deadline', async (_who, operation, logLine) => {
     const { stack, name } = await ownedTable('hang');
     const before = w.cfn.invocations;
-    // Each invocation lives 4 s; this DescribeTable answers after 6 s.
-    w.sim.injectFault({ kind: 'latency', latencyMs: 6000, count: 1, operations: ['DescribeTable'] });
+    // Each invocation lives 4 s; this call answers after 6 s.
+    w.sim.injectFault({ kind: 'latency', latencyMs: 6000, count: 1, operations: [operation] });
     try {
       const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
       await w.cfn.idle();
       expect(r.body.Status).toBe('SUCCESS');
-      expect(w.cfn.logs.some((l) => l.includes('"handler did not return before the deadline; continuing from the last checkpoint"') && l.includes(r.requestId))).toBe(true);
+      expect(w.cfn.logs.some((l) => l.includes(`"${logLine}"`) && l.includes(r.requestId))).toBe(true);
       expect(w.cfn.invocations - before).toBeGreaterThan(1);
       expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
       expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE' });

@@ -26,7 +26,7 @@ export interface World {
 export async function startWorld(opts: Partial<HarnessOptions> & { replicaDelayMs?: number } = {}): Promise<World> {
   const moto = await startMoto();
   const sim = await startReplicaSimulator(moto, { replicaDelayMs: opts.replicaDelayMs ?? 300 });
-  const cfn = await startCfnHarness({ endpoint: sim.endpoint, homeRegion: HOME, ...opts });
+  const cfn = await startCfnHarness({ endpoint: sim.endpoint, stateEndpoint: moto.endpoint, homeRegion: HOME, ...opts });
   return {
     moto,
     sim,

@@ -1,5 +1,5 @@
 import { checkResponseUrl, parseEvent } from '../../../provider/protocol/event';
-import { judgeLease, readLease, leaseKey } from '../../../provider/protocol/lease';
+import { judgeLease } from '../../../provider/guard/lease';
 import { jsonLogger, redactUrl } from '../../../provider/protocol/log';
 import { asBool, asInt } from '../../../provider/protocol/parse';
 import { createFailedId, isCreateFailedId } from '../../../provider/protocol/physical-id';
@@ -190,12 +190,5 @@ describe('physical IDs and the lease', () => {
     expect(judgeLease(deleting, 'd'.repeat(24), 'e'.repeat(16), false, 1000).verdict).toBe('superseded');
     expect(judgeLease(deleting, 'd'.repeat(24), 'e'.repeat(16), false, 1000, true).verdict).toBe('take');
     expect(judgeLease({ ...deleting, state: 'done' }, 'd'.repeat(24), 'e'.repeat(16), false, 1000).verdict).toBe('take');
-    expect(readLease({ [leaseKey('X')]: `${'a'.repeat(24)} ${'b'.repeat(16)} running 12 D` }, 'X')).toEqual({ request: 'a'.repeat(24), chain: 'b'.repeat(16), state: 'running', expires: 12, deleting: true });
-  });
-
-  it('reads only well-formed lease tags', () => {
-    expect(readLease({ [leaseKey('X')]: `${'a'.repeat(24)} ${'b'.repeat(16)} done 12` }, 'X')).toEqual({ request: 'a'.repeat(24), chain: 'b'.repeat(16), state: 'done', expires: 12 });
-    expect(readLease({ [leaseKey('X')]: 'garbage' }, 'X')).toBeUndefined();
-    expect(leaseKey('L'.repeat(200)).length).toBeLessThanOrEqual(128);
   });
 });

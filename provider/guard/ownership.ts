@@ -10,9 +10,9 @@
  * next invocation before a refusal becomes final for a Create (see checkOwnership's caller).
  */
 import { DescribeTableCommand, ListTagsOfResourceCommand, TagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { OWNER_TAG_KEY } from '../common/contract';
-import { awsErrorName } from './aws';
-import type { RequestType } from './types';
+import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../common/contract';
+import { awsErrorName } from '../aws';
+import type { RequestType } from '../types';
 
 export type Ownership =
   | { kind: 'owned'; tableArn: string; tags: Record<string, string> }
@@ -57,13 +57,19 @@ export async function observeOwnership(ddb: DynamoDBClient, tableName: string, s
 
 export type OwnershipDecision =
   | { action: 'proceed' }
-  /** Adopt: write the owner tag, then proceed. */
+  /** Adopt: proceed, and write the owner tag only once the request has succeeded. */
   | { action: 'adopt' }
   /** Delete on a table that is gone or not ours: succeed without touching anything. */
   | { action: 'noop'; reason: string }
   | { action: 'refuse'; reason: string };
 
-export function decideOwnership(o: Ownership, requestType: RequestType, tableName: string, region: string, adopt: string | undefined): OwnershipDecision {
+/**
+ * Adoption needs the owner's consent, not the requester's: the table must carry the tag
+ * ADOPT_CONSENT_TAG_KEY naming the adopting stack, which only someone holding
+ * dynamodb:TagResource on that table can have set. A requester who merely names the table in
+ * AdoptExistingTable gets nothing.
+ */
+export function decideOwnership(o: Ownership, requestType: RequestType, tableName: string, region: string, adopt: string | undefined, stackName = ''): OwnershipDecision {
   if (adopt !== undefined && adopt !== tableName) {
     if (requestType === 'Delete') return { action: 'noop', reason: `AdoptExistingTable (${adopt}) does not name the table ${tableName}; nothing was changed` };
     return { action: 'refuse', reason: `AdoptExistingTable must name the table itself (${tableName}), got ${adopt}. Nothing was changed.` };
@@ -81,8 +87,17 @@ export function decideOwnership(o: Ownership, requestType: RequestType, tableNam
         reason: `Table ${tableName} in ${region} belongs to another stack: its ${OWNER_TAG_KEY} tag does not name this stack. The provider only changes tables owned by the requesting stack. Nothing was changed.`,
       };
     case 'untagged':
+      if (adopt === tableName && stackName !== '' && o.tags[ADOPT_CONSENT_TAG_KEY] === stackName) {
+        // The rollback Delete of a failed adoption cleans up what that Create made; it never tags.
+        return requestType === 'Delete' ? { action: 'proceed' } : { action: 'adopt' };
+      }
       if (requestType === 'Delete') return { action: 'noop', reason: `table ${tableName} has no ${OWNER_TAG_KEY} tag; it was not touched` };
-      if (adopt === tableName) return { action: 'adopt' };
+      if (adopt === tableName) {
+        return {
+          action: 'refuse',
+          reason: `Table ${tableName} in ${region} may be adopted only with its owner's consent: tag it ${ADOPT_CONSENT_TAG_KEY}=${stackName || '<stack name>'} (aws dynamodb tag-resource), then deploy again. Nothing was changed.`,
+        };
+      }
       return {
         action: 'refuse',
         reason: `Table ${tableName} in ${region} has no ${OWNER_TAG_KEY} tag, so this stack does not own it. To manage a table created elsewhere, set AdoptExistingTable: ${tableName} on the Arc::DynamoDB::Table resource. Nothing was changed.`,

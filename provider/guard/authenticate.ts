@@ -1,0 +1,97 @@
+/**
+ * Request authentication: is this event really CloudFormation's, for a resource it is working on?
+ *
+ * Why: CloudFormation invokes a custom resource's function with the credentials of the stack's
+ * caller or its service role (a caller without lambda:InvokeFunction gets AccessDenied,
+ * aws-solutions/centralized-logging-with-opensearch#216), so whoever can use the provider from a
+ * stack can also invoke it directly with an event of their own, naming another stack. The
+ * event's fields prove nothing; CloudFormation's own record of the stack does:
+ * `DescribeStackResource` (CloudFormation API reference) returns the resource's type, physical
+ * ID, ResourceStatus and LastUpdatedTimestamp. CloudFormation sets the resource to
+ * CREATE_IN_PROGRESS, UPDATE_IN_PROGRESS (also while rolling an update back) or
+ * DELETE_IN_PROGRESS before it sends the matching request (user guide, "Stack status codes" and
+ * "Custom resource request types"), so a request is CloudFormation's only while that holds.
+ *
+ * One case needs the stack's status too: when an Update answered a new physical ID, the old
+ * one gets its Delete in the cleanup phase (user guide, custom resources, "Update"), while the
+ * logical ID already shows the new ID as UPDATE_COMPLETE. Such a Delete is accepted only while
+ * the stack is in a *_CLEANUP_IN_PROGRESS status, and only for a physical ID this provider once
+ * answered for that resource (the caller checks the latter against the state table).
+ *
+ * Reads may lag (CloudFormation's read APIs are not documented as strongly consistent), so a
+ * mismatch is re-read with backoff before it becomes a refusal; a refusal changes nothing.
+ */
+import { DescribeStackResourceCommand, DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { awsErrorName } from '../aws';
+import type { RequestType } from '../types';
+
+export interface AuthenticationRequest {
+  requestType: RequestType;
+  stackId: string;
+  logicalResourceId: string;
+  resourceType: string;
+  physicalResourceId?: string;
+}
+
+export type Authentication =
+  /** CloudFormation is working on this resource now; `since` is when it started (epoch ms). */
+  | { kind: 'authentic'; since: number; cleanup: false }
+  /** A cleanup-phase Delete of a replaced physical ID; the caller must know the ID as one of its own. */
+  | { kind: 'authentic'; since: number; cleanup: true }
+  | { kind: 'refused'; reason: string };
+
+const IN_PROGRESS: Record<RequestType, string> = { Create: 'CREATE_IN_PROGRESS', Update: 'UPDATE_IN_PROGRESS', Delete: 'DELETE_IN_PROGRESS' };
+
+export interface AuthenticateOptions {
+  /** Waits between re-reads of a record that does not match yet (ms). */
+  retryDelaysMs: readonly number[];
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_AUTH_RETRIES: readonly number[] = [500, 1000, 2000, 4000];
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** One reading of CloudFormation's record, judged. `retry` means a later read might differ. */
+async function judgeOnce(cfn: CloudFormationClient, r: AuthenticationRequest): Promise<Authentication & { retry?: boolean }> {
+  let detail;
+  try {
+    detail = (await cfn.send(new DescribeStackResourceCommand({ StackName: r.stackId, LogicalResourceId: r.logicalResourceId }))).StackResourceDetail;
+  } catch (e) {
+    // ValidationError: no such stack or no such logical ID in it (DescribeStackResource errors).
+    if (awsErrorName(e) === 'ValidationError') return { kind: 'refused', reason: `CloudFormation has no resource ${r.logicalResourceId} in stack ${r.stackId}`, retry: true };
+    throw e;
+  }
+  if (!detail || detail.StackId !== r.stackId) return { kind: 'refused', reason: `CloudFormation has no resource ${r.logicalResourceId} in stack ${r.stackId}`, retry: true };
+  if (detail.ResourceType !== r.resourceType) {
+    return { kind: 'refused', reason: `${r.logicalResourceId} is of type ${detail.ResourceType} in stack ${r.stackId}, not ${r.resourceType}` };
+  }
+  const since = detail.LastUpdatedTimestamp?.getTime() ?? NaN;
+  const expected = IN_PROGRESS[r.requestType];
+  if (detail.ResourceStatus === expected && Number.isFinite(since)) {
+    if (r.requestType === 'Create' || detail.PhysicalResourceId === r.physicalResourceId) return { kind: 'authentic', since, cleanup: false };
+    return { kind: 'refused', reason: `the physical ID does not match CloudFormation's record of ${r.logicalResourceId}`, retry: true };
+  }
+  if (r.requestType === 'Delete' && detail.PhysicalResourceId !== r.physicalResourceId && Number.isFinite(since)) {
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: r.stackId }))).Stacks?.[0];
+    const status = stack?.StackStatus ?? '';
+    if (stack?.StackId === r.stackId && status.endsWith('_CLEANUP_IN_PROGRESS')) return { kind: 'authentic', since: stack.LastUpdatedTime?.getTime() ?? since, cleanup: true };
+    return { kind: 'refused', reason: `CloudFormation is not cleaning up stack ${r.stackId} (status ${status || 'unknown'})`, retry: true };
+  }
+  return { kind: 'refused', reason: `CloudFormation shows ${r.logicalResourceId} as ${detail.ResourceStatus ?? 'unknown'}, not ${expected}`, retry: true };
+}
+
+/**
+ * Asks CloudFormation whether it is working on this resource, re-reading a mismatch with backoff.
+ * Throws only when CloudFormation cannot be asked (the caller answers FAILED, nothing changed).
+ */
+export async function authenticate(cfn: CloudFormationClient, r: AuthenticationRequest, opts: AuthenticateOptions = { retryDelaysMs: DEFAULT_AUTH_RETRIES }): Promise<Authentication> {
+  const sleep = opts.sleep ?? defaultSleep;
+  for (let attempt = 0; ; attempt++) {
+    const verdict = await judgeOnce(cfn, r);
+    if (verdict.kind === 'authentic' || !verdict.retry || attempt >= opts.retryDelaysMs.length) {
+      return verdict.kind === 'authentic' ? verdict : { kind: 'refused', reason: verdict.reason };
+    }
+    await sleep(opts.retryDelaysMs[attempt]);
+  }
+}

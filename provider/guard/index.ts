@@ -1,0 +1,211 @@
+/**
+ * The guard the provider runs before any change (see types.ts for the order and why).
+ * Every refusal comes before the first mutating call: authentication and ownership only read,
+ * and the lease writes only to the provider's own state table.
+ */
+import { UntagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { authenticate, DEFAULT_AUTH_RETRIES } from './authenticate';
+import { chainKey, judgeLease, LEGACY_LEASE_TAG_PREFIX, requestKey } from './lease';
+import { decideOwnership, observeOwnership, writeOwnerTag, type Ownership } from './ownership';
+import { MAX_HOPS, seal, unseal } from './seal';
+import type { LeaseRecord, StateStore } from './state-store';
+import { SupersededError, type AdmissionRequest, type Guard, type Session, type Settlement } from './types';
+
+export interface GuardDeps {
+  cloudformation: CloudFormationClient;
+  /** The home region's DynamoDB client (the table the request names lives there). */
+  dynamodb: DynamoDBClient;
+  store: StateStore;
+  homeRegion: string;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Waits between re-reads of CloudFormation's record when it does not match yet. */
+  authRetriesMs?: readonly number[];
+  /**
+   * Waits between re-reads of a table that looks missing or untagged on Create or Update: right
+   * after CloudFormation creates it, DescribeTable may say ResourceNotFound (DescribeTable API
+   * reference) and ListTagsOfResource may return the previous tag set (TagResource API reference).
+   */
+  ownershipRetriesMs?: readonly number[];
+  /** Conditional lease writes that lost to another writer are re-judged this many times. */
+  leaseAttempts?: number;
+}
+
+export const DEFAULT_OWNERSHIP_RETRIES: readonly number[] = [1000, 2000, 4000, 8000];
+
+const NOTHING_CHANGED = 'Nothing was changed.';
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 500);
+const stackNameOf = (stackId: string) => stackId.split(':stack/')[1]?.split('/')[0] ?? '';
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function makeGuard(deps: GuardDeps): Guard {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+  const ownershipRetries = deps.ownershipRetriesMs ?? DEFAULT_OWNERSHIP_RETRIES;
+  const leaseAttempts = deps.leaseAttempts ?? 5;
+
+  /** Ownership, re-read while a just-created table may not show yet (missing, or its tags lag). */
+  async function observe(req: AdmissionRequest): Promise<Ownership> {
+    const { event } = req;
+    for (let attempt = 0; ; attempt++) {
+      const o = await observeOwnership(deps.dynamodb, req.tableName, event.StackId);
+      const mayLag = event.RequestType !== 'Delete' && (o.kind === 'missing' || (o.kind === 'untagged' && req.adopt === undefined));
+      if (!mayLag || attempt >= ownershipRetries.length) return o;
+      req.log.info('table missing or untagged; re-reading in case DescribeTable or the tags lag', { kind: o.kind, attempt: attempt + 1 });
+      await sleep(ownershipRetries[attempt]);
+    }
+  }
+
+  return {
+    async sealedPhysicalId(event, continuation) {
+      try {
+        return unseal(await deps.store.signingKey(), event, continuation)?.physicalResourceId;
+      } catch {
+        return undefined;
+      }
+    },
+    async admit(req) {
+      const { event, log } = req;
+      // 1. Is this CloudFormation, for a resource it is working on now?
+      let auth;
+      try {
+        auth = await authenticate(deps.cloudformation, { requestType: event.RequestType, stackId: event.StackId, logicalResourceId: event.LogicalResourceId, resourceType: event.ResourceType, physicalResourceId: event.PhysicalResourceId }, {
+          retryDelaysMs: deps.authRetriesMs ?? DEFAULT_AUTH_RETRIES,
+          sleep,
+        });
+      } catch (e) {
+        return { kind: 'refuse', reason: `Could not ask CloudFormation whether it sent this request: ${message(e)}. ${NOTHING_CHANGED}` };
+      }
+      // 2. A continuation must carry this provider's seal for this very event and operation.
+      let key: Buffer | undefined;
+      const readKey = async () => (key ??= await deps.store.signingKey());
+      if (auth.kind === 'refused') {
+        log.warn('request not authenticated by CloudFormation', { reason: auth.reason });
+        // One of our own chains that CloudFormation has stopped waiting for (a Delete replaced
+        // the Create it ran for, or the stack moved on) stops; anything else is refused.
+        if (req.continuation !== undefined) {
+          const ours = await readKey().then((k) => unseal(k, event, req.continuation) !== undefined, () => false);
+          return ours ? { kind: 'superseded' } : { kind: 'ignore', reason: 'a continuation that this provider did not seal' };
+        }
+        return { kind: 'refuse', reason: `Refused: this request does not match what CloudFormation is doing (${auth.reason}). ${NOTHING_CHANGED}` };
+      }
+      let sealingKey: Buffer;
+      try {
+        sealingKey = await readKey();
+      } catch (e) {
+        return { kind: 'refuse', reason: `Could not read the provider's state table: ${message(e)}. ${NOTHING_CHANGED}` };
+      }
+      const cont = req.continuation === undefined ? undefined : unseal(sealingKey, event, req.continuation);
+      if (req.continuation !== undefined) {
+        if (!cont) return { kind: 'ignore', reason: 'a continuation that this provider did not seal' };
+        if (cont.startedAt !== auth.since) return { kind: 'ignore', reason: 'a continuation of an earlier operation on this resource' };
+        if (cont.hop > MAX_HOPS) return { kind: 'refuse', reason: `The operation took more than ${MAX_HOPS} invocations; stopped. ${NOTHING_CHANGED}` };
+      }
+
+      // 3. The lease record also says which physical IDs this resource was answered with.
+      let record: LeaseRecord | undefined;
+      try {
+        record = await deps.store.readLease(event.StackId, event.LogicalResourceId);
+      } catch (e) {
+        return { kind: 'refuse', reason: `Could not read the provider's state table: ${message(e)}. ${NOTHING_CHANGED}` };
+      }
+      if (auth.cleanup && !(record?.ids ?? []).includes(event.PhysicalResourceId ?? '')) {
+        return { kind: 'noop', reason: `physical ID ${event.PhysicalResourceId} was never this provider's answer for ${event.LogicalResourceId}; nothing was touched` };
+      }
+
+      // 4. Ownership of the table.
+      let ownership: Ownership;
+      try {
+        ownership = await observe(req);
+      } catch (e) {
+        return { kind: 'refuse', reason: `Could not read table ${req.tableName} to check its ownership: ${message(e)}. ${NOTHING_CHANGED}` };
+      }
+      const decision = decideOwnership(ownership, event.RequestType, req.tableName, deps.homeRegion, req.adopt, stackNameOf(event.StackId));
+      if (decision.action === 'noop') return { kind: 'noop', reason: decision.reason };
+      if (decision.action === 'refuse') return { kind: 'refuse', reason: decision.reason };
+      if (ownership.kind !== 'owned' && ownership.kind !== 'untagged') throw new Error('unreachable ownership state');
+      const tableArn = ownership.tableArn;
+      const tags = ownership.tags;
+      const adopting = decision.action === 'adopt';
+
+      // 5. The lease: exactly one chain of invocations works on, and answers, a request.
+      const chainId = cont?.chainId ?? req.awsRequestId;
+      const mine = { request: requestKey(event.StackId, event.RequestId), chain: chainKey(chainId) };
+      const isDelete = event.RequestType === 'Delete';
+      let taken: LeaseRecord | undefined;
+      for (let attempt = 0; attempt < leaseAttempts && !taken; attempt++) {
+        if (req.signal?.aborted) return { kind: 'ignore', reason: 'the protocol stopped waiting for this admission' };
+        if (attempt > 0) {
+          try {
+            record = await deps.store.readLease(event.StackId, event.LogicalResourceId);
+          } catch (e) {
+            return { kind: 'refuse', reason: `Could not read the provider's state table: ${message(e)}. ${NOTHING_CHANGED}` };
+          }
+        }
+        const verdict = judgeLease(record, mine.request, mine.chain, cont !== undefined, Math.floor(now() / 1000), isDelete);
+        if (verdict.verdict === 'duplicate') return { kind: 'ignore', reason: verdict.detail };
+        if (verdict.verdict === 'superseded') return { kind: 'superseded' };
+        const next = { ...mine, state: 'running' as const, expires: Math.ceil((req.lambdaDeadline + 60_000) / 1000), deleting: isDelete, ids: record?.ids ?? [] };
+        try {
+          if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, next, record?.version)) taken = { ...next, version: (record?.version ?? 0) + 1 };
+        } catch (e) {
+          return { kind: 'refuse', reason: `Could not write the operation lease to the provider's state table: ${message(e)}. ${NOTHING_CHANGED}` };
+        }
+      }
+      if (!taken) return { kind: 'refuse', reason: `Could not take the operation lease: other deliveries kept winning. ${NOTHING_CHANGED}` };
+      let lease = taken;
+
+      // Version 0.1 kept its lease in tags on the user's table; they are drift and take tag slots.
+      const legacy = Object.keys(tags).filter((k) => k.startsWith(LEGACY_LEASE_TAG_PREFIX));
+      if (legacy.length > 0) {
+        try {
+          await deps.dynamodb.send(new UntagResourceCommand({ ResourceArn: tableArn, TagKeys: legacy }));
+        } catch (e) {
+          log.warn('could not remove the legacy lease tags', { error: message(e) });
+        }
+      }
+
+      const assertCurrent = async () => {
+        const current = await deps.store.readLease(event.StackId, event.LogicalResourceId);
+        if (current && (current.request !== lease.request || current.chain !== lease.chain)) throw new SupersededError(current.request === lease.request);
+      };
+
+      const session: Session = {
+        operationStart: auth.since,
+        chainId,
+        hop: cont?.hop ?? 0,
+        isContinuation: cont !== undefined,
+        checkpoint: cont?.checkpoint,
+        ...(cont?.physicalResourceId ? { physicalResourceId: cont.physicalResourceId } : {}),
+        assertCurrent,
+        async seal(checkpoint, physicalResourceId) {
+          return seal(sealingKey, event, { chainId, startedAt: auth.since, hop: (cont?.hop ?? 0) + 1, checkpoint, ...(physicalResourceId ? { physicalResourceId } : {}) });
+        },
+        async settle(status, physicalResourceId): Promise<Settlement> {
+          for (let attempt = 0; attempt < leaseAttempts; attempt++) {
+            const current = await deps.store.readLease(event.StackId, event.LogicalResourceId);
+            if (current && (current.request !== lease.request || current.chain !== lease.chain)) {
+              return current.request === lease.request ? { kind: 'silent' } : { kind: 'superseded' };
+            }
+            if (status === 'SUCCESS' && adopting) {
+              try {
+                await writeOwnerTag(deps.dynamodb, tableArn, event.StackId);
+              } catch (e) {
+                return { kind: 'answer-failed', reason: `The work succeeded, but the adopted table's ownership tag could not be written: ${message(e)}` };
+              }
+            }
+            const ids = status === 'SUCCESS' && !lease.ids.includes(physicalResourceId) ? [...lease.ids, physicalResourceId] : lease.ids;
+            const done = { ...lease, state: 'done' as const, expires: Math.ceil(now() / 1000), ids };
+            if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, done, current?.version)) {
+              lease = { ...done, version: (current?.version ?? 0) + 1 };
+              return { kind: 'answer' };
+            }
+          }
+          throw new Error('could not record the answer in the provider state table: other writers kept winning');
+        },
+      };
+      return { kind: 'proceed', session };
+    },
+  };
+}
