@@ -64,8 +64,15 @@ export interface ReplicasResourceProps {
   /** Tags propagated to replicas whose PropagateTags is true (includes the ownership tag). */
   Tags: { Key: string; Value: string }[];
   WaitForReplication: boolean;
-  /** True when the table's DeletionPolicy is Retain (the default): replicas then stay on Delete. */
+  /** True when the table's DeletionPolicy is Retain (the default): replicas then stay when the stack deletes them with the table. */
   RetainOnDelete: boolean;
+  /** True when the table's UpdateReplacePolicy is Retain (the default): a replaced table's replicas stay with it. */
+  RetainOnReplace?: boolean;
+  /**
+   * The table's logical ID: when this resource is removed from a template that keeps the table
+   * (ReplicaRegions removed), its Delete removes the replicas whatever RetainOnDelete says.
+   */
+  TableLogicalId?: string;
   /** Opt-in adoption of a table created elsewhere: names the table, which must not carry the owner tag yet. */
   AdoptExistingTable?: string;
 }
@@ -85,5 +92,27 @@ export interface LoadResourceProps {
   AdoptExistingTable?: string;
 }
 
+/**
+ * Where a stack's load data must live: a stack loads only objects under
+ * `arc-dynamodb/<StackName>/` of an allowed bucket. The provider reads S3 with its own role for
+ * every stack, so without this binding any stack could load (and read back from its own table)
+ * objects another team keeps in the same bucket. Whoever may write under that prefix decides what
+ * the stack may load, which S3 bucket policies can grant per prefix.
+ */
+export const LOAD_KEY_ROOT = 'arc-dynamodb/';
+export const loadKeyPrefixFor = (stackName: string) => `${LOAD_KEY_ROOT}${stackName}/`;
+
+/** A stack's name, the second segment of its ID (arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<uuid>). */
+export const stackNameOf = (stackId: string) => stackId.split(':stack/')[1]?.split('/')[0] ?? '';
+
 /** Attributes the load resource returns through `Fn::GetAtt`. */
 export const LOAD_RESULT_ATTRIBUTES = ['ItemsWritten', 'ItemsSkipped', 'RecordsRejected', 'ObjectsRead', 'BytesRead', 'Seconds'] as const;
+
+/**
+ * A map keyed by names a user or a data file chooses (index, region and attribute names, tag
+ * keys): no prototype, so `constructor`, `toString` or `__proto__` are ordinary keys that never
+ * reach Object.prototype and never look present when they are not.
+ */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}

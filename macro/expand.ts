@@ -6,6 +6,7 @@
  * rules -> generators -> merge in place of the Arc resource, with collision and limit checks.
  * Everything that is not an Arc resource is copied through untouched, in its original key order.
  */
+import { dict } from '../common/contract';
 import { formatErrors, TEMPLATE_SCOPE, type ArcError } from './errors';
 import { generators } from './generators';
 import type { CfnOutput, CfnResource, ExpandContext, GeneratedParts } from './generators/types';
@@ -64,8 +65,8 @@ interface Expansion {
 
 /** Runs every generator; two of them claiming one logical ID is an error, never an overwrite. */
 function generate(model: TableModel, ctx: ExpandContext): { parts: GeneratedParts; errors: ArcError[] } {
-  const resources: Record<string, CfnResource> = {};
-  const outputs: Record<string, CfnOutput> = {};
+  const resources: Record<string, CfnResource> = dict();
+  const outputs: Record<string, CfnOutput> = dict();
   const errors: ArcError[] = [];
   const duplicate = (kind: string, id: string) =>
     errors.push({ logicalId: model.logicalId, path: '', message: `generates the ${kind} ${id} twice; give its indexes or regions names that differ in more than punctuation` });
@@ -172,7 +173,7 @@ function expandUnsafe(input: ExpandInput): ExpandResult {
 
   // Generated resources take the Arc resource's place, so the expanded template reads in order.
   const byId = new Map(expansions.map((e) => [e.logicalId, e]));
-  const outResources: Record<string, unknown> = {};
+  const outResources: Record<string, unknown> = dict();
   for (const [id, resource] of Object.entries(resources)) {
     const e = byId.get(id);
     if (!e) outResources[id] = resource;

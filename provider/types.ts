@@ -28,6 +28,22 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** What CloudFormation is doing with the stack, as it told the guard (provider/guard/authenticate.ts). */
+export interface StackContext {
+  /**
+   * The stack's status when the request was admitted: UPDATE_ROLLBACK_IN_PROGRESS makes an Update
+   * a rollback (old and new properties swapped), DELETE_IN_PROGRESS makes a Delete a stack delete,
+   * *_CLEANUP_IN_PROGRESS makes it the Delete of a resource the update removed or replaced.
+   */
+  status: string;
+  /** A cleanup Delete of a physical ID that an Update replaced (the resource itself stays, under a new ID). */
+  replaced: boolean;
+  /** Whether the stack still has a resource under this logical ID that it is not deleting. */
+  keeps(logicalId: string): Promise<boolean>;
+}
+
+export const isRollback = (stack: StackContext | undefined) => stack?.status === 'UPDATE_ROLLBACK_IN_PROGRESS' || stack?.status === 'ROLLBACK_IN_PROGRESS';
+
 export interface HandlerRequest<P> {
   requestType: RequestType;
   stackId: string;
@@ -39,6 +55,8 @@ export interface HandlerRequest<P> {
   properties: P;
   /** Update only. */
   oldProperties?: P;
+  /** CloudFormation's view of the stack; absent only where a test drives a handler directly. */
+  stack?: StackContext;
   /** Where the previous invocation stopped, when this is a continuation; undefined on the first. */
   checkpoint?: unknown;
   /** Epoch ms by which the handler must return, leaving the protocol time to respond or continue. */

@@ -7,7 +7,7 @@
  * ServiceTimeout is CloudFormation's ceiling, 3600 s: the loader continues across invocations up
  * to it (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
  */
-import { LOAD_RESOURCE_TYPE, MAX_SERVICE_TIMEOUT_SECONDS } from '../../common/contract';
+import { LOAD_KEY_ROOT, LOAD_RESOURCE_TYPE, MAX_SERVICE_TIMEOUT_SECONDS } from '../../common/contract';
 import { ids } from '../naming';
 import { scalingPolicyIds } from './autoscaling';
 import { childAttributes, ref } from './common';
@@ -17,7 +17,8 @@ export const loadGenerator: Generator = (t, ctx) => {
   const load = t.load;
   if (!load) return { resources: {}, outputs: {} };
   const source: Record<string, unknown> = { Bucket: load.s3BucketSource.bucket };
-  if (load.s3BucketSource.keyPrefix !== undefined) source.KeyPrefix = load.s3BucketSource.keyPrefix;
+  // A stack loads only from its own prefix (common/contract.ts, LOAD_KEY_ROOT); that is the default.
+  source.KeyPrefix = load.s3BucketSource.keyPrefix ?? { 'Fn::Sub': `${LOAD_KEY_ROOT}\${AWS::StackName}/` };
   if (load.s3BucketSource.bucketOwner !== undefined) source.BucketOwner = load.s3BucketSource.bucketOwner;
   const csv: Record<string, unknown> = {};
   if (load.csv?.delimiter !== undefined) csv.Delimiter = load.csv.delimiter;

@@ -9,7 +9,7 @@
  * RetainOnDelete follows the table's DeletionPolicy: a retained table keeps its replicas; a
  * table that CloudFormation deletes (Delete, Snapshot) has its replicas removed first.
  */
-import { MAX_SERVICE_TIMEOUT_SECONDS, REPLICAS_RESOURCE_TYPE } from '../../common/contract';
+import { dict, MAX_SERVICE_TIMEOUT_SECONDS, REPLICAS_RESOURCE_TYPE } from '../../common/contract';
 import type { ReplicaModel, ScalingModel, TableModel } from '../model/types';
 import { ids } from '../naming';
 import { scalingPolicyIds } from './autoscaling';
@@ -41,7 +41,7 @@ function autoscaling(t: TableModel): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   if (a.read) out.Read = scaling(a.read);
   if (a.write) out.Write = scaling(a.write);
-  const indexes: Record<string, Record<string, unknown>> = {};
+  const indexes: Record<string, Record<string, unknown>> = dict();
   for (const g of t.globalSecondaryIndexes) {
     const rw: Record<string, unknown> = {};
     if (a.gsiRead[g.name]) rw.Read = scaling(a.gsiRead[g.name]);
@@ -57,8 +57,13 @@ export function retainOnDelete(t: TableModel): boolean {
   return !(t.deletionPolicy === 'Delete' || t.deletionPolicy === 'Snapshot');
 }
 
+/** When an Update replaces the table, the old table's replicas go with CloudFormation's UpdateReplacePolicy for it. */
+export function retainOnReplace(t: TableModel): boolean {
+  return !(t.updateReplacePolicy === 'Delete' || t.updateReplacePolicy === 'Snapshot');
+}
+
 export const replicasGenerator: Generator = (t, ctx) => {
-  if (t.replicas.length === 0) return { resources: {}, outputs: {} };
+  if (!t.replicasDeclared) return { resources: {}, outputs: {} };
   const scaled = autoscaling(t);
   const properties: Record<string, unknown> = {
     ServiceToken: ctx.providerServiceToken,
@@ -70,6 +75,8 @@ export const replicasGenerator: Generator = (t, ctx) => {
     Tags: ownedTags(t),
     WaitForReplication: t.waitForReplication,
     RetainOnDelete: retainOnDelete(t),
+    RetainOnReplace: retainOnReplace(t),
+    TableLogicalId: t.logicalId,
     ...(t.adoptExistingTable !== undefined ? { AdoptExistingTable: t.adoptExistingTable } : {}),
   };
   // The Ref in TableName already makes it depend on the table (a DependsOn on it too is

@@ -4,6 +4,7 @@
  * Settings whose switch is off are dropped here; whether that is a contradiction (an error) is
  * decided by the named rules in macro/rules/, which also see the raw properties.
  */
+import { dict } from '../../common/contract';
 import { joinPath, type ArcError } from '../errors';
 import { schemaErrors } from './schema-errors';
 import { isIntrinsic, isObject, ValueReader } from './values';
@@ -108,7 +109,7 @@ class TableParser {
   }
 
   scalingMap(path: string, raw: unknown): Record<string, ScalingModel> {
-    const out: Record<string, ScalingModel> = {};
+    const out: Record<string, ScalingModel> = dict();
     for (const [index, value] of Object.entries(obj(raw))) {
       const s = this.scaling(joinPath(path, index), value);
       if (s) out[index] = s;
@@ -311,7 +312,7 @@ class TableParser {
     const pitrOn = r.flag('PointInTimeRecoveryEnabled', p.PointInTimeRecoveryEnabled, true).value;
     const pitrPeriod = r.int('PointInTimeRecoveryPeriodInDays', p.PointInTimeRecoveryPeriodInDays, { min: 1, max: 35 });
 
-    const gsiInsights: Record<string, boolean> = {};
+    const gsiInsights: Record<string, boolean> = dict();
     for (const [index, v] of Object.entries(obj(p.GsiContributorInsightsEnabled))) {
       const f = r.flag(joinPath('GsiContributorInsightsEnabled', index), v);
       if (f) gsiInsights[index] = f.value;
@@ -347,6 +348,7 @@ class TableParser {
         gsi: gsiInsights,
       },
       replicas,
+      replicasDeclared: Array.isArray(p.ReplicaRegions),
       waitForReplication: r.flag('WaitForReplication', p.WaitForReplication, true).value,
       monitoring: this.monitoring(obj(p.Monitoring)),
       tags,
@@ -360,7 +362,7 @@ class TableParser {
     if (autoscaling) model.autoscaling = autoscaling;
     if (ttlOn) model.ttl = { attributeName: r.str(p.TtlAttributeName) ?? DEFAULTS.ttlAttributeName };
     // Global table replication reads the table's stream and needs both images (rules/replicas.ts).
-    if (replicas.length > 0) model.stream = { viewType: 'NEW_AND_OLD_IMAGES' };
+    if (model.replicasDeclared) model.stream = { viewType: 'NEW_AND_OLD_IMAGES' };
     else if (streamOn) model.stream = { viewType };
     if (p.ImportTable !== undefined) {
       const raw = obj(p.ImportTable);

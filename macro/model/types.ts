@@ -169,6 +169,13 @@ export interface TableModel {
 
   importTable?: ImportTableModel;
   replicas: ReplicaModel[];
+  /**
+   * True when ReplicaRegions is given, even as an empty list: the replicas resource then stays in
+   * the template (and the stream with it) so that it can remove the replicas it made. Removing the
+   * property outright drops that resource and, unless the user keeps the stream on, the stream,
+   * which DynamoDB refuses while replicas exist (docs/replicas.md, "Removing replicas").
+   */
+  replicasDeclared: boolean;
   waitForReplication: boolean;
   load?: LoadModel;
   monitoring: MonitoringModel;

@@ -5,6 +5,7 @@ import { capacityMatchesBillingMode } from './billing';
 import { indexCountLimits, indexNamesAreValidAndUnique, indexNamesMakeDistinctIds, lsiNeedsTableRangeKey, nonKeyAttributeTotal, projectionMatchesNonKeyAttributes } from './indexes';
 import { provisionedReplicasNeedWriteAutoscaling, replicaCapacityMatchesBillingMode, replicaRegionsAreDistinctAndRemote, replicasNeedNewAndOldImages } from './replicas';
 import { settingsNeedTheirSwitch } from './switches';
+import { loadSourceIsBoundToTheStack } from './load';
 import {
   adoptionNamesTheTable,
   alarmOverridesAreConsistent,
@@ -39,6 +40,7 @@ export const RULES: readonly Rule[] = [
   replicaCapacityMatchesBillingMode,
   provisionedReplicasNeedWriteAutoscaling,
   importCannotCreateLocalIndexes,
+  loadSourceIsBoundToTheStack,
   adoptionNamesTheTable,
   tagsAreValid,
   alarmOverridesAreConsistent,

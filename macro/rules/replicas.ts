@@ -26,7 +26,7 @@ export const replicaRegionsAreDistinctAndRemote: Rule = ({ model, region }) => {
 
 export const replicasNeedNewAndOldImages: Rule = ({ model, properties: p }) => {
   const r = reporter(model);
-  if (model.replicas.length === 0) return r.errors;
+  if (!model.replicasDeclared) return r.errors;
   if (p.StreamEnabled === false || p.StreamEnabled === 'false') {
     r.error('StreamEnabled', 'must not be false with ReplicaRegions: replication reads the table\'s stream (NEW_AND_OLD_IMAGES)');
   }

@@ -31,7 +31,7 @@ export const settingsNeedTheirSwitch: Rule = ({ model, properties: p }) => {
   const sw = (switchPath: string, on: boolean, settingPath: string, defaultOn = false) =>
     switchIsOff(r, switchPath, p[switchPath], on, settingPath, p[settingPath], defaultOn);
   sw('TtlEnabled', model.ttl !== undefined, 'TtlAttributeName');
-  if (model.replicas.length === 0) sw('StreamEnabled', model.stream !== undefined, 'StreamViewType');
+  if (!model.replicasDeclared) sw('StreamEnabled', model.stream !== undefined, 'StreamViewType');
   sw('ServerSideEncryptionEnabled', model.serverSideEncryption.enabled, 'ServerSideEncryptionKmsKeyArn', true);
   sw('PointInTimeRecoveryEnabled', model.pointInTimeRecovery.enabled, 'PointInTimeRecoveryPeriodInDays', true);
 
@@ -41,7 +41,7 @@ export const settingsNeedTheirSwitch: Rule = ({ model, properties: p }) => {
     switchIsOff(r, joinPath('ReplicaRegions', i, 'PointInTimeRecoveryEnabled'), raw.PointInTimeRecoveryEnabled, on, joinPath('ReplicaRegions', i, 'PointInTimeRecoveryPeriodInDays'), raw.PointInTimeRecoveryPeriodInDays, true);
   });
 
-  if (p.WaitForReplication !== undefined && !isIntrinsic(p.ReplicaRegions) && replicas.length === 0) {
+  if (p.WaitForReplication !== undefined && !isIntrinsic(p.ReplicaRegions) && !Array.isArray(p.ReplicaRegions)) {
     r.error('WaitForReplication', 'is set but the table has no ReplicaRegions');
   }
   for (const kind of ['ImportTable', 'Load'] as const) {

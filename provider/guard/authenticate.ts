@@ -34,10 +34,13 @@ export interface AuthenticationRequest {
 }
 
 export type Authentication =
-  /** CloudFormation is working on this resource now; `since` is when it started (epoch ms). */
-  | { kind: 'authentic'; since: number; cleanup: false }
-  /** A cleanup-phase Delete of a replaced physical ID; the caller must know the ID as one of its own. */
-  | { kind: 'authentic'; since: number; cleanup: true }
+  /**
+   * CloudFormation is working on this resource now; `since` is when it started (epoch ms).
+   * `cleanup`: a cleanup-phase Delete of a replaced physical ID (the caller must know the ID as
+   * one of its own). `stackStatus` says which phase the stack is in (read for Update and Delete:
+   * UPDATE_ROLLBACK_IN_PROGRESS means the Update is a rollback, DELETE_IN_PROGRESS a stack delete).
+   */
+  | { kind: 'authentic'; since: number; cleanup: boolean; stackStatus: string }
   | { kind: 'refused'; reason: string };
 
 const IN_PROGRESS: Record<RequestType, string> = { Create: 'CREATE_IN_PROGRESS', Update: 'UPDATE_IN_PROGRESS', Delete: 'DELETE_IN_PROGRESS' };
@@ -68,14 +71,18 @@ async function judgeOnce(cfn: CloudFormationClient, r: AuthenticationRequest): P
   }
   const since = detail.LastUpdatedTimestamp?.getTime() ?? NaN;
   const expected = IN_PROGRESS[r.requestType];
+  const stackStatus = async () => {
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: r.stackId }))).Stacks?.[0];
+    return stack?.StackId === r.stackId ? (stack.StackStatus ?? '') : '';
+  };
   if (detail.ResourceStatus === expected && Number.isFinite(since)) {
-    if (r.requestType === 'Create' || detail.PhysicalResourceId === r.physicalResourceId) return { kind: 'authentic', since, cleanup: false };
+    if (r.requestType === 'Create') return { kind: 'authentic', since, cleanup: false, stackStatus: 'CREATE_IN_PROGRESS' };
+    if (detail.PhysicalResourceId === r.physicalResourceId) return { kind: 'authentic', since, cleanup: false, stackStatus: await stackStatus() };
     return { kind: 'refused', reason: `the physical ID does not match CloudFormation's record of ${r.logicalResourceId}`, retry: true };
   }
   if (r.requestType === 'Delete' && detail.PhysicalResourceId !== r.physicalResourceId && Number.isFinite(since)) {
-    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: r.stackId }))).Stacks?.[0];
-    const status = stack?.StackStatus ?? '';
-    if (stack?.StackId === r.stackId && status.endsWith('_CLEANUP_IN_PROGRESS')) return { kind: 'authentic', since: stack.LastUpdatedTime?.getTime() ?? since, cleanup: true };
+    const status = await stackStatus();
+    if (status.endsWith('_CLEANUP_IN_PROGRESS')) return { kind: 'authentic', since, cleanup: true, stackStatus: status };
     return { kind: 'refused', reason: `CloudFormation is not cleaning up stack ${r.stackId} (status ${status || 'unknown'})`, retry: true };
   }
   return { kind: 'refused', reason: `CloudFormation shows ${r.logicalResourceId} as ${detail.ResourceStatus ?? 'unknown'}, not ${expected}`, retry: true };
@@ -85,6 +92,17 @@ async function judgeOnce(cfn: CloudFormationClient, r: AuthenticationRequest): P
  * Asks CloudFormation whether it is working on this resource, re-reading a mismatch with backoff.
  * Throws only when CloudFormation cannot be asked (the caller answers FAILED, nothing changed).
  */
+/** Whether the stack still holds a resource under this logical ID that it is not deleting. */
+export async function stackKeeps(cfn: CloudFormationClient, stackId: string, logicalResourceId: string): Promise<boolean> {
+  try {
+    const d = (await cfn.send(new DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalResourceId }))).StackResourceDetail;
+    return d !== undefined && !(d.ResourceStatus ?? '').startsWith('DELETE_');
+  } catch (e) {
+    if (awsErrorName(e) === 'ValidationError') return false;
+    throw e;
+  }
+}
+
 export async function authenticate(cfn: CloudFormationClient, r: AuthenticationRequest, opts: AuthenticateOptions = { retryDelaysMs: DEFAULT_AUTH_RETRIES }): Promise<Authentication> {
   const sleep = opts.sleep ?? defaultSleep;
   for (let attempt = 0; ; attempt++) {

@@ -4,8 +4,9 @@
  * and the lease writes only to the provider's own state table.
  */
 import { UntagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { stackNameOf } from '../../common/contract';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { authenticate, DEFAULT_AUTH_RETRIES } from './authenticate';
+import { authenticate, DEFAULT_AUTH_RETRIES, stackKeeps } from './authenticate';
 import { chainKey, judgeLease, LEGACY_LEASE_TAG_PREFIX, requestKey } from './lease';
 import { decideOwnership, observeOwnership, writeOwnerTag, type Ownership } from './ownership';
 import { MAX_HOPS, seal, unseal } from './seal';
@@ -36,7 +37,6 @@ export const DEFAULT_OWNERSHIP_RETRIES: readonly number[] = [1000, 2000, 4000, 8
 
 const NOTHING_CHANGED = 'Nothing was changed.';
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 500);
-const stackNameOf = (stackId: string) => stackId.split(':stack/')[1]?.split('/')[0] ?? '';
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function makeGuard(deps: GuardDeps): Guard {
@@ -88,6 +88,11 @@ export function makeGuard(deps: GuardDeps): Guard {
           const ours = await readKey().then((k) => unseal(k, event, req.continuation) !== undefined, () => false);
           return ours ? { kind: 'superseded' } : { kind: 'ignore', reason: 'a continuation that this provider did not seal' };
         }
+        // A second delivery of a request this provider has already served (Lambda delivers
+        // asynchronous events at least once) finds the resource no longer IN_PROGRESS; its
+        // answer was given once and must not be followed by a second one.
+        const seen = await deps.store.readLease(event.StackId, event.LogicalResourceId).catch(() => undefined);
+        if (seen && seen.request === requestKey(event.StackId, event.RequestId)) return { kind: 'ignore', reason: 'a repeated delivery of a request this provider already served' };
         return { kind: 'refuse', reason: `Refused: this request does not match what CloudFormation is doing (${auth.reason}). ${NOTHING_CHANGED}` };
       }
       let sealingKey: Buffer;
@@ -174,6 +179,7 @@ export function makeGuard(deps: GuardDeps): Guard {
       const session: Session = {
         operationStart: auth.since,
         chainId,
+        stack: { status: auth.stackStatus, replaced: auth.cleanup, keeps: (logicalId) => stackKeeps(deps.cloudformation, event.StackId, logicalId) },
         hop: cont?.hop ?? 0,
         isContinuation: cont !== undefined,
         checkpoint: cont?.checkpoint,

@@ -10,7 +10,7 @@
  * next invocation before a refusal becomes final for a Create (see checkOwnership's caller).
  */
 import { DescribeTableCommand, ListTagsOfResourceCommand, TagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../common/contract';
+import { ADOPT_CONSENT_TAG_KEY, dict, OWNER_TAG_KEY } from '../../common/contract';
 import { awsErrorName } from '../aws';
 import type { RequestType } from '../types';
 
@@ -21,7 +21,7 @@ export type Ownership =
   | { kind: 'missing' };
 
 export async function listTags(ddb: DynamoDBClient, arn: string): Promise<Record<string, string>> {
-  const tags: Record<string, string> = {};
+  const tags: Record<string, string> = dict();
   let next: string | undefined;
   do {
     const out = await ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn, NextToken: next }));

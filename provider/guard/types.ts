@@ -7,7 +7,7 @@
  *   -> the operation lease in the state table -> a Session for the rest of the invocation.
  */
 import type { CfnEvent } from '../protocol/event';
-import type { Logger } from '../types';
+import type { Logger, StackContext } from '../types';
 
 export interface AdmissionRequest {
   event: CfnEvent;
@@ -50,6 +50,7 @@ export interface Session {
   operationStart: number;
   /** The chain's first Lambda request ID. */
   chainId: string;
+  stack: StackContext;
   /** 0 for the first invocation of a chain. */
   hop: number;
   isContinuation: boolean;

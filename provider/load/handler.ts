@@ -6,8 +6,8 @@
  * - Delete: never touches the data. Items loaded stay in the table.
  * The ownership check (the table belongs to the requesting stack) runs in the protocol first.
  */
-import { LOAD_RESOURCE_TYPE, LOAD_RESULT_ATTRIBUTES } from '../../common/contract';
-import type { HandlerRequest, HandlerResult, ResourceHandler } from '../types';
+import { LOAD_RESOURCE_TYPE, LOAD_RESULT_ATTRIBUTES, loadKeyPrefixFor, stackNameOf } from '../../common/contract';
+import { isRollback, type HandlerRequest, type HandlerResult, type ResourceHandler } from '../types';
 import { runLoad, type LoadOutcome } from './loader';
 import { parseLoadProperties, sourceKey, type LoadProps } from './properties';
 import { S3Source } from './source';
@@ -59,9 +59,25 @@ export const loadHandler: ResourceHandler<LoadProps> = {
       req.log.info('delete: the loaded data stays in the table', { table: p.TableName });
       return { status: 'done', physicalResourceId: id };
     }
+    // A rollback is an Update with the old properties as the new ones (custom-resource-helper#71):
+    // loading the old source again would put stale values over every item the application has
+    // changed since. A rollback never writes data.
+    if (req.requestType === 'Update' && isRollback(req.stack)) {
+      req.log.info('rollback: nothing is loaded, the data stays as it is', { table: p.TableName });
+      return { status: 'done', physicalResourceId: id, data: resultData({ itemsWritten: 0, itemsSkipped: 0, recordsRejected: 0, objectsRead: 0, bytesRead: 0 }, 0) };
+    }
     if (req.requestType === 'Update' && req.checkpoint === undefined && req.oldProperties && sourceKey(req.oldProperties) === sourceKey(p)) {
       req.log.info('update: source and Revision unchanged, nothing to load', { table: p.TableName });
       return { status: 'done', physicalResourceId: id, data: resultData({ itemsWritten: 0, itemsSkipped: 0, recordsRejected: 0, objectsRead: 0, bytesRead: 0 }, 0) };
+    }
+    // The provider reads S3 for every stack: this one may read only under its own prefix.
+    const bound = loadKeyPrefixFor(stackNameOf(req.stackId));
+    if (!(p.S3BucketSource.KeyPrefix ?? '').startsWith(bound)) {
+      return {
+        status: 'failed',
+        reason: truncateBytes(`Load source s3://${p.S3BucketSource.Bucket}/${p.S3BucketSource.KeyPrefix ?? ''} is not this stack's: a stack loads only objects under s3://${p.S3BucketSource.Bucket}/${bound}. Nothing was read or written.`, MAX_REASON_BYTES),
+        physicalResourceId: id,
+      };
     }
     const checkpoint = isCheckpoint(req.checkpoint) ? req.checkpoint : undefined;
     const remaining = req.deadline - Date.now();

@@ -5,6 +5,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { RecordError, type Item } from './types';
+import { dict } from '../../common/contract';
 
 /** "The maximum item size in DynamoDB is 400 KB, which includes both attribute name binary length and attribute value lengths"
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items). */
@@ -80,7 +81,7 @@ export function fromDynamoDbJson(v: unknown, where: string): AttributeValue {
       return { L: x.map((e, i) => fromDynamoDbJson(e, `${where}[${i}]`)) };
     default: {
       if (x === null || typeof x !== 'object' || Array.isArray(x)) throw new RecordError(`${where} (M) must be an object`);
-      const m: Record<string, AttributeValue> = {};
+      const m: Record<string, AttributeValue> = dict();
       for (const [k, e] of Object.entries(x)) m[k] = fromDynamoDbJson(e, `${where}.${k}`);
       return { M: m };
     }

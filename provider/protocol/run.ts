@@ -252,6 +252,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           physicalResourceId: event.PhysicalResourceId,
           properties: props,
           oldProperties: oldProps,
+          stack: session.stack,
           checkpoint: session.checkpoint,
           deadline: limits.work,
           clients: deps.clients,

@@ -62,9 +62,12 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
   const home = req.clients.homeRegion;
   const log = req.log;
 
-  if (req.requestType === 'Delete' && p.RetainOnDelete) {
-    log.info('Delete with RetainOnDelete: the replicas stay', { table: p.TableName });
-    return { status: 'done', physicalResourceId };
+  if (req.requestType === 'Delete') {
+    const keep = await retainOnThisDelete(req);
+    if (keep) {
+      log.info('Delete: the replicas stay', { table: p.TableName, why: keep });
+      return { status: 'done', physicalResourceId };
+    }
   }
   if (p.Replicas.some((r) => r.RegionName === home)) {
     return { status: 'failed', reason: `ReplicaRegions must not include the table's own region (${home}): the table itself is the replica there. Nothing was changed.` };
@@ -191,6 +194,23 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
     const name = awsErrorName(e) || 'Error';
     return failed(`${name}: ${(e as Error).message ?? String(e)} (table ${p.TableName})`);
   }
+}
+
+/**
+ * Whether a Delete keeps the replicas, and why; undefined when it removes them. Which Delete it is
+ * comes from CloudFormation's own status (StackContext): in the cleanup phase an Update has
+ * either removed this resource from a template that keeps the table (ReplicaRegions removed: the
+ * user asked for the replicas to go), or replaced it along with the table (UpdateReplacePolicy
+ * decides, as CloudFormation does for the table itself); any other Delete goes with the table's
+ * DeletionPolicy (CloudFormation user guide, "DeletionPolicy attribute", "UpdateReplacePolicy
+ * attribute", "Update behaviors of stack resources").
+ */
+async function retainOnThisDelete(req: HandlerRequest<ReplicasProps>): Promise<string | undefined> {
+  const p = req.properties;
+  const stack = req.stack;
+  if (stack?.replaced) return (p.RetainOnReplace ?? p.RetainOnDelete) ? 'the table was replaced and its UpdateReplacePolicy is Retain' : undefined;
+  if (stack && stack.status.endsWith('_CLEANUP_IN_PROGRESS') && p.TableLogicalId !== undefined && (await stack.keeps(p.TableLogicalId))) return undefined;
+  return p.RetainOnDelete ? "the table's DeletionPolicy is Retain" : undefined;
 }
 
 /** Sends one ReplicaUpdates action; a table that turned UPDATING meanwhile is simply waited for. */

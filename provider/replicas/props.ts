@@ -2,7 +2,7 @@
  * `Custom::ArcDynamoDbReplicas` properties (common/contract.ts), parsed at the boundary: every
  * scalar arrives as a string from CloudFormation, so booleans and numbers are parsed here, once.
  */
-import type { ReplicaProps, ReplicasResourceProps, ScalingSettingsProps } from '../../common/contract';
+import { dict, type ReplicaProps, type ReplicasResourceProps, type ScalingSettingsProps } from '../../common/contract';
 import { PropertyError, asBool, asEnum, asInt, asList, asNumber, asObject, asString, optBool, optInt, optString } from '../protocol/parse';
 
 export type ReplicasProps = ReplicasResourceProps;
@@ -81,10 +81,13 @@ export function parseReplicasProps(raw: unknown): ReplicasProps {
     WaitForReplication: o.WaitForReplication === undefined ? true : asBool(o.WaitForReplication, 'WaitForReplication'),
     RetainOnDelete: o.RetainOnDelete === undefined ? true : asBool(o.RetainOnDelete, 'RetainOnDelete'),
   };
+  if (o.RetainOnReplace !== undefined) props.RetainOnReplace = asBool(o.RetainOnReplace, 'RetainOnReplace');
+  const tableLogicalId = optString(o.TableLogicalId, 'TableLogicalId', { max: 255, pattern: /^[A-Za-z0-9]+$/, what: 'a logical ID' });
+  if (tableLogicalId !== undefined) props.TableLogicalId = tableLogicalId;
   if (o.Autoscaling !== undefined) {
     const a = asObject(o.Autoscaling, 'Autoscaling');
     const rw = readWrite(a, 'Autoscaling');
-    const indexes: Record<string, { Read?: ScalingSettingsProps; Write?: ScalingSettingsProps }> = {};
+    const indexes: Record<string, { Read?: ScalingSettingsProps; Write?: ScalingSettingsProps }> = dict();
     if (a.Indexes !== undefined) {
       for (const [name, v] of Object.entries(asObject(a.Indexes, 'Autoscaling.Indexes'))) {
         if (!INDEX_NAME.test(name)) throw new PropertyError(`Autoscaling.Indexes.${name.slice(0, 60)}`, 'is not a valid index name');

@@ -47,6 +47,14 @@ export interface HarnessEvent {
   OldResourceProperties?: Record<string, unknown>;
   PhysicalResourceId?: string;
   RequestId?: string;
+  /** The stack's status CloudFormation shows while it sends this request (default: the request type's IN_PROGRESS). */
+  StackStatus?: string;
+  /**
+   * CloudFormation's record of the logical ID while it sends this request, when it is not the
+   * request type's IN_PROGRESS with the event's physical ID: the cleanup Delete of a replaced
+   * resource finds the logical ID already UPDATE_COMPLETE under its new physical ID.
+   */
+  Record?: { status: string; physicalId?: string };
 }
 
 export interface CrashPlan {
@@ -67,6 +75,8 @@ export interface CfnHarness {
   secrets: string[];
   invocations: number;
   crashes: number;
+  /** Every AWS call the provider's clients made: service and SDK command name. */
+  awsCalls: { service: string; region: string; command: string }[];
   stackId(name: string): string;
   /** A full CloudFormation event with a ResponseURL on the local response server. */
   event(e: HarnessEvent): Record<string, unknown>;
@@ -120,6 +130,7 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
   const logs: string[] = [];
   const attemptedUrls: string[] = [];
   const responses: ResponseRecord[] = [];
+  const awsCalls: CfnHarness['awsCalls'] = [];
   const secrets: string[] = [TEST_CREDENTIALS.secretAccessKey, TEST_CREDENTIALS.accessKeyId];
   const waiters: { requestId: string; resolve: (r: ResponseRecord) => void }[] = [];
   let failPuts = 0;
@@ -157,6 +168,8 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
 
   /** What each delivered request was, so its response can complete CloudFormation's record. */
+  const stackStatusFor = new Map<string, string>();
+  const recordFor = new Map<string, { status: string; physicalId?: string }>();
   const delivered = new Map<string, { stackId: string; logicalId: string; resourceType: string; requestType: string }>();
   const IN_PROGRESS: Record<string, string> = { Create: 'CREATE_IN_PROGRESS', Update: 'UPDATE_IN_PROGRESS', Delete: 'DELETE_IN_PROGRESS' };
   function markInProgress(event: Record<string, unknown>) {
@@ -165,7 +178,9 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
     const resourceType = String(event.ResourceType);
     const requestType = String(event.RequestType);
     delivered.set(String(event.RequestId), { stackId, logicalId, resourceType, requestType });
-    cloudformation.stack(stackId, requestType === 'Delete' ? 'DELETE_IN_PROGRESS' : `${requestType.toUpperCase()}_IN_PROGRESS`);
+    cloudformation.setStackStatus(stackId, stackStatusFor.get(String(event.RequestId)) ?? `${requestType.toUpperCase()}_IN_PROGRESS`);
+    const record = recordFor.get(String(event.RequestId));
+    if (record) return void cloudformation.setResource(stackId, { logicalId, resourceType, physicalId: record.physicalId, status: record.status });
     const current = cloudformation.resource(stackId, logicalId);
     // A duplicate delivery of the same request does not restart CloudFormation's clock.
     if (current && current.status === IN_PROGRESS[requestType] && current.physicalId === (event.PhysicalResourceId as string | undefined)) return;
@@ -192,10 +207,11 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
     homeRegion,
     endpoints: { '*': opts.endpoint, cloudformation: cloudformation.endpoint },
     credentials: TEST_CREDENTIALS,
-    configure: (client) => {
+    configure: (client, service, region) => {
       const stack = client.middlewareStack as { add: (mw: unknown, o: unknown) => void };
       stack.add(
         (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+          awsCalls.push({ service, region, command: context.commandName ?? '' });
           const store = als.getStore();
           if (store?.crashed) return never;
           const out = await next(args);
@@ -289,6 +305,7 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
     secrets,
     invocations: 0,
     crashes: 0,
+    awsCalls,
     responsePrefix,
     stackId: (name) => `arn:aws:cloudformation:${homeRegion}:123456789012:stack/${name}/${randomUUID()}`,
     event(e) {
@@ -296,6 +313,8 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
       const signature = `${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '')}`;
       const query = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAFAKECRED%2F20261125&X-Amz-Signature=${signature}`;
       secrets.push(signature, query);
+      if (e.StackStatus) stackStatusFor.set(requestId, e.StackStatus);
+      if (e.Record) recordFor.set(requestId, e.Record);
       return {
         RequestType: e.RequestType,
         ServiceToken: `arn:aws:lambda:${homeRegion}:123456789012:function:arc-dynamodb-provider`,

@@ -15,6 +15,7 @@
  */
 import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { stackNameOf } from '../../common/contract';
 import { freePort } from './ports';
 
 export interface StackResourceState {
@@ -61,7 +62,6 @@ function error(res: http.ServerResponse, code: string, message: string) {
   send(res, 400, `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
 }
 
-export const stackNameOf = (stackId: string) => stackId.split(':stack/')[1]?.split('/')[0] ?? stackId;
 
 export async function startCloudFormationApi(): Promise<CloudFormationApi> {
   const port = await freePort();

@@ -1,41 +1,38 @@
 /**
  * The replica simulator: a loopback HTTP proxy in front of moto_server that implements what
  * moto does not: UpdateTable ReplicaUpdates and DescribeTable.Replicas (moto 5.2.1 accepts
- * ReplicaUpdates and ignores them; /work/shared/notes/local-test-stack.md §1a), and contributor
- * insights (moto answers 500). Everything else is forwarded to moto unchanged, so DynamoDB,
- * tags, PITR, Application Auto Scaling and CloudWatch are moto's real per-region backends.
+ * ReplicaUpdates and ignores them), UpdateTableReplicaAutoScaling and
+ * DescribeTableReplicaAutoScaling, and contributor insights (moto answers 500). Everything else is
+ * forwarded to moto unchanged, so DynamoDB, tags, PITR, Application Auto Scaling and CloudWatch
+ * are moto's real per-region backends.
  *
- * Rules implemented, each with its AWS source:
- * - R1 one replica create or delete per UpdateTable: "you can only add or remove a single replica
- *   in each update" (AWS::DynamoDB::GlobalTable, CloudFormation User Guide); the DynamoDB example
- *   "Remove replicas one-by-one" (developer guide, MultiRegionReplication scenario).
- * - R2 each ReplicationGroupUpdate holds exactly one action: "Each ReplicationGroupUpdate contains
- *   exactly one action" (DynamoDB API reference, ReplicationGroupUpdate).
- * - R3 the table must be ACTIVE; "While it's UPDATING, you can't issue another UpdateTable
- *   request" → ResourceInUseException (DynamoDB API reference, UpdateTable).
- * - R4 streams with NEW_AND_OLD_IMAGES are required before a replica is added (DynamoDB developer
- *   guide, global tables how-it-works; the AWS CLI example creates the table with
- *   StreamViewType=NEW_AND_OLD_IMAGES before update-table --replica-updates).
- * - R5 "A global table must be in on-demand mode or provisioned with auto scaling enabled"
- *   (developer guide, global table design: throughput).
- * - R6 Create invokes CreateTableReplica in the destination region: the replica table really is
- *   created there, with the same key schema, indexes and stream (ReplicationGroupUpdate docs);
- *   Delete invokes DeleteTableReplica, "deleting the replica and all of its items".
- * - R7 ReplicaStatus CREATING → ACTIVE after a delay, and the table is UPDATING meanwhile
- *   (ReplicaDescription.ReplicaStatus enum; UpdateTable: "the table status changes from ACTIVE to
- *   UPDATING"); DELETING → gone likewise.
- * - R8 a replica with deletion protection cannot be deleted: "When this property is enabled, the
- *   table cannot be deleted by any user or process" (DeletionProtectionEnabled, CreateTable API
- *   reference; globaltables-bestpractices: "You must enable deletion protection on each replica").
- * - R9 overrides via Update: ProvisionedThroughputOverride (read only), OnDemandThroughputOverride
- *   (MaxReadRequestUnits), TableClassOverride (UpdateReplicationGroupMemberAction).
- * Fault injection on request: throttling, HTTP 500, latency and connection resets.
+ * Two parts:
+ * - the replication groups and their rules R1-R13, each with its AWS source, in
+ *   replica-simulator/group.ts (pure, tested on its own);
+ * - this proxy, which asks moto for the facts the rules need, runs their effects in moto, and
+ *   injects faults: throttling, HTTP 500, latency, connection resets (`injectFault`), and the
+ *   control plane's eventual consistency (`consistencyFaults`, replica-simulator/consistency.ts:
+ *   ListTagsOfResource returns the previous tag set for a while after TagResource/UntagResource;
+ *   DescribeTable answers ResourceNotFoundException for a while after CreateTable and the
+ *   pre-update description after UpdateTable). Consistency faults are off unless a caller turns
+ *   them on (`LIFECYCLE_FAULTS` is the preset lifecycle tests use).
  */
 import * as http from 'node:http';
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
-import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
+import {
+  ApplicationAutoScalingClient,
+  DeregisterScalableTargetCommand,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { freePort } from './ports';
 import { LOCAL_CREDENTIALS, type Moto } from './moto';
+import { ReplicationGroups, SimError, type ScalingEffect, type SimOperation, type UpdateTableReplicaAutoScalingInput } from './replica-simulator/group';
+import { ConsistencyModel, LIFECYCLE_FAULTS, NO_CONSISTENCY_FAULTS, type ConsistencyFaults, type TagList } from './replica-simulator/consistency';
+
+export { LIFECYCLE_FAULTS, NO_CONSISTENCY_FAULTS, type ConsistencyFaults, type SimOperation };
 
 export interface SimCall {
   service: string;
@@ -46,17 +43,10 @@ export interface SimCall {
   /** DynamoDB calls: the TableName or ResourceArn the call named. */
   table?: string;
   fault?: FaultKind;
+  /** Set when a consistency fault answered this read with stale data. */
+  consistencyFault?: 'stale-tags' | 'describe-not-found' | 'stale-describe';
   /** Epoch ms when the call arrived. */
   at: number;
-}
-
-/** One replica create or delete as the simulator ran it: its own operation time is readyAt - startedAt. */
-export interface SimOperation {
-  table: string;
-  region: string;
-  kind: 'create' | 'delete' | 'update';
-  startedAt: number;
-  readyAt: number;
 }
 
 export type FaultKind = 'throttle' | 'error500' | 'latency' | 'reset';
@@ -70,23 +60,11 @@ export interface FaultSpec {
   latencyMs?: number;
 }
 
-interface Member {
-  region: string;
-  status: 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING' | 'CREATION_FAILED';
-  /** Set when the creation was told to fail: the status after the delay. */
-  failure?: string;
-  readyAt: number;
-  kms?: string;
-  tableClass?: string;
-  readCapacity?: number;
-  maxRead?: number;
-}
-
-interface Group {
-  name: string;
-  home: string;
-  members: Map<string, Member>;
-  busyUntil: number;
+export interface ReplicaSimulatorOptions {
+  /** How long a replica stays CREATING / DELETING (ms). */
+  replicaDelayMs?: number;
+  /** Eventual-consistency faults; off by default. */
+  consistencyFaults?: ConsistencyFaults;
 }
 
 export interface ReplicaSimulator {
@@ -97,6 +75,10 @@ export interface ReplicaSimulator {
   mutatingCalls(): SimCall[];
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
+  /** Turns the eventual-consistency faults on or off (and sets their lags) from now on. */
+  setConsistencyFaults(spec: ConsistencyFaults): void;
+  /** The consistency faults in force. */
+  consistencyFaults(): ConsistencyFaults;
   /** How long a replica stays CREATING / DELETING (ms). */
   replicaDelayMs: number;
   /** The next replica creation in this region ends CREATION_FAILED with this description. */
@@ -111,9 +93,9 @@ export interface ReplicaSimulator {
 
 const READ_ONLY = /^(Describe|List|Get|Scan|Query|BatchGet|HEAD |GET )/;
 
-function jsonError(res: http.ServerResponse, status: number, type: string, message: string) {
+function jsonError(res: http.ServerResponse, status: number, type: string, message: string, contentType = 'application/x-amz-json-1.0') {
   const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message });
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -131,14 +113,20 @@ function json(res: http.ServerResponse, value: unknown) {
   res.end(body);
 }
 
-export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?: number } = {}): Promise<ReplicaSimulator> {
+/** table/<name> or an ARN's table part → the table name; `region` from the ARN when there is one. */
+function tableOfArn(arn: string): { name: string; region?: string } {
+  const m = /^arn:[^:]+:dynamodb:([^:]+):[^:]*:table\/([^/]+)/.exec(arn);
+  return m ? { region: m[1], name: m[2] } : { name: arn };
+}
+
+export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOptions = {}): Promise<ReplicaSimulator> {
   const port = await freePort();
   const motoUrl = new URL(moto.endpoint);
   const calls: SimCall[] = [];
   const operations: SimOperation[] = [];
   let faults: FaultSpec[] = [];
-  const failingCreates = new Map<string, string>();
-  const groups = new Map<string, Group>(); // key: table name (one account)
+  const groups = new ReplicationGroups();
+  const consistency = new ConsistencyModel(opts.consistencyFaults ?? NO_CONSISTENCY_FAULTS);
   const insights = new Map<string, 'ENABLED' | 'DISABLED'>(); // key: region|table
   const clients = new Map<string, DynamoDBClient>();
   const aasClients = new Map<string, ApplicationAutoScalingClient>();
@@ -159,69 +147,15 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
     mutatingCalls: () => calls.filter((c) => c.mutating && c.status < 400),
     injectFault: (spec) => void faults.push({ ...spec }),
     clearFaults: () => void (faults = []),
-    failNextCreate: (region, description) => void failingCreates.set(region, description),
+    setConsistencyFaults: (spec) => consistency.set(spec),
+    consistencyFaults: () => consistency.settings,
+    failNextCreate: (region, description) => groups.failNextCreate(region, description),
     replicaDelayMs: opts.replicaDelayMs ?? 300,
     direct,
     directAutoscaling,
-    replicaStatus: (home, name) => {
-      const g = groups.get(name);
-      if (!g || g.home !== home) return {};
-      settle(g);
-      return Object.fromEntries([...g.members.values()].map((m) => [m.region, m.status]));
-    },
+    replicaStatus: (home, name) => groups.replicaStatus(home, name, Date.now()),
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
-
-  /** R7: transitions happen lazily, when someone looks. */
-  function settle(g: Group) {
-    const now = Date.now();
-    for (const m of [...g.members.values()]) {
-      if (now < m.readyAt) continue;
-      if (m.status === 'DELETING') g.members.delete(m.region);
-      else if (m.status === 'CREATING' && m.failure) m.status = 'CREATION_FAILED';
-      else if (m.status !== 'CREATION_FAILED') m.status = 'ACTIVE';
-    }
-  }
-
-  function groupOf(region: string, name: string): Group | undefined {
-    const g = groups.get(name);
-    if (!g) return undefined;
-    settle(g);
-    return g.home === region || g.members.has(region) ? g : undefined;
-  }
-
-  function replicaDescriptions(g: Group, exceptRegion: string) {
-    const list: Record<string, unknown>[] = [];
-    if (g.home !== exceptRegion) list.push({ RegionName: g.home, ReplicaStatus: 'ACTIVE' });
-    for (const m of g.members.values()) {
-      if (m.region === exceptRegion) continue;
-      list.push({
-        RegionName: m.region,
-        ReplicaStatus: m.status,
-        ...(m.status === 'CREATING' ? { ReplicaStatusPercentProgress: '0' } : {}),
-        ...(m.status === 'CREATION_FAILED' ? { ReplicaStatusDescription: m.failure } : {}),
-        ...(m.kms ? { KMSMasterKeyId: m.kms } : {}),
-        ...(m.readCapacity !== undefined ? { ProvisionedThroughputOverride: { ReadCapacityUnits: m.readCapacity } } : {}),
-        ...(m.maxRead !== undefined ? { OnDemandThroughputOverride: { MaxReadRequestUnits: m.maxRead } } : {}),
-        ...(m.tableClass ? { ReplicaTableClassSummary: { TableClass: m.tableClass } } : {}),
-      });
-    }
-    return list;
-  }
-
-  function patchDescription(region: string, t: Record<string, unknown>) {
-    const g = groupOf(region, String(t.TableName));
-    if (!g) return t;
-    const now = Date.now();
-    const out: Record<string, unknown> = { ...t, GlobalTableVersion: '2019.11.21', Replicas: replicaDescriptions(g, region) };
-    if (g.home === region) {
-      if (now < g.busyUntil) out.TableStatus = 'UPDATING';
-    } else {
-      const m = g.members.get(region);
-      if (m && m.status !== 'ACTIVE') out.TableStatus = m.status === 'DELETING' ? 'DELETING' : m.status === 'UPDATING' ? 'ACTIVE' : 'CREATING';
-    }
-    return out;
-  }
 
   async function describeDirect(region: string, name: string): Promise<TableDescription | undefined> {
     try {
@@ -231,65 +165,44 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
     }
   }
 
+  async function hasScalableTarget(region: string, resourceId: string, dimension: string): Promise<boolean> {
+    const t = await directAutoscaling(region).send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb', ResourceIds: [resourceId], ScalableDimension: dimension as 'dynamodb:table:WriteCapacityUnits' }));
+    return (t.ScalableTargets ?? []).length > 0;
+  }
+
+  function simError(res: http.ServerResponse, e: SimError) {
+    jsonError(res, e.status, e.type, e.message);
+  }
+
   async function replicaUpdates(region: string, input: Record<string, unknown>, res: http.ServerResponse) {
     const name = String(input.TableName ?? '');
-    const updates = input.ReplicaUpdates as Record<string, Record<string, unknown>>[];
-    const other = Object.keys(input).filter((k) => k !== 'TableName' && k !== 'ReplicaUpdates');
-    if (other.length > 0) return jsonError(res, 400, 'ValidationException', `replica simulator: ReplicaUpdates combined with ${other.join(', ')} is not simulated`);
-    if (!Array.isArray(updates) || updates.length === 0) return jsonError(res, 400, 'ValidationException', 'ReplicaUpdates must not be empty');
-    // R2
-    for (const u of updates) {
-      if (Object.keys(u).filter((k) => ['Create', 'Update', 'Delete'].includes(k)).length !== 1) {
-        return jsonError(res, 400, 'ValidationException', 'Each ReplicationGroupUpdate must contain exactly one of Create, Update or Delete');
-      }
-    }
-    // R1
-    if (updates.filter((u) => u.Create || u.Delete).length > 1) {
-      return jsonError(res, 400, 'ValidationException', 'Only one replica can be created or deleted per UpdateTable request');
-    }
     const table = await describeDirect(region, name);
-    if (!table) return jsonError(res, 400, 'ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
-    let g = groups.get(name);
-    if (g) settle(g);
-    // R3
-    const inFlight = g && (Date.now() < g.busyUntil || [...g.members.values()].some((m) => m.status !== 'ACTIVE' && m.status !== 'CREATION_FAILED'));
-    if (inFlight) return jsonError(res, 400, 'ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
-    if (g && g.home !== region) return jsonError(res, 400, 'ValidationException', 'replica simulator: replica updates are accepted in the home region only');
-    const delay = sim.replicaDelayMs;
-    for (const u of updates) {
-      if (u.Create) {
-        const c = u.Create;
-        const target = String(c.RegionName ?? '');
-        if (target === region) return jsonError(res, 400, 'ValidationException', `Cannot add replica in the table's own region ${region}`);
-        if (g?.members.has(target)) return jsonError(res, 400, 'ValidationException', `Failed to create a replica of table ${name} in ${target}: a replica already exists there`);
-        // R4
-        if (!table.StreamSpecification?.StreamEnabled || table.StreamSpecification.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
-          return jsonError(res, 400, 'ValidationException', 'Table must have DynamoDB Streams enabled with StreamViewType NEW_AND_OLD_IMAGES to add a replica');
-        }
-        // R5
-        const provisioned = table.BillingModeSummary?.BillingMode !== 'PAY_PER_REQUEST';
-        if (provisioned) {
-          const t = await directAutoscaling(region).send(
-            new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb', ResourceIds: [`table/${name}`], ScalableDimension: 'dynamodb:table:WriteCapacityUnits' }),
-          );
-          if ((t.ScalableTargets ?? []).length === 0) return jsonError(res, 400, 'ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled to add a replica');
-        }
-        const failure = failingCreates.get(target);
-        failingCreates.delete(target);
+    const plan = await groups.planReplicaUpdates(
+      region,
+      input,
+      table,
+      {
+        writeAutoscaled: () => hasScalableTarget(region, `table/${name}`, 'dynamodb:table:WriteCapacityUnits'),
+        deletionProtected: async (target) => Boolean((await describeDirect(target, name))?.DeletionProtectionEnabled),
+      },
+      Date.now(),
+      sim.replicaDelayMs,
+    );
+    const t = table as TableDescription;
+    for (const effect of plan.effects) {
+      if (effect.kind === 'create-replica-table') {
         // R6: the replica table really exists in the target region, same schema.
-        const read = (c.ProvisionedThroughputOverride as { ReadCapacityUnits?: number } | undefined)?.ReadCapacityUnits;
-        const kms = c.KMSMasterKeyId as string | undefined;
-        const tableClass = c.TableClassOverride as 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS' | undefined;
-        if (!failure) await direct(target).send(
+        const provisioned = effect.provisioned;
+        await direct(effect.region).send(
           new CreateTableCommand({
             TableName: name,
-            AttributeDefinitions: table.AttributeDefinitions,
-            KeySchema: table.KeySchema,
+            AttributeDefinitions: t.AttributeDefinitions,
+            KeySchema: t.KeySchema,
             BillingMode: provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST',
-            ...(provisioned ? { ProvisionedThroughput: { ReadCapacityUnits: read ?? table.ProvisionedThroughput?.ReadCapacityUnits ?? 1, WriteCapacityUnits: table.ProvisionedThroughput?.WriteCapacityUnits ?? 1 } } : {}),
-            ...(table.GlobalSecondaryIndexes?.length
+            ...(provisioned ? { ProvisionedThroughput: { ReadCapacityUnits: effect.readCapacity ?? t.ProvisionedThroughput?.ReadCapacityUnits ?? 1, WriteCapacityUnits: t.ProvisionedThroughput?.WriteCapacityUnits ?? 1 } } : {}),
+            ...(t.GlobalSecondaryIndexes?.length
               ? {
-                  GlobalSecondaryIndexes: table.GlobalSecondaryIndexes.map((gsi) => ({
+                  GlobalSecondaryIndexes: t.GlobalSecondaryIndexes.map((gsi) => ({
                     IndexName: gsi.IndexName,
                     KeySchema: gsi.KeySchema,
                     Projection: gsi.Projection,
@@ -297,50 +210,105 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
                   })),
                 }
               : {}),
-            ...(table.LocalSecondaryIndexes?.length ? { LocalSecondaryIndexes: table.LocalSecondaryIndexes.map((l) => ({ IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection })) } : {}),
+            ...(t.LocalSecondaryIndexes?.length ? { LocalSecondaryIndexes: t.LocalSecondaryIndexes.map((l) => ({ IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection })) } : {}),
             StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-            ...(kms ? { SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: kms } } : {}),
-            ...(tableClass ? { TableClass: tableClass } : {}),
+            ...(effect.kms ? { SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: effect.kms } } : {}),
+            ...(effect.tableClass ? { TableClass: effect.tableClass } : {}),
           }),
         );
-        if (!g) groups.set(name, (g = { name, home: region, members: new Map(), busyUntil: 0 }));
-        g.members.set(target, { region: target, status: 'CREATING', failure, readyAt: Date.now() + delay, kms, tableClass, readCapacity: read, maxRead: (c.OnDemandThroughputOverride as { MaxReadRequestUnits?: number } | undefined)?.MaxReadRequestUnits });
-        g.busyUntil = Date.now() + delay;
-        operations.push({ table: name, region: target, kind: 'create', startedAt: Date.now(), readyAt: g.busyUntil });
-      } else if (u.Delete) {
-        const target = String(u.Delete.RegionName ?? '');
-        const m = g?.members.get(target);
-        if (!g || !m) return jsonError(res, 400, 'ValidationException', `Cannot delete replica: table ${name} has no replica in ${target}`);
-        // R8
-        const replica = await describeDirect(target, name);
-        if (replica?.DeletionProtectionEnabled) {
-          return jsonError(res, 400, 'ValidationException', `Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. (replica ${name} in ${target})`);
-        }
-        await direct(target).send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
-        m.status = 'DELETING';
-        m.readyAt = Date.now() + delay;
-        g.busyUntil = Date.now() + delay;
-        operations.push({ table: name, region: target, kind: 'delete', startedAt: Date.now(), readyAt: g.busyUntil });
-      } else if (u.Update) {
-        const target = String(u.Update.RegionName ?? '');
-        const m = g?.members.get(target);
-        if (!g || !m) return jsonError(res, 400, 'ValidationException', `Cannot update replica: table ${name} has no replica in ${target}`);
-        // R9
-        const up = u.Update as Record<string, { ReadCapacityUnits?: number; MaxReadRequestUnits?: number } | string | undefined>;
-        if (typeof up.TableClassOverride === 'string') m.tableClass = up.TableClassOverride;
-        if (typeof up.KMSMasterKeyId === 'string') m.kms = up.KMSMasterKeyId;
-        const pt = up.ProvisionedThroughputOverride as { ReadCapacityUnits?: number } | undefined;
-        if (pt?.ReadCapacityUnits !== undefined) m.readCapacity = pt.ReadCapacityUnits;
-        const od = up.OnDemandThroughputOverride as { MaxReadRequestUnits?: number } | undefined;
-        if (od?.MaxReadRequestUnits !== undefined) m.maxRead = od.MaxReadRequestUnits;
-        m.status = 'UPDATING';
-        m.readyAt = Date.now() + Math.ceil(delay / 3);
-        g.busyUntil = m.readyAt;
-        operations.push({ table: name, region: target, kind: 'update', startedAt: Date.now(), readyAt: g.busyUntil });
+      } else {
+        await direct(effect.region).send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
       }
     }
+    operations.push(...plan.commit(Date.now()));
     const after = await describeDirect(region, name);
-    return json(res, { TableDescription: patchDescription(region, after as Record<string, unknown>) });
+    return json(res, { TableDescription: groups.patchDescription(region, after as Record<string, unknown>, Date.now()) });
+  }
+
+  /** R10: DynamoDB's own mirroring of auto scaling settings, straight into moto's Application Auto Scaling. */
+  async function applyScaling(effects: ScalingEffect[]) {
+    for (const e of effects) {
+      const aas = directAutoscaling(e.region);
+      if (!e.settings) {
+        await aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: e.resourceId, ScalableDimension: e.dimension })).catch(() => undefined);
+        continue;
+      }
+      await aas.send(
+        new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: e.resourceId, ScalableDimension: e.dimension, MinCapacity: e.settings.min, MaxCapacity: e.settings.max, ...(e.settings.roleArn ? { RoleARN: e.settings.roleArn } : {}) }),
+      );
+      const write = e.dimension.endsWith('WriteCapacityUnits');
+      await aas.send(
+        new PutScalingPolicyCommand({
+          ServiceNamespace: 'dynamodb',
+          ResourceId: e.resourceId,
+          ScalableDimension: e.dimension,
+          PolicyName: e.settings.policyName,
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: {
+            TargetValue: e.settings.targetValue,
+            PredefinedMetricSpecification: { PredefinedMetricType: write ? 'DynamoDBWriteCapacityUtilization' : 'DynamoDBReadCapacityUtilization' },
+            ...(e.settings.scaleInCooldown !== undefined ? { ScaleInCooldown: e.settings.scaleInCooldown } : {}),
+            ...(e.settings.scaleOutCooldown !== undefined ? { ScaleOutCooldown: e.settings.scaleOutCooldown } : {}),
+            ...(e.settings.disableScaleIn !== undefined ? { DisableScaleIn: e.settings.disableScaleIn } : {}),
+          },
+        }),
+      );
+    }
+  }
+
+  /** DescribeTableReplicaAutoScaling, read from moto's Application Auto Scaling in every region of the group. */
+  async function describeReplicaAutoScaling(region: string, name: string) {
+    const table = await describeDirect(region, name);
+    if (!table) throw new SimError('ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
+    const now = Date.now();
+    const g = groups.groupOf(region, name, now);
+    const regions = g ? groups.regionsOf(g, now) : [region];
+    const status = g ? groups.replicaStatus(g.home, name, now) : {};
+    const replicas = [];
+    for (const r of regions) {
+      const aas = directAutoscaling(r);
+      const targets = (await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb' }))).ScalableTargets ?? [];
+      const policies = (await aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'dynamodb' }))).ScalingPolicies ?? [];
+      const settings = (resourceId: string, dimension: string) => {
+        const target = targets.find((x) => x.ResourceId === resourceId && x.ScalableDimension === dimension);
+        if (!target) return undefined;
+        return {
+          MinimumUnits: target.MinCapacity,
+          MaximumUnits: target.MaxCapacity,
+          AutoScalingDisabled: false,
+          ...(target.RoleARN ? { AutoScalingRoleArn: target.RoleARN } : {}),
+          ScalingPolicies: policies
+            .filter((p) => p.ResourceId === resourceId && p.ScalableDimension === dimension && p.TargetTrackingScalingPolicyConfiguration)
+            .map((p) => ({
+              PolicyName: p.PolicyName,
+              TargetTrackingScalingPolicyConfiguration: {
+                TargetValue: p.TargetTrackingScalingPolicyConfiguration?.TargetValue,
+                ...(p.TargetTrackingScalingPolicyConfiguration?.ScaleInCooldown !== undefined ? { ScaleInCooldown: p.TargetTrackingScalingPolicyConfiguration.ScaleInCooldown } : {}),
+                ...(p.TargetTrackingScalingPolicyConfiguration?.ScaleOutCooldown !== undefined ? { ScaleOutCooldown: p.TargetTrackingScalingPolicyConfiguration.ScaleOutCooldown } : {}),
+                ...(p.TargetTrackingScalingPolicyConfiguration?.DisableScaleIn !== undefined ? { DisableScaleIn: p.TargetTrackingScalingPolicyConfiguration.DisableScaleIn } : {}),
+              },
+            })),
+        };
+      };
+      const base = `table/${name}`;
+      replicas.push({
+        RegionName: r,
+        ReplicaStatus: r === (g?.home ?? region) ? 'ACTIVE' : status[r] ?? 'ACTIVE',
+        ...(settings(base, 'dynamodb:table:ReadCapacityUnits') ? { ReplicaProvisionedReadCapacityAutoScalingSettings: settings(base, 'dynamodb:table:ReadCapacityUnits') } : {}),
+        ...(settings(base, 'dynamodb:table:WriteCapacityUnits') ? { ReplicaProvisionedWriteCapacityAutoScalingSettings: settings(base, 'dynamodb:table:WriteCapacityUnits') } : {}),
+        GlobalSecondaryIndexes: (table.GlobalSecondaryIndexes ?? []).map((gsi) => {
+          const id = `${base}/index/${gsi.IndexName}`;
+          return {
+            IndexName: gsi.IndexName,
+            IndexStatus: gsi.IndexStatus ?? 'ACTIVE',
+            ...(settings(id, 'dynamodb:index:ReadCapacityUnits') ? { ProvisionedReadCapacityAutoScalingSettings: settings(id, 'dynamodb:index:ReadCapacityUnits') } : {}),
+            ...(settings(id, 'dynamodb:index:WriteCapacityUnits') ? { ProvisionedWriteCapacityAutoScalingSettings: settings(id, 'dynamodb:index:WriteCapacityUnits') } : {}),
+          };
+        }),
+      });
+    }
+    const described = groups.patchDescription(region, table as unknown as Record<string, unknown>, now);
+    return { TableAutoScalingDescription: { TableName: name, TableStatus: described.TableStatus, Replicas: replicas } };
   }
 
   async function contributorInsights(region: string, op: string, input: Record<string, unknown>, res: http.ServerResponse) {
@@ -354,6 +322,15 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
       return json(res, { TableName: name, ...(input.IndexName ? { IndexName: input.IndexName } : {}), ContributorInsightsStatus: status === 'ENABLED' ? 'ENABLING' : 'DISABLING' });
     }
     return json(res, { TableName: name, ContributorInsightsStatus: insights.get(key) ?? 'DISABLED' });
+  }
+
+  async function currentTags(arn: string, signingRegion: string): Promise<TagList> {
+    try {
+      const out = await direct(tableOfArn(arn).region ?? signingRegion).send(new ListTagsOfResourceCommand({ ResourceArn: arn }));
+      return (out.Tags ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value) }));
+    } catch {
+      return [];
+    }
   }
 
   function forward(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, patch?: (json: Record<string, unknown>) => Record<string, unknown>): Promise<number> {
@@ -386,6 +363,77 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
       });
       up.end(body);
     });
+  }
+
+  async function dynamodb(region: string, operation: string, input: Record<string, unknown>, req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, call: SimCall): Promise<number> {
+    const name = String(input.TableName ?? '');
+    const key = `${region}|${name}`;
+    switch (operation) {
+      case 'UpdateTable': {
+        if (input.ReplicaUpdates !== undefined) {
+          await replicaUpdates(region, input, res);
+          return res.statusCode;
+        }
+        const before = await describeDirect(region, name);
+        // R3, R11, R13 before moto sees the call.
+        await groups.checkTableUpdate(region, input, before, (index) => hasScalableTarget(region, `table/${name}/index/${index}`, 'dynamodb:index:WriteCapacityUnits'), Date.now());
+        const status = await forward(req, body, res);
+        if (status === 200 && before) consistency.tableUpdated(key, groups.patchDescription(region, before as unknown as Record<string, unknown>, Date.now()), Date.now());
+        return status;
+      }
+      case 'CreateTable': {
+        const status = await forward(req, body, res);
+        if (status === 200) consistency.tableCreated(key, Date.now());
+        return status;
+      }
+      case 'DescribeTable': {
+        const view = consistency.describeRead(key, Date.now());
+        if (view?.kind === 'not-found') {
+          call.consistencyFault = 'describe-not-found';
+          jsonError(res, 400, 'ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
+          return 400;
+        }
+        if (view?.kind === 'stale') {
+          call.consistencyFault = 'stale-describe';
+          json(res, { Table: view.table });
+          return 200;
+        }
+        return forward(req, body, res, (j) => ({ ...j, Table: groups.patchDescription(region, j.Table as Record<string, unknown>, Date.now()) }));
+      }
+      case 'TagResource':
+      case 'UntagResource': {
+        const arn = String(input.ResourceArn ?? '');
+        const previous = consistency.tagsLag ? await currentTags(arn, region) : [];
+        const status = await forward(req, body, res);
+        if (status === 200) consistency.tagWrite(arn, previous, Date.now());
+        return status;
+      }
+      case 'ListTagsOfResource': {
+        const stale = consistency.tagRead(String(input.ResourceArn ?? ''), Date.now());
+        if (stale) {
+          call.consistencyFault = 'stale-tags';
+          json(res, { Tags: stale });
+          return 200;
+        }
+        return forward(req, body, res);
+      }
+      case 'DescribeContributorInsights':
+      case 'UpdateContributorInsights':
+        await contributorInsights(region, operation, input, res);
+        return res.statusCode;
+      case 'UpdateTableReplicaAutoScaling': {
+        const table = await describeDirect(region, name);
+        const effects = groups.planReplicaAutoScaling(region, input as UpdateTableReplicaAutoScalingInput, table, Date.now());
+        await applyScaling(effects);
+        json(res, await describeReplicaAutoScaling(region, name));
+        return 200;
+      }
+      case 'DescribeTableReplicaAutoScaling':
+        json(res, await describeReplicaAutoScaling(region, name));
+        return 200;
+      default:
+        return forward(req, body, res);
+    }
   }
 
   const server = http.createServer(async (req, res) => {
@@ -430,31 +478,21 @@ export async function startReplicaSimulator(moto: Moto, opts: { replicaDelayMs?:
         const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
         const named = input.TableName ?? input.ResourceArn;
         if (typeof named === 'string') call.table = named.includes(':table/') ? named.split(':table/')[1] : named;
-        if (operation === 'UpdateTable') {
-          const g = groupOf(region, String(input.TableName));
-          if (input.ReplicaUpdates !== undefined) {
-            await replicaUpdates(region, input, res);
-            call.status = res.statusCode;
-            return;
-          }
-          // R3 for any other update of the home table while replicas change.
-          if (g && g.home === region && Date.now() < g.busyUntil) {
-            call.status = 400;
-            return jsonError(res, 400, 'ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${String(input.TableName)}`);
-          }
-        }
-        if (operation === 'DescribeContributorInsights' || operation === 'UpdateContributorInsights') {
-          await contributorInsights(region, operation, input, res);
-          call.status = res.statusCode;
-          return;
-        }
-        if (operation === 'DescribeTable') {
-          call.status = await forward(req, body, res, (j) => ({ ...j, Table: patchDescription(region, j.Table as Record<string, unknown>) }));
-          return;
-        }
+        call.status = await dynamodb(region, operation, input, req, body, res, call);
+        return;
+      }
+      if (service === 'application-autoscaling' && (operation === 'RegisterScalableTarget' || operation === 'PutScalingPolicy')) {
+        const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, string>) : {};
+        // R12: a second write target/policy in a replica region of a globally managed table.
+        groups.checkScalingCall(region, operation, input, Date.now());
       }
       call.status = await forward(req, body, res);
     } catch (e) {
+      if (e instanceof SimError) {
+        call.status = e.status;
+        if (!res.headersSent) simError(res, e);
+        return;
+      }
       call.status = 500;
       if (!res.headersSent) jsonError(res, 500, 'InternalServerError', `replica simulator: ${(e as Error).message}`);
     }

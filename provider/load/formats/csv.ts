@@ -12,6 +12,7 @@ import type { Line } from '../lines';
 import { checkNumber } from '../item';
 import { LoadError, RecordError, type CsvOptions, type Item } from '../types';
 import type { Parsed, RecordParser } from './types';
+import { dict } from '../../../common/contract';
 
 export type AttributeTypes = ReadonlyMap<string, 'S' | 'N' | 'B'>;
 
@@ -128,7 +129,7 @@ export class CsvParser implements RecordParser {
   private toItem(fields: string[]): Item {
     const header = this.header!;
     if (fields.length !== header.length) throw new RecordError(`${fields.length} fields, but the header has ${header.length}`);
-    const item: Item = {};
+    const item: Item = dict();
     for (let i = 0; i < header.length; i++) {
       const value = fields[i];
       if (value === '') continue;

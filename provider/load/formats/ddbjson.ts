@@ -5,6 +5,7 @@
 import { fromDynamoDbJson } from '../item';
 import { RecordError, type Item } from '../types';
 import { OneRecordPerLine } from './types';
+import { dict } from '../../../common/contract';
 
 export function parseDynamoDbJsonLine(text: string): Item {
   let doc: unknown;
@@ -19,7 +20,7 @@ export function parseDynamoDbJsonLine(text: string): Item {
   const inner = (doc as Record<string, unknown>).Item;
   if (keys.length !== 1 || inner === undefined) throw new RecordError('expected exactly one key, "Item"');
   if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) throw new RecordError('"Item" must be an object of attributes');
-  const item: Item = {};
+  const item: Item = dict();
   for (const [name, v] of Object.entries(inner)) item[name] = fromDynamoDbJson(v, `attribute '${name}'`);
   return item;
 }

@@ -10,6 +10,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { checkNumber } from '../item';
 import { RecordError, type Item } from '../types';
 import { OneRecordPerLine } from './types';
+import { dict } from '../../../common/contract';
 
 /** An Ion decimal as a plain DynamoDB number string: 150d-2 -> "1.5", 2d3 -> "2000". */
 export function decimalToNumber(d: Decimal): string {
@@ -111,7 +112,7 @@ function valueOf(r: Reader, where: string): AttributeValue {
 }
 
 function structOf(r: Reader, where: string): Record<string, AttributeValue> {
-  const m: Record<string, AttributeValue> = {};
+  const m: Record<string, AttributeValue> = dict();
   r.stepIn();
   while (r.next() !== null) {
     const name = r.fieldName()!;

@@ -5,7 +5,7 @@
  * exactly one response.
  */
 import { CreateTableCommand, DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { OWNER_TAG_KEY } from '../../../common/contract';
+import { loadKeyPrefixFor, OWNER_TAG_KEY, stackNameOf } from '../../../common/contract';
 import { loadHandler } from '../../../provider/load/handler';
 import type { ResourceHandler } from '../../../provider/types';
 import { leakedSecrets, startCfnHarness, type CfnHarness } from '../../support/cfn-harness';
@@ -48,22 +48,25 @@ async function ownedTable(stackId: string): Promise<string> {
   return name;
 }
 
-async function stage(items: Item[], objects: number): Promise<string> {
+/** Where a stack's load objects must be (a stack loads only under its own prefix). */
+const seed = (stack: string) => `${loadKeyPrefixFor(stackNameOf(stack))}seed/`;
+
+async function stage(stack: string, items: Item[], objects: number): Promise<string> {
   const s3 = s3Client(moto.endpoint);
   const bucket = unique('cr').toLowerCase();
   await createBucket(s3, bucket);
   const per = Math.ceil(items.length / objects);
-  for (let i = 0; i < objects; i++) await putObject(s3, bucket, `seed/part-${i}.json.gz`, compress(toDynamoDbJson(items.slice(i * per, (i + 1) * per)), 'GZIP'));
+  for (let i = 0; i < objects; i++) await putObject(s3, bucket, `${seed(stack)}part-${i}.json.gz`, compress(toDynamoDbJson(items.slice(i * per, (i + 1) * per)), 'GZIP'));
   s3.destroy();
   return bucket;
 }
 
 /** As CloudFormation sends them: every scalar a string. */
-const props = (table: string, bucket: string, extra: Record<string, unknown> = {}) => ({
+const props = (stack: string, table: string, bucket: string, extra: Record<string, unknown> = {}) => ({
   ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:arc-dynamodb-provider',
   ServiceTimeout: '3600',
   TableName: table,
-  S3BucketSource: { Bucket: bucket, KeyPrefix: 'seed/' },
+  S3BucketSource: { Bucket: bucket, KeyPrefix: seed(stack) },
   InputFormat: 'DYNAMODB_JSON',
   InputCompressionType: 'GZIP',
   WriteMode: 'Overwrite',
@@ -77,8 +80,8 @@ test('Create loads across several invocations and answers SUCCESS once with the 
   const stack = cfn.stackId('loader-a');
   const table = await ownedTable(stack);
   const items = richItems(6000, { seed: 31 }).map((i, n) => (n === 0 ? { ...i, secret: { S: ITEM_CANARY } } : i));
-  const bucket = await stage(items, 3);
-  const p = props(table, bucket);
+  const bucket = await stage(stack, items, 3);
+  const p = props(stack, table, bucket);
   const before = cfn.invocations;
 
   const created = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: p }, 180000);
@@ -116,8 +119,8 @@ test("a load naming another stack's table is refused and writes nothing; that st
   const owner = cfn.stackId('owner-stack');
   const intruder = cfn.stackId('intruder-stack');
   const table = await ownedTable(owner);
-  const bucket = await stage(richItems(50, { seed: 2 }), 1);
-  const r = await cfn.request({ RequestType: 'Create', StackId: intruder, LogicalResourceId: 'EvilLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(table, bucket) });
+  const bucket = await stage(owner, richItems(50, { seed: 2 }), 1);
+  const r = await cfn.request({ RequestType: 'Create', StackId: intruder, LogicalResourceId: 'EvilLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(intruder, table, bucket) });
   await cfn.idle();
   expect(r.body.Status).toBe('FAILED');
   expect(r.body.Reason).toContain(`Table ${table} in us-east-1 belongs to another stack`);
@@ -125,7 +128,7 @@ test("a load naming another stack's table is refused and writes nothing; that st
   expect(cfn.responsesFor(r.requestId)).toHaveLength(1);
   expect(await scanAll(ddb, table)).toEqual([]);
 
-  const d = await cfn.request({ RequestType: 'Delete', StackId: intruder, LogicalResourceId: 'EvilLoad', PhysicalResourceId: r.body.PhysicalResourceId, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(table, bucket) });
+  const d = await cfn.request({ RequestType: 'Delete', StackId: intruder, LogicalResourceId: 'EvilLoad', PhysicalResourceId: r.body.PhysicalResourceId, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(intruder, table, bucket) });
   expect(d.body.Status).toBe('SUCCESS');
   expect(await scanAll(ddb, table)).toEqual([]);
 });
@@ -138,11 +141,11 @@ test('too many bad records: FAILED quoting the first rejects within 4 KB, counts
   await createBucket(s3, bucket);
   const good = toDynamoDbJson(richItems(3, { seed: 9 }));
   const bad = Array.from({ length: 40 }, (_, i) => `{"Item": {"pk": {"S": "bad-${i}-${'x'.repeat(400)}"}, "sk": {"S": "not a number"}}}`).join('\n');
-  await putObject(s3, bucket, 'seed/part-0', `${good}${bad}\n`);
+  await putObject(s3, bucket, `${seed(stack)}part-0`, `${good}${bad}\n`);
   s3.destroy();
-  const r = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'BadLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(table, bucket, { InputCompressionType: 'NONE', MaxRejectedRecords: '10' }) });
+  const r = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'BadLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(stack, table, bucket, { InputCompressionType: 'NONE', MaxRejectedRecords: '10' }) });
   await cfn.idle();
-  const object = `s3://${bucket}/seed/part-0`;
+  const object = `s3://${bucket}/${seed(stack)}part-0`;
   expect(r.body.Status).toBe('FAILED');
   expect(r.body.Reason).toBe(
     `Load into table '${table}' failed: 11 records rejected, more than MaxRejectedRecords (10). First rejects: ` +
@@ -151,7 +154,7 @@ test('too many bad records: FAILED quoting the first rejects within 4 KB, counts
   );
   expect(r.bodyBytes).toBeLessThan(4096);
   expect((await scanAll(ddb, table)).length).toBe(3);
-  const rollback = await cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'BadLoad', PhysicalResourceId: r.body.PhysicalResourceId, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(table, bucket) });
+  const rollback = await cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'BadLoad', PhysicalResourceId: r.body.PhysicalResourceId, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(stack, table, bucket) });
   expect(rollback.body.Status).toBe('SUCCESS');
   expect((await scanAll(ddb, table)).length).toBe(3);
 });
@@ -159,8 +162,62 @@ test('too many bad records: FAILED quoting the first rejects within 4 KB, counts
 test('a property error is a FAILED response naming the property, never a stack trace', async () => {
   const stack = cfn.stackId('loader-props');
   const table = await ownedTable(stack);
-  const r = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'PropsLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(table, 'some-bucket', { InputFormat: 'XML' }) });
+  const r = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'PropsLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(stack, table, 'some-bucket', { InputFormat: 'XML' }) });
   expect(r.body.Status).toBe('FAILED');
   expect(r.body.Reason).toContain("Property 'InputFormat' must be one of");
   expect(r.body.Reason).not.toMatch(/\n\s+at /);
+});
+
+test('a rollback never writes data: after v2 (new Revision) loaded and the application changed an item, the rollback Update (properties swapped, stack UPDATE_ROLLBACK_IN_PROGRESS) loads nothing', async () => {
+  const stack = cfn.stackId('loader-rollback');
+  const table = await ownedTable(stack);
+  const items = richItems(40, { seed: 77 });
+  const bucket = await stage(stack, items, 1);
+  const v1 = props(stack, table, bucket);
+  const created = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: v1 });
+  await cfn.idle();
+  expect(created.body.Status).toBe('SUCCESS');
+  const physical = created.body.PhysicalResourceId;
+  const v2 = { ...v1, Revision: '2' };
+  const forward = await cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersLoad', PhysicalResourceId: physical, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: v2, OldResourceProperties: v1 });
+  await cfn.idle();
+  expect(forward.body).toMatchObject({ Status: 'SUCCESS', Data: { ItemsWritten: 40 } });
+
+  // The application moves on: it deletes one item. Then another resource of the stack fails.
+  await ddb.send(new DeleteItemCommand({ TableName: table, Key: { pk: items[3].pk, sk: items[3].sk } }));
+  const rollback = await cfn.request({
+    RequestType: 'Update',
+    StackId: stack,
+    LogicalResourceId: 'OrdersLoad',
+    PhysicalResourceId: physical,
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: v1,
+    OldResourceProperties: v2,
+    StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
+  });
+  await cfn.idle();
+  expect(rollback.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physical, Data: { ItemsWritten: 0, ObjectsRead: 0 } });
+  expect(cfn.responsesFor(rollback.requestId)).toHaveLength(1);
+  expect((await scanAll(ddb, table)).length).toBe(39);
+});
+
+test("stack B cannot load stack A's objects into B's own table: refused before any S3 read, nothing written", async () => {
+  const a = cfn.stackId('team-a');
+  const b = cfn.stackId('team-b');
+  const bucket = await stage(a, richItems(20, { seed: 5 }), 1);
+  const bTable = await ownedTable(b);
+  const mark = cfn.awsCalls.length;
+  const stolen = { ...props(b, bTable, bucket), S3BucketSource: { Bucket: bucket, KeyPrefix: seed(a) } };
+  const r = await cfn.request({ RequestType: 'Create', StackId: b, LogicalResourceId: 'Steal', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: stolen });
+  await cfn.idle();
+  expect(r.body.Status).toBe('FAILED');
+  expect(r.body.Reason).toBe(`Load source s3://${bucket}/${seed(a)} is not this stack's: a stack loads only objects under s3://${bucket}/arc-dynamodb/team-b/. Nothing was read or written.`);
+  expect(cfn.responsesFor(r.requestId)).toHaveLength(1);
+  expect(cfn.awsCalls.slice(mark).filter((c) => c.service === 's3')).toEqual([]);
+  expect(await scanAll(ddb, bTable)).toEqual([]);
+  // A prefix that merely starts like B's name (team-b-extra) is not B's either.
+  const sibling = { ...props(b, bTable, bucket), S3BucketSource: { Bucket: bucket, KeyPrefix: 'arc-dynamodb/team-b-extra/' } };
+  const r2 = await cfn.request({ RequestType: 'Create', StackId: b, LogicalResourceId: 'Steal2', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: sibling });
+  expect(r2.body.Status).toBe('FAILED');
+  expect(cfn.awsCalls.slice(mark).filter((c) => c.service === 's3')).toEqual([]);
 });

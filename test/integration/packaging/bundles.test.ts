@@ -7,6 +7,9 @@ import { build } from 'esbuild';
 import { PROVIDER_ARN_ENV } from '../../../common/contract';
 import { RESPONSE_URL_OVERRIDE_ENV } from '../../../provider/handler';
 import { ENDPOINT_ENV } from '../../../provider/aws';
+import { STATE_TABLE_ENV } from '../../../provider/guard/state-store';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startCloudFormationApi, type CloudFormationApi } from '../../support/cloudformation-api';
 import { startMoto, type Moto } from '../../support/moto';
 import { freePort } from '../../support/ports';
 import { ROOT, samTranslate, type CfnTemplate } from './sam-template';
@@ -100,11 +103,16 @@ describe('Lambda bundles built as `sam build` builds them (template.yaml Metadat
 
   describe('the provider bundle', () => {
     let moto: Moto;
+    let cfnApi: CloudFormationApi;
     let server: Server;
     let port: number;
     const received: { method?: string; url?: string; body: string }[] = [];
     beforeAll(async () => {
       moto = await startMoto();
+      cfnApi = await startCloudFormationApi();
+      const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+      await ddb.send(new CreateTableCommand({ TableName: 'provider-state', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
+      ddb.destroy();
       port = await freePort();
       server = createServer((req, res) => {
         let body = '';
@@ -118,6 +126,7 @@ describe('Lambda bundles built as `sam build` builds them (template.yaml Metadat
     });
     afterAll(async () => {
       await new Promise((r) => server?.close(r));
+      await cfnApi?.stop();
       await moto?.stop();
     });
 
@@ -145,12 +154,15 @@ describe('Lambda bundles built as `sam build` builds them (template.yaml Metadat
           RetainOnDelete: 'false',
         },
       };
+      // CloudFormation is deleting that resource, as its own record shows (the provider asks).
+      cfnApi.setResource(event.StackId, { logicalId: 'OrdersReplicas', resourceType: 'Custom::ArcDynamoDbReplicas', physicalId: event.PhysicalResourceId, status: 'DELETE_IN_PROGRESS' });
+      cfnApi.setStackStatus(event.StackId, 'DELETE_IN_PROGRESS');
       const r = await invoke(
         dir,
         handler,
         event,
         { awsRequestId: 'l-2', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:arc-dynamodb-provider' },
-        { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', [ENDPOINT_ENV]: moto.endpoint, [RESPONSE_URL_OVERRIDE_ENV]: `http://127.0.0.1:${port}/` },
+        { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', [ENDPOINT_ENV]: moto.endpoint, ARC_DYNAMODB_ENDPOINT_CLOUDFORMATION: cfnApi.endpoint, [STATE_TABLE_ENV]: 'provider-state', [RESPONSE_URL_OVERRIDE_ENV]: `http://127.0.0.1:${port}/` },
       );
       expect(r.code).toBe(0);
       expect(r.stderr).not.toContain('THREW');

@@ -504,3 +504,69 @@ describe('faults injected at the simulator', () => {
     expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
   });
 });
+
+describe('which Delete keeps the replicas (CloudFormation says which phase it is in)', () => {
+  const cases: [string, Record<string, unknown>, { stackStatus: string; tableStatus?: string; replaced?: boolean }, boolean][] = [
+    ['a stack delete with DeletionPolicy Retain keeps them', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, true],
+    ['a stack delete with DeletionPolicy Delete removes them', { RetainOnDelete: false, TableLogicalId: 'Orders' }, { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, false],
+    ['removing ReplicaRegions from a template that keeps the table removes them, whatever RetainOnDelete says', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE' }, false],
+    ['removing the whole table (Retain) keeps them with it', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, true],
+    ['a replaced table with UpdateReplacePolicy Delete loses them', { RetainOnDelete: true, RetainOnReplace: false, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true }, false],
+    ['a replaced table with UpdateReplacePolicy Retain keeps them', { RetainOnDelete: false, RetainOnReplace: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true }, true],
+  ];
+  it.each(cases)('%s', async (_what, extra, phase, kept) => {
+    const { stack, name } = await ownedTable('phase');
+    const { r, props } = await create(stack, name, [{ RegionName: EU }], extra);
+    await w.cfn.idle();
+    expect(r.body.Status).toBe('SUCCESS');
+    if (phase.tableStatus) w.cfn.cloudformation.setResource(stack, { logicalId: 'Orders', resourceType: 'AWS::DynamoDB::Table', physicalId: name, status: phase.tableStatus });
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+      StackStatus: phase.stackStatus,
+      ...(phase.replaced ? { Record: { status: 'UPDATE_COMPLETE', physicalId: 'arc-dynamodb:replicas:the-new-table' } } : {}),
+    });
+    await w.cfn.idle();
+    expect(d.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: r.body.PhysicalResourceId });
+    expect(w.cfn.responsesFor(d.requestId)).toHaveLength(1);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: kept, [AP]: false, [CA]: false });
+  });
+
+  it('a cleanup Delete naming a physical ID this resource never had touches nothing', async () => {
+    const { stack, name } = await ownedTable('phase-unknown');
+    const { r, props } = await create(stack, name, [{ RegionName: EU }], { RetainOnDelete: false, RetainOnReplace: false, TableLogicalId: 'Orders' });
+    await w.cfn.idle();
+    expect(r.body.Status).toBe('SUCCESS');
+    const mark = w.sim.calls.length;
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: 'arc-dynamodb:replicas:never-answered',
+      ResourceProperties: props,
+      StackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+      Record: { status: 'UPDATE_COMPLETE', physicalId: r.body.PhysicalResourceId },
+    });
+    expect(d.body.Status).toBe('SUCCESS');
+    expect(d.body.Reason).toContain('was never this provider');
+    expect(w.sim.calls.slice(mark).filter((c) => c.mutating)).toEqual([]);
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
+  });
+});
+
+it('ReplicaRegions: [] removes every replica in one Update, and the stream DynamoDB needs meanwhile stays', async () => {
+  const { stack, name } = await ownedTable('remove-all');
+  const { r, props } = await create(stack, name, [{ RegionName: EU }, { RegionName: AP }]);
+  await w.cfn.idle();
+  expect(r.body.Status).toBe('SUCCESS');
+  const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: replicasProps(name, []), OldResourceProperties: props });
+  await w.cfn.idle();
+  expect(u.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: r.body.PhysicalResourceId, Data: { Regions: '' } });
+  expect(w.cfn.responsesFor(u.requestId)).toHaveLength(1);
+  expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
+  const home = await w.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }));
+  expect(home.Table?.StreamSpecification).toMatchObject({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+});

@@ -28,7 +28,8 @@ test('with replicas the load also waits for the replicas resource, and a Conditi
         ServiceToken: ctx.providerServiceToken,
         ServiceTimeout: 3600,
         TableName: { Ref: 'T' },
-        S3BucketSource: { Bucket: 'b' },
+        // No KeyPrefix given: the stack's own load prefix.
+        S3BucketSource: { Bucket: 'b', KeyPrefix: { 'Fn::Sub': 'arc-dynamodb/${AWS::StackName}/' } },
         InputFormat: 'DYNAMODB_JSON',
         InputCompressionType: 'GZIP',
         WriteMode: 'Overwrite',

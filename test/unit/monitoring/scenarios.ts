@@ -18,6 +18,7 @@ export function baseTable(overrides: Partial<TableModel> = {}, monitoring: Parti
     waitForReplication: false,
     tags: [],
     ...overrides,
+    replicasDeclared: overrides.replicasDeclared ?? (overrides.replicas ?? []).length > 0,
     monitoring: {
       enabled: true,
       alarmActions: [],

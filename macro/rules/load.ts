@@ -1,0 +1,35 @@
+/**
+ * Load reads S3 with the provider's role, on behalf of every stack, so a stack may load only
+ * objects under its own prefix, arc-dynamodb/<StackName>/ (common/contract.ts, LOAD_KEY_ROOT);
+ * the provider enforces it with the stack name CloudFormation vouched for. The macro does not
+ * know the stack's name, so it checks what it can see: a literal prefix, or the literal start of
+ * an Fn::Sub, must begin with arc-dynamodb/ and a name segment.
+ */
+import { LOAD_KEY_ROOT } from '../../common/contract';
+import { isObject } from '../model/values';
+import { reporter, type Rule } from './types';
+
+const BOUND = new RegExp(`^${LOAD_KEY_ROOT.replace('/', '\\/')}(\\$\\{AWS::StackName\\}|[A-Za-z][A-Za-z0-9-]{0,127})/`);
+
+function literalStart(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (isObject(v) && 'Fn::Sub' in v) {
+    const sub = v['Fn::Sub'];
+    return typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
+  }
+  return undefined;
+}
+
+export const loadSourceIsBoundToTheStack: Rule = ({ model, properties: p }) => {
+  const r = reporter(model);
+  const raw = isObject(p.Load) && isObject(p.Load.S3BucketSource) ? p.Load.S3BucketSource.KeyPrefix : undefined;
+  if (!model.load || raw === undefined) return r.errors;
+  const start = literalStart(raw);
+  if (start !== undefined && !BOUND.test(start)) {
+    r.error(
+      'Load.S3BucketSource.KeyPrefix',
+      `must start with ${LOAD_KEY_ROOT}<this stack's name>/ (for example !Sub '${LOAD_KEY_ROOT}\${AWS::StackName}/seed/'), got '${start.slice(0, 200)}': a stack loads only objects under its own prefix`,
+    );
+  }
+  return r.errors;
+};

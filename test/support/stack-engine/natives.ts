@@ -1,0 +1,172 @@
+/**
+ * Application Auto Scaling and CloudWatch resource types against moto (Template Reference pages
+ * of each type; "Update requires" and "Return values" quoted per rule):
+ * - AWS::ApplicationAutoScaling::ScalableTarget: RegisterScalableTarget; Ref returns
+ *   `ResourceId|ScalableDimension|ServiceNamespace`; ResourceId, ScalableDimension and
+ *   ServiceNamespace "Update requires: Replacement", the rest is re-registered in place;
+ *   Delete = DeregisterScalableTarget.
+ * - AWS::ApplicationAutoScaling::ScalingPolicy: PutScalingPolicy, its target named by
+ *   ScalingTargetId (the target's Ref) or by ResourceId/ScalableDimension/ServiceNamespace;
+ *   Ref returns the policy ARN; PolicyName and ScalingTargetId "Update requires: Replacement".
+ * - AWS::CloudWatch::Alarm: PutMetricAlarm; no AlarmName -> CloudFormation generates one;
+ *   AlarmName "Update requires: Replacement"; Ref returns the name, Fn::GetAtt Arn the ARN.
+ * - AWS::CloudWatch::Dashboard: PutDashboard (DashboardBody is a JSON string); DashboardName
+ *   "Update requires: Replacement"; Ref returns the name.
+ * A resource that is already gone counts as deleted.
+ */
+import {
+  ApplicationAutoScalingClient,
+  DeleteScalingPolicyCommand,
+  DeregisterScalableTargetCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient, DeleteAlarmsCommand, DeleteDashboardsCommand, PutDashboardCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { sameValue } from './intrinsics';
+import { ResourceFailure, type Json, type OperationContext, type ResourceTypeHandler } from './types';
+
+export interface NativeClients {
+  autoscaling(region: string): ApplicationAutoScalingClient;
+  cloudwatch(region: string): CloudWatchClient;
+}
+
+const num = (v: unknown) => (v === undefined ? undefined : Number(v));
+const errorName = (e: unknown) => (e as { name?: string }).name ?? '';
+const changed = (a: Json, b: Json, keys: string[]) => keys.find((k) => !sameValue(a[k], b[k]));
+
+async function call<T>(what: string, f: () => Promise<T>, ignore: string[] = []): Promise<T | undefined> {
+  try {
+    return await f();
+  } catch (e) {
+    if (ignore.includes(errorName(e))) return undefined;
+    throw new ResourceFailure(`${what} failed: ${errorName(e)}: ${(e as Error).message}`, { sent: true });
+  }
+}
+
+function assertKnown(ctx: OperationContext, props: Json, allowed: string[]): void {
+  const extra = Object.keys(props).filter((k) => !allowed.includes(k));
+  if (extra.length > 0) throw new ResourceFailure(`Properties validation failed for resource ${ctx.logicalId}: the stack engine does not implement ${extra.join(', ')} of ${ctx.resourceType}`);
+}
+
+const TARGET_KEYS = ['ServiceNamespace', 'ResourceId', 'ScalableDimension'];
+
+export function scalableTargetHandler(c: NativeClients): ResourceTypeHandler {
+  const register = async (ctx: OperationContext, p: Json) => {
+    assertKnown(ctx, p, [...TARGET_KEYS, 'MinCapacity', 'MaxCapacity', 'RoleARN', 'SuspendedState', 'ScheduledActions']);
+    if (p.ScheduledActions !== undefined) throw new ResourceFailure('The stack engine does not implement ScheduledActions');
+    await call('RegisterScalableTarget', () =>
+      c.autoscaling(ctx.region).send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: p.ServiceNamespace as never,
+          ResourceId: String(p.ResourceId),
+          ScalableDimension: p.ScalableDimension as never,
+          MinCapacity: num(p.MinCapacity),
+          MaxCapacity: num(p.MaxCapacity),
+          RoleARN: p.RoleARN as string | undefined,
+          SuspendedState: p.SuspendedState as never,
+        }),
+      ),
+    );
+    return { physicalId: `${String(p.ResourceId)}|${String(p.ScalableDimension)}|${String(p.ServiceNamespace)}`, attributes: {} };
+  };
+  return {
+    replacementReason: (a, b) => changed(a, b, TARGET_KEYS),
+    create: register,
+    update: (ctx, _id, _old, p) => register(ctx, p),
+    async delete(ctx, physicalId) {
+      const [ResourceId, ScalableDimension, ServiceNamespace] = physicalId.split('|');
+      await call('DeregisterScalableTarget', () => c.autoscaling(ctx.region).send(new DeregisterScalableTargetCommand({ ResourceId, ScalableDimension: ScalableDimension as never, ServiceNamespace: ServiceNamespace as never })), ['ObjectNotFoundException']);
+    },
+  };
+}
+
+export function scalingPolicyHandler(c: NativeClients): ResourceTypeHandler {
+  const target = (p: Json) => {
+    if (p.ScalingTargetId !== undefined) {
+      const [ResourceId, ScalableDimension, ServiceNamespace] = String(p.ScalingTargetId).split('|');
+      return { ResourceId, ScalableDimension, ServiceNamespace };
+    }
+    return { ResourceId: String(p.ResourceId), ScalableDimension: String(p.ScalableDimension), ServiceNamespace: String(p.ServiceNamespace) };
+  };
+  const put = async (ctx: OperationContext, p: Json) => {
+    assertKnown(ctx, p, ['PolicyName', 'PolicyType', 'ScalingTargetId', ...TARGET_KEYS, 'TargetTrackingScalingPolicyConfiguration', 'StepScalingPolicyConfiguration']);
+    const t = target(p);
+    const tt = p.TargetTrackingScalingPolicyConfiguration as Json | undefined;
+    const out = await call('PutScalingPolicy', () =>
+      c.autoscaling(ctx.region).send(
+        new PutScalingPolicyCommand({
+          PolicyName: String(p.PolicyName),
+          PolicyType: p.PolicyType as never,
+          ResourceId: t.ResourceId,
+          ScalableDimension: t.ScalableDimension as never,
+          ServiceNamespace: t.ServiceNamespace as never,
+          ...(tt
+            ? {
+                TargetTrackingScalingPolicyConfiguration: {
+                  ...(tt as object),
+                  TargetValue: Number(tt.TargetValue),
+                  ScaleInCooldown: num(tt.ScaleInCooldown),
+                  ScaleOutCooldown: num(tt.ScaleOutCooldown),
+                },
+              }
+            : {}),
+          ...(p.StepScalingPolicyConfiguration ? { StepScalingPolicyConfiguration: p.StepScalingPolicyConfiguration as never } : {}),
+        }),
+      ),
+    );
+    return { physicalId: String(out?.PolicyARN), attributes: { Arn: out?.PolicyARN } };
+  };
+  return {
+    replacementReason: (a, b) => changed(a, b, ['PolicyName', 'ScalingTargetId', ...TARGET_KEYS]),
+    create: put,
+    update: (ctx, _id, _old, p) => put(ctx, p),
+    async delete(ctx, _id, p) {
+      const t = target(p);
+      await call('DeleteScalingPolicy', () => c.autoscaling(ctx.region).send(new DeleteScalingPolicyCommand({ PolicyName: String(p.PolicyName), ResourceId: t.ResourceId, ScalableDimension: t.ScalableDimension as never, ServiceNamespace: t.ServiceNamespace as never })), ['ObjectNotFoundException']);
+    },
+  };
+}
+
+/** PutMetricAlarm members; AWS::CloudWatch::Alarm properties carry the same names. */
+const ALARM_KEYS = [
+  'AlarmName', 'AlarmDescription', 'ActionsEnabled', 'OKActions', 'AlarmActions', 'InsufficientDataActions', 'MetricName', 'Namespace',
+  'Statistic', 'ExtendedStatistic', 'Dimensions', 'Period', 'Unit', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold',
+  'ComparisonOperator', 'TreatMissingData', 'EvaluateLowSampleCountPercentile', 'Metrics', 'Tags', 'ThresholdMetricId',
+];
+
+export function alarmHandler(c: NativeClients): ResourceTypeHandler {
+  const put = async (ctx: OperationContext, p: Json, name: string) => {
+    assertKnown(ctx, p, ALARM_KEYS);
+    const numbers = Object.fromEntries(['Period', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold'].filter((k) => p[k] !== undefined).map((k) => [k, Number(p[k])]));
+    await call('PutMetricAlarm', () => c.cloudwatch(ctx.region).send(new PutMetricAlarmCommand({ ...(p as object), ...numbers, AlarmName: name } as never)));
+    return { physicalId: name, attributes: { Arn: `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${name}` } };
+  };
+  return {
+    customName: (p) => (p.AlarmName === undefined ? undefined : String(p.AlarmName)),
+    replacementReason: (a, b) => changed(a, b, ['AlarmName']),
+    create: (ctx, p) => put(ctx, p, p.AlarmName !== undefined ? String(p.AlarmName) : ctx.generatedName(255)),
+    update: (ctx, id, _old, p) => put(ctx, p, id),
+    async delete(ctx, id) {
+      await call('DeleteAlarms', () => c.cloudwatch(ctx.region).send(new DeleteAlarmsCommand({ AlarmNames: [id] })));
+    },
+  };
+}
+
+export function dashboardHandler(c: NativeClients): ResourceTypeHandler {
+  const put = async (ctx: OperationContext, p: Json, name: string) => {
+    assertKnown(ctx, p, ['DashboardName', 'DashboardBody']);
+    const body = typeof p.DashboardBody === 'string' ? p.DashboardBody : JSON.stringify(p.DashboardBody);
+    await call('PutDashboard', () => c.cloudwatch(ctx.region).send(new PutDashboardCommand({ DashboardName: name, DashboardBody: body })));
+    return { physicalId: name, attributes: {} };
+  };
+  return {
+    customName: (p) => (p.DashboardName === undefined ? undefined : String(p.DashboardName)),
+    replacementReason: (a, b) => changed(a, b, ['DashboardName']),
+    // Dashboard names allow A-Z, a-z, 0-9, "-" and "_" only (PutDashboard API reference).
+    create: (ctx, p) => put(ctx, p, p.DashboardName !== undefined ? String(p.DashboardName) : ctx.generatedName(255).replace(/[^A-Za-z0-9_-]/g, '-')),
+    update: (ctx, id, _old, p) => put(ctx, p, id),
+    async delete(ctx, id) {
+      await call('DeleteDashboards', () => c.cloudwatch(ctx.region).send(new DeleteDashboardsCommand({ DashboardNames: [id] })), ['ResourceNotFound', 'DashboardNotFoundError']);
+    },
+  };
+}
