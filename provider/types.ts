@@ -57,6 +57,11 @@ export interface HandlerRequest<P> {
   oldProperties?: P;
   /** CloudFormation's view of the stack; absent only where a test drives a handler directly. */
   stack?: StackContext;
+  /**
+   * What this handler asked to remember (HandlerResult `memo`) when it last answered for this
+   * resource, kept in the provider's state table; e.g. work that had to be left for later.
+   */
+  memo?: unknown;
   /** Where the previous invocation stopped, when this is a continuation; undefined on the first. */
   checkpoint?: unknown;
   /** Epoch ms by which the handler must return, leaving the protocol time to respond or continue. */
@@ -77,7 +82,7 @@ export interface HandlerRequest<P> {
 
 export type HandlerResult =
   /** Finished: the protocol responds SUCCESS with this physical ID and `Fn::GetAtt` data. */
-  | { status: 'done'; physicalResourceId: string; data?: Record<string, string | number> }
+  | { status: 'done'; physicalResourceId: string; data?: Record<string, string | number>; memo?: unknown }
   /** Work remains: the protocol re-invokes the provider with this checkpoint (JSON-serialisable, small). */
   | {
       status: 'continue';
@@ -86,7 +91,7 @@ export type HandlerResult =
       physicalResourceId?: string;
     }
   /** A clear, user-facing reason; the protocol responds FAILED. */
-  | { status: 'failed'; reason: string; physicalResourceId?: string };
+  | { status: 'failed'; reason: string; physicalResourceId?: string; memo?: unknown };
 
 export interface ResourceHandler<P> {
   /** The custom resource type it serves, e.g. Custom::ArcDynamoDbReplicas. */

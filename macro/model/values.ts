@@ -71,8 +71,13 @@ export class ValueReader {
     return { value: this.params[name], source: 'parameter' };
   }
 
+  /**
+   * What was given, for an error message. A template parameter's value is never printed: it may be
+   * NoEcho, and CloudFormation shows a transform's error message in the stack events to everyone
+   * who can read them ("NoEcho", CloudFormation user guide, Parameters).
+   */
   private describe(r: Resolved<unknown>, raw: unknown): string {
-    return r.source === 'parameter' ? `parameter '${(raw as { Ref: string }).Ref}' has the value ${JSON.stringify(r.value)}` : `got ${JSON.stringify(r.value)}`;
+    return r.source === 'parameter' ? `the value of parameter '${(raw as { Ref: string }).Ref}' is not (parameter values are never printed: they may be NoEcho)` : `got ${JSON.stringify(r.value)}`;
   }
 
   /** A shape-deciding boolean; `dflt` when missing. */

@@ -10,7 +10,7 @@ import { authenticate, DEFAULT_AUTH_RETRIES, stackKeeps } from './authenticate';
 import { chainKey, judgeLease, LEGACY_LEASE_TAG_PREFIX, requestKey } from './lease';
 import { decideOwnership, observeOwnership, writeOwnerTag, type Ownership } from './ownership';
 import { MAX_HOPS, seal, unseal } from './seal';
-import type { LeaseRecord, StateStore } from './state-store';
+import { MAX_MEMO_BYTES, type LeaseRecord, type StateStore } from './state-store';
 import { SupersededError, type AdmissionRequest, type Guard, type Session, type Settlement } from './types';
 
 export interface GuardDeps {
@@ -38,6 +38,13 @@ export const DEFAULT_OWNERSHIP_RETRIES: readonly number[] = [1000, 2000, 4000, 8
 const NOTHING_CHANGED = 'Nothing was changed.';
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 500);
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const parseMemo = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
 
 export function makeGuard(deps: GuardDeps): Guard {
   const now = deps.now ?? Date.now;
@@ -151,7 +158,7 @@ export function makeGuard(deps: GuardDeps): Guard {
         const verdict = judgeLease(record, mine.request, mine.chain, cont !== undefined, Math.floor(now() / 1000), isDelete);
         if (verdict.verdict === 'duplicate') return { kind: 'ignore', reason: verdict.detail };
         if (verdict.verdict === 'superseded') return { kind: 'superseded' };
-        const next = { ...mine, state: 'running' as const, expires: Math.ceil((req.lambdaDeadline + 60_000) / 1000), deleting: isDelete, ids: record?.ids ?? [] };
+        const next = { ...mine, state: 'running' as const, expires: Math.ceil((req.lambdaDeadline + 60_000) / 1000), deleting: isDelete, ids: record?.ids ?? [], ...(record?.memo !== undefined ? { memo: record.memo } : {}) };
         try {
           if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, next, record?.version)) taken = { ...next, version: (record?.version ?? 0) + 1 };
         } catch (e) {
@@ -184,11 +191,12 @@ export function makeGuard(deps: GuardDeps): Guard {
         isContinuation: cont !== undefined,
         checkpoint: cont?.checkpoint,
         ...(cont?.physicalResourceId ? { physicalResourceId: cont.physicalResourceId } : {}),
+        ...(lease.memo !== undefined ? { memo: parseMemo(lease.memo) } : {}),
         assertCurrent,
         async seal(checkpoint, physicalResourceId) {
           return seal(sealingKey, event, { chainId, startedAt: auth.since, hop: (cont?.hop ?? 0) + 1, checkpoint, ...(physicalResourceId ? { physicalResourceId } : {}) });
         },
-        async settle(status, physicalResourceId): Promise<Settlement> {
+        async settle(status, physicalResourceId, memo): Promise<Settlement> {
           for (let attempt = 0; attempt < leaseAttempts; attempt++) {
             const current = await deps.store.readLease(event.StackId, event.LogicalResourceId);
             if (current && (current.request !== lease.request || current.chain !== lease.chain)) {
@@ -202,7 +210,9 @@ export function makeGuard(deps: GuardDeps): Guard {
               }
             }
             const ids = status === 'SUCCESS' && !lease.ids.includes(physicalResourceId) ? [...lease.ids, physicalResourceId] : lease.ids;
-            const done = { ...lease, state: 'done' as const, expires: Math.ceil(now() / 1000), ids };
+            const memoText = memo === undefined ? lease.memo : JSON.stringify(memo);
+            if (memoText !== undefined && Buffer.byteLength(memoText) > MAX_MEMO_BYTES) throw new Error(`the handler's memo is larger than ${MAX_MEMO_BYTES} bytes`);
+            const done = { ...lease, state: 'done' as const, expires: Math.ceil(now() / 1000), ids, ...(memoText !== undefined ? { memo: memoText } : {}) };
             if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, done, current?.version)) {
               lease = { ...done, version: (current?.version ?? 0) + 1 };
               return { kind: 'answer' };

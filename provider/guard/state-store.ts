@@ -33,6 +33,8 @@ export interface LeaseRecord {
   deleting: boolean;
   /** Physical IDs this resource has been answered with (newest last): a cleanup Delete must name one. */
   ids: string[];
+  /** What the resource's handler asked to remember for the next request (JSON, small), e.g. work left for later. */
+  memo?: string;
   /** Optimistic-concurrency counter; every write expects the version it read. */
   version: number;
 }
@@ -46,6 +48,8 @@ export interface StateStore {
 }
 
 export const MAX_REMEMBERED_IDS = 10;
+/** A memo is a handler's note to its next request; DynamoDB items hold 400 KB, this stays far below. */
+export const MAX_MEMO_BYTES = 16 * 1024;
 
 const leasePk = (stackId: string, logicalId: string) => `lease|${stackId}|${logicalId}`;
 const KEY_PK = 'key|continuation';
@@ -64,6 +68,7 @@ function parseLease(item: Record<string, AttributeValue> | undefined): LeaseReco
     expires: Number(item.expires?.N ?? 0),
     deleting: item.deleting?.BOOL === true,
     ids: (item.ids?.L ?? []).map((x) => x.S ?? '').filter((x) => x !== ''),
+    ...(item.memo?.S !== undefined ? { memo: item.memo.S } : {}),
     version: Number(item.version?.N ?? 0),
   };
 }
@@ -94,6 +99,7 @@ export function dynamoStateStore(ddb: DynamoDBClient, tableName: string | undefi
               expires: n(lease.expires),
               deleting: { BOOL: lease.deleting },
               ids: { L: lease.ids.slice(-MAX_REMEMBERED_IDS).map(s) },
+              ...(lease.memo !== undefined ? { memo: s(lease.memo) } : {}),
               version: n((expected ?? 0) + 1),
             },
             ...(expected === undefined

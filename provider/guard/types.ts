@@ -57,12 +57,14 @@ export interface Session {
   checkpoint?: unknown;
   /** The ID a failure must answer with once something was changed (carried by the continuation). */
   physicalResourceId?: string;
+  /** What the handler asked to remember when it last answered for this resource, if anything. */
+  memo?: unknown;
   /** Rejects with SupersededError when a later request, or another chain, holds the lease now. */
   assertCurrent(): Promise<void>;
   /** The sealed continuation envelope for the next hop; nobody without the provider's key can make one. */
   seal(checkpoint: unknown, physicalResourceId: string | undefined): Promise<unknown>;
   /** Claims the answer before it is sent: marks the lease done and remembers the physical ID. */
-  settle(status: 'SUCCESS' | 'FAILED', physicalResourceId: string): Promise<Settlement>;
+  settle(status: 'SUCCESS' | 'FAILED', physicalResourceId: string, memo?: unknown): Promise<Settlement>;
 }
 
 export interface Guard {

@@ -209,11 +209,11 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
     const abort = new AbortController();
 
     /** The answer after work: claim the outcome, settle the lease, then send. */
-    const finish = async (status: Status, reason: string | undefined, physicalResourceId: string, data?: Data) => {
+    const finish = async (status: Status, reason: string | undefined, physicalResourceId: string, data?: Data, memo?: unknown) => {
       if (!gate.claim()) return;
       let settled;
       try {
-        settled = await session.settle(status, physicalResourceId);
+        settled = await session.settle(status, physicalResourceId, memo);
       } catch (e) {
         log.error('could not record the answer in the provider state table', { error: message(e) });
         settled = { kind: 'answer' as const };
@@ -253,6 +253,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           properties: props,
           oldProperties: oldProps,
           stack: session.stack,
+          memo: session.memo,
           checkpoint: session.checkpoint,
           deadline: limits.work,
           clients: deps.clients,
@@ -273,10 +274,10 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
         case 'done': {
           const id = event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : result.physicalResourceId;
           if (event.RequestType === 'Update' && id !== event.PhysicalResourceId) log.info('physical ID changed: CloudFormation will replace the resource', {});
-          return finish('SUCCESS', undefined, id, result.data);
+          return finish('SUCCESS', undefined, id, result.data, result.memo);
         }
         case 'failed':
-          return finish('FAILED', result.reason, event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : failureId(result.physicalResourceId));
+          return finish('FAILED', result.reason, event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : failureId(result.physicalResourceId), undefined, result.memo);
         case 'continue': {
           const idIfStopped = result.physicalResourceId ?? session.physicalResourceId;
           if (now() >= limits.service) return finish('FAILED', timeoutReason, failureId(idIfStopped));

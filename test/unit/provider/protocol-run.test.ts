@@ -27,7 +27,7 @@ function event(over: Record<string, unknown> = {}): Record<string, unknown> {
 interface World {
   puts: { Status: string; Reason?: string; PhysicalResourceId: string }[];
   continued: Record<string, unknown>[];
-  settled: { status: string; id: string }[];
+  settled: { status: string; id: string; memo?: unknown }[];
   handled: HandlerRequest<unknown>[];
   logs: string[];
 }
@@ -49,8 +49,8 @@ function setup(opts: {
     stack: { status: 'CREATE_IN_PROGRESS', replaced: false, keeps: async () => true },
     assertCurrent: async () => undefined,
     seal: async (checkpoint, physicalResourceId) => ({ sealed: { checkpoint, physicalResourceId } }),
-    settle: async (status, id) => {
-      w.settled.push({ status, id });
+    settle: async (status, id, memo) => {
+      w.settled.push({ status, id, ...(memo !== undefined ? { memo } : {}) });
       return opts.settlement ?? { kind: 'answer' };
     },
     ...opts.session,
@@ -182,4 +182,11 @@ it("Lambda's on-failure record answers FAILED with the ID the sealed continuatio
   await run({ requestContext: { condition: 'RetriesExhausted' }, requestPayload: { ...event(), ArcDynamoDbContinuation: { v: 1 } } });
   expect(w.handled).toEqual([]);
   expect(w.puts).toEqual([expect.objectContaining({ Status: 'FAILED', PhysicalResourceId: 'real-id-from-seal', Reason: expect.stringContaining('Lambda retries exhausted') })]);
+});
+
+it("hands the handler what it asked to remember last time, and stores what it asks to remember now", async () => {
+  const { w, run } = setup({ session: { memo: { pendingRemovals: ['eu-west-1'] } }, handle: async (req) => ({ status: 'done', physicalResourceId: 'thing-1', memo: { seen: req.memo } }) });
+  await run();
+  expect(w.handled[0].memo).toEqual({ pendingRemovals: ['eu-west-1'] });
+  expect(w.settled).toEqual([{ status: 'SUCCESS', id: 'thing-1', memo: { seen: { pendingRemovals: ['eu-west-1'] } } }]);
 });
