@@ -20,9 +20,22 @@ export const replicaRegionsAreDistinctAndRemote: Rule = ({ model, region }) => {
     else if (rep.regionName === region) r.error(path, `is the stack's own region (${region}); the table itself is the replica there`);
     else if (seen.has(rep.regionName)) r.error(path, `'${rep.regionName}' is listed more than once; a region holds at most one replica`);
     seen.add(rep.regionName);
+    // DescribeTable reports a replica's key as its ARN, whatever form UpdateTable was given (key ID,
+    // alias name or alias ARN; cloudformation-coverage-roadmap#1802), so only an ARN can be
+    // compared and kept in sync; an alias would be re-applied on every deploy.
+    const kms = rep.kmsKeyArn;
+    if (typeof kms === 'string' && !KMS_KEY_ARN.test(kms)) {
+      r.error(joinPath('ReplicaRegions', i, 'KmsKeyArn'), `must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not a key ID or an alias: DynamoDB reports the key ARN, so anything else never matches; got '${kms.slice(0, 200)}'`);
+    } else if (typeof kms === 'string' && KMS_KEY_ARN.exec(kms)?.[1] !== rep.regionName) {
+      // KMS keys are regional, and each replica is encrypted with a key of its own region
+      // (AWS::DynamoDB::GlobalTable, ReplicaSSESpecification.KMSMasterKeyId).
+      r.error(joinPath('ReplicaRegions', i, 'KmsKeyArn'), `is a key in ${KMS_KEY_ARN.exec(kms)?.[1]}, but a replica's key must be in the replica's own region (${rep.regionName})`);
+    }
   });
   return r.errors;
 };
+
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
 
 export const replicasNeedNewAndOldImages: Rule = ({ model, properties: p }) => {
   const r = reporter(model);

@@ -11,17 +11,22 @@ import type { ResourceHandler } from '../../../provider/types';
 import { leakedSecrets, startCfnHarness, type CfnHarness } from '../../support/cfn-harness';
 import { canonical, compress, richItems, toDynamoDbJson, type Item } from '../../support/load-data';
 import { startMoto, type Moto } from '../../support/moto';
+import { startFaultProxy, type FaultProxy } from '../../support/load-fault-proxy';
 import { createBucket, ddbClient, putObject, s3Client, scanAll, unique } from './helpers';
 
 const ITEM_CANARY = 'load-item-canary-5d1e-never-logged';
 let moto: Moto;
+let proxy: FaultProxy;
 let cfn: CfnHarness;
 let ddb: DynamoDBClient;
 
 beforeAll(async () => {
   moto = await startMoto();
-  // Short invocations (3 s) so a few thousand items take several, joined by continuations.
-  cfn = await startCfnHarness({ endpoint: moto.endpoint, handlers: [loadHandler as ResourceHandler<unknown>], invocationMs: 3000, safetyMarginMs: 300 });
+  // The time budget is forced, not hoped for: every BatchWriteItem takes at least 150 ms and each
+  // invocation lives 3 s, so 6,000 items (240 batches, 8 in flight: at least 4.5 s of writes)
+  // cannot finish in one invocation on any machine, however fast.
+  proxy = await startFaultProxy({ target: moto.endpoint, dynamodb: { latencyMs: 150, operations: ['BatchWriteItem'] } });
+  cfn = await startCfnHarness({ endpoint: proxy.endpoint, stateEndpoint: moto.endpoint, handlers: [loadHandler as ResourceHandler<unknown>], invocationMs: 3000, safetyMarginMs: 300 });
   cfn.secrets.push(ITEM_CANARY);
   ddb = ddbClient(moto.endpoint);
 });
@@ -31,6 +36,7 @@ afterAll(async () => {
   expect(leakedSecrets(cfn.logs, cfn.secrets)).toEqual([]);
   ddb?.destroy();
   await cfn?.stop();
+  await proxy?.stop();
   await moto?.stop();
 });
 

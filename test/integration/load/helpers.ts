@@ -77,7 +77,8 @@ export async function createBucket(s3: S3Client, bucket: string): Promise<void> 
 }
 
 export async function putObject(s3: S3Client, bucket: string, key: string, body: Buffer | string): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  // The length given: the SDK cannot measure an empty body and warns about a stream of unknown length.
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
 }
 
 /** A Logger that keeps every line, so tests can assert what was (and was not) logged. */
