@@ -236,7 +236,8 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
       store,
       homeRegion,
       authRetriesMs: [20, 50, 100],
-      ownershipRetriesMs: [50, 100, 200, 400],
+      // Longer in all (3.1 s) than LIFECYCLE_FAULTS keeps a create and a tag write stale (1.5 s).
+      ownershipRetriesMs: [100, 200, 400, 800, 1600],
       ...overrides,
     });
   }
