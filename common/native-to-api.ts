@@ -4,7 +4,7 @@
  * follow-up calls CloudFormation makes for properties CreateTable does not take.
  *
  * It returns data, never calls AWS, so each caller picks what to send. DynamoDB Local, for one,
- * implements only CreateTable and UpdateTimeToLive of these (see /work/shared/notes/local-test-stack.md §1a).
+ * implements only CreateTable and UpdateTimeToLive of these (docs/local-stand-ins.md).
  *
  * Values must be literals: CloudFormation resolves intrinsics before its handler runs, and this
  * translation has no stack to resolve them against. `resolvePseudoParameters` substitutes the

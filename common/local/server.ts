@@ -2,7 +2,7 @@
  * The DynamoDB Local that `local up` starts and `local down` stops. It runs detached (its own
  * process group) so that it outlives the command, and with `-sharedDb` so that every client sees
  * the same tables whatever its access key and region (DynamoDB Local otherwise keeps one database
- * per key and region: /work/shared/notes/local-test-stack.md §1c).
+ * per key and region: docs/local-stand-ins.md, from DynamoDB Local's usage notes).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';

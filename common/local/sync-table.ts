@@ -4,7 +4,7 @@
  *
  * DynamoDB Local implements CreateTable, UpdateTable (GSIs, streams, deletion protection) and
  * UpdateTimeToLive, and nothing else of what CloudFormation calls (PITR, contributor insights,
- * Kinesis, resource policies: /work/shared/notes/local-test-stack.md §1a); those are skipped
+ * Kinesis, resource policies: docs/local-stand-ins.md, from DynamoDB Local's usage notes); those are skipped
  * and said so.
  */
 import {

@@ -1,7 +1,7 @@
 /**
  * Runs the preinstalled Python cfn-lint (1.51, with aws-sam-translator) on many templates in ONE
  * python process through its API (`cfnlint.api.lint`). Starting cfn-lint costs ~1.4 s per
- * process (/work/shared/notes/local-test-stack.md §4c), so tests batch every template they lint.
+ * process (measured; docs/local-stand-ins.md), so tests batch every template they lint.
  */
 import { spawn } from 'node:child_process';
 

@@ -5,7 +5,7 @@
  * follow-up calls moto implements are sent, and the table then shows the template's tags,
  * point-in-time recovery, encryption and deletion protection.
  *
- * moto 5.2.1 limits (/work/shared/notes/local-test-stack.md §1e): it imports only DYNAMODB_JSON
+ * moto 5.2.1 limits (docs/local-stand-ins.md): it imports only DYNAMODB_JSON
  * (GZIP or NONE), and has no contributor insights or Kinesis destinations, so those follow-ups
  * are only checked as data (test/unit/cli/native-to-api.test.ts).
  */
