@@ -38,7 +38,7 @@ export interface StackContext {
   status: string;
   /** A cleanup Delete of a physical ID that an Update replaced (the resource itself stays, under a new ID). */
   replaced: boolean;
-  /** Whether the stack still has a resource under this logical ID that it is not deleting. */
+  /** Whether the stack's template (as it now stands) keeps a resource under this logical ID. */
   keeps(logicalId: string): Promise<boolean>;
 }
 

@@ -21,7 +21,7 @@
  * Reads may lag (CloudFormation's read APIs are not documented as strongly consistent), so a
  * mismatch is re-read with backoff before it becomes a refusal; a refusal changes nothing.
  */
-import { DescribeStackResourceCommand, DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DescribeStackResourceCommand, DescribeStacksCommand, GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { awsErrorName } from '../aws';
 import type { RequestType } from '../types';
 
@@ -92,14 +92,28 @@ async function judgeOnce(cfn: CloudFormationClient, r: AuthenticationRequest): P
  * Asks CloudFormation whether it is working on this resource, re-reading a mismatch with backoff.
  * Throws only when CloudFormation cannot be asked (the caller answers FAILED, nothing changed).
  */
-/** Whether the stack still holds a resource under this logical ID that it is not deleting. */
+/**
+ * Whether the stack's template keeps a resource under this logical ID. In the cleanup phase a
+ * resource's record cannot say it: CloudFormation deletes removed resources in reverse
+ * dependency order, so a removed table still shows UPDATE_COMPLETE while the resources that
+ * depend on it are deleted first. The template the stack now has can: GetTemplate with
+ * TemplateStage Processed returns it after the transforms ran (CloudFormation API reference,
+ * GetTemplate). A template that cannot be read counts as not keeping it (the caller then keeps
+ * whatever it would keep on a stack delete).
+ */
 export async function stackKeeps(cfn: CloudFormationClient, stackId: string, logicalResourceId: string): Promise<boolean> {
+  let body: string | undefined;
   try {
-    const d = (await cfn.send(new DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalResourceId }))).StackResourceDetail;
-    return d !== undefined && !(d.ResourceStatus ?? '').startsWith('DELETE_');
+    body = (await cfn.send(new GetTemplateCommand({ StackName: stackId, TemplateStage: 'Processed' }))).TemplateBody;
   } catch (e) {
     if (awsErrorName(e) === 'ValidationError') return false;
     throw e;
+  }
+  try {
+    const resources = (JSON.parse(body ?? '') as { Resources?: unknown }).Resources;
+    return resources !== null && typeof resources === 'object' && Object.prototype.hasOwnProperty.call(resources, logicalResourceId);
+  } catch {
+    return false;
   }
 }
 

@@ -12,6 +12,8 @@
  *   UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_ROLLBACK_IN_PROGRESS, ...);
  * - StackName accepts the stack's name or its ID; an unknown stack or logical ID is a
  *   ValidationError (HTTP 400).
+ * - GetTemplate with TemplateStage Processed returns the template after its transforms ran, the
+ *   one being deployed while an update runs and, once it has rolled back, the previous one.
  */
 import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -46,6 +48,8 @@ export interface CloudFormationApi {
   setResource(stackId: string, r: Omit<StackResourceState, 'lastUpdated'> & { lastUpdated?: Date }): StackResourceState;
   resource(stackId: string, logicalId: string): StackResourceState | undefined;
   removeResource(stackId: string, logicalId: string): void;
+  /** The template GetTemplate returns (TemplateStage Processed: after the transforms ran). */
+  setTemplate(stackId: string, template: unknown): void;
   stop(): Promise<void>;
 }
 
@@ -67,6 +71,7 @@ export async function startCloudFormationApi(): Promise<CloudFormationApi> {
   const port = await freePort();
   const stacks = new Map<string, StackState>();
   const calls: CloudFormationApi['calls'] = [];
+  const templates = new Map<string, unknown>();
 
   const find = (nameOrId: string): StackState | undefined => stacks.get(nameOrId) ?? [...stacks.values()].find((s) => s.stackName === nameOrId && !s.status.startsWith('DELETE_COMPLETE'));
 
@@ -89,6 +94,12 @@ export async function startCloudFormationApi(): Promise<CloudFormationApi> {
           (r.physicalId !== undefined ? `<PhysicalResourceId>${xml(r.physicalId)}</PhysicalResourceId>` : '') +
           `<ResourceType>${xml(r.resourceType)}</ResourceType><LastUpdatedTimestamp>${r.lastUpdated.toISOString()}</LastUpdatedTimestamp><ResourceStatus>${r.status}</ResourceStatus>`;
         return send(res, 200, `<DescribeStackResourceResponse xmlns="${NS}"><DescribeStackResourceResult><StackResourceDetail>${detail}</StackResourceDetail></DescribeStackResourceResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStackResourceResponse>`);
+      }
+      if (action === 'GetTemplate') {
+        if (!stack) return error(res, 'ValidationError', `Stack with id ${stackName} does not exist`);
+        const body = templates.get(stack.stackId);
+        if (body === undefined) return error(res, 'ValidationError', `Template for stack ${stack.stackName} is not available`);
+        return send(res, 200, `<GetTemplateResponse xmlns="${NS}"><GetTemplateResult><TemplateBody>${xml(JSON.stringify(body))}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable></GetTemplateResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetTemplateResponse>`);
       }
       if (action === 'DescribeStacks') {
         if (!stack) return error(res, 'ValidationError', `Stack with id ${stackName} does not exist`);
@@ -124,6 +135,9 @@ export async function startCloudFormationApi(): Promise<CloudFormationApi> {
     resource: (stackId, logicalId) => stacks.get(stackId)?.resources.get(logicalId),
     removeResource(stackId, logicalId) {
       stacks.get(stackId)?.resources.delete(logicalId);
+    },
+    setTemplate(stackId, template) {
+      templates.set(stackId, template);
     },
     stop: () => new Promise((r) => server.close(() => r())),
   };

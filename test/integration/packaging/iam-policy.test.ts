@@ -214,7 +214,7 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
   it('may read the stacks of this account and region (request authentication), nothing else of CloudFormation', () => {
     const statements = statementsWith(roleStatements(t, 'ProviderRole', deployment()), 'cloudformation:');
     expect(statements).toEqual([
-      { Sid: 'AuthenticateRequests', Effect: 'Allow', Action: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks'], Resource: `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/*/*` },
+      { Sid: 'AuthenticateRequests', Effect: 'Allow', Action: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate'], Resource: `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/*/*` },
     ]);
   });
 

@@ -506,11 +506,12 @@ describe('faults injected at the simulator', () => {
 });
 
 describe('which Delete keeps the replicas (CloudFormation says which phase it is in)', () => {
-  const cases: [string, Record<string, unknown>, { stackStatus: string; tableStatus?: string; replaced?: boolean }, boolean][] = [
+  const cases: [string, Record<string, unknown>, { stackStatus: string; tableStatus?: string; replaced?: boolean; tableRemoved?: boolean }, boolean][] = [
     ['a stack delete with DeletionPolicy Retain keeps them', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, true],
     ['a stack delete with DeletionPolicy Delete removes them', { RetainOnDelete: false, TableLogicalId: 'Orders' }, { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, false],
     ['removing ReplicaRegions from a template that keeps the table removes them, whatever RetainOnDelete says', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE' }, false],
     ['removing the whole table (Retain) keeps them with it', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, true],
+    ['removing the whole table keeps them even while its record still reads UPDATE_COMPLETE (it is deleted after them)', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', tableRemoved: true }, true],
     ['a replaced table with UpdateReplacePolicy Delete loses them', { RetainOnDelete: true, RetainOnReplace: false, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true }, false],
     ['a replaced table with UpdateReplacePolicy Retain keeps them', { RetainOnDelete: false, RetainOnReplace: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true }, true],
   ];
@@ -520,6 +521,11 @@ describe('which Delete keeps the replicas (CloudFormation says which phase it is
     await w.cfn.idle();
     expect(r.body.Status).toBe('SUCCESS');
     if (phase.tableStatus) w.cfn.cloudformation.setResource(stack, { logicalId: 'Orders', resourceType: 'AWS::DynamoDB::Table', physicalId: name, status: phase.tableStatus });
+    // The stack's template as it now stands: CloudFormation deletes removed resources in reverse
+    // dependency order, so a removed table still shows UPDATE_COMPLETE while its replicas go first;
+    // only the template says whether the table stays.
+    const keptResources = phase.tableStatus === 'UPDATE_COMPLETE' && !phase.tableRemoved ? { Orders: { Type: 'AWS::DynamoDB::Table' } } : {};
+    w.cfn.cloudformation.setTemplate(stack, { Resources: keptResources });
     const d = await w.cfn.request({
       RequestType: 'Delete',
       StackId: stack,
