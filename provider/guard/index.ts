@@ -111,7 +111,6 @@ export function makeGuard(deps: GuardDeps): Guard {
       const cont = req.continuation === undefined ? undefined : unseal(sealingKey, event, req.continuation);
       if (req.continuation !== undefined) {
         if (!cont) return { kind: 'ignore', reason: 'a continuation that this provider did not seal' };
-        if (cont.startedAt !== auth.since) return { kind: 'ignore', reason: 'a continuation of an earlier operation on this resource' };
         if (cont.hop > MAX_HOPS) return { kind: 'refuse', reason: `The operation took more than ${MAX_HOPS} invocations; stopped. ${NOTHING_CHANGED}` };
       }
 
@@ -183,8 +182,11 @@ export function makeGuard(deps: GuardDeps): Guard {
         if (current && (current.request !== lease.request || current.chain !== lease.chain)) throw new SupersededError(current.request === lease.request);
       };
 
+      // The operation's clock: CloudFormation's own start, read by the chain's first invocation and
+      // carried sealed (CloudFormation may touch the record's timestamp again while it waits).
+      const operationStart = cont?.startedAt ?? auth.since;
       const session: Session = {
-        operationStart: auth.since,
+        operationStart,
         chainId,
         stack: { status: auth.stackStatus, replaced: auth.cleanup, keeps: (logicalId) => stackKeeps(deps.cloudformation, event.StackId, logicalId) },
         hop: cont?.hop ?? 0,
@@ -194,7 +196,7 @@ export function makeGuard(deps: GuardDeps): Guard {
         ...(lease.memo !== undefined ? { memo: parseMemo(lease.memo) } : {}),
         assertCurrent,
         async seal(checkpoint, physicalResourceId) {
-          return seal(sealingKey, event, { chainId, startedAt: auth.since, hop: (cont?.hop ?? 0) + 1, checkpoint, ...(physicalResourceId ? { physicalResourceId } : {}) });
+          return seal(sealingKey, event, { chainId, startedAt: operationStart, hop: (cont?.hop ?? 0) + 1, checkpoint, ...(physicalResourceId ? { physicalResourceId } : {}) });
         },
         async settle(status, physicalResourceId, memo): Promise<Settlement> {
           for (let attempt = 0; attempt < leaseAttempts; attempt++) {
