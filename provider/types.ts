@@ -82,7 +82,14 @@ export interface HandlerRequest<P> {
 
 export type HandlerResult =
   /** Finished: the protocol responds SUCCESS with this physical ID and `Fn::GetAtt` data. */
-  | { status: 'done'; physicalResourceId: string; data?: Record<string, string | number>; memo?: unknown }
+  | {
+      status: 'done';
+      physicalResourceId: string;
+      data?: Record<string, string | number>;
+      memo?: unknown;
+      /** Shown with the SUCCESS in the stack events, e.g. work that was left and what happens to it next. */
+      reason?: string;
+    }
   /** Work remains: the protocol re-invokes the provider with this checkpoint (JSON-serialisable, small). */
   | {
       status: 'continue';

@@ -67,6 +67,20 @@ function destinationPayload(raw: unknown): unknown {
 
 export { SupersededError };
 
+/**
+ * What really happens after a FAILED for a timeout, by request type (CloudFormation user guide,
+ * "Update behaviors of stack resources" and stack status codes): a failed Create rolls the stack
+ * back and sends this resource a Delete; a failed Update rolls back, sending the old properties
+ * as an Update; a failed Delete leaves the stack DELETE_FAILED.
+ */
+const WHAT_NEXT_AFTER_TIMEOUT: Record<'Create' | 'Update' | 'Delete', string> = {
+  Create:
+    "CloudFormation now rolls the stack back and sends this resource a Delete, which keeps or removes what was made as the table's DeletionPolicy says. AWS may still finish work it had started; the next deploy continues from what it then observes.",
+  Update:
+    'CloudFormation now rolls the stack back with the previous properties. AWS may still finish work it had started; the rollback and the next deploy continue from what they then observe.',
+  Delete: 'The stack delete fails (DELETE_FAILED). AWS may still finish work it had started; delete the stack again, and the provider continues from what it then observes.',
+};
+
 const SUPERSEDED_REASON = 'Superseded by a later request for this resource (CloudFormation sent a Delete while this operation was running).';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
@@ -238,7 +252,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
       await deps.continuation.continue(payload);
       log.info('continuing in a new invocation', { hop: session.hop + 1 });
     };
-    const timeoutReason = `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s). AWS may still be working on it; the next stack update continues from the observed state.`;
+    const timeoutReason = `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s), counted from CloudFormation's request. ${WHAT_NEXT_AFTER_TIMEOUT[event.RequestType]}`;
 
     const work = async (): Promise<void> => {
       if (now() >= limits.service) return finish('FAILED', timeoutReason, failureId());
@@ -274,7 +288,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
         case 'done': {
           const id = event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : result.physicalResourceId;
           if (event.RequestType === 'Update' && id !== event.PhysicalResourceId) log.info('physical ID changed: CloudFormation will replace the resource', {});
-          return finish('SUCCESS', undefined, id, result.data, result.memo);
+          return finish('SUCCESS', result.reason, id, result.data, result.memo);
         }
         case 'failed':
           return finish('FAILED', result.reason, event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : failureId(result.physicalResourceId), undefined, result.memo);

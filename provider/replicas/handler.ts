@@ -8,16 +8,16 @@
  * the protocol re-invokes. Progress is derived from observed state, never from counters, so a
  * crashed or duplicated invocation loses nothing.
  */
-import { DescribeTableCommand, UpdateTableCommand, type CreateReplicationGroupMemberAction, type ReplicationGroupUpdate } from '@aws-sdk/client-dynamodb';
-import { REPLICAS_RESOURCE_TYPE, type ReplicaProps } from '../../common/contract';
+import { DescribeTableCommand, UpdateTableCommand, UpdateTableReplicaAutoScalingCommand, type CreateReplicationGroupMemberAction, type ReplicationGroupUpdate } from '@aws-sdk/client-dynamodb';
+import { OWNER_TAG_KEY, REPLICAS_RESOURCE_TYPE, type ReplicaProps } from '../../common/contract';
 import { awsErrorName } from '../aws';
 import { resourceId } from '../protocol/physical-id';
-import type { HandlerRequest, HandlerResult, ResourceHandler } from '../types';
-import { hasWriteScaling, removeScaling, scalingDimensions } from './autoscaling';
+import { isRollback, type HandlerRequest, type HandlerResult, type ResourceHandler } from '../types';
+import { hasAutoscaling, hasWriteScaling, observeGroupScaling, planReplicaScaling, removeRegionScaling } from './autoscaling';
 import { observeHome, type HomeState } from './observe';
-import { planStructure } from './plan';
+import { leftoverNotes, nextMemo, planStructure, readMemo, regionsToRemove, type ReplicasMemo } from './plan';
 import { parseReplicasProps, type ReplicasProps } from './props';
-import { Refusal, syncReplica } from './settings';
+import { observeReplicaOwnership, Refusal, syncReplica, tagCreatingReplica } from './settings';
 
 export interface PollOptions {
   /** First wait between two observations (ms); doubles up to maxMs. */
@@ -32,11 +32,16 @@ interface Checkpoint {
   mutated: boolean;
   /** Regions whose settings are in sync during this operation. */
   synced: string[];
+  /** Regions whose replica carries this stack's tags (tagged while CREATING, or found so). */
+  tagged: string[];
+  /** True once the group's replica autoscaling is in line (PROVISIONED tables). */
+  scaled: boolean;
 }
 
 function readCheckpoint(raw: unknown): Checkpoint {
   const c = (raw ?? {}) as Partial<Checkpoint>;
-  return { mutated: c.mutated === true, synced: Array.isArray(c.synced) ? c.synced.filter((s): s is string => typeof s === 'string') : [] };
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+  return { mutated: c.mutated === true, synced: strings(c.synced), tagged: strings(c.tagged), scaled: c.scaled === true };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -58,9 +63,11 @@ export const replicasHandler = makeReplicasHandler();
 async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions): Promise<HandlerResult> {
   const p = req.properties;
   const cp = readCheckpoint(req.checkpoint);
+  const memo = readMemo(req.memo);
   const physicalResourceId = resourceId('replicas', p.TableName);
   const home = req.clients.homeRegion;
   const log = req.log;
+  const rollback = req.requestType === 'Update' && isRollback(req.stack);
 
   if (req.requestType === 'Delete') {
     const keep = await retainOnThisDelete(req);
@@ -69,24 +76,31 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
       return { status: 'done', physicalResourceId };
     }
   }
-  if (p.Replicas.some((r) => r.RegionName === home)) {
-    return { status: 'failed', reason: `ReplicaRegions must not include the table's own region (${home}): the table itself is the replica there. Nothing was changed.` };
-  }
 
   const desired: ReplicaProps[] = req.requestType === 'Delete' ? [] : p.Replicas;
   const desiredRegions = desired.map((r) => r.RegionName);
-  const removing =
-    req.requestType === 'Delete'
-      ? p.Replicas.map((r) => r.RegionName)
-      : (req.oldProperties?.Replicas ?? []).map((r) => r.RegionName).filter((r) => !desiredRegions.includes(r));
   // Only regions this resource manages are ever deleted: replicas someone else added stay.
+  const removing = regionsToRemove(
+    req.requestType,
+    desiredRegions,
+    p.Replicas.map((r) => r.RegionName),
+    (req.oldProperties?.Replicas ?? []).map((r) => r.RegionName),
+    memo,
+  );
 
   const ddb = req.clients.dynamodb();
   const beforeChange = async () => {
     if (req.signal?.aborted) throw new Aborted();
     await req.assertCurrent?.();
   };
+  /** Called right after each change: from then on a failed Create answers with its real ID. */
+  const changed = () => {
+    cp.mutated = true;
+  };
   let pause = poll.initialMs;
+  /** The last observed home table: the memo of an answer is computed from it. */
+  let last: HomeState | undefined;
+  const memoNow = (leftFor: string[] = []): { memo?: ReplicasMemo } => (last ? { memo: nextMemo(memo, leftFor, desiredRegions, last.replicas.keys()) } : {});
   const keepGoing = (): HandlerResult => ({
     status: 'continue',
     checkpoint: cp,
@@ -96,6 +110,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
     status: 'failed',
     reason,
     ...(cp.mutated && req.requestType === 'Create' ? { physicalResourceId } : {}),
+    ...memoNow(),
   });
   /** Waits one poll interval; false when that would pass the deadline. */
   const wait = async (): Promise<boolean> => {
@@ -109,29 +124,50 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
     pause = poll.initialMs;
   };
 
+  if (p.Replicas.some((r) => r.RegionName === home)) {
+    return failed(`ReplicaRegions must not include the table's own region (${home}): the table itself is the replica there. Nothing was changed.`);
+  }
+
   try {
     for (;;) {
       if (req.signal?.aborted || Date.now() >= req.deadline) return keepGoing();
       const state = await observeHome(ddb, p.TableName);
       if (!state) {
-        if (req.requestType === 'Delete') return { status: 'done', physicalResourceId };
+        if (req.requestType === 'Delete') return { status: 'done', physicalResourceId, memo: { pendingRemoval: [] } };
         return failed(`Table ${p.TableName} no longer exists in ${home}.`);
       }
+      last = state;
       const step = planStructure(state, desiredRegions, removing);
       log.info('reconcile step', { step: step.kind, ...(step.kind === 'create' || step.kind === 'delete' ? { region: step.region } : {}), ...(step.kind === 'wait' ? { reason: step.reason } : {}) });
       switch (step.kind) {
         case 'fail':
           return failed(step.reason);
         case 'wait': {
+          await tagCreating(req, state, desired, cp, beforeChange, changed);
+          if (rollback && step.onlyCreating) {
+            // A rollback never waits for a replica creation (which can take hours, longer than
+            // the ServiceTimeout, and would leave the stack UPDATE_ROLLBACK_FAILED): it answers
+            // now and says what the next deploy does.
+            return await finishEarly(req, state, cp, physicalResourceId, beforeChange, changed, { rollback: true, removing }, memo);
+          }
           const pendingCreates = desiredRegions.filter((r) => !state.replicas.has(r));
           if (!p.WaitForReplication && step.onlyCreating && pendingCreates.length === 0 && removing.every((r) => !state.replicas.has(r))) {
-            return await finishWithoutWaiting(req, state, cp, physicalResourceId, beforeChange);
+            return await finishEarly(req, state, cp, physicalResourceId, beforeChange, changed, { rollback: false, removing: [] }, memo);
           }
           if (!(await wait())) return keepGoing();
           continue;
         }
         case 'delete': {
           const region = step.region;
+          // Ownership of the replica in its own region, before anything there changes: a table
+          // tagged for another stack is never deleted; an untagged one is a member of our group.
+          const own = await observeReplicaOwnership(req.clients, state, region, req.stackId);
+          if (own === 'foreign') {
+            return failed(
+              `The replica of ${p.TableName} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so it was not deleted. Nothing was changed in ${region}. ` +
+                `If that table really is this stack's, set its ${OWNER_TAG_KEY} tag to this stack's ID deliberately and retry; otherwise delete it by hand or leave it.`,
+            );
+          }
           const replica = await req.clients.dynamodb(region).send(new DescribeTableCommand({ TableName: p.TableName })).catch((e) => {
             if (awsErrorName(e) === 'ResourceNotFoundException') return undefined;
             throw e;
@@ -144,10 +180,9 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
             );
           }
           const old = req.requestType === 'Delete' ? p : req.oldProperties;
-          const dims = old?.BillingMode === 'PROVISIONED' ? scalingDimensions(p.TableName, old.Autoscaling) : [];
-          if (dims.length > 0) {
+          if (region !== home && (state.billingMode === 'PROVISIONED' || old?.BillingMode === 'PROVISIONED')) {
             await beforeChange();
-            await removeScaling(req.clients.autoscaling(region), dims);
+            await removeRegionScaling(req.clients.autoscaling(region), p.TableName, state.indexNames, changed);
           }
           await beforeChange();
           await sendReplicaUpdate(req, { Delete: { RegionName: region } });
@@ -167,21 +202,25 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
         }
         case 'settled': {
           const next = desired.find((r) => !cp.synced.includes(r.RegionName));
-          if (!next) {
-            return { status: 'done', physicalResourceId, data: { TableName: p.TableName, Regions: desiredRegions.join(','), PendingRegions: '' } };
-          }
-          const outcome = await syncReplica({ clients: req.clients, log, stackId: req.stackId, home: state, props: p, oldProps: req.oldProperties, spec: next, beforeChange });
-          if (outcome.kind === 'stepped') {
-            stepped();
+          if (next) {
+            const outcome = await syncReplica({ clients: req.clients, log, stackId: req.stackId, home: state, props: p, oldProps: req.oldProperties, spec: next, beforeChange, changed });
+            if (outcome.kind === 'stepped') {
+              stepped();
+              continue;
+            }
+            if (outcome.kind === 'not-ready') {
+              if (!(await wait())) return keepGoing();
+              continue;
+            }
+            cp.synced.push(next.RegionName);
             continue;
           }
-          if (outcome.kind === 'not-ready') {
-            if (!(await wait())) return keepGoing();
+          if (!cp.scaled) {
+            await syncGroupScaling(req, state, desiredRegions, beforeChange, changed);
+            cp.scaled = true;
             continue;
           }
-          if (outcome.changes > 0) cp.mutated = true;
-          cp.synced.push(next.RegionName);
-          continue;
+          return { status: 'done', physicalResourceId, data: { TableName: p.TableName, Regions: desiredRegions.join(','), PendingRegions: '' }, ...memoNow() };
         }
       }
     }
@@ -194,6 +233,50 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
     const name = awsErrorName(e) || 'Error';
     return failed(`${name}: ${(e as Error).message ?? String(e)} (table ${p.TableName})`);
   }
+}
+
+/**
+ * Tags every desired replica that is still CREATING as soon as its table exists in its region
+ * (settings.ts, tagCreatingReplica); each region once per operation.
+ */
+async function tagCreating(req: HandlerRequest<ReplicasProps>, state: HomeState, desired: ReplicaProps[], cp: Checkpoint, beforeChange: () => Promise<void>, changed: () => void): Promise<void> {
+  for (const spec of desired) {
+    if (cp.tagged.includes(spec.RegionName) || state.replicas.get(spec.RegionName)?.status !== 'CREATING') continue;
+    if (await tagCreatingReplica({ clients: req.clients, log: req.log, stackId: req.stackId, home: state, props: req.properties, spec, beforeChange, changed })) cp.tagged.push(spec.RegionName);
+  }
+}
+
+/**
+ * The replica autoscaling of a replicated PROVISIONED table, for the whole group at once
+ * (autoscaling.ts): read with DescribeTableReplicaAutoScaling, then one
+ * UpdateTableReplicaAutoScaling with only what differs.
+ */
+async function syncGroupScaling(req: HandlerRequest<ReplicasProps>, state: HomeState, regions: string[], beforeChange: () => Promise<void>, changed: () => void): Promise<void> {
+  const p = req.properties;
+  if (p.BillingMode !== 'PROVISIONED' || regions.length === 0 || !(hasAutoscaling(p.Autoscaling) || hasAutoscaling(req.oldProperties?.Autoscaling))) return;
+  const ddb = req.clients.dynamodb();
+  const observed = await observeGroupScaling(ddb, p.TableName);
+  const update = planReplicaScaling({
+    tableName: p.TableName,
+    home: req.clients.homeRegion,
+    replicaRegions: regions.filter((r) => state.replicas.get(r)?.status === 'ACTIVE'),
+    indexNames: state.indexNames,
+    desired: p.Autoscaling,
+    previous: req.oldProperties?.BillingMode === 'PROVISIONED' ? req.oldProperties.Autoscaling : undefined,
+    observed,
+  });
+  if (!update) {
+    req.log.info('replica autoscaling in sync', {});
+    return;
+  }
+  await beforeChange();
+  await ddb.send(new UpdateTableReplicaAutoScalingCommand(update));
+  changed();
+  req.log.info('replica autoscaling updated through DynamoDB', {
+    write: update.ProvisionedWriteCapacityAutoScalingUpdate !== undefined,
+    indexWrites: (update.GlobalSecondaryIndexUpdates ?? []).map((g) => g.IndexName).join(','),
+    readRegions: (update.ReplicaUpdates ?? []).map((r) => r.RegionName).join(','),
+  });
 }
 
 /**
@@ -263,31 +346,49 @@ async function createPrecondition(req: HandlerRequest<ReplicasProps>, state: Hom
 }
 
 /**
- * WaitForReplication: false. Everything that could be started has been; what remains is
- * replicas in CREATING, which for a large table can take hours (more than a custom resource's
- * one-hour ServiceTimeout). Answer now; settings of replicas still CREATING are applied by the
- * next reconcile (the next stack update), which waits for anything still in flight first.
+ * Answers before every replica is ACTIVE, in two cases:
+ * - WaitForReplication: false. Everything that could be started has been; what remains is
+ *   replicas in CREATING, which for a large table can take hours (more than a custom resource's
+ *   one-hour ServiceTimeout). Settings of replicas still CREATING are applied by the next
+ *   reconcile (the next stack update), which waits for anything still in flight first.
+ * - A rollback (`why.rollback`): it answers SUCCESS at once instead of waiting hours for a replica
+ *   the failed update added, and remembers that replica (memo) for the next request to remove
+ *   once it is ACTIVE; the log says exactly what happens next.
+ * Either way, replicas that are ACTIVE get their settings now.
  */
-async function finishWithoutWaiting(
+async function finishEarly(
   req: HandlerRequest<ReplicasProps>,
   state: HomeState,
   cp: Checkpoint,
   physicalResourceId: string,
   beforeChange: () => Promise<void>,
+  changed: () => void,
+  why: { rollback: boolean; removing: string[] },
+  memo: ReplicasMemo,
 ): Promise<HandlerResult> {
   const p = req.properties;
-  const pending: string[] = [];
+  const desiredRegions = p.Replicas.map((r) => r.RegionName);
+  const left = leftoverNotes(state, desiredRegions, why.removing);
+  const pending = [...left.pendingRegions];
   for (const spec of p.Replicas) {
     const r = state.replicas.get(spec.RegionName);
-    if (!r || r.status !== 'ACTIVE') {
-      pending.push(spec.RegionName);
-      continue;
-    }
-    if (cp.synced.includes(spec.RegionName)) continue;
-    const outcome = await syncReplica({ clients: req.clients, log: req.log, stackId: req.stackId, home: state, props: p, oldProps: req.oldProperties, spec, beforeChange });
+    if (!r || r.status !== 'ACTIVE' || cp.synced.includes(spec.RegionName)) continue;
+    const outcome = await syncReplica({ clients: req.clients, log: req.log, stackId: req.stackId, home: state, props: p, oldProps: req.oldProperties, spec, beforeChange, changed });
     if (outcome.kind !== 'synced') pending.push(spec.RegionName);
     else cp.synced.push(spec.RegionName);
   }
-  req.log.info('answering without waiting for replication', { pending: pending.join(',') });
-  return { status: 'done', physicalResourceId, data: { TableName: p.TableName, Regions: p.Replicas.map((r) => r.RegionName).join(','), PendingRegions: pending.join(',') } };
+  const next = nextMemo(memo, left.pendingRemoval, desiredRegions, state.replicas.keys());
+  if (why.rollback && left.notes.length > 0) {
+    req.log.warn(`${left.notes.join('. ')}.`, { pendingRemoval: next.pendingRemoval.join(','), pendingRegions: pending.join(',') });
+  } else {
+    req.log.info('answering without waiting for replication', { pending: pending.join(',') });
+  }
+  return {
+    status: 'done',
+    physicalResourceId,
+    data: { TableName: p.TableName, Regions: desiredRegions.join(','), PendingRegions: [...new Set(pending)].join(',') },
+    memo: next,
+    // Shown in the stack events: what was left, and what happens to it next.
+    ...(left.notes.length > 0 ? { reason: `${left.notes.join('. ')}.` } : {}),
+  };
 }

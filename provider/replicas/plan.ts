@@ -60,3 +60,73 @@ export function planStructure(home: HomeState, desired: string[], removing: stri
   if (toCreate.length > 0) return { kind: 'create', region: toCreate[0] };
   return { kind: 'settled' };
 }
+
+/**
+ * What this resource asks to remember between requests (HandlerResult `memo`): regions whose
+ * replica it still has to remove. A rollback cannot wait hours for a replica the failed update
+ * added to finish creating (CloudFormation: "If your stack fails to update and is rolled back
+ * while adding a new replica, you might need to manually delete the replica",
+ * AWS::DynamoDB::GlobalTable docs), so it answers at once and the next request removes it.
+ */
+export interface ReplicasMemo {
+  pendingRemoval: string[];
+}
+
+export function readMemo(raw: unknown): ReplicasMemo {
+  const list = (raw as Partial<ReplicasMemo> | undefined)?.pendingRemoval;
+  return { pendingRemoval: Array.isArray(list) ? list.filter((r): r is string => typeof r === 'string') : [] };
+}
+
+/**
+ * The managed regions this request removes: those the previous properties had and the new ones
+ * do not (every listed region on a Delete that removes replicas), plus the regions remembered as
+ * pending removal, unless the new properties list them again. Pure.
+ */
+export function regionsToRemove(requestType: 'Create' | 'Update' | 'Delete', desired: string[], listed: string[], previous: string[], memo: ReplicasMemo): string[] {
+  const base = requestType === 'Delete' ? listed : previous.filter((r) => !desired.includes(r));
+  const out = [...base];
+  for (const r of memo.pendingRemoval) if (!desired.includes(r) && !out.includes(r)) out.push(r);
+  return out;
+}
+
+/**
+ * The memo to answer with: regions still to remove later. `leftFor` are the regions this answer
+ * leaves behind on purpose (a rollback's); the earlier memo's regions stay until their replica is
+ * gone or the properties list them again. Pure.
+ */
+export function nextMemo(memo: ReplicasMemo, leftFor: string[], desired: string[], present: Iterable<string>): ReplicasMemo {
+  const here = new Set(present);
+  const pending = [...new Set([...memo.pendingRemoval, ...leftFor])].filter((r) => here.has(r) && !desired.includes(r)).sort();
+  return { pendingRemoval: pending };
+}
+
+/**
+ * What a rollback that answers before the replica work is done leaves for later, in words: one
+ * sentence per region, for the log and the answer. Pure.
+ */
+export function leftoverNotes(home: HomeState, desired: string[], removing: string[]): { pendingRemoval: string[]; pendingRegions: string[]; notes: string[] } {
+  const notes: string[] = [];
+  const pendingRemoval: string[] = [];
+  const pendingRegions: string[] = [];
+  for (const r of [...removing].sort()) {
+    const seen = home.replicas.get(r);
+    if (!seen || desired.includes(r)) continue;
+    pendingRemoval.push(r);
+    notes.push(
+      seen.status === 'CREATING'
+        ? `replica in ${r} is still being created; the next deploy of this stack removes it`
+        : `replica in ${r} could not be removed yet (the table is busy with another replica); the next deploy of this stack removes it`,
+    );
+  }
+  for (const r of desired) {
+    const seen = home.replicas.get(r);
+    if (seen?.status === 'ACTIVE') continue;
+    pendingRegions.push(r);
+    notes.push(
+      seen
+        ? `replica in ${r} is still being created; the next deploy of this stack applies its settings`
+        : `replica in ${r} could not be created yet (the table is busy with another replica); the next deploy of this stack creates it if it still lists ${r}`,
+    );
+  }
+  return { pendingRemoval, pendingRegions, notes };
+}

@@ -11,6 +11,29 @@ const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const INDEX_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 const TABLE_CLASSES = ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] as const;
+/** arn:<partition>:kms:<region>:<account>:key/<key id> (a multi-Region key's ID starts with mrk-). */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:key\/[A-Za-z0-9-]{1,128}$/;
+
+/**
+ * A replica's KMS key must be given as a key ARN in the replica's region. DynamoDB accepts a key
+ * ID, ARN, alias name or alias ARN, but DescribeTable reports the key ARN
+ * (cloudformation-coverage-roadmap#1802), so any other form never matches what is observed and
+ * would be re-applied on every reconcile; and the key must be in the replica's region
+ * (CreateReplicationGroupMemberAction, DynamoDB API reference).
+ */
+function kmsKeyArn(v: unknown, path: string, region: string): string | undefined {
+  const kms = optString(v, path, { max: 2048 });
+  if (kms === undefined) return undefined;
+  const m = KMS_KEY_ARN.exec(kms);
+  if (!m) {
+    throw new PropertyError(
+      path,
+      `must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>), got '${kms.slice(0, 120)}': DynamoDB reports a replica's key as its key ARN, so an alias or key ID would never match and be re-applied on every update`,
+    );
+  }
+  if (m[1] !== region) throw new PropertyError(path, `names a key in ${m[1]}, but a replica's key must be in the replica's own region (${region})`);
+  return kms;
+}
 
 function scaling(v: unknown, path: string): ScalingSettingsProps {
   const o = asObject(v, path);
@@ -40,7 +63,7 @@ function replica(v: unknown, path: string): ReplicaProps {
     PropagateTags: o.PropagateTags === undefined ? false : asBool(o.PropagateTags, `${path}.PropagateTags`),
     PointInTimeRecoveryEnabled: o.PointInTimeRecoveryEnabled === undefined ? false : asBool(o.PointInTimeRecoveryEnabled, `${path}.PointInTimeRecoveryEnabled`),
   };
-  const kms = optString(o.KmsKeyArn, `${path}.KmsKeyArn`, { max: 2048 });
+  const kms = kmsKeyArn(o.KmsKeyArn, `${path}.KmsKeyArn`, r.RegionName);
   if (kms !== undefined) r.KmsKeyArn = kms;
   const period = optInt(o.PointInTimeRecoveryPeriodInDays, `${path}.PointInTimeRecoveryPeriodInDays`, 1, 35);
   if (period !== undefined) r.PointInTimeRecoveryPeriodInDays = period;

@@ -1,5 +1,6 @@
 /**
- * Per-replica settings, applied in each replica's own region once the replica is ACTIVE.
+ * Per-replica settings, applied in each replica's own region once the replica is ACTIVE (its
+ * ownership tag goes on earlier, as soon as the replica table exists: tagCreatingReplica).
  * These are per Region and never replicated (AWS::DynamoDB::GlobalTable ReplicaSpecification:
  * PITR, deletion protection, contributor insights, tags, table class, read capacity), and
  * "Tags on global tables do not automatically propagate". Reads first; a call is made only for a
@@ -21,7 +22,7 @@ import { OWNER_TAG_KEY } from '../../common/contract';
 import { listTags, replicaOwnership, writeOwnerTag } from '../guard/ownership';
 import { LEGACY_LEASE_TAG_PREFIX } from '../guard/lease';
 import type { AwsClients, Logger } from '../types';
-import { mirrorScaling, removeScaling, scalingDimensions } from './autoscaling';
+import { hasAutoscaling, removeRegionScaling } from './autoscaling';
 import type { HomeState } from './observe';
 import { replicaArn } from './observe';
 import type { ReplicasProps } from './props';
@@ -60,6 +61,9 @@ export function overrideUpdate(home: HomeState, spec: ReplicaProps): Replication
     update.OnDemandThroughputOverride = { MaxReadRequestUnits: spec.MaxReadRequestUnits };
     differs = true;
   }
+  // DescribeTable reports the replica's key as a key ARN whatever form it was given in
+  // (cloudformation-coverage-roadmap#1802), and KmsKeyArn must be a key ARN (props.ts), so an
+  // exact comparison is right: an alias or key ID would never match and be re-applied forever.
   if (spec.KmsKeyArn !== undefined && seen.kmsKeyId !== undefined && seen.kmsKeyId !== spec.KmsKeyArn) {
     update.KMSMasterKeyId = spec.KmsKeyArn;
     differs = true;
@@ -77,15 +81,22 @@ export interface SyncInput {
   spec: ReplicaProps;
   /** Checked before each change: abandoned work never races the next invocation. */
   beforeChange: () => Promise<void>;
+  /** Called right after each change succeeds, so a failure later still knows something changed. */
+  changed: () => void;
 }
 
 export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
-  const { clients, home, props, spec, stackId, beforeChange } = input;
+  const { clients, home, props, spec, stackId } = input;
+  let changes = 0;
+  const beforeChange = input.beforeChange;
+  const changed = () => {
+    changes++;
+    input.changed();
+  };
   const region = spec.RegionName;
   const ddb = clients.dynamodb(region);
   const arn = replicaArn(home.arn, region);
   const name = props.TableName;
-  let changes = 0;
 
   let described;
   try {
@@ -105,21 +116,24 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
   if (own === 'untagged') {
     await beforeChange();
     await writeOwnerTag(ddb, arn, stackId);
-    changes++;
+    changed();
   }
 
-  // Table class and capacity overrides are replica actions of the home table's UpdateTable.
+  // Table class and capacity overrides are replica actions of the home table's UpdateTable,
+  // which needs the home table ACTIVE (UpdateTable API reference).
   const update = overrideUpdate(home, spec);
   if (update) {
+    if (home.status !== 'ACTIVE') return { kind: 'not-ready', reason: `the home table is ${home.status}; the overrides of ${region} wait` };
     await beforeChange();
     await clients.dynamodb().send(new UpdateTableCommand({ TableName: name, ReplicaUpdates: [update] }));
+    changed();
     return { kind: 'stepped' };
   }
 
   if (spec.DeletionProtectionEnabled !== undefined && (described.DeletionProtectionEnabled ?? false) !== spec.DeletionProtectionEnabled) {
     await beforeChange();
     await ddb.send(new UpdateTableCommand({ TableName: name, DeletionProtectionEnabled: spec.DeletionProtectionEnabled }));
-    changes++;
+    changed();
   }
 
   const backups = await ddb.send(new DescribeContinuousBackupsCommand({ TableName: name }));
@@ -141,7 +155,7 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
       if (awsErrorName(e) === 'ContinuousBackupsUnavailableException') return { kind: 'not-ready', reason: `backups not yet available for the replica in ${region}` };
       throw e;
     }
-    changes++;
+    changed();
   }
 
   if (spec.ContributorInsightsEnabled !== undefined) {
@@ -150,7 +164,7 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
     if (on !== spec.ContributorInsightsEnabled) {
       await beforeChange();
       await ddb.send(new UpdateContributorInsightsCommand({ TableName: name, ContributorInsightsAction: spec.ContributorInsightsEnabled ? 'ENABLE' : 'DISABLE' }));
-      changes++;
+      changed();
     }
   }
 
@@ -160,8 +174,8 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
       await beforeChange();
       for (let i = 0; i < missing.length; i += 25) {
         await ddb.send(new TagResourceCommand({ ResourceArn: arn, Tags: missing.slice(i, i + 25) }));
+        changed();
       }
-      changes++;
     }
     const keep = new Set(props.Tags.map((t) => t.Key));
     const dropped = (input.oldProps?.Tags ?? [])
@@ -170,24 +184,85 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
     if (dropped.length > 0) {
       await beforeChange();
       await ddb.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: dropped }));
-      changes++;
+      changed();
     }
   }
 
-  const want = props.BillingMode === 'PROVISIONED' ? scalingDimensions(name, props.Autoscaling) : [];
-  const had = input.oldProps?.BillingMode === 'PROVISIONED' ? scalingDimensions(name, input.oldProps.Autoscaling) : [];
-  const gone = had.filter((h) => !want.some((w) => w.resourceId === h.resourceId && w.dimension === h.dimension));
-  if (want.length > 0 || gone.length > 0) {
-    const aas = clients.autoscaling(region);
-    if (gone.length > 0) {
-      await beforeChange();
-      changes += await removeScaling(aas, gone);
-    }
-    if (want.length > 0) {
-      await beforeChange();
-      changes += await mirrorScaling(aas, want);
-    }
+  // Autoscaling of a PROVISIONED group is set for the whole group afterwards, through DynamoDB
+  // (autoscaling.ts). A table switched to PAY_PER_REQUEST has no use for the replica region's
+  // targets: "AutoScaling is not available for tables with PAY_PER_REQUEST billing mode"
+  // (aws/aws-cdk#10572), so they are removed there.
+  if (props.BillingMode === 'PAY_PER_REQUEST' && input.oldProps?.BillingMode === 'PROVISIONED' && hasAutoscaling(input.oldProps.Autoscaling)) {
+    await beforeChange();
+    await removeRegionScaling(clients.autoscaling(region), name, home.indexNames, changed);
   }
   input.log.info('replica settings in sync', { region, changes });
   return { kind: 'synced', changes };
+}
+
+/**
+ * Ownership of the replica table in its own region, read there (ListTagsOfResource on the
+ * replica's ARN): 'missing' when that region has no such table (a replica that failed to create,
+ * or one already gone).
+ */
+export async function observeReplicaOwnership(clients: AwsClients, home: HomeState, region: string, stackId: string): Promise<ReturnType<typeof replicaOwnership> | 'missing'> {
+  try {
+    return replicaOwnership(await listTags(clients.dynamodb(region), replicaArn(home.arn, region)), stackId);
+  } catch (e) {
+    if (awsErrorName(e) === 'ResourceNotFoundException') return 'missing';
+    throw e;
+  }
+}
+
+export interface TagEarlyInput {
+  clients: AwsClients;
+  log: Logger;
+  stackId: string;
+  home: HomeState;
+  props: ReplicasProps;
+  spec: ReplicaProps;
+  beforeChange: () => Promise<void>;
+  changed: () => void;
+}
+
+/**
+ * Tags a replica while it is still CREATING, as soon as its table exists in its region, so it
+ * never exists untagged for long: a replica left CREATING by a rollback or a timeout is then
+ * recognisably this stack's, and tag policies that look for tags see them early (tags added only
+ * at the end of a replica's creation are a known complaint: pulumi/pulumi-aws-native#342). The
+ * owner tag and, with PropagateTags, the table's tags go on in one TagResource.
+ *
+ * DynamoDB documents no restriction on tagging a table that is CREATING (TagResource API
+ * reference). Should it refuse (ResourceInUseException, "The operation conflicts with the
+ * resource's availability"), or not see the new table yet (ResourceNotFoundException; DescribeTable
+ * and tags are eventually consistent, DescribeTable and TagResource API references), the tags are
+ * written at the next poll, the first moment they are accepted. Returns true once tagged (or
+ * already tagged by this stack), false to try again later.
+ */
+export async function tagCreatingReplica(input: TagEarlyInput): Promise<boolean> {
+  const { clients, home, props, spec, stackId } = input;
+  const region = spec.RegionName;
+  const ddb = clients.dynamodb(region);
+  const arn = replicaArn(home.arn, region);
+  const own = await observeReplicaOwnership(clients, home, region, stackId);
+  if (own === 'missing') return false;
+  if (own === 'foreign') {
+    throw new Refusal(`The replica of ${props.TableName} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was changed in ${region}.`);
+  }
+  if (own === 'owned') return true;
+  const tags = [{ Key: OWNER_TAG_KEY, Value: stackId }, ...(spec.PropagateTags ? props.Tags.filter((t) => t.Key !== OWNER_TAG_KEY).slice(0, 49) : [])];
+  await input.beforeChange();
+  try {
+    await ddb.send(new TagResourceCommand({ ResourceArn: arn, Tags: tags }));
+  } catch (e) {
+    const name = awsErrorName(e);
+    if (name === 'ResourceInUseException' || name === 'ResourceNotFoundException') {
+      input.log.info('replica not taggable yet; tagging at the next poll', { region, error: name });
+      return false;
+    }
+    throw e;
+  }
+  input.changed();
+  input.log.info('replica tagged while it is being created', { region });
+  return true;
 }

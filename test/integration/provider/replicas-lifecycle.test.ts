@@ -456,7 +456,7 @@ describe('delivery, races and crashes', () => {
       await w.cfn.idle();
       expect(r.body.Status).toBe('FAILED');
       expect(r.body.Reason).toBe(
-        "The operation did not finish within the custom resource's ServiceTimeout (6 s). AWS may still be working on it; the next stack update continues from the observed state.",
+        "The operation did not finish within the custom resource's ServiceTimeout (6 s), counted from CloudFormation's request. CloudFormation now rolls the stack back and sends this resource a Delete, which keeps or removes what was made as the table's DeletionPolicy says. AWS may still finish work it had started; the next deploy continues from what it then observes.",
       );
       // A replica was started, so the real ID (not the no-op marker) lets the rollback Delete clean up.
       expect(r.body.PhysicalResourceId).toBe(`arc-dynamodb:replicas:${name}`);
