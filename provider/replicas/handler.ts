@@ -27,6 +27,9 @@ export interface PollOptions {
 
 export const DEFAULT_POLL: PollOptions = { initialMs: 2000, maxMs: 15000 };
 
+/** How many more observations a failed replica precondition gets before it is final (2+4+8+15 s by default). */
+const PRECONDITION_LOOKS = 4;
+
 interface Checkpoint {
   /** True once this operation changed anything (a failed Create then keeps its real ID for cleanup). */
   mutated: boolean;
@@ -98,6 +101,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
     cp.mutated = true;
   };
   let pause = poll.initialMs;
+  let preconditionLooks = PRECONDITION_LOOKS;
   /** The last observed home table: the memo of an answer is computed from it. */
   let last: HomeState | undefined;
   const memoNow = (leftFor: string[] = []): { memo?: ReplicasMemo } => (last ? { memo: nextMemo(memo, leftFor, desiredRegions, last.replicas.keys()) } : {});
@@ -192,7 +196,13 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
         }
         case 'create': {
           const refusal = await createPrecondition(req, state);
-          if (refusal) return failed(refusal);
+          if (refusal) {
+            // The stack may have enabled the stream (or registered write scaling) a moment ago,
+            // and DescribeTable is eventually consistent (DescribeTable API reference): look again
+            // a few times before refusing.
+            if (preconditionLooks-- > 0 && (await wait())) continue;
+            return failed(refusal);
+          }
           const spec = desired.find((r) => r.RegionName === step.region) as ReplicaProps;
           await beforeChange();
           await sendReplicaUpdate(req, { Create: createAction(spec) });

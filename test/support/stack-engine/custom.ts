@@ -17,6 +17,15 @@
  * 3600): without a response by then "the request is considered unsuccessful, and the stack
  * operation fails"; the engine's clock is `serviceTimeoutMs(seconds)`, so tests can scale it.
  * A response after the timeout is recorded (late) and ignored.
+ *
+ * `interrupt` (a test helper; nothing calls it unless a test does) stops the engine waiting for
+ * requests in flight, as CloudFormation does in two cases: 'timeout' ends the wait as if the
+ * ServiceTimeout had just passed (so a test can time a request out at a chosen moment, e.g. while
+ * a replica is CREATING, without depending on machine speed); 'cancel' ends it as CloudFormation
+ * does when the stack is deleted or rolled back while a Create runs: the resource fails with
+ * "Resource creation cancelled" and gets a physical ID CloudFormation made up, which its Delete
+ * then carries (aws-cloudformation/cloudformation-coverage-roadmap#1730 and #1814; aws/aws-cdk
+ * PR #36951). Either way a later response is recorded as late.
  */
 import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -38,7 +47,8 @@ export interface CustomRequestRecord {
   phase: string;
   sentAt: number;
   timeoutMs: number;
-  result?: 'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'INVALID';
+  /** CANCELLED: the engine stopped waiting because of `interrupt(..., 'cancel')`. */
+  result?: 'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'INVALID' | 'CANCELLED';
 }
 
 export interface ResponseBody {
@@ -68,6 +78,8 @@ export interface CustomResources {
   responses: CustomResponseRecord[];
   responsesFor(requestId: string): CustomResponseRecord[];
   handler: ResourceTypeHandler;
+  /** Stops waiting for the matching requests in flight (see the header); returns how many. */
+  interrupt(match: { stackId?: string; logicalId?: string }, kind: 'timeout' | 'cancel'): number;
   stop(): Promise<void>;
 }
 
@@ -90,6 +102,7 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
   const requests: CustomRequestRecord[] = [];
   const responses: CustomResponseRecord[] = [];
   const waiting = new Map<string, (r: CustomResponseRecord) => void>();
+  const interrupts = new Map<string, { record: CustomRequestRecord; stop: (kind: 'timeout' | 'cancel') => void }>();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -152,9 +165,16 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
     const answered = new Promise<CustomResponseRecord>((resolve) => waiting.set(requestId, resolve));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), record.timeoutMs)));
+    const interrupted = new Promise<'timeout' | 'cancel'>((r) => interrupts.set(requestId, { record, stop: r }));
     opts.lambda.invokeAsync(token, event);
-    const outcome = await Promise.race([answered, timedOut]);
+    const outcome = await Promise.race([answered, timedOut, interrupted]);
     clearTimeout(timer);
+    interrupts.delete(requestId);
+    if (outcome === 'cancel') {
+      waiting.delete(requestId);
+      record.result = 'CANCELLED';
+      throw new ResourceFailure('Resource creation cancelled', { sent: true, physicalId: ctx.generatedName(255) });
+    }
     if (outcome === 'timeout') {
       waiting.delete(requestId);
       record.result = 'TIMEOUT';
@@ -203,6 +223,16 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
     responses,
     responsesFor: (id) => responses.filter((r) => r.requestId === id),
     handler,
+    interrupt(match, kind) {
+      let n = 0;
+      for (const { record, stop } of [...interrupts.values()]) {
+        if ((match.stackId === undefined || match.stackId === record.stackId) && (match.logicalId === undefined || match.logicalId === record.logicalId)) {
+          stop(kind);
+          n++;
+        }
+      }
+      return n;
+    },
     stop: () => new Promise((r) => server.close(() => r())),
   };
 }

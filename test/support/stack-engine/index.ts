@@ -11,6 +11,8 @@
  *   //   -> { status: 'UPDATE_ROLLBACK_COMPLETE', reason, events }
  *   await engine.deleteStack('orders');                      // -> { status: 'DELETE_COMPLETE', ... }
  *   engine.requests / engine.responses / engine.responsesFor(requestId)   // custom resources
+ *   engine.forceTimeout('orders', 'OrdersReplicas');         // its request in flight times out now
+ *   const d = engine.deleteStackDuringCreate('orders');      // DeleteStack while CREATE_IN_PROGRESS
  *   engine.stop();
  *
  * - `deploy(stackName, template, { parameters?, failResource?, serviceTimeoutMs? })` creates
@@ -23,6 +25,18 @@
  *   up front (unknown parameter, circular dependency, unsupported type, "No updates are to be
  *   performed.", a stack in ROLLBACK_COMPLETE) throws instead.
  * - `deleteStack(stackName)` deletes in reverse dependency order honouring DeletionPolicy.
+ * - `forceTimeout(stackName, logicalId)` ends the engine's wait for that resource's custom-resource
+ *   request in flight as if its ServiceTimeout had passed now (returns how many requests it hit), so
+ *   a test can time a request out at a moment it observed (a replica CREATING) instead of racing a
+ *   clock; the stack operation then fails or rolls back exactly as for a real timeout.
+ * - `deleteStackDuringCreate(stackName)` is DeleteStack on a stack still CREATE_IN_PROGRESS (deploy
+ *   and deleteStack are otherwise serialised): the custom-resource request in flight is cancelled
+ *   (CREATE_FAILED "Resource creation cancelled", with a physical ID the engine makes up, as
+ *   CloudFormation does: aws-cloudformation/cloudformation-coverage-roadmap#1730 and #1814), no
+ *   further resource is created, and the stack is deleted (DELETE_IN_PROGRESS, every resource made
+ *   so far in reverse dependency order, DeletionPolicy honoured) while the provider may still be
+ *   working on the cancelled Create. Resolves with the running deploy's result (DELETE_COMPLETE).
+ *   Throws unless the stack is CREATE_IN_PROGRESS.
  * - `expand(arc, { parameters?, region?, accountId? })` expands an Arc template (YAML/JSON text or
  *   an object) exactly as the CLI does (cli/commands/expand.ts).
  * - `requests` are every custom-resource request sent, `responses` every PUT received (late ones
@@ -106,6 +120,8 @@ export interface StackEngine {
   expand(arc: string | Record<string, unknown>, opts?: { parameters?: Record<string, string>; region?: string; accountId?: string }): Template;
   deploy(stackName: string, template: Template, opts?: DeployOptions & { serviceTimeoutMs?: Record<string, number> }): Promise<DeployResult>;
   deleteStack(stackName: string): Promise<DeployResult>;
+  forceTimeout(stackName: string, logicalId: string): number;
+  deleteStackDuringCreate(stackName: string): Promise<DeployResult>;
   stack(stackName: string): StackState | undefined;
   dynamodb(region?: string): DynamoDBClient;
   autoscaling(region?: string): ApplicationAutoScalingClient;
@@ -174,6 +190,7 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
   };
   const handlerFor = (type: string) => handlers[type] ?? (isCustom(type) ? custom.handler : undefined);
   const stacks = new Map<string, StackState>();
+  const running = new Map<string, Promise<DeployResult>>();
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const next = queue.then(f, f);
@@ -215,8 +232,8 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
       return out.fragment as unknown as Template;
     },
 
-    deploy: (stackName, template, o = {}) =>
-      serial(async () => {
+    deploy(stackName, template, o = {}) {
+      const run = serial(async () => {
         const unsupported = Object.entries(template.Resources ?? {}).filter(([, r]) => !handlerFor(r.Type));
         if (unsupported.length > 0) throw new TemplateError(`The stack engine does not implement these resource types: ${unsupported.map(([id, r]) => `${id} (${r.Type})`).join(', ')}`);
         let s = stacks.get(stackName);
@@ -233,11 +250,17 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
         try {
           const life = new Lifecycle(new StackOps(s, { region, accountId, cfnApi, handlerFor }), region, accountId);
           const r = creating ? await life.create(template, o) : await life.update(template, o);
+          // Only a Create that deleteStackDuringCreate turned into a delete ends DELETE_COMPLETE.
+          if (r.status === 'DELETE_COMPLETE') stacks.delete(stackName);
           return result(s, from, r.status, r.reason);
         } finally {
           overrides = {};
         }
-      }),
+      });
+      running.set(stackName, run);
+      void run.finally(() => running.get(stackName) === run && running.delete(stackName)).catch(() => undefined);
+      return run;
+    },
 
     deleteStack: (stackName) =>
       serial(async () => {
@@ -248,6 +271,20 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
         if (r.status === 'DELETE_COMPLETE') stacks.delete(stackName);
         return result(s, from, r.status, r.reason);
       }),
+
+    forceTimeout(stackName, logicalId) {
+      const s = stacks.get(stackName);
+      return s ? custom.interrupt({ stackId: s.stackId, logicalId }, 'timeout') : 0;
+    },
+
+    deleteStackDuringCreate(stackName) {
+      const s = stacks.get(stackName);
+      const run = running.get(stackName);
+      if (!s || !run || s.status !== 'CREATE_IN_PROGRESS') throw new TemplateError(`Stack ${stackName} is not CREATE_IN_PROGRESS (${s?.status ?? 'no such stack'})`);
+      s.deleteRequested = true;
+      custom.interrupt({ stackId: s.stackId }, 'cancel');
+      return run;
+    },
 
     stack: (name) => stacks.get(name),
     dynamodb,

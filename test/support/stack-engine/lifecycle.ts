@@ -142,9 +142,12 @@ export class Lifecycle {
     const ev = evaluatorFor(this.ops, template, params, this.region, this.accountId);
     const order = creationOrder(template, activeIds(template, ev));
     this.stack.parameters = params;
+    // GetTemplate (TemplateStage Processed) returns the template being deployed (CloudFormation API reference, GetTemplate).
+    this.ops.setTemplate(template);
     this.ops.setStatus('CREATE_IN_PROGRESS', 'User Initiated');
     let failed: { id: string; reason: string } | undefined;
     for (const id of order) {
+      if (this.stack.deleteRequested) break;
       try {
         await this.createOne(ev, template, id, opts.failResource);
       } catch (e) {
@@ -152,6 +155,9 @@ export class Lifecycle {
         break;
       }
     }
+    // DeleteStack while the stack was CREATE_IN_PROGRESS (the engine's deleteStackDuringCreate):
+    // the resource in flight was cancelled, and the stack is deleted instead of rolled back.
+    if (this.stack.deleteRequested) return this.delete(template);
     if (!failed) {
       this.stack.template = template;
       this.stack.outputs = this.outputs(template, ev);
@@ -182,6 +188,7 @@ export class Lifecycle {
     const newIds = activeIds(template, ev);
     const order = creationOrder(template, newIds);
     const oldParams = this.stack.parameters;
+    this.ops.setTemplate(template);
     this.ops.setStatus('UPDATE_IN_PROGRESS', 'User Initiated');
     const journal: Journal[] = [];
     let failed: { id: string; reason: string; verb: string } | undefined;
@@ -235,6 +242,9 @@ export class Lifecycle {
     }
 
     const reason = `The following resource(s) failed to ${failed.verb}: [${failed.id}]. `;
+    // Rolling back returns the stack to its previous template, which GetTemplate then shows
+    // (modelled; the rollback cleanup phase certainly runs against it).
+    this.ops.setTemplate(oldTemplate);
     this.ops.setStatus('UPDATE_ROLLBACK_IN_PROGRESS', reason);
     const oldEv = evaluatorFor(this.ops, oldTemplate, oldParams, this.region, this.accountId);
     const position = creationOrder(oldTemplate, activeIds(oldTemplate, oldEv));
@@ -332,9 +342,10 @@ export class Lifecycle {
     }
   }
 
-  async delete(): Promise<LifecycleResult> {
+  /** `creating`: the template of a Create still running (deleteStackDuringCreate), for the order. */
+  async delete(creating?: Template): Promise<LifecycleResult> {
     this.ops.setStatus('DELETE_IN_PROGRESS', 'User Initiated');
-    const template = this.stack.template ?? { Resources: Object.fromEntries([...this.stack.resources.values()].map((r) => [r.logicalId, { Type: r.type }])) };
+    const template = creating ?? this.stack.template ?? { Resources: Object.fromEntries([...this.stack.resources.values()].map((r) => [r.logicalId, { Type: r.type }])) };
     const ids = [...this.stack.resources.keys()].filter((id) => id in template.Resources);
     for (const id of deletionOrder(template, ids)) {
       const rec = this.stack.resources.get(id)!;

@@ -31,6 +31,8 @@ export interface StackState {
   resources: Map<string, ResourceRecord>;
   outputs: Record<string, unknown>;
   events: StackEvent[];
+  /** Set by the engine's deleteStackDuringCreate: the running Create stops and the stack is deleted. */
+  deleteRequested?: boolean;
 }
 
 export interface StackDeps {
@@ -58,6 +60,11 @@ export class StackOps {
     readonly stack: StackState,
     private readonly deps: StackDeps,
   ) {}
+
+  /** What GetTemplate (TemplateStage Processed) shows for the stack. */
+  setTemplate(template: Template): void {
+    this.deps.cfnApi.setTemplate(this.stack.stackId, template);
+  }
 
   /** Sets the stack's status (and its event, and the CloudFormation API's view of it). */
   setStatus(status: StackStatus, reason?: string): void {
