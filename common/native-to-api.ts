@@ -10,6 +10,7 @@
  * translation has no stack to resolve them against. `resolvePseudoParameters` substitutes the
  * pseudo-parameters (and, optionally, template parameters) a table name commonly uses.
  */
+import { evaluate, intrinsicName, partitionOf, pseudoParameters } from '../contract/intrinsics';
 import type {
   AttributeDefinition,
   CreateTableCommandInput,
@@ -79,14 +80,7 @@ const TABLE_PROPERTIES = new Set([
 
 type Json = Record<string, unknown>;
 
-/** `{ Ref }`, `{ Condition }` or `{ 'Fn::*' }`: a value CloudFormation would still have to resolve. */
-export function intrinsicName(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length !== 1) return undefined;
-  const k = keys[0];
-  return k === 'Ref' || k === 'Condition' || k.startsWith('Fn::') ? k : undefined;
-}
+export { intrinsicName, partitionOf };
 
 class Reader {
   constructor(readonly logicalId: string) {}
@@ -393,129 +387,12 @@ export interface PseudoContext {
   conditions?: Record<string, unknown>;
 }
 
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  return 'aws';
-}
-
-function pseudoValues(ctx: PseudoContext): Record<string, unknown> {
-  const partition = partitionOf(ctx.region);
-  return {
-    ...(ctx.parameters ?? {}),
-    'AWS::StackName': ctx.stackName,
-    'AWS::Region': ctx.region,
-    'AWS::AccountId': ctx.accountId,
-    'AWS::Partition': partition,
-    'AWS::URLSuffix': partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com',
-    'AWS::StackId': ctx.stackId ?? `arn:${partition}:cloudformation:${ctx.region}:${ctx.accountId}:stack/${ctx.stackName}/00000000-0000-0000-0000-000000000000`,
-  };
-}
-
 /**
- * Substitutes, anywhere in `value`: `Ref` to pseudo-parameters and given template parameters;
- * `Fn::Sub` and `Fn::Join` whose parts all resolve; `Fn::If` whose condition (from
- * `ctx.conditions`, built of Fn::Equals/And/Or/Not/Condition) evaluates; and `Ref: AWS::NoValue`,
- * which removes the property or list item, as in CloudFormation. Anything it cannot resolve is
- * left as it was, so `nativeTableToApi` then names it.
+ * Substitutes, anywhere in `value`, what the project's one intrinsics evaluator
+ * (contract/intrinsics.ts) can settle from the pseudo-parameters, the given template parameters
+ * and the Conditions; `Ref: AWS::NoValue` removes the property or list item, as in CloudFormation.
+ * Anything it cannot resolve is left as it was, so `nativeTableToApi` then names it.
  */
 export function resolvePseudoParameters<T>(value: T, ctx: PseudoContext): T {
-  const resolver = new Resolver(pseudoValues(ctx), ctx.conditions ?? {});
-  const out = resolver.walk(value);
-  return (out === NO_VALUE ? undefined : out) as T;
-}
-
-const NO_VALUE = Symbol('AWS::NoValue');
-type Literal = string | number | boolean;
-const isLiteral = (v: unknown): v is Literal => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
-
-class Resolver {
-  private readonly evaluated = new Map<string, boolean | undefined>();
-  private readonly evaluating = new Set<string>();
-
-  constructor(
-    private readonly values: Record<string, unknown>,
-    private readonly conditions: Record<string, unknown>,
-  ) {}
-
-  walk(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map((e) => this.walk(e)).filter((e) => e !== NO_VALUE);
-    if (v === null || typeof v !== 'object') return v;
-    const obj = v as Json;
-    switch (intrinsicName(v)) {
-      case 'Ref':
-        if (obj.Ref === 'AWS::NoValue') return NO_VALUE;
-        return typeof obj.Ref === 'string' && Object.prototype.hasOwnProperty.call(this.values, obj.Ref) ? this.values[obj.Ref] : v;
-      case 'Fn::Sub':
-        return this.sub(obj['Fn::Sub']) ?? v;
-      case 'Fn::Join':
-        return this.join(obj['Fn::Join']) ?? v;
-      case 'Fn::If': {
-        const arg = obj['Fn::If'];
-        if (!Array.isArray(arg) || arg.length !== 3 || typeof arg[0] !== 'string') return v;
-        const holds = this.condition(arg[0]);
-        return holds === undefined ? v : this.walk(holds ? arg[1] : arg[2]);
-      }
-    }
-    const out: Json = {};
-    for (const [k, e] of Object.entries(obj)) {
-      const r = this.walk(e);
-      if (r !== NO_VALUE) out[k] = r;
-    }
-    return out;
-  }
-
-  private sub(arg: unknown): string | undefined {
-    const [text, vars] = Array.isArray(arg) ? [arg[0], this.walk(arg[1] ?? {})] : [arg, {}];
-    if (typeof text !== 'string' || vars === null || typeof vars !== 'object' || Array.isArray(vars)) return undefined;
-    const scope = { ...this.values, ...(vars as Json) };
-    let unresolved = false;
-    // `${!Literal}` is Fn::Sub's escape for a literal `${Literal}`.
-    const out = text.replace(/\$\{([^}]*)\}/g, (_m, name: string) => {
-      if (name.startsWith('!')) return `\${${name.slice(1)}}`;
-      const value = scope[name.trim()];
-      if (isLiteral(value)) return String(value);
-      unresolved = true;
-      return '';
-    });
-    return unresolved ? undefined : out;
-  }
-
-  private join(arg: unknown): string | undefined {
-    if (!Array.isArray(arg) || arg.length !== 2 || typeof arg[0] !== 'string') return undefined;
-    const parts = this.walk(arg[1]);
-    if (!Array.isArray(parts) || !parts.every(isLiteral)) return undefined;
-    return parts.map(String).join(arg[0]);
-  }
-
-  /** A named condition's value, or undefined when it depends on something unresolved. */
-  private condition(name: string): boolean | undefined {
-    if (this.evaluated.has(name)) return this.evaluated.get(name);
-    if (this.evaluating.has(name) || !(name in this.conditions)) return undefined;
-    this.evaluating.add(name);
-    const result = this.test(this.conditions[name]);
-    this.evaluating.delete(name);
-    this.evaluated.set(name, result);
-    return result;
-  }
-
-  private test(expr: unknown): boolean | undefined {
-    if (expr === null || typeof expr !== 'object' || Array.isArray(expr)) return undefined;
-    const obj = expr as Json;
-    const fn = intrinsicName(expr);
-    const args = fn ? obj[fn] : undefined;
-    if (fn === 'Condition') return typeof args === 'string' ? this.condition(args) : undefined;
-    if (!Array.isArray(args)) return undefined;
-    if (fn === 'Fn::Equals') {
-      const [a, b] = args.map((x) => this.walk(x));
-      return isLiteral(a) && isLiteral(b) ? String(a) === String(b) : undefined;
-    }
-    const results = args.map((x) => this.test(x));
-    if (fn === 'Fn::Not') return results.length === 1 && results[0] !== undefined ? !results[0] : undefined;
-    if (fn === 'Fn::And') return results.includes(false) ? false : results.includes(undefined) ? undefined : true;
-    if (fn === 'Fn::Or') return results.includes(true) ? true : results.includes(undefined) ? undefined : false;
-    return undefined;
-  }
+  return evaluate(value, { parameters: ctx.parameters ?? {}, pseudo: pseudoParameters(ctx), conditions: ctx.conditions ?? {}, unresolved: 'keep' }) as T;
 }

@@ -4,7 +4,8 @@
  * reason it has no local meaning.
  */
 import { REPLICAS_RESOURCE_TYPE, LOAD_RESOURCE_TYPE } from '../contract';
-import { intrinsicName, nativeTableToApi, resolvePseudoParameters, type PseudoContext, type TablePlan } from '../native-to-api';
+import { Evaluator, IntrinsicError, pseudoParameters } from '../../contract/intrinsics';
+import { nativeTableToApi, type TablePlan } from '../native-to-api';
 
 export interface LocalContext {
   stackName: string;
@@ -30,8 +31,6 @@ const NO_LOCAL_MEANING: Record<string, string> = {
 
 export class LocalInputError extends Error {}
 
-const NO_VALUE = Symbol('AWS::NoValue');
-
 interface Template {
   Parameters?: Record<string, { Type?: string; Default?: unknown; AllowedValues?: unknown[] }>;
   Conditions?: Record<string, unknown>;
@@ -47,63 +46,23 @@ export function assertParametersSet(template: unknown, values: Record<string, un
   }
 }
 
-function pseudo(ctx: LocalContext): PseudoContext {
-  return { stackName: ctx.stackName, region: ctx.region, accountId: ctx.accountId, parameters: ctx.parameters };
-}
-
-/** Evaluates the template's Conditions (Fn::Equals/Not/And/Or/Condition over parameters). */
-function conditionValues(template: Template, ctx: LocalContext): (name: string, where: string) => boolean {
-  const conditions = template.Conditions ?? {};
-  const cache = new Map<string, boolean>();
-  const evaluate = (name: string, where: string, seen: string[]): boolean => {
-    const hit = cache.get(name);
-    if (hit !== undefined) return hit;
-    if (!(name in conditions)) throw new LocalInputError(`${where}: condition '${name}' is not defined in Conditions`);
-    if (seen.includes(name)) throw new LocalInputError(`Conditions.${name}: refers to itself (${[...seen, name].join(' -> ')})`);
-    const ev = (v: unknown): boolean | unknown => {
-      const fn = intrinsicName(v);
-      const o = v as Record<string, unknown>;
-      if (fn === 'Fn::Equals') {
-        const [a, b] = (o['Fn::Equals'] as unknown[]).map((x) => resolvePseudoParameters(x, pseudo(ctx)));
-        if (intrinsicName(a) || intrinsicName(b)) throw new LocalInputError(`Conditions.${name}: cannot be evaluated locally (Fn::Equals of an unresolved value)`);
-        return JSON.stringify(a) === JSON.stringify(b);
-      }
-      if (fn === 'Fn::Not') return !ev((o['Fn::Not'] as unknown[])[0]);
-      if (fn === 'Fn::And') return (o['Fn::And'] as unknown[]).every((x) => ev(x) === true);
-      if (fn === 'Fn::Or') return (o['Fn::Or'] as unknown[]).some((x) => ev(x) === true);
-      if (fn === 'Condition') return evaluate(o.Condition as string, `Conditions.${name}`, [...seen, name]);
-      throw new LocalInputError(`Conditions.${name}: cannot be evaluated locally (${fn ?? 'not a condition function'})`);
-    };
-    const value = ev(conditions[name]) === true;
-    cache.set(name, value);
-    return value;
-  };
-  return (name, where) => evaluate(name, where, []);
-}
-
-/** Settles Fn::If and drops AWS::NoValue, so that only literals reach the native translation. */
-function settleConditionals(v: unknown, condition: (name: string, where: string) => boolean, where: string): unknown {
-  if (Array.isArray(v)) return v.map((e, i) => settleConditionals(e, condition, `${where}[${i}]`)).filter((e) => e !== NO_VALUE);
-  if (v === null || typeof v !== 'object') return v;
-  const o = v as Record<string, unknown>;
-  const fn = intrinsicName(v);
-  if (fn === 'Ref' && o.Ref === 'AWS::NoValue') return NO_VALUE;
-  if (fn === 'Fn::If') {
-    const [name, yes, no] = o['Fn::If'] as [string, unknown, unknown];
-    return settleConditionals(condition(name, where) ? yes : no, condition, where);
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, e] of Object.entries(o)) {
-    const s = settleConditionals(e, condition, `${where}.${k}`);
-    if (s !== NO_VALUE) out[k] = s;
-  }
-  return out;
-}
-
 /** One item per resource of the expanded template, in template order. */
 export function planLocal(expanded: unknown, ctx: LocalContext): LocalItem[] {
   const template = expanded as Template;
-  const condition = conditionValues(template, ctx);
+  // The project's one intrinsics evaluator (contract/intrinsics.ts). A resource's Condition must
+  // be known, since it decides whether the table exists at all; in properties, whatever cannot be
+  // known locally stays as written, and the native translation names it if it matters.
+  const scope = { parameters: ctx.parameters, pseudo: pseudoParameters(ctx), conditions: template.Conditions ?? {} };
+  const conditions = new Evaluator({ ...scope, unresolved: 'throw' });
+  const values = new Evaluator({ ...scope, unresolved: 'keep' });
+  const condition = (name: string, where: string) => {
+    try {
+      return conditions.condition(name, where);
+    } catch (e) {
+      if (e instanceof IntrinsicError) throw new LocalInputError(e.cannotBeKnown ? `${e.message}: it decides whether a resource exists, so it must be known locally` : e.message);
+      throw e;
+    }
+  };
   const items: LocalItem[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     const type = String(resource.Type);
@@ -112,7 +71,7 @@ export function planLocal(expanded: unknown, ctx: LocalContext): LocalItem[] {
       continue;
     }
     if (type === 'AWS::DynamoDB::Table') {
-      const props = resolvePseudoParameters(settleConditionals(resource.Properties ?? {}, condition, `Resources.${logicalId}.Properties`), pseudo(ctx));
+      const props = values.evaluate(resource.Properties ?? {}, `Resources.${logicalId}.Properties`);
       // CloudFormation names a table without TableName `<stack>-<logicalId>-<random>`; locally the
       // name must be stable across runs, so the random part is left out.
       const plan = nativeTableToApi(logicalId, props, { defaultTableName: `${ctx.stackName}-${logicalId}` });

@@ -40,7 +40,7 @@ describe('local plan: from an expanded template to what local up does', () => {
   it('names an undefined condition and a condition it cannot evaluate', () => {
     expect(() => planLocal({ Resources: { T: { ...table(), Condition: 'Missing' } } }, ctx({}))).toThrow(new LocalInputError("Resources.T.Condition: condition 'Missing' is not defined in Conditions"));
     expect(() => planLocal({ Conditions: { C: { 'Fn::Equals': [{ 'Fn::ImportValue': 'x' }, 'y'] } }, Resources: { T: { ...table(), Condition: 'C' } } }, ctx({}))).toThrow(
-      new LocalInputError('Conditions.C: cannot be evaluated locally (Fn::Equals of an unresolved value)'),
+      new LocalInputError('Conditions.C[0]: Fn::ImportValue is not evaluated here: it decides whether a resource exists, so it must be known locally'),
     );
   });
 
