@@ -1,5 +1,7 @@
 /**
- * Template values as CloudFormation resolves them before a resource handler sees them.
+ * Template values as CloudFormation resolves them before a resource handler sees them. The
+ * evaluation itself is the project's one evaluator (contract/intrinsics.ts); this module adds
+ * what only a stack has: parameters with their types and defaults, and the dependency graph.
  *
  * - Parameters: given values, else Default; list types (CommaDelimitedList, List<...>) become
  *   lists; AllowedValues is checked (CloudFormation User Guide, "Parameters" section).
@@ -14,6 +16,7 @@
  * - Dependencies (User Guide, "DependsOn attribute"): a resource depends on every resource it
  *   names with Ref, Fn::GetAtt or Fn::Sub, and on its DependsOn list.
  */
+import { Evaluator as Intrinsics, IntrinsicError, intrinsicName, NO_VALUE, partitionOf, pseudoParameters, type PseudoInput } from '../../../contract/intrinsics';
 import type { Json, Template } from './types';
 
 export class TemplateError extends Error {
@@ -23,32 +26,9 @@ export class TemplateError extends Error {
   }
 }
 
-export const NO_VALUE = Symbol('AWS::NoValue');
+export { NO_VALUE, partitionOf };
 
-export interface PseudoInput {
-  stackId: string;
-  stackName: string;
-  region: string;
-  accountId: string;
-}
-
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
-export function pseudoParameters(p: PseudoInput): Record<string, string> {
-  const partition = partitionOf(p.region);
-  return {
-    'AWS::StackId': p.stackId,
-    'AWS::StackName': p.stackName,
-    'AWS::Region': p.region,
-    'AWS::AccountId': p.accountId,
-    'AWS::Partition': partition,
-    'AWS::URLSuffix': partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com',
-  };
-}
+export { pseudoParameters, type PseudoInput };
 
 /** Parameter values as CloudFormation hands them to Ref: strings, or lists of strings. */
 export function resolveParameters(template: Template, given: Record<string, string> = {}): Record<string, string | string[]> {
@@ -77,13 +57,8 @@ export function resolveParameters(template: Template, given: Record<string, stri
 
 const isObj = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** The one key of `{ Ref }` / `{ Fn::X }` / `{ Condition }`, else undefined. */
-export function intrinsicKey(v: unknown): string | undefined {
-  if (!isObj(v)) return undefined;
-  const keys = Object.keys(v);
-  if (keys.length !== 1) return undefined;
-  return keys[0] === 'Ref' || keys[0] === 'Condition' || keys[0].startsWith('Fn::') ? keys[0] : undefined;
-}
+/** The one key of `{ Ref }` / `{ Fn::X }` / `{ Condition }`, else undefined (the project's one check). */
+export const intrinsicKey = intrinsicName;
 
 /** `${Name}` and `${Name.Attr}` variables of an Fn::Sub string (escapes `${!...}` excluded). */
 function subVariables(text: string): string[] {
@@ -127,148 +102,43 @@ export interface ResourceLookup {
   getAtt(logicalId: string, attribute: string): unknown;
 }
 
+/**
+ * The engine's view of the project's one intrinsics evaluator (contract/intrinsics.ts), strict:
+ * CloudFormation resolves everything before a handler runs, so what cannot be resolved is a
+ * TemplateError here, never a value left for later.
+ */
 export class Evaluator {
-  private readonly conditionValues = new Map<string, boolean>();
-  private readonly evaluating = new Set<string>();
+  private readonly inner: Intrinsics;
 
-  constructor(
-    private readonly template: Template,
-    private readonly parameters: Record<string, string | string[]>,
-    private readonly pseudo: Record<string, string>,
-    private readonly lookup: ResourceLookup,
-  ) {}
+  constructor(template: Template, parameters: Record<string, string | string[]>, pseudo: Record<string, string>, lookup: ResourceLookup) {
+    this.inner = new Intrinsics({
+      parameters,
+      pseudo,
+      conditions: template.Conditions ?? {},
+      mappings: template.Mappings as Record<string, Record<string, Record<string, unknown>>> | undefined,
+      resources: { has: (id) => Object.prototype.hasOwnProperty.call(template.Resources, id), ref: (id) => lookup.ref(id), getAtt: (id, a) => lookup.getAtt(id, a) },
+      unresolved: 'throw',
+    });
+  }
 
   /** A named condition of the Conditions section. */
   condition(name: string): boolean {
-    const known = this.conditionValues.get(name);
-    if (known !== undefined) return known;
-    const conditions = this.template.Conditions ?? {};
-    if (!(name in conditions)) throw new TemplateError(`Template format error: Unresolved condition dependency ${name}`);
-    if (this.evaluating.has(name)) throw new TemplateError(`Template format error: circular condition ${name}`);
-    this.evaluating.add(name);
-    const v = this.test(conditions[name]);
-    this.evaluating.delete(name);
-    this.conditionValues.set(name, v);
-    return v;
-  }
-
-  private test(expr: unknown): boolean {
-    const key = intrinsicKey(expr);
-    const arg = key ? (expr as Json)[key] : undefined;
-    if (key === 'Condition' && typeof arg === 'string') return this.condition(arg);
-    if (!Array.isArray(arg)) throw new TemplateError(`Template error: invalid condition ${JSON.stringify(expr)}`);
-    switch (key) {
-      case 'Fn::Equals': {
-        const [a, b] = arg.map((x) => this.resolve(x));
-        return JSON.stringify(stringify(a)) === JSON.stringify(stringify(b));
-      }
-      case 'Fn::Not':
-        return !this.test(arg[0]);
-      case 'Fn::And':
-        return arg.every((x) => this.test(x));
-      case 'Fn::Or':
-        return arg.some((x) => this.test(x));
-      default:
-        throw new TemplateError(`Template error: ${key} is not a condition function`);
-    }
+    return this.guard(() => this.inner.condition(name) as boolean);
   }
 
   /** The value with every intrinsic resolved; properties and items that are AWS::NoValue dropped. */
   resolve(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((v) => this.resolve(v)).filter((v) => v !== NO_VALUE);
-    if (!isObj(value)) return value;
-    const key = intrinsicKey(value);
-    if (!key) {
-      const out: Json = {};
-      for (const [k, v] of Object.entries(value)) {
-        const r = this.resolve(v);
-        if (r !== NO_VALUE) out[k] = r;
-      }
-      return out;
-    }
-    const arg = value[key];
-    switch (key) {
-      case 'Ref':
-        return this.ref(String(arg));
-      case 'Condition':
-        return this.condition(String(arg));
-      case 'Fn::GetAtt': {
-        const [id, ...attr] = Array.isArray(arg) ? (arg as string[]) : String(arg).split('.');
-        return this.getAtt(String(id), attr.join('.'));
-      }
-      case 'Fn::Sub':
-        return this.sub(arg);
-      case 'Fn::Join': {
-        if (!Array.isArray(arg) || arg.length !== 2) throw new TemplateError('Template error: Fn::Join takes [delimiter, list]');
-        const parts = this.resolve(arg[1]);
-        if (!Array.isArray(parts)) throw new TemplateError('Template error: Fn::Join needs a list');
-        return parts.map((p) => scalar(p, 'Fn::Join')).join(String(arg[0]));
-      }
-      case 'Fn::Select': {
-        const [index, list] = [this.resolve((arg as unknown[])[0]), this.resolve((arg as unknown[])[1])];
-        if (!Array.isArray(list) || list[Number(index)] === undefined) throw new TemplateError('Template error: Fn::Select index out of bounds');
-        return list[Number(index)];
-      }
-      case 'Fn::Split': {
-        const [delimiter, source] = [String((arg as unknown[])[0]), this.resolve((arg as unknown[])[1])];
-        return scalar(source, 'Fn::Split').split(delimiter);
-      }
-      case 'Fn::FindInMap': {
-        const [m, k1, k2] = (arg as unknown[]).map((x) => scalar(this.resolve(x), 'Fn::FindInMap'));
-        const v = this.template.Mappings?.[m]?.[k1]?.[k2];
-        if (v === undefined) throw new TemplateError(`Template error: Unable to get mapping for ${m}::${k1}::${k2}`);
-        return v;
-      }
-      case 'Fn::Base64':
-        return Buffer.from(scalar(this.resolve(arg), 'Fn::Base64'), 'utf8').toString('base64');
-      case 'Fn::If': {
-        if (!Array.isArray(arg) || arg.length !== 3) throw new TemplateError('Template error: Fn::If takes [condition, then, else]');
-        return this.resolve(this.condition(String(arg[0])) ? arg[1] : arg[2]);
-      }
-      default:
-        throw new TemplateError(`Template error: the stack engine does not implement ${key}`);
+    return this.guard(() => this.inner.evaluate(value));
+  }
+
+  private guard<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof IntrinsicError) throw new TemplateError(`Template error: ${e.message}`);
+      throw e;
     }
   }
-
-  private ref(name: string): unknown {
-    if (name === 'AWS::NoValue') return NO_VALUE;
-    if (name in this.pseudo) return this.pseudo[name];
-    if (name in this.parameters) return this.parameters[name];
-    if (name in this.template.Resources) {
-      const v = this.lookup.ref(name);
-      if (v === undefined) throw new TemplateError(`Template error: resource ${name} has no physical ID yet (is it conditioned out?)`);
-      return v;
-    }
-    throw new TemplateError(`Template format error: Unresolved resource dependencies [${name}] in the Resources block of the template`);
-  }
-
-  private getAtt(id: string, attribute: string): unknown {
-    if (!(id in this.template.Resources)) throw new TemplateError(`Template error: instance of Fn::GetAtt references undefined resource ${id}`);
-    const v = this.lookup.getAtt(id, attribute);
-    if (v === undefined) throw new TemplateError(`Template error: resource ${id} has no attribute ${attribute}`);
-    return v;
-  }
-
-  private sub(arg: unknown): string {
-    const [text, vars] = Array.isArray(arg) ? [arg[0], arg[1] ?? {}] : [arg, {}];
-    if (typeof text !== 'string' || !isObj(vars)) throw new TemplateError('Template error: Fn::Sub takes a string or [string, map]');
-    const local = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, this.resolve(v)]));
-    return text.replace(/\$\{([^}]*)\}/g, (_m, raw: string) => {
-      if (raw.startsWith('!')) return `\${${raw.slice(1)}}`;
-      const name = raw.trim();
-      if (name in local) return scalar(local[name], 'Fn::Sub');
-      if (name.includes('.') && !name.startsWith('AWS::')) {
-        const [id, ...attr] = name.split('.');
-        return scalar(this.getAtt(id, attr.join('.')), 'Fn::Sub');
-      }
-      return scalar(this.ref(name), 'Fn::Sub');
-    });
-  }
-}
-
-function scalar(v: unknown, fn: string): string {
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  throw new TemplateError(`Template error: ${fn} needs a string, got ${JSON.stringify(v)}`);
 }
 
 /** Every scalar as a string: how custom resources receive their properties, and how Fn::Equals compares. */
