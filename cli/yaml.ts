@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
  * (e.g. `!Ref X` -> `{ Ref: X }`, `!GetAtt A.B` -> `{ 'Fn::GetAtt': ['A', 'B'] }`).
  */
-import { parseDocument, stringify, type ScalarTag, type CollectionTag, type YAMLMap, type YAMLSeq } from 'yaml';
+import { Document, isScalar, parse, parseDocument, Scalar, visit, type ScalarTag, type CollectionTag, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /** A template that could not be read; `message` is one line, with the line and column when known. */
 export class TemplateReadError extends Error {}
@@ -91,12 +91,28 @@ export function parseTemplate(text: string, source = 'template'): unknown {
 
 export type OutputFormat = 'json' | 'yaml';
 
+/** True when a YAML 1.2 (core schema) reader would read this string, written plain, as something else: `0o17` is 15. */
+function misreadUnder12(text: string): boolean {
+  try {
+    return typeof parse(text, { version: '1.2', schema: 'core' }) !== 'string';
+  } catch {
+    return false; // not a plain scalar at all: the writer quotes it anyway
+  }
+}
+
 /**
  * Writes a template. YAML output uses the long form (valid CloudFormation YAML) and never emits
  * anchors or aliases. It is written as YAML 1.1, so strings a 1.1 parser would read as something
- * else (`yes`, `on`, `2010-09-09`, `0755`) are quoted; the output reads the same under 1.1 and 1.2.
+ * else (`yes`, `on`, `2010-09-09`, `0755`) are quoted; so are strings a 1.2 parser would read as
+ * something else (`0o17`, `0x1F`, `.inf`): the output reads the same under 1.1 and 1.2.
  */
 export function formatTemplate(template: unknown, format: OutputFormat): string {
   if (format === 'json') return `${JSON.stringify(template, null, 2)}\n`;
-  return stringify(template, { version: '1.1', aliasDuplicateObjects: false, lineWidth: 0 });
+  const doc = new Document(template, { version: '1.1', aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && misreadUnder12(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }

@@ -2,8 +2,10 @@
  * The macro's core: a pure function from a template fragment to the expanded fragment, or to the
  * complete list of errors. No I/O, never throws, same input gives byte-identical output.
  *
- * Flow: find the Arc::DynamoDB::Table resources -> parse each (schema, values, defaults) -> named
- * rules -> generators -> merge in place of the Arc resource, with collision and limit checks.
+ * Flow: find the Arc::DynamoDB::Table resources -> parse each (schema, values, defaults; what the
+ * schema rejects is left out, the rest parsed) -> named rules on what parsed -> generators for the
+ * tables without errors -> template-wide checks (table names, collisions, limits) on what did
+ * expand -> merge in place of the Arc resource. Every error of every table comes in one failure.
  * Everything that is not an Arc resource is copied through untouched, in its original key order.
  */
 import { dict } from '../common/contract';
@@ -14,6 +16,7 @@ import { ARC_TABLE_TYPE, parseTable } from './model/parse';
 import type { Passthrough, TableModel } from './model/types';
 import { isObject } from './model/values';
 import { runRules } from './rules';
+import { ruleId, type RuleName } from './rules/catalog';
 
 export type { ArcError } from './errors';
 
@@ -63,20 +66,22 @@ interface Expansion {
   parts: GeneratedParts;
 }
 
+const templateError = (name: RuleName, logicalId: string, path: string, message: string): ArcError => ({ rule: ruleId(name), logicalId, path, message });
+
 /** Runs every generator; two of them claiming one logical ID is an error, never an overwrite. */
 function generate(model: TableModel, ctx: ExpandContext): { parts: GeneratedParts; errors: ArcError[] } {
   const resources: Record<string, CfnResource> = dict();
   const outputs: Record<string, CfnOutput> = dict();
   const errors: ArcError[] = [];
   const duplicate = (kind: string, id: string) =>
-    errors.push({ logicalId: model.logicalId, path: '', message: `generates the ${kind} ${id} twice; give its indexes or regions names that differ in more than punctuation` });
+    errors.push(templateError('generated-ids-unique', model.logicalId, '', `generates the ${kind} ${id} twice; give its indexes or regions names that differ in more than punctuation`));
   for (const generator of generators) {
     let part: GeneratedParts;
     try {
       part = generator(model, ctx);
     } catch (e) {
       // A generator bug, not bad input: still name the resource, and return no partial template.
-      errors.push({ logicalId: model.logicalId, path: '', message: `internal error in the ArcDynamoDb macro (${generator.name || 'generator'}): ${(e as Error).message}` });
+      errors.push(templateError('internal-error', model.logicalId, '', `internal error in the ArcDynamoDb macro (${generator.name || 'generator'}): ${(e as Error).message}`));
       continue;
     }
     for (const [id, r] of Object.entries(part.resources)) {
@@ -93,6 +98,7 @@ function generate(model: TableModel, ctx: ExpandContext): { parts: GeneratedPart
 
 function checkCollisions(template: Record<string, unknown>, resources: Record<string, unknown>, expansions: Expansion[]): ArcError[] {
   const errors: ArcError[] = [];
+  const collision = (logicalId: string, path: string, message: string) => errors.push(templateError('generated-ids-unique', logicalId, path, message));
   const params = isObject(template.Parameters) ? Object.keys(template.Parameters) : [];
   const existingOutputs = isObject(template.Outputs) ? Object.keys(template.Outputs) : [];
   // Resource IDs share a namespace with parameter names (both are Ref targets).
@@ -106,70 +112,128 @@ function checkCollisions(template: Record<string, unknown>, resources: Record<st
     for (const id of Object.keys(e.parts.resources)) {
       if (id === e.logicalId) continue;
       const owner = taken.get(id);
-      if (owner) errors.push({ logicalId: e.logicalId, path: '', message: `generates the resource ${id}, which collides with the ${owner}; rename one of them` });
+      if (owner) collision(e.logicalId, '', `generates the resource ${id}, which collides with the ${owner}; rename one of them`);
       else taken.set(id, `resource ${id} generated for ${e.logicalId}`);
     }
     for (const id of Object.keys(e.parts.outputs)) {
       const owner = takenOutputs.get(id);
-      if (owner) errors.push({ logicalId: e.logicalId, path: 'Outputs', message: `generates the output ${id}, which collides with the ${owner}; rename one of them` });
+      if (owner) collision(e.logicalId, 'Outputs', `generates the output ${id}, which collides with the ${owner}; rename one of them`);
       else takenOutputs.set(id, `output ${id} generated for ${e.logicalId}`);
     }
   }
   return errors;
 }
 
-function checkLimits(resourceCount: number, outputCount: number, expansions: Expansion[]): ArcError[] {
+/** A table of the template whose name is a literal: an Arc table (once parsed) or a native AWS::DynamoDB::Table. */
+interface NamedTable {
+  logicalId: string;
+  name: string;
+  condition?: unknown;
+  arc: boolean;
+}
+
+/**
+ * DynamoDB table names are unique in an account and region: the second CreateTable of a name
+ * fails (ResourceInUseException), after CloudFormation has created everything before it. Two
+ * tables can only both exist when neither has a Condition or both have the same one; tables
+ * under different conditions may be alternatives, and are left alone.
+ */
+function checkTableNames(tables: NamedTable[]): ArcError[] {
   const errors: ArcError[] = [];
-  if (resourceCount > MAX_RESOURCES) {
-    const generated = expansions.reduce((n, e) => n + Object.keys(e.parts.resources).length, 0);
+  tables.forEach((t, i) => {
+    if (!t.arc) return;
+    const first = tables.slice(0, i).find((o) => o.name === t.name && JSON.stringify(o.condition ?? null) === JSON.stringify(t.condition ?? null));
+    if (!first) return;
+    errors.push(
+      templateError('table-names-unique', t.logicalId, 'TableName', `'${t.name}' is also the TableName of ${first.logicalId}; DynamoDB table names are unique in an account and region, so the second table would fail to create`),
+    );
+  });
+  return errors;
+}
+
+interface Counts {
+  resources: number;
+  outputs: number;
+  /** Arc tables with errors: their expansion is unknown, so each counts as one resource and no output. */
+  failedTables: number;
+}
+
+function checkLimits(counts: Counts, expansions: Expansion[]): ArcError[] {
+  const errors: ArcError[] = [];
+  const atLeast = counts.failedTables > 0 ? 'at least ' : '';
+  const partial = counts.failedTables > 0 ? `, counting each of the ${counts.failedTables} with errors as one resource` : '';
+  if (counts.resources > MAX_RESOURCES) {
+    const generated = expansions.reduce((n, e) => n + Object.keys(e.parts.resources).length, 0) + counts.failedTables;
     const alarms = expansions.reduce((n, e) => n + Object.values(e.parts.resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').length, 0);
     const hint =
       alarms > 0
         ? `; ${alarms} of them are CloudWatch alarms: set Monitoring.Enabled: false on some tables, or split the stack`
         : '; split the stack';
-    errors.push({
-      logicalId: TEMPLATE_SCOPE,
-      path: 'Resources',
-      message: `the expanded template has ${resourceCount} resources, over CloudFormation's limit of ${MAX_RESOURCES} (the Arc::DynamoDB::Table resources expand to ${generated}${hint})`,
-    });
+    errors.push(
+      templateError(
+        'resource-limit',
+        TEMPLATE_SCOPE,
+        'Resources',
+        `the expanded template has ${atLeast}${counts.resources} resources, over CloudFormation's limit of ${MAX_RESOURCES} (the Arc::DynamoDB::Table resources expand to ${atLeast}${generated}${partial}${hint})`,
+      ),
+    );
   }
-  if (outputCount > MAX_OUTPUTS) {
-    errors.push({
-      logicalId: TEMPLATE_SCOPE,
-      path: 'Outputs',
-      message: `the expanded template has ${outputCount} outputs, over CloudFormation's limit of ${MAX_OUTPUTS}; set Outputs: false on some tables`,
-    });
+  if (counts.outputs > MAX_OUTPUTS) {
+    errors.push(
+      templateError('output-limit', TEMPLATE_SCOPE, 'Outputs', `the expanded template has ${atLeast}${counts.outputs} outputs, over CloudFormation's limit of ${MAX_OUTPUTS}; set Outputs: false on some tables`),
+    );
   }
   return errors;
 }
 
 function expandUnsafe(input: ExpandInput): ExpandResult {
   const template = input.fragment;
-  if (!isObject(template)) return fail([{ logicalId: TEMPLATE_SCOPE, path: '', message: 'the template must be a JSON object' }]);
+  const shape = (path: string, message: string) => fail([templateError('template-shape', TEMPLATE_SCOPE, path, message)]);
+  if (!isObject(template)) return shape('', 'the template must be a JSON object');
   const resources = template.Resources;
-  if (!isObject(resources)) return fail([{ logicalId: TEMPLATE_SCOPE, path: 'Resources', message: 'must be an object of resources' }]);
-  if (template.Outputs !== undefined && !isObject(template.Outputs)) return fail([{ logicalId: TEMPLATE_SCOPE, path: 'Outputs', message: 'must be an object of outputs' }]);
+  if (!isObject(resources)) return shape('Resources', 'must be an object of resources');
+  if (template.Outputs !== undefined && !isObject(template.Outputs)) return shape('Outputs', 'must be an object of outputs');
   const ctx: ExpandContext = { region: input.region, accountId: input.accountId, providerServiceToken: input.providerServiceToken ?? DEFAULT_PROVIDER_SERVICE_TOKEN };
 
+  // Every table is checked, whatever the others hold: all errors of all tables in one message.
   const errors: ArcError[] = [];
   const expansions: Expansion[] = [];
+  const named: NamedTable[] = [];
+  let arcTables = 0;
+  let failedTables = 0;
   for (const [logicalId, resource] of Object.entries(resources)) {
-    if (!isObject(resource) || resource.Type !== ARC_TABLE_TYPE) continue;
+    if (!isObject(resource)) continue;
+    if (resource.Type === 'AWS::DynamoDB::Table') {
+      const name = isObject(resource.Properties) ? resource.Properties.TableName : undefined;
+      if (typeof name === 'string') named.push({ logicalId, name, condition: resource.Condition, arc: false });
+      continue;
+    }
+    if (resource.Type !== ARC_TABLE_TYPE) continue;
+    arcTables++;
     const parsed = parseTable(logicalId, resource, { params: input.templateParameterValues });
-    errors.push(...parsed.errors);
-    if (!parsed.model || !parsed.properties || parsed.errors.length > 0) continue;
-    const ruleErrors = runRules({ model: parsed.model, properties: parsed.properties, region: input.region });
-    errors.push(...ruleErrors);
-    if (ruleErrors.length > 0) continue;
+    const tableErrors = [...parsed.errors];
+    if (parsed.model && parsed.properties) {
+      // The rules run on what parsed, and stay silent on what only echoes an error above.
+      tableErrors.push(...runRules({ model: parsed.model, properties: parsed.properties, region: input.region, params: input.templateParameterValues, failed: parsed.failed }));
+      if (typeof parsed.model.tableName === 'string' && !parsed.failed.at('TableName')) {
+        named.push({ logicalId, name: parsed.model.tableName, condition: parsed.model.condition, arc: true });
+      }
+    }
+    errors.push(...tableErrors);
+    if (tableErrors.length > 0 || !parsed.model) {
+      failedTables++;
+      continue;
+    }
     const generated = generate(parsed.model, ctx);
     errors.push(...generated.errors);
-    expansions.push({ logicalId, model: parsed.model, parts: generated.parts });
+    if (generated.errors.length > 0) failedTables++;
+    else expansions.push({ logicalId, model: parsed.model, parts: generated.parts });
   }
-  if (errors.length > 0) return fail(errors);
-  if (expansions.length === 0) return { ok: true, fragment: template };
+  if (arcTables === 0) return { ok: true, fragment: template };
 
-  const collisions = checkCollisions(template, resources, expansions);
-  if (collisions.length > 0) return fail(collisions);
+  // Template-wide checks run on the tables that did expand, even when others have errors.
+  errors.push(...checkTableNames(named));
+  errors.push(...checkCollisions(template, resources, expansions));
 
   // Generated resources take the Arc resource's place, so the expanded template reads in order.
   const byId = new Map(expansions.map((e) => [e.logicalId, e]));
@@ -181,8 +245,8 @@ function expandUnsafe(input: ExpandInput): ExpandResult {
   }
   const generatedOutputs = Object.assign({}, ...expansions.map((e) => e.parts.outputs)) as Record<string, CfnOutput>;
   const outputCount = Object.keys(generatedOutputs).length + (isObject(template.Outputs) ? Object.keys(template.Outputs).length : 0);
-  const limits = checkLimits(Object.keys(outResources).length, outputCount, expansions);
-  if (limits.length > 0) return fail(limits);
+  errors.push(...checkLimits({ resources: Object.keys(outResources).length, outputs: outputCount, failedTables }, expansions));
+  if (errors.length > 0) return fail(errors);
 
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(template)) {
@@ -200,7 +264,7 @@ export function expandTemplate(input: ExpandInput): ExpandResult {
     return expandUnsafe(input);
   } catch (e) {
     // A bug, not bad input; the caller still gets one failure with a message, never a partial template.
-    return fail([{ logicalId: TEMPLATE_SCOPE, path: '', message: `internal error in the ArcDynamoDb macro: ${(e as Error).message}` }]);
+    return fail([templateError('internal-error', TEMPLATE_SCOPE, '', `internal error in the ArcDynamoDb macro: ${(e as Error).message}`)]);
   }
 }
 

@@ -8,7 +8,13 @@
  * Every ID is the table's logical ID plus a fixed suffix. Index names and regions are made safe
  * by `safeName`, and a collision between two generated IDs, or with a resource already in the
  * template, is an error (see expand.ts), never a silent overwrite.
+ *
+ * CloudFormation allows logical IDs of at most 255 characters (CloudFormation quotas; cfn-lint
+ * E3001), and an index name may be 255 characters itself. An ID that would be longer is shortened
+ * with a stable hash (`fit`): only IDs that CloudFormation rejects today change, so no existing
+ * stack ever sees one of its IDs change.
  */
+import { createHash } from 'node:crypto';
 
 /**
  * Index names allow `[a-zA-Z0-9_.-]`; logical IDs allow only alphanumerics. Separators are
@@ -22,26 +28,51 @@ export function safeName(name: string): string {
 
 export type Capacity = 'Read' | 'Write';
 
+/** CloudFormation's limit on logical IDs (user guide, "Quotas": resource and output names, 255 characters). */
+export const MAX_LOGICAL_ID_LENGTH = 255;
+const HASH_LENGTH = 8;
+
+/** The first 8 hex digits of SHA-256, upper-cased: stable across runs, versions and machines. */
+export function stableHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, HASH_LENGTH).toUpperCase();
+}
+
+/**
+ * `${head}${middle}${tail}` as it is when it fits in `max` characters; otherwise `middle` (the
+ * part a user named: an index or region) is cut and followed by a hash of it, so the table's ID
+ * and the fixed suffix stay readable. When even that cannot fit (a very long table ID), the
+ * whole ID is cut and followed by a hash of it.
+ */
+export function fit(head: string, middle: string, tail: string, max = MAX_LOGICAL_ID_LENGTH): string {
+  const full = `${head}${middle}${tail}`;
+  if (full.length <= max) return full;
+  const room = max - head.length - tail.length - HASH_LENGTH;
+  // The hash is of the name alone, so every ID made from one long index name shows the same one.
+  if (room >= 1 && middle.length > 0) return `${head}${middle.slice(0, room)}${stableHash(middle)}${tail}`;
+  return `${full.slice(0, max - HASH_LENGTH)}${stableHash(full)}`;
+}
+
+const indexed = (tableId: string, index: string, suffix: string) => fit(`${tableId}Index`, safeName(index), suffix);
+const suffixed = (tableId: string, suffix: string) => fit(tableId, '', suffix);
+
 export const ids = {
   table: (tableId: string) => tableId,
 
-  scalableTarget: (tableId: string, capacity: Capacity) => `${tableId}${capacity}ScalableTarget`,
-  scalingPolicy: (tableId: string, capacity: Capacity) => `${tableId}${capacity}ScalingPolicy`,
-  indexScalableTarget: (tableId: string, index: string, capacity: Capacity) =>
-    `${tableId}Index${safeName(index)}${capacity}ScalableTarget`,
-  indexScalingPolicy: (tableId: string, index: string, capacity: Capacity) =>
-    `${tableId}Index${safeName(index)}${capacity}ScalingPolicy`,
+  scalableTarget: (tableId: string, capacity: Capacity) => suffixed(tableId, `${capacity}ScalableTarget`),
+  scalingPolicy: (tableId: string, capacity: Capacity) => suffixed(tableId, `${capacity}ScalingPolicy`),
+  indexScalableTarget: (tableId: string, index: string, capacity: Capacity) => indexed(tableId, index, `${capacity}ScalableTarget`),
+  indexScalingPolicy: (tableId: string, index: string, capacity: Capacity) => indexed(tableId, index, `${capacity}ScalingPolicy`),
 
-  replicas: (tableId: string) => `${tableId}Replicas`,
-  load: (tableId: string) => `${tableId}Load`,
+  replicas: (tableId: string) => suffixed(tableId, 'Replicas'),
+  load: (tableId: string) => suffixed(tableId, 'Load'),
 
   /** A table-level alarm; `part` numbers the 2nd, 3rd… alarm when one kind is split (part 1 has no number). */
-  alarm: (tableId: string, kind: string, part = 1) => `${tableId}${kind}Alarm${part > 1 ? part : ''}`,
-  indexAlarm: (tableId: string, index: string, kind: string) => `${tableId}Index${safeName(index)}${kind}Alarm`,
-  regionAlarm: (tableId: string, region: string, kind: string) => `${tableId}${kind}Alarm${safeName(region)}`,
-  dashboard: (tableId: string) => `${tableId}Dashboard`,
+  alarm: (tableId: string, kind: string, part = 1) => suffixed(tableId, `${kind}Alarm${part > 1 ? part : ''}`),
+  indexAlarm: (tableId: string, index: string, kind: string) => indexed(tableId, index, `${kind}Alarm`),
+  regionAlarm: (tableId: string, region: string, kind: string) => fit(`${tableId}${kind}Alarm`, safeName(region), ''),
+  dashboard: (tableId: string) => suffixed(tableId, 'Dashboard'),
 
-  outputName: (tableId: string) => `${tableId}Name`,
-  outputArn: (tableId: string) => `${tableId}Arn`,
-  outputStreamArn: (tableId: string) => `${tableId}StreamArn`,
+  outputName: (tableId: string) => suffixed(tableId, 'Name'),
+  outputArn: (tableId: string) => suffixed(tableId, 'Arn'),
+  outputStreamArn: (tableId: string) => suffixed(tableId, 'StreamArn'),
 };

@@ -112,7 +112,8 @@ export function expandLoaded(loaded: LoadedTemplate, opts: ExpandOptions): Expan
 
 /**
  * Writes the expansion errors: the same text the macro returns to CloudFormation as
- * `errorMessage` (a count line, then one `- [LogicalId] Path: message` line per error).
+ * `errorMessage` (a count line, then one `- [LogicalId] Path: message (ARC-Exxxx)` line per
+ * error, ending with the rule that found it; docs/reference.md lists the rules).
  */
 export function writeErrors(result: Extract<ExpandResult, { ok: false }>, file: string, io: CliIO): void {
   io.stderr.write(`${file}: ${result.errorMessage.trimEnd()}\n`);

@@ -1,7 +1,7 @@
 import { ids } from '../naming';
 import type { AlarmKind, GsiModel, Passthrough, TableModel } from '../model/types';
 import { isIntrinsic } from '../model/values';
-import { alarmResource, type AlarmSpec } from '../monitoring/alarm-resource';
+import { alarmResource, indexAlarmSuffix, type AlarmSpec } from '../monitoring/alarm-resource';
 import {
   chunk,
   expression,
@@ -120,7 +120,7 @@ function systemErrorAlarms(table: TableModel): Record<string, CfnResource> {
 
 const alarmIdFor = (table: TableModel, src: Source, kind: AlarmKind) =>
   src.gsi === undefined ? ids.alarm(table.logicalId, kind) : ids.indexAlarm(table.logicalId, src.gsi.name, kind);
-const suffixFor = (src: Source, kind: AlarmKind) => (src.gsi === undefined ? kind : `Index-${src.gsi.name}-${kind}`);
+const suffixFor = (table: TableModel, src: Source, kind: AlarmKind) => (src.gsi === undefined ? kind : indexAlarmSuffix(table, src.gsi.name, kind));
 
 /** PROVISIONED: consumed as % of the Provisioned* metric, for the table and each GSI. */
 function provisionedUtilizationAlarms(table: TableModel, capacity: Capacity): Record<string, CfnResource> {
@@ -140,7 +140,7 @@ function provisionedUtilizationAlarms(table: TableModel, capacity: Capacity): Re
       `follows autoscaling changes). Throttling follows when it reaches 100%. ` +
       `What to do: if autoscaling is on, it is at MaxCapacity or not keeping up: raise ${src.gsi === undefined ? '' : 'the index\'s '}MaxCapacity; ` +
       `otherwise raise ${capacity}Capacity, or consider on-demand billing for spiky traffic.`;
-    out[alarmIdFor(table, src, kind)] = alarmResource(table, { kind, nameSuffix: suffixFor(src, kind), description, settings: s, metrics });
+    out[alarmIdFor(table, src, kind)] = alarmResource(table, { kind, nameSuffix: suffixFor(table, src, kind), description, settings: s, metrics });
   }
   return out;
 }
@@ -163,7 +163,7 @@ function onDemandUtilizationAlarms(table: TableModel, capacity: Capacity): Recor
       `of its on-demand maximum (OnDemandThroughput.Max${capacity}RequestUnits = ${describe(maximum)} per second) ${when(s)}. ` +
       `At 100% DynamoDB throttles requests (${capacity}MaxOnDemandThroughputThrottleEvents). ` +
       `What to do: if the traffic is expected, raise Max${capacity}RequestUnits; if not, find the caller driving it.`;
-    out[alarmIdFor(table, src, kind)] = alarmResource(table, { kind, nameSuffix: suffixFor(src, kind), description, settings: s, metrics });
+    out[alarmIdFor(table, src, kind)] = alarmResource(table, { kind, nameSuffix: suffixFor(table, src, kind), description, settings: s, metrics });
   }
   return out;
 }

@@ -3,10 +3,16 @@
  * resolved (literals or parameter Refs), strings like "5" and "true" coerced, defaults applied.
  * Settings whose switch is off are dropped here; whether that is a contradiction (an error) is
  * decided by the named rules in macro/rules/, which also see the raw properties.
+ *
+ * Schema errors do not stop the parse: the values at fault are left out and the rest is parsed,
+ * so the rules can check what did parse in the same round (every error in one message). The
+ * result says which paths failed; rules use that to stay silent on what only echoes them.
  */
 import { dict } from '../../common/contract';
-import { joinPath, type ArcError } from '../errors';
-import { schemaErrors } from './schema-errors';
+import { FailedPaths, joinPath, type ArcError } from '../errors';
+import { ruleId, type RuleName } from '../rules/catalog';
+import { schemaErrors, withoutInvalid } from './schema-errors';
+import schemaJson from '../generated/schema-min.json';
 import { isIntrinsic, isObject, ValueReader } from './values';
 import {
   ALARM_KINDS,
@@ -41,6 +47,7 @@ export const DEFAULTS = {
 
 /** Resource attributes CloudFormation defines, and what the macro does with each. */
 const SUPPORTED_ATTRIBUTES = new Set(['Type', 'Properties', 'Condition', 'DependsOn', 'Metadata', 'DeletionPolicy', 'UpdateReplacePolicy']);
+const PROPERTY_NAMES: ReadonlySet<string> = new Set(Object.keys((schemaJson as { properties: Record<string, unknown> }).properties));
 // AWS::DynamoDB::Table supports no Snapshot policy (CloudFormation user guide, DeletionPolicy
 // attribute: Snapshot is for resources with snapshots, such as RDS and EBS; cfn-lint E3035).
 const DELETION_POLICIES = ['Delete', 'Retain', 'RetainExceptOnCreate'];
@@ -53,9 +60,11 @@ export interface ParseContext {
 
 export interface ParseResult {
   model?: TableModel;
-  /** The raw Properties (after the schema passed), for rules that ask whether a value was given. */
+  /** The raw Properties without the values the schema rejected, for rules that ask whether a value was given. */
   properties?: Record<string, unknown>;
   errors: ArcError[];
+  /** Where the schema and value errors of the Properties are (resource attributes are not properties). */
+  failed: FailedPaths;
 }
 
 type Raw = Record<string, unknown>;
@@ -63,9 +72,12 @@ const obj = (v: unknown): Raw => (isObject(v) ? v : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 function parseAttributes(logicalId: string, resource: Raw, errors: ArcError[]): Pick<TableModel, 'condition' | 'dependsOn' | 'metadata' | 'deletionPolicy' | 'updateReplacePolicy'> {
-  const err = (path: string, message: string) => errors.push({ logicalId, path, message });
+  const err = (path: string, message: string, rule: RuleName = 'resource-attributes') => errors.push({ rule: ruleId(rule), logicalId, path, message });
   for (const key of Object.keys(resource)) {
-    if (!SUPPORTED_ATTRIBUTES.has(key)) err(key, `is not supported on ${ARC_TABLE_TYPE} (supported: Condition, DependsOn, Metadata, DeletionPolicy, UpdateReplacePolicy)`);
+    if (SUPPORTED_ATTRIBUTES.has(key)) continue;
+    // Properties written at the resource level, beside Type, are a common slip.
+    const hint = PROPERTY_NAMES.has(key) ? `; ${key} is a property: put it under Properties` : '';
+    err(key, `is not supported on ${ARC_TABLE_TYPE} (supported: Condition, DependsOn, Metadata, DeletionPolicy, UpdateReplacePolicy)${hint}`);
   }
   const { Condition, DependsOn, Metadata, DeletionPolicy, UpdateReplacePolicy } = resource;
   if (Condition !== undefined && typeof Condition !== 'string') err('Condition', 'must be the name of a condition');
@@ -76,7 +88,7 @@ function parseAttributes(logicalId: string, resource: Raw, errors: ArcError[]): 
     if (v === undefined) return DEFAULTS.deletionPolicy;
     if (isIntrinsic(v)) return v;
     if (typeof v === 'string' && allowed.includes(v)) return v;
-    err(name, `must be one of ${allowed.join(', ')}; got ${JSON.stringify(v)}`);
+    err(name, `must be one of ${allowed.join(', ')}; got ${JSON.stringify(v)}`, 'deletion-policies');
     return DEFAULTS.deletionPolicy;
   };
   return {
@@ -163,12 +175,13 @@ class TableParser {
     return { inputFormat, inputCompressionType, ...(csv ? { csv } : {}) };
   }
 
-  replica(path: string, raw: Raw, provisioned: boolean): ReplicaModel | undefined {
+  replica(path: string, index: number, raw: Raw, provisioned: boolean): ReplicaModel | undefined {
     const r = this.r;
     const regionName = r.name(joinPath(path, 'RegionName'), raw.RegionName);
     if (regionName === undefined) return undefined;
     const pitr = r.flag(joinPath(path, 'PointInTimeRecoveryEnabled'), raw.PointInTimeRecoveryEnabled, true).value;
     const replica: ReplicaModel = {
+      index,
       regionName,
       propagateTags: r.flag(joinPath(path, 'PropagateTags'), raw.PropagateTags, true).value,
       pointInTimeRecoveryEnabled: pitr,
@@ -241,7 +254,7 @@ class TableParser {
     list(p.Attributes).forEach((a, i) => {
       const name = r.name(joinPath('Attributes', i, 'Name'), obj(a).Name);
       const type = r.choice(joinPath('Attributes', i, 'Type'), obj(a).Type, ['S', 'N', 'B'] as const);
-      if (name !== undefined && type !== undefined) attributes.push({ name, type });
+      if (name !== undefined && type !== undefined) attributes.push({ index: i, name, type });
     });
 
     const autoscalingOn = r.flag('AutoscalingEnabled', p.AutoscalingEnabled, false).value && provisioned;
@@ -275,7 +288,7 @@ class TableParser {
       const onDemand = this.throughput(joinPath(path, 'OnDemandThroughput'), raw.OnDemandThroughput, ['MaxReadRequestUnits', 'MaxWriteRequestUnits'], 1);
       const warm = this.throughput(joinPath(path, 'WarmThroughput'), raw.WarmThroughput, ['ReadUnitsPerSecond', 'WriteUnitsPerSecond'], 1);
       if (name === undefined || hashKey === undefined) return;
-      const gsi: GsiModel = { name, hashKey, ...(rangeKey !== undefined ? { rangeKey } : {}), projection };
+      const gsi: GsiModel = { index: i, name, hashKey, ...(rangeKey !== undefined ? { rangeKey } : {}), projection };
       if (provisioned) {
         // An index without its own capacity starts with its autoscaling minimum, else the table's.
         const readDefault = autoscaling?.gsiRead[name]?.minCapacity ?? readCapacity;
@@ -296,12 +309,12 @@ class TableParser {
       const name = r.name(joinPath(path, 'Name'), raw.Name);
       const rangeKey = r.name(joinPath(path, 'RangeKey'), raw.RangeKey);
       const projection = this.projection(path, raw);
-      if (name !== undefined && rangeKey !== undefined) localSecondaryIndexes.push({ name, rangeKey, projection });
+      if (name !== undefined && rangeKey !== undefined) localSecondaryIndexes.push({ index: i, name, rangeKey, projection });
     });
 
     const replicas: ReplicaModel[] = [];
     list(p.ReplicaRegions).forEach((x, i) => {
-      const replica = this.replica(joinPath('ReplicaRegions', i), obj(x), provisioned);
+      const replica = this.replica(joinPath('ReplicaRegions', i), i, obj(x), provisioned);
       if (replica) replicas.push(replica);
     });
 
@@ -382,13 +395,19 @@ class TableParser {
 
 /** Parses one Arc resource. Errors are collected, never thrown. */
 export function parseTable(logicalId: string, resource: unknown, ctx: ParseContext): ParseResult {
-  const errors: ArcError[] = [];
-  if (!isObject(resource)) return { errors: [{ logicalId, path: '', message: 'must be an object with Type and Properties' }] };
-  const attrs = parseAttributes(logicalId, resource, errors);
-  const properties = resource.Properties ?? {};
-  if (!isObject(properties)) return { errors: [...errors, { logicalId, path: 'Properties', message: 'must be an object' }] };
-  const schema = schemaErrors(logicalId, properties);
-  if (schema.length > 0) return { errors: [...errors, ...schema] };
-  const model = new TableParser(logicalId, ctx, errors).table(logicalId, properties, attrs);
-  return { model, properties, errors };
+  const shape = (path: string, message: string): ArcError => ({ rule: ruleId('resource-shape'), logicalId, path, message });
+  if (!isObject(resource)) return { errors: [shape('', 'must be an object with Type and Properties')], failed: new FailedPaths([]) };
+  const attributeErrors: ArcError[] = [];
+  const attrs = parseAttributes(logicalId, resource, attributeErrors);
+  const raw = resource.Properties ?? {};
+  if (!isObject(raw)) return { errors: [...attributeErrors, shape('Properties', 'must be an object')], failed: new FailedPaths([]) };
+  const schema = schemaErrors(logicalId, raw);
+  const properties = schema.invalid.length > 0 ? withoutInvalid(raw, schema.invalid) : raw;
+  const valueErrors: ArcError[] = [];
+  const model = new TableParser(logicalId, ctx, valueErrors).table(logicalId, properties, attrs);
+  // Leaving a value out can make its parent read differently ({ExportPrefix: 5} becomes {}): an
+  // error at, above or inside a path the schema already reported is only its echo.
+  const schemaFailed = new FailedPaths(schema.errors);
+  const propertyErrors = [...schema.errors, ...valueErrors.filter((e) => !schemaFailed.touching(e.path))];
+  return { model, properties, errors: [...attributeErrors, ...propertyErrors], failed: new FailedPaths(propertyErrors, schema.meant) };
 }

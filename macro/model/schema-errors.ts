@@ -6,14 +6,21 @@
  * folded into one "must be <what the property accepts>", described from the schema itself (walked
  * along the value's path in schema-min.json). When the value is a plain object and the property
  * has an object form, the object's own errors are reported instead.
+ *
+ * Each problem carries its rule ID (rules/catalog.ts) and the JSON pointer of the value at fault,
+ * so that the parser can leave exactly those values out and check everything else in the same
+ * round. An unknown property gets a suggestion (model/suggestions.ts): a near miss, the module's
+ * snake_case variable, or the Arc form of a native AWS::DynamoDB::Table shape.
  */
 import type { ErrorObject } from 'ajv';
 import validate from '../generated/validate-table';
 import schemaJson from '../generated/schema-min.json';
 import type { ArcError } from '../errors';
+import { ruleId, type RuleName } from '../rules/catalog';
+import { suggestProperty, nativeTagsHint } from './suggestions';
 import { isIntrinsic, isObject } from './values';
 
-interface SchemaNode {
+export interface SchemaNode {
   $ref?: string;
   title?: string;
   type?: string;
@@ -36,7 +43,7 @@ const TYPE_TEXT: Record<string, string> = {
   array: 'a list',
 };
 
-function deref(node: SchemaNode): SchemaNode {
+export function deref(node: SchemaNode): SchemaNode {
   let n = node;
   while (n.$ref) n = ROOT.definitions?.[n.$ref.replace('#/definitions/', '')] ?? {};
   return n;
@@ -45,7 +52,7 @@ function deref(node: SchemaNode): SchemaNode {
 const isAlternativeForm = (n: SchemaNode) => n.$ref === '#/definitions/intrinsic' || n.$ref === '#/definitions/parameterRef';
 
 /** The plain-object (or list) alternative of a node, if it has one. */
-function structural(node: SchemaNode): SchemaNode | undefined {
+export function structural(node: SchemaNode): SchemaNode | undefined {
   const n = deref(node);
   if (n.properties || n.items || isObject(n.additionalProperties)) return n;
   for (const branch of n.anyOf ?? []) {
@@ -61,7 +68,7 @@ function segments(pointer: string): string[] {
 }
 
 /** The schema node that describes the value at a JSON pointer. */
-function schemaAt(pointer: string): SchemaNode | undefined {
+export function schemaAt(pointer: string): SchemaNode | undefined {
   let node: SchemaNode | undefined = ROOT;
   for (const key of segments(pointer)) {
     const s: SchemaNode | undefined = node ? structural(node) : undefined;
@@ -111,41 +118,55 @@ function valueAt(data: unknown, pointer: string): unknown {
   return node;
 }
 
-const within = (path: string, ancestor: string) => path === ancestor || path.startsWith(`${ancestor}/`);
+const inside = (pointer: string, ancestor: string) => pointer === ancestor || pointer.startsWith(`${ancestor}/`);
 
-function anyOfSentence(pointer: string, value: unknown): string {
+function anyOfSentence(pointer: string, value: unknown): { message: string; rule: RuleName } {
   const node = schemaAt(pointer);
   const want = node ? describe(node) : 'a valid value';
   if (isIntrinsic(value) && want.includes('a Ref to a template parameter')) {
     // A shape-deciding value: only literals and parameter Refs are known when the macro runs.
-    return `${Object.keys(value)[0]} is not allowed here: the value decides the shape of the output, so it must be ${want}`;
+    return { message: `${Object.keys(value)[0]} is not allowed here: the value decides the shape of the output, so it must be ${want}`, rule: 'shape-values-are-literal' };
   }
-  return `must be ${want}`;
+  return { message: `must be ${want}`, rule: 'value-forms' };
 }
 
-function sentence(e: ErrorObject): { pointer: string; message: string } {
+interface Sentence {
+  pointer: string;
+  message: string;
+  rule: RuleName;
+  /** A required property that this sentence already tells the user to write (its "is required" is an echo). */
+  names?: string;
+}
+
+function sentence(e: ErrorObject, data: unknown): Sentence {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
-      return { pointer: `${e.instancePath}/${String(p.missingProperty)}`, message: 'is required' };
+      return { pointer: `${e.instancePath}/${String(p.missingProperty)}`, message: 'is required', rule: 'required-properties' };
     case 'additionalProperties': {
-      const known = Object.keys(structural(schemaAt(e.instancePath) ?? {})?.properties ?? {});
-      const message =
-        e.instancePath === ''
-          ? 'is not a property of Arc::DynamoDB::Table (see docs/reference.md)'
-          : `is not a known property${known.length ? `; expected one of ${known.join(', ')}` : ''}`;
-      return { pointer: `${e.instancePath}/${String(p.additionalProperty)}`, message };
+      const key = String(p.additionalProperty);
+      const pointer = `${e.instancePath}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      const node = structural(schemaAt(e.instancePath) ?? {});
+      const known = Object.keys(node?.properties ?? {});
+      const s = suggestProperty(e.instancePath, key, valueAt(data, pointer), known);
+      const base = e.instancePath === '' ? 'is not a property of Arc::DynamoDB::Table' : 'is not a known property';
+      if (s) return { pointer, message: `${base}; ${s.advice}`, rule: s.rule, ...(s.names ? { names: s.names } : {}) };
+      const message = e.instancePath === '' ? `${base} (see docs/reference.md)` : `${base}${known.length ? `; expected one of ${known.join(', ')}` : ''}`;
+      return { pointer, message, rule: 'known-properties' };
     }
-    case 'type':
-      return { pointer: e.instancePath, message: `must be ${TYPE_TEXT[String(p.type)] ?? String(p.type)}` };
+    case 'type': {
+      const hint = e.instancePath === '/Tags' ? nativeTagsHint(valueAt(data, e.instancePath)) : undefined;
+      if (hint) return { pointer: e.instancePath, message: hint, rule: 'native-shapes' };
+      return { pointer: e.instancePath, message: `must be ${TYPE_TEXT[String(p.type)] ?? String(p.type)}`, rule: 'value-forms' };
+    }
     case 'enum':
-      return { pointer: e.instancePath, message: `must be one of ${(p.allowedValues as unknown[]).join(', ')}` };
+      return { pointer: e.instancePath, message: `must be one of ${(p.allowedValues as unknown[]).join(', ')}`, rule: 'value-forms' };
     case 'minItems':
-      return { pointer: e.instancePath, message: `must have at least ${String(p.limit)} item(s)` };
+      return { pointer: e.instancePath, message: `must have at least ${String(p.limit)} item(s)`, rule: 'list-sizes' };
     case 'maxItems':
-      return { pointer: e.instancePath, message: `must have at most ${String(p.limit)} item(s)` };
+      return { pointer: e.instancePath, message: `must have at most ${String(p.limit)} item(s)`, rule: 'list-sizes' };
     default:
-      return { pointer: e.instancePath, message: `is invalid (${e.keyword})` };
+      return { pointer: e.instancePath, message: `is invalid (${e.keyword})`, rule: 'value-forms' };
   }
 }
 
@@ -159,9 +180,20 @@ function belongsToObjectForm(e: ErrorObject): boolean {
   return false;
 }
 
-/** Validates an Arc resource's Properties; returns [] when they match the schema. */
-export function schemaErrors(logicalId: string, properties: unknown): ArcError[] {
-  if (validate(properties)) return [];
+export interface SchemaResult {
+  errors: ArcError[];
+  /** JSON pointers of the values at fault (unknown keys, wrong forms): the parser leaves these out. */
+  invalid: string[];
+  /**
+   * Property paths a suggestion names (`BilingMode` -> `BillingMode`): the user meant to set them,
+   * so what they read as now (a default) must not be reasoned from.
+   */
+  meant: string[];
+}
+
+/** Validates an Arc resource's Properties; no errors when they match the schema. */
+export function schemaErrors(logicalId: string, properties: unknown): SchemaResult {
+  if (validate(properties)) return { errors: [], invalid: [], meant: [] };
   const raw = validate.errors ?? [];
 
   // anyOf errors on plain objects with an object form are looked into; the others are reported whole.
@@ -175,27 +207,71 @@ export function schemaErrors(logicalId: string, properties: unknown): ArcError[]
     else opaque.push(e);
   }
   // Of nested opaque anyOf errors, the deepest says the most.
-  const reported = opaque.filter((a) => !opaque.some((b) => b.instancePath !== a.instancePath && within(b.instancePath, a.instancePath)));
+  const reported = opaque.filter((a) => !opaque.some((b) => b.instancePath !== a.instancePath && inside(b.instancePath, a.instancePath)));
 
-  const out: ArcError[] = [];
-  const seen = new Set<string>();
-  const push = (pointer: string, message: string) => {
-    const path = toPath(properties, pointer);
-    const key = `${path}\u0000${message}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push({ logicalId, path, message });
-  };
+  const found: Sentence[] = [];
   for (const e of raw) {
     if (e.keyword === 'anyOf') {
-      if (reported.includes(e)) push(e.instancePath, anyOfSentence(e.instancePath, valueAt(properties, e.instancePath)));
+      if (reported.includes(e)) found.push({ pointer: e.instancePath, ...anyOfSentence(e.instancePath, valueAt(properties, e.instancePath)) });
       continue;
     }
-    if (opaque.some((a) => within(e.instancePath, a.instancePath))) continue;
+    if (opaque.some((a) => inside(e.instancePath, a.instancePath))) continue;
     if (transparent.has(e.instancePath) && !belongsToObjectForm(e)) continue;
-    const s = sentence(e);
-    push(s.pointer, s.message);
+    found.push(sentence(e, properties));
   }
-  if (out.length === 0) for (const e of raw) push(e.instancePath, sentence(e).message);
-  return out;
+  if (found.length === 0) for (const e of raw) found.push({ ...sentence(e, properties), pointer: e.instancePath });
+
+  // "HashKey: is required" next to "KeySchema: ... write HashKey" or "HashKye: did you mean HashKey?" says nothing new.
+  const named = new Set(found.filter((s) => s.names !== undefined).map((s) => `${s.pointer.slice(0, s.pointer.lastIndexOf('/'))}/${s.names}`));
+  const out: ArcError[] = [];
+  const invalid: string[] = [];
+  // Only a property that is missing was meant; one that is there speaks for itself.
+  const meant = [...named].filter((pointer) => valueAt(properties, pointer) === undefined).map((pointer) => toPath(properties, pointer));
+  const seen = new Set<string>();
+  for (const s of found) {
+    if (s.rule === 'required-properties' && named.has(s.pointer)) continue;
+    const path = toPath(properties, s.pointer);
+    const key = `${path}\u0000${s.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ rule: ruleId(s.rule), logicalId, path, message: s.message });
+    if (s.rule !== 'required-properties') invalid.push(s.pointer);
+  }
+  return { errors: out, invalid, meant };
+}
+
+/**
+ * A copy of `data` without the values at `pointers` (the input is never changed). A list item at
+ * fault becomes undefined, so the other items keep their indexes (and their property paths).
+ */
+export function withoutInvalid(data: Record<string, unknown>, pointers: readonly string[]): Record<string, unknown> {
+  let root: Record<string, unknown> = data;
+  const copied = new Set<unknown>();
+  const copy = <T>(v: T): T => {
+    const c = (Array.isArray(v) ? [...v] : { ...(v as object) }) as T;
+    copied.add(c);
+    return c;
+  };
+  for (const pointer of pointers) {
+    const keys = segments(pointer);
+    if (keys.length === 0) continue;
+    if (!copied.has(root)) root = copy(root);
+    let node: unknown = root;
+    for (let i = 0; i < keys.length - 1; i++) {
+      const container = node as Record<string, unknown>;
+      const child = container[keys[i]];
+      if (child === null || typeof child !== 'object') {
+        node = undefined;
+        break;
+      }
+      const c = copied.has(child) ? child : copy(child);
+      container[keys[i]] = c;
+      node = c;
+    }
+    if (node === undefined) continue;
+    const last = keys[keys.length - 1];
+    if (Array.isArray(node)) node[Number(last)] = undefined;
+    else if (isObject(node)) delete node[last];
+  }
+  return root;
 }

@@ -1,6 +1,6 @@
 /**
- * The typed model of one `Arc::DynamoDB::Table`, produced once by the parser after schema
- * validation and the named rules. Generators consume only this model: they never look at the
+ * The typed model of one `Arc::DynamoDB::Table`, produced once by the parser from the properties
+ * that passed schema validation (values at fault are left out), before the named rules. Generators consume only this model: they never look at the
  * raw template properties.
  *
  * Shape-deciding values (billing mode, *Enabled flags, index lists, key names, stream view type)
@@ -18,7 +18,9 @@ export type AttributeType = 'S' | 'N' | 'B';
 export type ProjectionType = 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
 export type StreamViewType = 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
 
+/** Attributes, indexes and replicas keep `index`, their position in the template's list, for property paths. */
 export interface AttributeModel {
+  index?: number;
   name: string;
   type: AttributeType;
 }
@@ -38,6 +40,7 @@ export interface ProjectionModel {
 }
 
 export interface GsiModel {
+  index?: number;
   name: string;
   hashKey: string;
   rangeKey?: string;
@@ -49,12 +52,14 @@ export interface GsiModel {
 }
 
 export interface LsiModel {
+  index?: number;
   name: string;
   rangeKey: string;
   projection: ProjectionModel;
 }
 
 export interface ReplicaModel {
+  index?: number;
   regionName: string;
   kmsKeyArn?: Passthrough<string>;
   propagateTags: boolean;

@@ -9,6 +9,7 @@
  * written out as 5 and true.
  */
 import type { ArcError } from '../errors';
+import { ruleId, type RuleName } from '../rules/catalog';
 import type { Intrinsic, Passthrough } from './types';
 
 /** Where a shape-deciding value came from. A switch that is off by a parameter leaves its settings inert. */
@@ -28,6 +29,23 @@ export function isIntrinsic(v: unknown): v is Intrinsic {
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0] === 'Condition' || keys[0].startsWith('Fn::'));
 }
 
+/** A parameter's value is judged by its own rule; a literal that reaches here has an unusable form. */
+const valueRule = (r: Resolved<unknown>): RuleName => (r.source === 'parameter' ? 'parameter-values-accepted' : 'literal-forms');
+
+/**
+ * The strings CloudFormation reads as booleans: "true" and "false", and "True" and "False" too
+ * (cfn-lint's non-strict Boolean check accepts exactly these four, as CloudFormation converts them;
+ * https://github.com/aws-cloudformation/cfn-lint/blob/main/docs/cfn-resource-specification.md#valueprimitivetype).
+ * "TRUE" and "yes" are not among them.
+ */
+export const BOOLEAN_STRINGS: Readonly<Record<string, boolean>> = { true: true, True: true, false: false, False: false };
+
+/** A boolean, or one of the four boolean strings, as a boolean; anything else is undefined. */
+export function booleanString(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(BOOLEAN_STRINGS, v) ? BOOLEAN_STRINGS[v] : undefined;
+}
+
 const INTEGER = /^-?[0-9]+$/;
 const NUMBER = /^-?[0-9]+(\.[0-9]+)?$/;
 
@@ -43,8 +61,8 @@ export class ValueReader {
     readonly errors: ArcError[],
   ) {}
 
-  error(path: string, message: string): void {
-    this.errors.push({ logicalId: this.logicalId, path, message });
+  error(path: string, message: string, rule: RuleName): void {
+    this.errors.push({ rule: ruleId(rule), logicalId: this.logicalId, path, message });
   }
 
   /**
@@ -56,16 +74,16 @@ export class ValueReader {
     const [fn] = Object.keys(raw);
     const why = 'it decides the shape of the output, so it must be a literal or a Ref to a template parameter';
     if (fn !== 'Ref' || typeof raw.Ref !== 'string') {
-      this.error(path, `${fn} is not allowed here: ${why}`);
+      this.error(path, `${fn} is not allowed here: ${why}`, 'shape-values-are-literal');
       return undefined;
     }
     const name = raw.Ref;
     if (name.startsWith('AWS::')) {
-      this.error(path, `Ref to the pseudo parameter ${name} is not allowed here: ${why}`);
+      this.error(path, `Ref to the pseudo parameter ${name} is not allowed here: ${why}`, 'shape-values-are-literal');
       return undefined;
     }
     if (!this.params || !Object.prototype.hasOwnProperty.call(this.params, name)) {
-      this.error(path, `Ref to '${name}', which is not a template parameter with a value: ${why}`);
+      this.error(path, `Ref to '${name}', which is not a template parameter with a value: ${why}`, 'refs-name-parameters');
       return undefined;
     }
     return { value: this.params[name], source: 'parameter' };
@@ -88,8 +106,9 @@ export class ValueReader {
     const r = this.shape(path, raw);
     if (!r) return dflt === undefined ? undefined : { value: dflt, source: 'default' };
     if (typeof r.value === 'boolean') return { value: r.value, source: r.source };
-    if (r.value === 'true' || r.value === 'false') return { value: r.value === 'true', source: r.source };
-    this.error(path, `must be true or false; ${this.describe(r, raw)}`);
+    const b = booleanString(r.value);
+    if (b !== undefined) return { value: b, source: r.source };
+    this.error(path, `must be true or false; ${this.describe(r, raw)}`, valueRule(r));
     return dflt === undefined ? undefined : { value: dflt, source: 'default' };
   }
 
@@ -101,7 +120,7 @@ export class ValueReader {
     const r = this.shape(path, raw);
     if (!r) return dflt;
     if (typeof r.value === 'string' && (allowed as readonly string[]).includes(r.value)) return r.value as T;
-    this.error(path, `must be one of ${allowed.join(', ')}; ${this.describe(r, raw)}`);
+    this.error(path, `must be one of ${allowed.join(', ')}; ${this.describe(r, raw)}`, valueRule(r));
     return dflt;
   }
 
@@ -111,7 +130,7 @@ export class ValueReader {
     const r = this.shape(path, raw);
     if (!r) return undefined;
     if (typeof r.value === 'string' && r.value.length > 0) return r.value;
-    this.error(path, `must be a non-empty string; ${this.describe(r, raw)}`);
+    this.error(path, `must be a non-empty string; ${this.describe(r, raw)}`, valueRule(r));
     return undefined;
   }
 
@@ -130,11 +149,11 @@ export class ValueReader {
     if (isIntrinsic(raw)) return raw;
     const n = typeof raw === 'number' ? raw : typeof raw === 'string' && pattern.test(raw) ? Number(raw) : NaN;
     if (Number.isNaN(n) || (what === 'an integer' && !Number.isInteger(n))) {
-      this.error(path, `must be ${what}; got ${JSON.stringify(raw)}`);
+      this.error(path, `must be ${what}; got ${JSON.stringify(raw)}`, 'literal-forms');
       return undefined;
     }
-    if (range.min !== undefined && n < range.min) this.error(path, `must be at least ${range.min}; got ${n}`);
-    else if (range.max !== undefined && n > range.max) this.error(path, `must be at most ${range.max}; got ${n}`);
+    if (range.min !== undefined && n < range.min) this.error(path, `must be at least ${range.min}; got ${n}`, 'numbers-in-range');
+    else if (range.max !== undefined && n > range.max) this.error(path, `must be at most ${range.max}; got ${n}`, 'numbers-in-range');
     return n;
   }
 

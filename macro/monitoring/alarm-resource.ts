@@ -1,11 +1,14 @@
 import type { CfnResource } from '../generators/types';
 import type { AlarmKind, TableModel } from '../model/types';
+import { stableHash } from '../naming';
 import type { Dimension, MetricDataQuery } from './metric-math';
 import { DYNAMODB_NAMESPACE, unpublishedReason } from './published-metrics';
 import type { AlarmSettings } from './settings';
 
 /** CloudWatch's AlarmDescription limit (PutMetricAlarm: 0-1024 characters). */
 export const MAX_DESCRIPTION_LENGTH = 1024;
+/** CloudWatch's AlarmName limit (PutMetricAlarm: 1-255 characters). */
+export const MAX_ALARM_NAME_LENGTH = 255;
 
 interface AlarmBase {
   kind: AlarmKind;
@@ -28,6 +31,24 @@ export interface SingleMetricAlarmSpec extends AlarmBase {
 }
 
 export type AlarmSpec = MathAlarmSpec | SingleMetricAlarmSpec;
+
+/**
+ * `Index-<name>-<Kind>`, the AlarmName suffix of a GSI's alarm. AlarmName is
+ * `<AlarmNamePrefix>-<table name>-<suffix>`; when the parts known at expansion (a literal prefix
+ * and TableName, else their shortest forms) already make it longer than CloudWatch allows, the
+ * index name is cut and a stable hash of it added. Only names CloudWatch rejects today change.
+ */
+export function indexAlarmSuffix(table: TableModel, index: string, kind: string): string {
+  const suffix = `Index-${index}-${kind}`;
+  const prefix = table.monitoring.alarmNamePrefix;
+  if (prefix === undefined) return suffix; // no AlarmName: CloudFormation names the alarm
+  const known = (typeof prefix === 'string' ? prefix.length : 1) + 1 + (typeof table.tableName === 'string' ? table.tableName.length : 3) + 1;
+  const room = MAX_ALARM_NAME_LENGTH - known - `Index--${kind}`.length;
+  if (index.length <= room) return suffix;
+  const hash = stableHash(index);
+  const keep = Math.max(0, room - hash.length - 1);
+  return `Index-${keep > 0 ? `${index.slice(0, keep)}-` : ''}${hash}-${kind}`;
+}
 
 /** Long index names can push a description past CloudWatch's limit; the end is cut, never the start. */
 export function fitDescription(text: string): string {

@@ -32,10 +32,19 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmKind, KindDefaults>> = {
   UserErrors: { enabledByDefault: false, threshold: 0, period: 60, evaluationPeriods: 10, datapointsToAlarm: 10 },
 };
 
+/** Which constraint a problem breaks (its rule in macro/rules/catalog.ts). */
+export type MonitoringCheck = 'alarm-periods' | 'alarm-datapoints' | 'alarm-evaluation-window' | 'alarm-thresholds';
+
 /** A problem with `Monitoring.Alarms.<Kind>`: the property path inside Properties, and a sentence. */
 export interface MonitoringProblem {
   path: string;
   message: string;
+}
+
+/** A problem with the constraint it breaks and the fields it compares (when one did not parse, the problem is only its echo). */
+export interface MonitoringFinding extends MonitoringProblem {
+  check: MonitoringCheck;
+  fields: string[];
 }
 
 /** Whether the alarm kind is emitted for this table (before asking whether it applies at all). */
@@ -65,6 +74,11 @@ function merged(table: TableModel, kind: AlarmKind): { s: AlarmSettings; o: Alar
  * rule pipeline reports these with the table's logical ID.
  */
 export function monitoringProblems(table: TableModel): MonitoringProblem[] {
+  return monitoringFindings(table).map(({ path, message }) => ({ path, message }));
+}
+
+/** The same problems, each with its constraint and the fields it compares (the rules in rules/table-settings.ts). */
+export function monitoringFindings(table: TableModel): MonitoringFinding[] {
   return (Object.keys(ALARM_DEFAULTS) as AlarmKind[]).filter((k) => kindEnabled(table, k)).flatMap((k) => {
     const { s, o } = merged(table, k);
     return checkSettings(k, s, o);
@@ -88,8 +102,8 @@ const num = (v: Passthrough<number>): number | undefined => (typeof v === 'numbe
  * EvaluationPeriods x Period <= 86,400 s ("an alarm's total current evaluation period can be no
  * longer than one day", PutMetricAlarm API reference).
  */
-function checkSettings(kind: AlarmKind, s: AlarmSettings, o: AlarmOverrideModel): MonitoringProblem[] {
-  const problems: MonitoringProblem[] = [];
+function checkSettings(kind: AlarmKind, s: AlarmSettings, o: AlarmOverrideModel): MonitoringFinding[] {
+  const problems: MonitoringFinding[] = [];
   const path = (field: string) => `Monitoring.Alarms.${kind}.${field}`;
   const period = num(s.period);
   const evaluation = num(s.evaluationPeriods);
@@ -97,28 +111,32 @@ function checkSettings(kind: AlarmKind, s: AlarmSettings, o: AlarmOverrideModel)
   const threshold = num(s.threshold);
   const dflt = (given: unknown) => (given === undefined ? ', the default' : '');
   if (period !== undefined && (!Number.isInteger(period) || period <= 0 || period % 60 !== 0)) {
-    problems.push({ path: path('Period'), message: `must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got ${period}` });
+    problems.push({ check: 'alarm-periods', path: path('Period'), message: `must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got ${period}`, fields: [path('Period')] });
   }
   if (evaluation !== undefined && (!Number.isInteger(evaluation) || evaluation < 1)) {
-    problems.push({ path: path('EvaluationPeriods'), message: `must be a whole number >= 1, got ${evaluation}` });
+    problems.push({ check: 'alarm-datapoints', path: path('EvaluationPeriods'), message: `must be a whole number >= 1, got ${evaluation}`, fields: [path('EvaluationPeriods')] });
   }
   if (datapoints !== undefined && (!Number.isInteger(datapoints) || datapoints < 1)) {
-    problems.push({ path: path('DatapointsToAlarm'), message: `must be a whole number >= 1, got ${datapoints}` });
+    problems.push({ check: 'alarm-datapoints', path: path('DatapointsToAlarm'), message: `must be a whole number >= 1, got ${datapoints}`, fields: [path('DatapointsToAlarm')] });
   }
   if (datapoints !== undefined && evaluation !== undefined && datapoints > evaluation) {
     problems.push({
+      check: 'alarm-datapoints',
       path: path(o.datapointsToAlarm !== undefined ? 'DatapointsToAlarm' : 'EvaluationPeriods'),
       message: `DatapointsToAlarm (${datapoints}${dflt(o.datapointsToAlarm)}) must not exceed EvaluationPeriods (${evaluation}${dflt(o.evaluationPeriods)})`,
+      fields: [path('DatapointsToAlarm'), path('EvaluationPeriods')],
     });
   }
   if (period !== undefined && evaluation !== undefined && period * evaluation > 86400) {
     problems.push({
+      check: 'alarm-evaluation-window',
       path: path(o.evaluationPeriods !== undefined ? 'EvaluationPeriods' : 'Period'),
       message: `EvaluationPeriods x Period is ${period * evaluation} s; CloudWatch allows at most 86400 s (one day)`,
+      fields: [path('EvaluationPeriods'), path('Period')],
     });
   }
   if (threshold !== undefined && (!Number.isFinite(threshold) || threshold < 0)) {
-    problems.push({ path: path('Threshold'), message: `must be a number >= 0, got ${threshold}` });
+    problems.push({ check: 'alarm-thresholds', path: path('Threshold'), message: `must be a number >= 0, got ${threshold}`, fields: [path('Threshold')] });
   }
   return problems;
 }

@@ -6,64 +6,90 @@
  */
 import { joinPath } from '../errors';
 import type { TableModel } from '../model/types';
-import { reporter, type Rule } from './types';
+import { at, rawItems, type Check, type RuleInput } from './types';
+
+/** DynamoDB naming rules: key attribute names and projected attribute names are 1-255 characters. */
+export const MAX_KEY_ATTRIBUTE_NAME_LENGTH = 255;
 
 /** Every key attribute, with the property path that names it. */
 export function keyAttributes(model: TableModel): { name: string; path: string }[] {
   const keys = [{ name: model.hashKey, path: 'HashKey' }];
   if (model.rangeKey !== undefined) keys.push({ name: model.rangeKey, path: 'RangeKey' });
-  model.globalSecondaryIndexes.forEach((g, i) => {
-    keys.push({ name: g.hashKey, path: joinPath('GlobalSecondaryIndexes', i, 'HashKey') });
-    if (g.rangeKey !== undefined) keys.push({ name: g.rangeKey, path: joinPath('GlobalSecondaryIndexes', i, 'RangeKey') });
+  model.globalSecondaryIndexes.forEach((g) => {
+    keys.push({ name: g.hashKey, path: joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'HashKey') });
+    if (g.rangeKey !== undefined) keys.push({ name: g.rangeKey, path: joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'RangeKey') });
   });
-  model.localSecondaryIndexes.forEach((l, i) => keys.push({ name: l.rangeKey, path: joinPath('LocalSecondaryIndexes', i, 'RangeKey') }));
+  model.localSecondaryIndexes.forEach((l) => keys.push({ name: l.rangeKey, path: joinPath('LocalSecondaryIndexes', at(l, model.localSecondaryIndexes), 'RangeKey') }));
   return keys.filter((k) => k.name !== '');
 }
 
-export const attributeNamesAreUnique: Rule = ({ model }) => {
-  const r = reporter(model);
+/** True when some key of the table or an index did not parse: it may be the one that uses an attribute. */
+function someKeyFailed({ failed, properties }: RuleInput): boolean {
+  if (failed.at('HashKey') || failed.at('RangeKey') || failed.at('GlobalSecondaryIndexes') || failed.at('LocalSecondaryIndexes')) return true;
+  const keyFailed = (list: string, fields: string[]) =>
+    rawItems(properties[list]).some((_, i) => failed.at(joinPath(list, i)) || fields.some((f) => failed.at(joinPath(list, i, f))));
+  return keyFailed('GlobalSecondaryIndexes', ['HashKey', 'RangeKey']) || keyFailed('LocalSecondaryIndexes', ['RangeKey']);
+}
+
+export const attributeNamesAreUnique: Check = ({ model }, r) => {
   const seen = new Set<string>();
-  model.attributes.forEach((a, i) => {
-    if (seen.has(a.name)) r.error(joinPath('Attributes', i, 'Name'), `declares '${a.name}' a second time`);
+  for (const a of model.attributes) {
+    if (seen.has(a.name)) r.error(joinPath('Attributes', at(a, model.attributes), 'Name'), `declares '${a.name}' a second time`);
     seen.add(a.name);
-    if (a.name.length > 255) r.error(joinPath('Attributes', i, 'Name'), 'must be at most 255 characters');
-  });
-  return r.errors;
-};
-
-export const keyAttributesAreDeclared: Rule = ({ model }) => {
-  const r = reporter(model);
-  const declared = new Set(model.attributes.map((a) => a.name));
-  for (const key of keyAttributes(model)) {
-    if (!declared.has(key.name)) r.error(key.path, `names '${key.name}', which is not declared in Attributes (add {Name: ${key.name}, Type: S|N|B})`);
   }
-  return r.errors;
 };
 
-export const declaredAttributesAreUsed: Rule = ({ model }) => {
-  const r = reporter(model);
+export const attributeNameLength: Check = ({ model }, r) => {
+  const tooLong = (name: string) => `is ${name.length} characters long; DynamoDB allows at most ${MAX_KEY_ATTRIBUTE_NAME_LENGTH} for key and projected attribute names`;
+  for (const a of model.attributes) if (a.name.length > MAX_KEY_ATTRIBUTE_NAME_LENGTH) r.error(joinPath('Attributes', at(a, model.attributes), 'Name'), tooLong(a.name));
+  const projected = (list: string, indexes: { index?: number; projection: { nonKeyAttributes?: string[] } }[]) => {
+    for (const x of indexes) {
+      (x.projection.nonKeyAttributes ?? []).forEach((n, j) => {
+        if (n.length > MAX_KEY_ATTRIBUTE_NAME_LENGTH) r.error(joinPath(list, at(x, indexes), 'NonKeyAttributes', j), tooLong(n));
+      });
+    }
+  };
+  projected('GlobalSecondaryIndexes', model.globalSecondaryIndexes);
+  projected('LocalSecondaryIndexes', model.localSecondaryIndexes);
+};
+
+export const keyAttributesAreDeclared: Check = (input, r) => {
+  const { model, properties, failed } = input;
+  if (failed.at('Attributes')) return;
+  // An attribute whose name did not parse may be the declaration a key needs.
+  const raws = rawItems(properties.Attributes);
+  if (raws.some((a, i) => failed.at(joinPath('Attributes', i)) && typeof a.Name !== 'string') || raws.some((_, i) => failed.at(joinPath('Attributes', i, 'Name')))) return;
+  const declared = new Set(model.attributes.map((a) => a.name));
+  const declaredBadly = new Set(raws.filter((a) => typeof a.Name === 'string').map((a) => a.Name as string));
+  for (const key of keyAttributes(model)) {
+    if (declared.has(key.name)) continue;
+    if (declaredBadly.has(key.name)) continue; // declared, with a Type already reported
+    r.error(key.path, `names '${key.name}', which is not declared in Attributes (add {Name: ${key.name}, Type: S|N|B})`);
+  }
+};
+
+export const declaredAttributesAreUsed: Check = (input, r) => {
+  const { model } = input;
+  if (someKeyFailed(input)) return;
   const used = new Set(keyAttributes(model).map((k) => k.name));
-  model.attributes.forEach((a, i) => {
+  for (const a of model.attributes) {
     if (!used.has(a.name)) {
       r.error(
-        joinPath('Attributes', i),
+        joinPath('Attributes', at(a, model.attributes)),
         `declares '${a.name}', which no key of the table or its indexes uses; DynamoDB rejects unused attribute definitions (remove it, or use it in a key)`,
       );
     }
-  });
-  return r.errors;
+  }
 };
 
 /** DynamoDB rejects a key schema whose partition and sort key are the same attribute. */
-export const keysAreDistinct: Rule = ({ model }) => {
-  const r = reporter(model);
+export const keysAreDistinct: Check = ({ model }, r) => {
   const same = 'names the same attribute as the partition key; a sort key must be another attribute';
   if (model.rangeKey !== undefined && model.rangeKey === model.hashKey) r.error('RangeKey', same);
-  model.globalSecondaryIndexes.forEach((g, i) => {
-    if (g.rangeKey !== undefined && g.rangeKey === g.hashKey) r.error(joinPath('GlobalSecondaryIndexes', i, 'RangeKey'), same);
-  });
-  model.localSecondaryIndexes.forEach((l, i) => {
-    if (l.rangeKey === model.hashKey) r.error(joinPath('LocalSecondaryIndexes', i, 'RangeKey'), `${same} (a local secondary index shares the table's partition key)`);
-  });
-  return r.errors;
+  for (const g of model.globalSecondaryIndexes) {
+    if (g.rangeKey !== undefined && g.rangeKey === g.hashKey) r.error(joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'RangeKey'), same);
+  }
+  for (const l of model.localSecondaryIndexes) {
+    if (l.rangeKey === model.hashKey) r.error(joinPath('LocalSecondaryIndexes', at(l, model.localSecondaryIndexes), 'RangeKey'), `${same} (a local secondary index shares the table's partition key)`);
+  }
 };

@@ -1,51 +1,111 @@
-/** The named rules, run in this order on every parsed Arc::DynamoDB::Table. Each returns its errors. */
-import { attributeNamesAreUnique, declaredAttributesAreUsed, keyAttributesAreDeclared, keysAreDistinct } from './attributes';
-import { autoscalingNeedsProvisioned, gsiScalingKeysNameIndexes, scalingBounds } from './autoscaling';
-import { capacityMatchesBillingMode } from './billing';
-import { indexCountLimits, indexNamesAreValidAndUnique, indexNamesMakeDistinctIds, lsiNeedsTableRangeKey, nonKeyAttributeTotal, projectionMatchesNonKeyAttributes } from './indexes';
-import { provisionedReplicasNeedWriteAutoscaling, replicaCapacityMatchesBillingMode, replicaRegionsAreDistinctAndRemote, replicasNeedNewAndOldImages } from './replicas';
-import { settingsNeedTheirSwitch } from './switches';
-import { loadSourceIsBoundToTheStack } from './load';
-import {
-  adoptionNamesTheTable,
-  alarmOverridesAreConsistent,
-  contributorInsightsNameIndexes,
-  importCannotCreateLocalIndexes,
-  tableNameIsValid,
-  tagsAreValid,
-} from './table-settings';
-import type { Rule, RuleInput } from './types';
+/**
+ * The named rules, run in this order on every parsed Arc::DynamoDB::Table, one line each. Each
+ * is bound to its catalog entry (rules/catalog.ts: ID, description, source); its errors carry
+ * the rule's ID. The order only decides the order of the messages.
+ */
 import type { ArcError } from '../errors';
-
-export const RULES: readonly Rule[] = [
-  tableNameIsValid,
-  attributeNamesAreUnique,
-  keyAttributesAreDeclared,
-  declaredAttributesAreUsed,
-  keysAreDistinct,
+import { attributeNameLength, attributeNamesAreUnique, declaredAttributesAreUsed, keyAttributesAreDeclared, keysAreDistinct } from './attributes';
+import { autoscalingNeedsProvisioned, autoscalingNeedsSettings, autoscalingSettingsNeedSwitch, gsiScalingKeysNameIndexes, scalingMinMax, scalingTargetRange } from './autoscaling';
+import { capacityNeedsProvisioned, onDemandNeedsPayPerRequest, provisionedNeedsCapacity } from './billing';
+import {
   indexCountLimits,
-  indexNamesAreValidAndUnique,
+  indexNamesAreUnique,
+  indexNamesAreValid,
   indexNamesMakeDistinctIds,
   lsiNeedsTableRangeKey,
-  projectionMatchesNonKeyAttributes,
+  nonKeyAttributesAreUnique,
+  nonKeyAttributesPerIndex,
   nonKeyAttributeTotal,
-  capacityMatchesBillingMode,
-  autoscalingNeedsProvisioned,
-  gsiScalingKeysNameIndexes,
-  scalingBounds,
-  settingsNeedTheirSwitch,
-  contributorInsightsNameIndexes,
-  replicaRegionsAreDistinctAndRemote,
-  replicasNeedNewAndOldImages,
-  replicaCapacityMatchesBillingMode,
+  projectionMatchesNonKeyAttributes,
+} from './indexes';
+import { csvOptionsNeedCsv, importCannotCreateLocalIndexes, loadSourceIsBoundToTheStack } from './load';
+import {
   provisionedReplicasNeedWriteAutoscaling,
-  importCannotCreateLocalIndexes,
-  loadSourceIsBoundToTheStack,
+  replicaCapacityMatchesBillingMode,
+  replicaKmsKeyArns,
+  replicaKmsKeyRegions,
+  replicaRegionNames,
+  replicaRegionsAreRemote,
+  replicaRegionsAreUnique,
+  replicasNeedNewAndOldImages,
+  replicasNeedStream,
+  waitForReplicationNeedsReplicas,
+} from './replicas';
+import { settingsNeedTheirSwitch } from './switches';
+import {
   adoptionNamesTheTable,
-  tagsAreValid,
-  alarmOverridesAreConsistent,
+  alarmDatapoints,
+  alarmEvaluationWindow,
+  alarmPeriods,
+  alarmThresholds,
+  contributorInsightsModeNeedsInsights,
+  contributorInsightsNameIndexes,
+  tableNameIsValid,
+  tagCount,
+  tagKeysAndValues,
+} from './table-settings';
+import { reporter, rule, type Rule, type RuleInput } from './types';
+
+export const RULES: readonly Rule[] = [
+  rule('table-name-valid', tableNameIsValid),
+  rule('attribute-names-unique', attributeNamesAreUnique),
+  rule('attribute-name-length', attributeNameLength),
+  rule('keys-declared', keyAttributesAreDeclared),
+  rule('attributes-used', declaredAttributesAreUsed),
+  rule('keys-distinct', keysAreDistinct),
+  rule('index-counts', indexCountLimits),
+  rule('index-names-valid', indexNamesAreValid),
+  rule('index-names-unique', indexNamesAreUnique),
+  rule('index-ids-distinct', indexNamesMakeDistinctIds),
+  rule('lsi-needs-range-key', lsiNeedsTableRangeKey),
+  rule('projection-non-key-attributes', projectionMatchesNonKeyAttributes),
+  rule('non-key-attributes-per-index', nonKeyAttributesPerIndex),
+  rule('non-key-attributes-unique', nonKeyAttributesAreUnique),
+  rule('non-key-attributes-total', nonKeyAttributeTotal),
+  rule('provisioned-needs-capacity', provisionedNeedsCapacity),
+  rule('capacity-needs-provisioned', capacityNeedsProvisioned),
+  rule('on-demand-throughput-needs-pay-per-request', onDemandNeedsPayPerRequest),
+  rule('autoscaling-needs-provisioned', autoscalingNeedsProvisioned),
+  rule('autoscaling-needs-settings', autoscalingNeedsSettings),
+  rule('autoscaling-settings-need-switch', autoscalingSettingsNeedSwitch),
+  rule('gsi-scaling-names-indexes', gsiScalingKeysNameIndexes),
+  rule('scaling-min-max', scalingMinMax),
+  rule('scaling-target-range', scalingTargetRange),
+  rule('settings-need-their-switch', settingsNeedTheirSwitch),
+  rule('wait-for-replication-needs-replicas', waitForReplicationNeedsReplicas),
+  rule('csv-options-need-csv', csvOptionsNeedCsv),
+  rule('gsi-insights-name-indexes', contributorInsightsNameIndexes),
+  rule('insights-mode-needs-insights', contributorInsightsModeNeedsInsights),
+  rule('replica-region-names', replicaRegionNames),
+  rule('replica-regions-remote', replicaRegionsAreRemote),
+  rule('replica-regions-unique', replicaRegionsAreUnique),
+  rule('replica-kms-key-arns', replicaKmsKeyArns),
+  rule('replica-kms-key-regions', replicaKmsKeyRegions),
+  rule('replicas-need-stream', replicasNeedStream),
+  rule('replicas-need-new-and-old-images', replicasNeedNewAndOldImages),
+  rule('replica-capacity-matches-billing', replicaCapacityMatchesBillingMode),
+  rule('provisioned-replicas-need-write-autoscaling', provisionedReplicasNeedWriteAutoscaling),
+  rule('import-without-lsi', importCannotCreateLocalIndexes),
+  rule('load-prefix-bound', loadSourceIsBoundToTheStack),
+  rule('adoption-names-the-table', adoptionNamesTheTable),
+  rule('tag-count', tagCount),
+  rule('tag-keys-and-values', tagKeysAndValues),
+  rule('alarm-periods', alarmPeriods),
+  rule('alarm-datapoints', alarmDatapoints),
+  rule('alarm-evaluation-window', alarmEvaluationWindow),
+  rule('alarm-thresholds', alarmThresholds),
 ];
 
+/**
+ * Runs every rule on one table. An error at a path where (or under where) an error was already
+ * reported is only its echo, and is dropped: a rule never repeats what the schema or a value said.
+ */
 export function runRules(input: RuleInput): ArcError[] {
-  return RULES.flatMap((rule) => rule(input));
+  const out: ArcError[] = [];
+  for (const { meta, check } of RULES) {
+    const r = reporter(input.model, meta.id);
+    check(input, r);
+    out.push(...r.errors.filter((e) => !input.failed.at(e.path)));
+  }
+  return out;
 }

@@ -6,55 +6,87 @@
  * tables: how it works" and "Best practices: throughput").
  */
 import { joinPath } from '../errors';
-import { isIntrinsic } from '../model/values';
-import { reporter, type Rule } from './types';
+import type { ReplicaModel } from '../model/types';
+import { isIntrinsic, isObject } from '../model/values';
+import { at, literalBoolean, rawItems, type Check } from './types';
 
-type Raw = Record<string, unknown>;
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
+const regionPath = (rep: ReplicaModel, all: readonly ReplicaModel[]) => joinPath('ReplicaRegions', at(rep, all), 'RegionName');
 
-export const replicaRegionsAreDistinctAndRemote: Rule = ({ model, region }) => {
-  const r = reporter(model);
+export const replicaRegionNames: Check = ({ model }, r) => {
+  for (const rep of model.replicas) if (!REGION_NAME.test(rep.regionName)) r.error(regionPath(rep, model.replicas), `'${rep.regionName}' is not a region name such as us-west-2`);
+};
+
+export const replicaRegionsAreRemote: Check = ({ model, region }, r) => {
+  for (const rep of model.replicas) {
+    if (rep.regionName === region) r.error(regionPath(rep, model.replicas), `is the stack's own region (${region}); the table itself is the replica there`);
+  }
+};
+
+export const replicaRegionsAreUnique: Check = ({ model, region }, r) => {
   const seen = new Set<string>();
-  model.replicas.forEach((rep, i) => {
-    const path = joinPath('ReplicaRegions', i, 'RegionName');
-    if (!/^[a-z]{2}(-[a-z]+)+-[0-9]+$/.test(rep.regionName)) r.error(path, `'${rep.regionName}' is not a region name such as us-west-2`);
-    else if (rep.regionName === region) r.error(path, `is the stack's own region (${region}); the table itself is the replica there`);
-    else if (seen.has(rep.regionName)) r.error(path, `'${rep.regionName}' is listed more than once; a region holds at most one replica`);
+  for (const rep of model.replicas) {
+    if (!REGION_NAME.test(rep.regionName) || rep.regionName === region) continue; // reported by the rules above
+    if (seen.has(rep.regionName)) r.error(regionPath(rep, model.replicas), `'${rep.regionName}' is listed more than once; a region holds at most one replica`);
     seen.add(rep.regionName);
-    // DescribeTable reports a replica's key as its ARN, whatever form UpdateTable was given (key ID,
-    // alias name or alias ARN; cloudformation-coverage-roadmap#1802), so only an ARN can be
-    // compared and kept in sync; an alias would be re-applied on every deploy.
+  }
+};
+
+// DescribeTable reports a replica's key as its ARN, whatever form UpdateTable was given (key ID,
+// alias name or alias ARN; cloudformation-coverage-roadmap#1802), so only an ARN can be
+// compared and kept in sync; an alias would be re-applied on every deploy.
+export const replicaKmsKeyArns: Check = ({ model }, r) => {
+  for (const rep of model.replicas) {
     const kms = rep.kmsKeyArn;
     if (typeof kms === 'string' && !KMS_KEY_ARN.test(kms)) {
-      r.error(joinPath('ReplicaRegions', i, 'KmsKeyArn'), `must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not a key ID or an alias: DynamoDB reports the key ARN, so anything else never matches; got '${kms.slice(0, 200)}'`);
-    } else if (typeof kms === 'string' && KMS_KEY_ARN.exec(kms)?.[1] !== rep.regionName) {
-      // KMS keys are regional, and each replica is encrypted with a key of its own region
-      // (AWS::DynamoDB::GlobalTable, ReplicaSSESpecification.KMSMasterKeyId).
-      r.error(joinPath('ReplicaRegions', i, 'KmsKeyArn'), `is a key in ${KMS_KEY_ARN.exec(kms)?.[1]}, but a replica's key must be in the replica's own region (${rep.regionName})`);
+      r.error(joinPath('ReplicaRegions', at(rep, model.replicas), 'KmsKeyArn'), `must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not a key ID or an alias: DynamoDB reports the key ARN, so anything else never matches; got '${kms.slice(0, 200)}'`);
     }
-  });
-  return r.errors;
+  }
 };
 
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
+// KMS keys are regional, and each replica is encrypted with a key of its own region
+// (AWS::DynamoDB::GlobalTable, ReplicaSSESpecification.KMSMasterKeyId).
+export const replicaKmsKeyRegions: Check = ({ model }, r) => {
+  for (const rep of model.replicas) {
+    const keyRegion = typeof rep.kmsKeyArn === 'string' ? KMS_KEY_ARN.exec(rep.kmsKeyArn)?.[1] : undefined;
+    if (keyRegion !== undefined && keyRegion !== rep.regionName) {
+      r.error(joinPath('ReplicaRegions', at(rep, model.replicas), 'KmsKeyArn'), `is a key in ${keyRegion}, but a replica's key must be in the replica's own region (${rep.regionName})`);
+    }
+  }
+};
 
-export const replicasNeedNewAndOldImages: Rule = ({ model, properties: p }) => {
-  const r = reporter(model);
-  if (!model.replicasDeclared) return r.errors;
-  if (p.StreamEnabled === false || p.StreamEnabled === 'false') {
+export const replicasNeedStream: Check = ({ model, properties: p }, r) => {
+  if (model.replicasDeclared && literalBoolean(p.StreamEnabled) === false) {
     r.error('StreamEnabled', 'must not be false with ReplicaRegions: replication reads the table\'s stream (NEW_AND_OLD_IMAGES)');
   }
-  const view = p.StreamViewType;
-  if (view !== undefined && view !== 'NEW_AND_OLD_IMAGES' && !isIntrinsic(view)) {
-    r.error('StreamViewType', `must be NEW_AND_OLD_IMAGES with ReplicaRegions (replication needs both images); got ${String(view)}`);
-  }
-  return r.errors;
 };
 
-export const replicaCapacityMatchesBillingMode: Rule = ({ model, properties: p }) => {
-  const r = reporter(model);
-  if (isIntrinsic(p.BillingMode)) return r.errors;
-  const raws = Array.isArray(p.ReplicaRegions) ? (p.ReplicaRegions as Raw[]) : [];
-  raws.forEach((raw, i) => {
+/**
+ * The stream is forced to NEW_AND_OLD_IMAGES with replicas. Another view type is an error whether
+ * it is a literal or a parameter's value: overriding it silently would give the stream's readers
+ * images they did not ask for. (The parameter's value is not printed: it may be NoEcho.)
+ */
+export const replicasNeedNewAndOldImages: Check = ({ model, properties: p, params }, r) => {
+  if (!model.replicasDeclared) return;
+  const view = p.StreamViewType;
+  if (view === undefined || view === 'NEW_AND_OLD_IMAGES') return;
+  const why = 'must be NEW_AND_OLD_IMAGES with ReplicaRegions (replication needs both images)';
+  if (!isIntrinsic(view)) {
+    r.error('StreamViewType', `${why}; got ${String(view)}`);
+    return;
+  }
+  const name = isObject(view) && typeof view.Ref === 'string' ? view.Ref : undefined;
+  const value = name !== undefined && params && Object.prototype.hasOwnProperty.call(params, name) ? params[name] : undefined;
+  // Any other outcome (not a parameter, a value no view type) is already an error of the value itself.
+  if (typeof value === 'string' && value !== 'NEW_AND_OLD_IMAGES' && ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE'].includes(value)) {
+    r.error('StreamViewType', `${why}; the value of parameter '${name}' is not (parameter values are never printed: they may be NoEcho)`);
+  }
+};
+
+export const replicaCapacityMatchesBillingMode: Check = ({ model, properties: p, failed }, r) => {
+  if (isIntrinsic(p.BillingMode) || failed.at('BillingMode')) return;
+  rawItems(p.ReplicaRegions).forEach((raw, i) => {
     if (model.billingMode === 'PROVISIONED' && raw.MaxReadRequestUnits !== undefined) {
       r.error(joinPath('ReplicaRegions', i, 'MaxReadRequestUnits'), 'is only allowed when BillingMode is PAY_PER_REQUEST (use ReadCapacity)');
     }
@@ -62,13 +94,17 @@ export const replicaCapacityMatchesBillingMode: Rule = ({ model, properties: p }
       r.error(joinPath('ReplicaRegions', i, 'ReadCapacity'), 'is only allowed when BillingMode is PROVISIONED (use MaxReadRequestUnits)');
     }
   });
-  return r.errors;
 };
 
-export const provisionedReplicasNeedWriteAutoscaling: Rule = ({ model }) => {
-  const r = reporter(model);
+export const provisionedReplicasNeedWriteAutoscaling: Check = ({ model, failed }, r) => {
+  if (['BillingMode', 'AutoscalingEnabled'].some((s) => failed.at(s)) || failed.touching('AutoscalingWrite')) return;
   if (model.replicas.length > 0 && model.billingMode === 'PROVISIONED' && !model.autoscaling?.write) {
     r.error('ReplicaRegions', 'need write autoscaling on a PROVISIONED table (AutoscalingEnabled: true with AutoscalingWrite): a global table is on-demand or autoscales its writes');
   }
-  return r.errors;
+};
+
+export const waitForReplicationNeedsReplicas: Check = ({ properties: p, failed }, r) => {
+  if (p.WaitForReplication !== undefined && !isIntrinsic(p.ReplicaRegions) && !Array.isArray(p.ReplicaRegions) && !failed.touching('ReplicaRegions')) {
+    r.error('WaitForReplication', 'is set but the table has no ReplicaRegions');
+  }
 };

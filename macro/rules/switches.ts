@@ -5,15 +5,15 @@
  *   feature without editing the template;
  * - switch off literally, or left at an off default: the setting would be silently ignored, so it
  *   is an error.
+ * A switch that did not parse says nothing either way: its own error is reported.
  */
 import { joinPath } from '../errors';
 import { isIntrinsic } from '../model/values';
-import { reporter, type Rule } from './types';
-
-type Raw = Record<string, unknown>;
+import { at, rawItems, type Check, type Reporter, type RuleInput } from './types';
 
 export function switchIsOff(
-  r: ReturnType<typeof reporter>,
+  input: RuleInput,
+  r: Reporter,
   switchPath: string,
   switchRaw: unknown,
   on: boolean,
@@ -21,35 +21,23 @@ export function switchIsOff(
   settingRaw: unknown,
   defaultOn = false,
 ): void {
-  if (settingRaw === undefined || on || isIntrinsic(switchRaw)) return;
+  if (settingRaw === undefined || on || isIntrinsic(switchRaw) || input.failed.at(switchPath)) return;
   if (switchRaw === undefined && !defaultOn) r.error(settingPath, `is set but ${switchPath} is not true (it defaults to false); set ${switchPath}: true or remove ${settingPath}`);
   else r.error(settingPath, `is set but ${switchPath} is false; remove one of them`);
 }
 
-export const settingsNeedTheirSwitch: Rule = ({ model, properties: p }) => {
-  const r = reporter(model);
+export const settingsNeedTheirSwitch: Check = (input, r) => {
+  const { model, properties: p, failed } = input;
   const sw = (switchPath: string, on: boolean, settingPath: string, defaultOn = false) =>
-    switchIsOff(r, switchPath, p[switchPath], on, settingPath, p[settingPath], defaultOn);
+    switchIsOff(input, r, switchPath, p[switchPath], on, settingPath, p[settingPath], defaultOn);
   sw('TtlEnabled', model.ttl !== undefined, 'TtlAttributeName');
-  if (!model.replicasDeclared) sw('StreamEnabled', model.stream !== undefined, 'StreamViewType');
+  // With replicas the stream is forced on; a ReplicaRegions that did not parse leaves that unknown.
+  if (!model.replicasDeclared && !failed.at('ReplicaRegions')) sw('StreamEnabled', model.stream !== undefined, 'StreamViewType');
   sw('ServerSideEncryptionEnabled', model.serverSideEncryption.enabled, 'ServerSideEncryptionKmsKeyArn', true);
   sw('PointInTimeRecoveryEnabled', model.pointInTimeRecovery.enabled, 'PointInTimeRecoveryPeriodInDays', true);
 
-  const replicas = Array.isArray(p.ReplicaRegions) ? (p.ReplicaRegions as Raw[]) : [];
-  replicas.forEach((raw, i) => {
-    const on = model.replicas[i]?.pointInTimeRecoveryEnabled ?? true;
-    switchIsOff(r, joinPath('ReplicaRegions', i, 'PointInTimeRecoveryEnabled'), raw.PointInTimeRecoveryEnabled, on, joinPath('ReplicaRegions', i, 'PointInTimeRecoveryPeriodInDays'), raw.PointInTimeRecoveryPeriodInDays, true);
+  rawItems(p.ReplicaRegions).forEach((raw, i) => {
+    const on = model.replicas.find((x) => at(x, model.replicas) === i)?.pointInTimeRecoveryEnabled ?? true;
+    switchIsOff(input, r, joinPath('ReplicaRegions', i, 'PointInTimeRecoveryEnabled'), raw.PointInTimeRecoveryEnabled, on, joinPath('ReplicaRegions', i, 'PointInTimeRecoveryPeriodInDays'), raw.PointInTimeRecoveryPeriodInDays, true);
   });
-
-  if (p.WaitForReplication !== undefined && !isIntrinsic(p.ReplicaRegions) && !Array.isArray(p.ReplicaRegions)) {
-    r.error('WaitForReplication', 'is set but the table has no ReplicaRegions');
-  }
-  for (const kind of ['ImportTable', 'Load'] as const) {
-    const raw = p[kind] as Raw | undefined;
-    const source = kind === 'ImportTable' ? model.importTable : model.load;
-    if (raw?.InputFormatOptions !== undefined && source && source.inputFormat !== 'CSV' && !isIntrinsic(raw.InputFormat)) {
-      r.error(joinPath(kind, 'InputFormatOptions'), `is only for InputFormat CSV; this source is ${source.inputFormat}`);
-    }
-  }
-  return r.errors;
 };

@@ -1,25 +1,26 @@
-/** Table-wide constraints: names, tags, contributor insights, import, adoption, alarm overrides. */
+/** Table-wide constraints: names, tags, contributor insights, adoption, alarm overrides. */
 import { OWNER_TAG_KEY } from '../../common/contract';
 import { joinPath } from '../errors';
-import { monitoringProblems } from '../monitoring/settings';
+import { isIntrinsic } from '../model/values';
+import { monitoringFindings, type MonitoringCheck } from '../monitoring/settings';
 import { NAME_PATTERN } from './indexes';
-import { keysNameIndexes, reporter, type Rule } from './types';
+import { keysNameIndexes, type Check } from './types';
 
 /** DynamoDB allows 50 tags per table; one is the macro's ownership tag. */
 export const MAX_USER_TAGS = 49;
 
-export const tableNameIsValid: Rule = ({ model }) => {
-  const r = reporter(model);
+export const tableNameIsValid: Check = ({ model }, r) => {
   if (typeof model.tableName === 'string' && !NAME_PATTERN.test(model.tableName)) {
     r.error('TableName', `'${model.tableName}' is not a valid table name: 3-255 characters of a-z, A-Z, 0-9, _ - .`);
   }
-  return r.errors;
 };
 
 /** DynamoDB tagging restrictions: at most 50 tags, keys up to 128 characters, values up to 256, no aws: prefix. */
-export const tagsAreValid: Rule = ({ model }) => {
-  const r = reporter(model);
+export const tagCount: Check = ({ model }, r) => {
   if (model.tags.length > MAX_USER_TAGS) r.error('Tags', `has ${model.tags.length} tags; at most ${MAX_USER_TAGS} (DynamoDB allows 50 and the macro adds ${OWNER_TAG_KEY})`);
+};
+
+export const tagKeysAndValues: Check = ({ model }, r) => {
   for (const { key, value } of model.tags) {
     const path = joinPath('Tags', key);
     if (key === OWNER_TAG_KEY) r.error(path, 'is reserved: the macro sets it to the owning stack\'s ID');
@@ -27,43 +28,56 @@ export const tagsAreValid: Rule = ({ model }) => {
     else if (key.length === 0 || key.length > 128) r.error(path, 'tag keys are 1-128 characters');
     if (typeof value === 'string' && value.length > 256) r.error(path, 'tag values are at most 256 characters');
   }
-  return r.errors;
 };
 
-export const contributorInsightsNameIndexes: Rule = ({ model, properties: p }) => {
-  const r = reporter(model);
-  keysNameIndexes(r, model, 'GsiContributorInsightsEnabled', model.contributorInsights.gsi);
-  const anyOn = model.contributorInsights.table || Object.values(model.contributorInsights.gsi).some((v) => v);
-  const byParameter = typeof p.TableContributorInsightsEnabled === 'object';
-  if (model.contributorInsights.mode !== undefined && !anyOn && !byParameter) {
+export const contributorInsightsNameIndexes: Check = (input, r) => {
+  keysNameIndexes(input, r, 'GsiContributorInsightsEnabled', input.model.contributorInsights.gsi);
+};
+
+/**
+ * ContributorInsightsMode applies wherever insights are on. It is inert, not an error, when a
+ * template parameter may turn insights on: the table's switch or any GSI's (docs/reference.md,
+ * "Switches").
+ */
+export const contributorInsightsModeNeedsInsights: Check = ({ model, properties: p, failed }, r) => {
+  const insights = model.contributorInsights;
+  if (insights.mode === undefined) return;
+  if (failed.at('TableContributorInsightsEnabled') || failed.touching('GsiContributorInsightsEnabled')) return;
+  const gsiSwitches = p.GsiContributorInsightsEnabled !== null && typeof p.GsiContributorInsightsEnabled === 'object' ? Object.values(p.GsiContributorInsightsEnabled as object) : [];
+  const byParameter = isIntrinsic(p.TableContributorInsightsEnabled) || gsiSwitches.some(isIntrinsic);
+  const anyOn = insights.table || Object.values(insights.gsi).some((v) => v);
+  if (!anyOn && !byParameter) {
     r.error('ContributorInsightsMode', 'is set but Contributor Insights is off everywhere; set TableContributorInsightsEnabled or a GsiContributorInsightsEnabled entry to true');
   }
-  return r.errors;
 };
 
-/** ImportTable's TableCreationParameters have no LocalSecondaryIndexes (DynamoDB API reference, ImportTable). */
-export const importCannotCreateLocalIndexes: Rule = ({ model }) => {
-  const r = reporter(model);
-  if (model.importTable && model.localSecondaryIndexes.length > 0) {
-    r.error('ImportTable', 'cannot be combined with LocalSecondaryIndexes: DynamoDB\'s ImportTable creates no local secondary indexes');
-  }
-  return r.errors;
-};
-
-export const adoptionNamesTheTable: Rule = ({ model }) => {
-  const r = reporter(model);
+export const adoptionNamesTheTable: Check = ({ model, failed }, r) => {
   const adopt = model.adoptExistingTable;
-  if (adopt === undefined) return r.errors;
+  if (adopt === undefined || failed.at('TableName')) return;
   if (model.tableName === undefined) r.error('AdoptExistingTable', 'requires TableName: an adopted table is found by its name');
   else if (typeof model.tableName === 'string' && model.tableName !== adopt) {
     r.error('AdoptExistingTable', `('${adopt}') must equal TableName ('${model.tableName}'): only the table this resource names can be adopted`);
   }
-  return r.errors;
 };
 
-/** Alarm overrides, merged with each kind's defaults (macro/monitoring/settings.ts owns those checks). */
-export const alarmOverridesAreConsistent: Rule = ({ model }) => {
-  const r = reporter(model);
-  for (const p of monitoringProblems(model)) r.error(p.path, p.message);
-  return r.errors;
-};
+/**
+ * Alarm overrides, merged with each kind's defaults (macro/monitoring/settings.ts owns those
+ * checks). A problem that compares a field that did not parse (and so reads as its default) is
+ * only that field's echo; so is every problem of a kind whose Enabled did not parse.
+ */
+function alarmCheck(check: MonitoringCheck): Check {
+  return ({ model, failed }, r) => {
+    if (failed.at('Monitoring.Enabled')) return;
+    for (const f of monitoringFindings(model)) {
+      if (f.check !== check) continue;
+      const kind = f.path.split('.').slice(0, 3).join('.');
+      if (failed.at(joinPath(kind, 'Enabled')) || f.fields.some((field) => failed.at(field))) continue;
+      r.error(f.path, f.message);
+    }
+  };
+}
+
+export const alarmPeriods = alarmCheck('alarm-periods');
+export const alarmDatapoints = alarmCheck('alarm-datapoints');
+export const alarmEvaluationWindow = alarmCheck('alarm-evaluation-window');
+export const alarmThresholds = alarmCheck('alarm-thresholds');

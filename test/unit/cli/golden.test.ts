@@ -1,7 +1,8 @@
 /**
  * The CLI agrees with the golden fixtures: `arc-dynamodb expand <input>` (with the case's
  * params.json given as --param) prints exactly test/fixtures/output/<case>.json, and for error_*
- * cases prints exactly the golden errorMessage on stderr and exits 1. This ties the CLI's own
+ * cases prints exactly the golden errorMessage on stderr, one line per entry of the golden's
+ * `errors` breakdown (each ending with its rule ID), and exits 1. This ties the CLI's own
  * handling of parameters, defaults and the Transform section to what the macro was specified with.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -58,8 +59,11 @@ test.each(all.map((c) => [c.name, c] as const))('expand %s matches its golden ou
   const golden = readFileSync(c.output, 'utf8');
   const warning = /^warning: .*\n/;
   if (c.name.startsWith('error_')) {
-    const { errorMessage } = JSON.parse(golden) as { errorMessage: string };
+    const { errorMessage, errors } = JSON.parse(golden) as { errorMessage: string; errors: { rule: string; logicalId: string; path: string; message: string }[] };
     expect({ code, stdout: stdout.text, stderr: stderr.text.replace(warning, '') }).toEqual({ code: 1, stdout: '', stderr: `${file}: ${errorMessage}\n` });
+    // The breakdown and the text agree: one line per recorded error, naming its rule.
+    const lines = stderr.text.replace(warning, '').trimEnd().split('\n').slice(1);
+    expect(lines).toEqual(errors.map((e) => `- [${e.logicalId}] ${e.path ? `${e.path}: ` : ''}${e.message} (${e.rule})`));
   } else {
     expect({ code, stderr: stderr.text.replace(warning, '') }).toEqual({ code: 0, stderr: '' });
     expect(stdout.text).toBe(golden);

@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import { formatTemplate, parseTemplate, TemplateReadError } from '../../../cli/yaml';
 
 const parse = (yaml: string) => parseTemplate(yaml, 't.yaml') as Record<string, unknown>;
@@ -76,6 +77,17 @@ describe('formatTemplate', () => {
     const text = formatTemplate(tricky, 'yaml');
     expect(text).toBe('AWSTemplateFormatVersion: "2010-09-09"\na: "yes"\nb: "on"\nc: "0755"\nd: "1e3"\ne: "true"\nf: "123"\ng: "~"\nnum: 5\nyes_: true\n');
     expect(parseTemplate(text)).toEqual(tricky);
+  });
+
+  test('YAML quotes strings only YAML 1.2 reads as numbers (0o17 is 15 there, a plain string under 1.1)', () => {
+    // Given strings a YAML 1.2 core-schema reader would resolve to numbers, as keys and values
+    const tricky = { a: '0o17', b: '0x1F', c: '.inf', d: '-.5', '0o17': 'key', plain: 'words' };
+    // When written as YAML
+    const text = formatTemplate(tricky, 'yaml');
+    // Then each is quoted, and a 1.2 reader (the CLI's own) and a 1.1 reader read back the strings
+    expect(text).toBe('a: "0o17"\nb: "0x1F"\nc: ".inf"\nd: "-.5"\n"0o17": key\nplain: words\n');
+    expect(parseTemplate(text)).toEqual(tricky);
+    expect(parseYaml(text, { version: '1.1' })).toEqual(tricky);
   });
 
   test('YAML never uses anchors or aliases for repeated objects (CloudFormation does not accept them)', () => {

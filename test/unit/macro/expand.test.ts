@@ -44,7 +44,7 @@ describe('expandTemplate', () => {
     const provisioned = { BillingMode: 'PROVISIONED', ReadCapacity: 1, WriteCapacity: 1, AutoscalingEnabled: true, AutoscalingRead: { MaxCapacity: 2 } };
     const r = expandTemplate({ ...base, fragment: { Resources: { T: arc(provisioned), TReadScalableTarget: arc() } } });
     expect(!r.ok && r.errorMessage).toBe(
-      '1 error(s) in Arc::DynamoDB::Table resources:\n- [T] generates the resource TReadScalableTarget, which collides with the resource TReadScalableTarget; rename one of them',
+      '1 error(s) in Arc::DynamoDB::Table resources:\n- [T] generates the resource TReadScalableTarget, which collides with the resource TReadScalableTarget; rename one of them (ARC-E0002)',
     );
   });
 
@@ -54,7 +54,7 @@ describe('expandTemplate', () => {
     resources.T = arc({ BillingMode: 'PROVISIONED', ReadCapacity: 1, WriteCapacity: 1, AutoscalingEnabled: true, AutoscalingRead: { MaxCapacity: 2 } });
     const r = expandTemplate({ ...base, fragment: { Resources: resources } });
     expect(!r.ok && r.errorMessage).toBe(
-      "1 error(s) in Arc::DynamoDB::Table resources:\n- [Template] Resources: the expanded template has 502 resources, over CloudFormation's limit of 500 (the Arc::DynamoDB::Table resources expand to 3; split the stack)",
+      "1 error(s) in Arc::DynamoDB::Table resources:\n- [Template] Resources: the expanded template has 502 resources, over CloudFormation's limit of 500 (the Arc::DynamoDB::Table resources expand to 3; split the stack) (ARC-E0003)",
     );
   });
 
@@ -82,8 +82,8 @@ describe('expandTemplate with a failing generator', () => {
       const r = expand({ ...base, fragment: { Resources: { T: arc() } } });
       expect(r).toEqual({
         ok: false,
-        errors: [{ logicalId: 'T', path: '', message: 'internal error in the ArcDynamoDb macro (generator): boom' }],
-        errorMessage: '1 error(s) in Arc::DynamoDB::Table resources:\n- [T] internal error in the ArcDynamoDb macro (generator): boom',
+        errors: [{ rule: 'ARC-E0006', logicalId: 'T', path: '', message: 'internal error in the ArcDynamoDb macro (generator): boom' }],
+        errorMessage: '1 error(s) in Arc::DynamoDB::Table resources:\n- [T] internal error in the ArcDynamoDb macro (generator): boom (ARC-E0006)',
       });
     });
   });

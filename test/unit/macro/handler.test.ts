@@ -36,7 +36,7 @@ describe('macro handler contract', () => {
     expect(res).toEqual({
       requestId: 'req-7',
       status: 'failure',
-      errorMessage: '1 error(s) in Arc::DynamoDB::Table resources:\n- [Orders] BillingMode: must be one of PAY_PER_REQUEST, PROVISIONED or a Ref to a template parameter',
+      errorMessage: '1 error(s) in Arc::DynamoDB::Table resources:\n- [Orders] BillingMode: must be one of PAY_PER_REQUEST, PROVISIONED or a Ref to a template parameter (ARC-E1012)',
     });
   });
 
@@ -77,7 +77,7 @@ describe('macro handler contract', () => {
 
   it('fails a fragment whose Resources is not an object, naming the template', async () => {
     const res = await handler(event({ fragment: { Resources: 'x' } }));
-    expect(res.errorMessage).toBe('1 error(s) in Arc::DynamoDB::Table resources:\n- [Template] Resources: must be an object of resources');
+    expect(res.errorMessage).toBe('1 error(s) in Arc::DynamoDB::Table resources:\n- [Template] Resources: must be an object of resources (ARC-E0001)');
   });
 
   it('logs one structured line without parameter values or template content', async () => {
