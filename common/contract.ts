@@ -68,6 +68,8 @@ export interface ReplicasResourceProps {
   RetainOnDelete: boolean;
   /** True when the table's UpdateReplacePolicy is Retain (the default): a replaced table's replicas stay with it. */
   RetainOnReplace?: boolean;
+  /** True when the table's DeletionPolicy is RetainExceptOnCreate: a create being rolled back deletes the table, and its replicas with it. */
+  RetainExceptOnCreate?: boolean;
   /**
    * The table's logical ID: when this resource is removed from a template that keeps the table
    * (ReplicaRegions removed), its Delete removes the replicas whatever RetainOnDelete says.

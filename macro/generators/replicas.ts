@@ -76,6 +76,9 @@ export const replicasGenerator: Generator = (t, ctx) => {
     WaitForReplication: t.waitForReplication,
     RetainOnDelete: retainOnDelete(t),
     RetainOnReplace: retainOnReplace(t),
+    // RetainExceptOnCreate: CloudFormation deletes the table when the operation that created it
+    // rolls back ("DeletionPolicy attribute"), so the replicas go with it then.
+    ...(t.deletionPolicy === 'RetainExceptOnCreate' ? { RetainExceptOnCreate: true } : {}),
     TableLogicalId: t.logicalId,
     ...(t.adoptExistingTable !== undefined ? { AdoptExistingTable: t.adoptExistingTable } : {}),
   };

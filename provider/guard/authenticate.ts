@@ -35,12 +35,14 @@ export interface AuthenticationRequest {
 
 export type Authentication =
   /**
-   * CloudFormation is working on this resource now; `since` is when it started (epoch ms).
+   * CloudFormation is working on this resource now; `since` is when it started (epoch ms), from
+   * the resource's LastUpdatedTimestamp ("Time the status was updated", StackResourceDetail),
+   * or undefined where the record does not say (a cleanup Delete of a replaced physical ID).
    * `cleanup`: a cleanup-phase Delete of a replaced physical ID (the caller must know the ID as
    * one of its own). `stackStatus` says which phase the stack is in (read for Update and Delete:
    * UPDATE_ROLLBACK_IN_PROGRESS means the Update is a rollback, DELETE_IN_PROGRESS a stack delete).
    */
-  | { kind: 'authentic'; since: number; cleanup: boolean; stackStatus: string }
+  | { kind: 'authentic'; since: number | undefined; cleanup: boolean; stackStatus: string }
   | { kind: 'refused'; reason: string };
 
 const IN_PROGRESS: Record<RequestType, string> = { Create: 'CREATE_IN_PROGRESS', Update: 'UPDATE_IN_PROGRESS', Delete: 'DELETE_IN_PROGRESS' };
@@ -82,7 +84,9 @@ async function judgeOnce(cfn: CloudFormationClient, r: AuthenticationRequest): P
   }
   if (r.requestType === 'Delete' && detail.PhysicalResourceId !== r.physicalResourceId && Number.isFinite(since)) {
     const status = await stackStatus();
-    if (status.endsWith('_CLEANUP_IN_PROGRESS')) return { kind: 'authentic', since, cleanup: true, stackStatus: status };
+    // The record's timestamp is the NEW resource's (its UPDATE_COMPLETE, possibly hours ago), not
+    // this Delete's; the caller starts the clock at its own first invocation instead.
+    if (status.endsWith('_CLEANUP_IN_PROGRESS')) return { kind: 'authentic', since: undefined, cleanup: true, stackStatus: status };
     return { kind: 'refused', reason: `CloudFormation is not cleaning up stack ${r.stackId} (status ${status || 'unknown'})`, retry: true };
   }
   return { kind: 'refused', reason: `CloudFormation shows ${r.logicalResourceId} as ${detail.ResourceStatus ?? 'unknown'}, not ${expected}`, retry: true };

@@ -4,7 +4,8 @@
  * and the lease writes only to the provider's own state table.
  */
 import { UntagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { stackNameOf } from '../../common/contract';
+import { createHash } from 'node:crypto';
+import { ADOPT_CONSENT_TAG_KEY, stackNameOf } from '../../common/contract';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { authenticate, DEFAULT_AUTH_RETRIES, stackKeeps } from './authenticate';
 import { chainKey, judgeLease, LEGACY_LEASE_TAG_PREFIX, requestKey } from './lease';
@@ -38,6 +39,13 @@ export const DEFAULT_OWNERSHIP_RETRIES: readonly number[] = [1000, 2000, 4000, 8
 const NOTHING_CHANGED = 'Nothing was changed.';
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 500);
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A digest of properties, independent of key order. */
+function propsDigest(props: Record<string, unknown>): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  return createHash('sha256').update(JSON.stringify(canonical(props))).digest('hex').slice(0, 32);
+}
+
 const parseMemo = (text: string): unknown => {
   try {
     return JSON.parse(text) as unknown;
@@ -91,15 +99,20 @@ export function makeGuard(deps: GuardDeps): Guard {
         log.warn('request not authenticated by CloudFormation', { reason: auth.reason });
         // One of our own chains that CloudFormation has stopped waiting for (a Delete replaced
         // the Create it ran for, or the stack moved on) stops; anything else is refused.
+        // A second delivery of a request this provider has already served (Lambda delivers
+        // asynchronous events at least once; a continuation may arrive twice too) finds the
+        // resource no longer IN_PROGRESS; its answer was given once and must not be followed by a
+        // second one. Reading the provider's own state table changes nothing.
+        const seen = await deps.store.readLease(event.StackId, event.LogicalResourceId).catch(() => undefined);
+        const thisRequest = requestKey(event.StackId, event.RequestId);
+        const served = seen !== undefined && (seen.answered.includes(thisRequest) || (seen.request === thisRequest && seen.state === 'done'));
         if (req.continuation !== undefined) {
           const ours = await readKey().then((k) => unseal(k, event, req.continuation) !== undefined, () => false);
-          return ours ? { kind: 'superseded' } : { kind: 'ignore', reason: 'a continuation that this provider did not seal' };
+          if (!ours) return { kind: 'ignore', reason: 'a continuation that this provider did not seal' };
+          if (served || seen?.request === thisRequest) return { kind: 'ignore', reason: 'a continuation of a request that was answered, or that another chain serves' };
+          return { kind: 'superseded' };
         }
-        // A second delivery of a request this provider has already served (Lambda delivers
-        // asynchronous events at least once) finds the resource no longer IN_PROGRESS; its
-        // answer was given once and must not be followed by a second one.
-        const seen = await deps.store.readLease(event.StackId, event.LogicalResourceId).catch(() => undefined);
-        if (seen && seen.request === requestKey(event.StackId, event.RequestId)) return { kind: 'ignore', reason: 'a repeated delivery of a request this provider already served' };
+        if (served || (seen !== undefined && seen.request === thisRequest)) return { kind: 'ignore', reason: 'a repeated delivery of a request this provider already served' };
         return { kind: 'refuse', reason: `Refused: this request does not match what CloudFormation is doing (${auth.reason}). ${NOTHING_CHANGED}` };
       }
       let sealingKey: Buffer;
@@ -122,7 +135,14 @@ export function makeGuard(deps: GuardDeps): Guard {
         return { kind: 'refuse', reason: `Could not read the provider's state table: ${message(e)}. ${NOTHING_CHANGED}` };
       }
       if (auth.cleanup && !(record?.ids ?? []).includes(event.PhysicalResourceId ?? '')) {
-        return { kind: 'noop', reason: `physical ID ${event.PhysicalResourceId} was never this provider's answer for ${event.LogicalResourceId}; nothing was touched` };
+        return { kind: 'noop', reason: `physical ID ${event.PhysicalResourceId} was never this provider's answer for ${event.LogicalResourceId} (or its Delete was answered already); nothing was touched` };
+      }
+      // CloudFormation deletes a physical resource with the properties it was last created or
+      // updated with (custom resource request reference: ResourceProperties of a Delete), which
+      // this provider recorded when it answered; a Delete carrying any others is not CloudFormation's.
+      const recordedProps = event.PhysicalResourceId !== undefined ? record?.propsOf[event.PhysicalResourceId] : undefined;
+      if (event.RequestType === 'Delete' && recordedProps !== undefined && recordedProps !== propsDigest(event.ResourceProperties)) {
+        return { kind: 'refuse', reason: `Refused: this Delete's properties are not the ones ${event.PhysicalResourceId} was answered with. ${NOTHING_CHANGED}` };
       }
 
       // 4. Ownership of the table.
@@ -132,13 +152,17 @@ export function makeGuard(deps: GuardDeps): Guard {
       } catch (e) {
         return { kind: 'refuse', reason: `Could not read table ${req.tableName} to check its ownership: ${message(e)}. ${NOTHING_CHANGED}` };
       }
-      const decision = decideOwnership(ownership, event.RequestType, req.tableName, deps.homeRegion, req.adopt, stackNameOf(event.StackId));
+      const decision = decideOwnership(ownership, event.RequestType, req.tableName, deps.homeRegion, req.adopt, stackNameOf(event.StackId), event.StackId);
       if (decision.action === 'noop') return { kind: 'noop', reason: decision.reason };
       if (decision.action === 'refuse') return { kind: 'refuse', reason: decision.reason };
       if (ownership.kind !== 'owned' && ownership.kind !== 'untagged') throw new Error('unreachable ownership state');
       const tableArn = ownership.tableArn;
       const tags = ownership.tags;
       const adopting = decision.action === 'adopt';
+
+      // The operation's clock: CloudFormation's own start, read by the chain's first invocation and
+      // carried sealed (CloudFormation may touch the record's timestamp again while it waits).
+      const operationStart = cont?.startedAt ?? auth.since ?? now();
 
       // 5. The lease: exactly one chain of invocations works on, and answers, a request.
       const chainId = cont?.chainId ?? req.awsRequestId;
@@ -154,10 +178,22 @@ export function makeGuard(deps: GuardDeps): Guard {
             return { kind: 'refuse', reason: `Could not read the provider's state table: ${message(e)}. ${NOTHING_CHANGED}` };
           }
         }
-        const verdict = judgeLease(record, mine.request, mine.chain, cont !== undefined, Math.floor(now() / 1000), isDelete);
+        if (record?.answered.includes(mine.request)) return { kind: 'ignore', reason: 'this request was already answered' };
+        const verdict = judgeLease(record, mine.request, mine.chain, cont !== undefined, Math.floor(now() / 1000), isDelete, operationStart);
         if (verdict.verdict === 'duplicate') return { kind: 'ignore', reason: verdict.detail };
         if (verdict.verdict === 'superseded') return { kind: 'superseded' };
-        const next = { ...mine, state: 'running' as const, expires: Math.ceil((req.lambdaDeadline + 60_000) / 1000), deleting: isDelete, ids: record?.ids ?? [], ...(record?.memo !== undefined ? { memo: record.memo } : {}) };
+        if (verdict.verdict === 'busy') return { kind: 'refuse', reason: `Refused: another request for ${event.LogicalResourceId}, which CloudFormation started no earlier, is running. ${NOTHING_CHANGED}` };
+        const next = {
+          ...mine,
+          state: 'running' as const,
+          expires: Math.ceil((req.lambdaDeadline + 60_000) / 1000),
+          deleting: isDelete,
+          ids: record?.ids ?? [],
+          propsOf: record?.propsOf ?? {},
+          answered: record?.answered ?? [],
+          since: operationStart,
+          ...(record?.memo !== undefined ? { memo: record.memo } : {}),
+        };
         try {
           if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, next, record?.version)) taken = { ...next, version: (record?.version ?? 0) + 1 };
         } catch (e) {
@@ -182,9 +218,6 @@ export function makeGuard(deps: GuardDeps): Guard {
         if (current && (current.request !== lease.request || current.chain !== lease.chain)) throw new SupersededError(current.request === lease.request);
       };
 
-      // The operation's clock: CloudFormation's own start, read by the chain's first invocation and
-      // carried sealed (CloudFormation may touch the record's timestamp again while it waits).
-      const operationStart = cont?.startedAt ?? auth.since;
       const session: Session = {
         operationStart,
         chainId,
@@ -207,14 +240,22 @@ export function makeGuard(deps: GuardDeps): Guard {
             if (status === 'SUCCESS' && adopting) {
               try {
                 await writeOwnerTag(deps.dynamodb, tableArn, event.StackId);
+                // The consent is spent: nobody else can adopt the table with it later.
+                await deps.dynamodb.send(new UntagResourceCommand({ ResourceArn: tableArn, TagKeys: [ADOPT_CONSENT_TAG_KEY] }));
               } catch (e) {
                 return { kind: 'answer-failed', reason: `The work succeeded, but the adopted table's ownership tag could not be written: ${message(e)}` };
               }
             }
-            const ids = status === 'SUCCESS' && !lease.ids.includes(physicalResourceId) ? [...lease.ids, physicalResourceId] : lease.ids;
+            // What a later Delete of this physical ID must carry; a cleanup Delete's ID is spent.
+            const answersFor = event.RequestType !== 'Delete';
+            const ids = auth.cleanup ? lease.ids.filter((id) => id !== physicalResourceId) : answersFor && !lease.ids.includes(physicalResourceId) ? [...lease.ids, physicalResourceId] : lease.ids;
+            const propsOf = { ...lease.propsOf };
+            if (answersFor) propsOf[physicalResourceId] = propsDigest(event.ResourceProperties);
+            if (auth.cleanup) delete propsOf[physicalResourceId];
+            const answered = [...lease.answered.filter((r) => r !== lease.request), lease.request];
             const memoText = memo === undefined ? lease.memo : JSON.stringify(memo);
             if (memoText !== undefined && Buffer.byteLength(memoText) > MAX_MEMO_BYTES) throw new Error(`the handler's memo is larger than ${MAX_MEMO_BYTES} bytes`);
-            const done = { ...lease, state: 'done' as const, expires: Math.ceil(now() / 1000), ids, ...(memoText !== undefined ? { memo: memoText } : {}) };
+            const done = { ...lease, state: 'done' as const, expires: Math.ceil(now() / 1000), ids, propsOf, answered, ...(memoText !== undefined ? { memo: memoText } : {}) };
             if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, done, current?.version)) {
               lease = { ...done, version: (current?.version ?? 0) + 1 };
               return { kind: 'answer' };

@@ -27,6 +27,8 @@ export interface Lease {
   expires: number;
   /** True when the holder is a Delete: an older Create arriving late never takes over from it. */
   deleting?: boolean;
+  /** When CloudFormation started the holder's request (epoch ms). */
+  since?: number;
 }
 
 export type LeaseVerdict =
@@ -35,9 +37,14 @@ export type LeaseVerdict =
   /** Another delivery of the same request is live, or it has already answered: stay silent. */
   | { verdict: 'duplicate'; detail: string }
   /** A later request for this resource took over from this chain: answer FAILED and stop. */
-  | { verdict: 'superseded' };
+  | { verdict: 'superseded' }
+  /**
+   * Another request, which CloudFormation started no earlier, is running: this one cannot be
+   * CloudFormation's current request (it sends one request per operation), so it is refused.
+   */
+  | { verdict: 'busy' };
 
-export function judgeLease(current: Lease | undefined, request: string, chain: string, isContinuation: boolean, nowSeconds: number, isDelete = false): LeaseVerdict {
+export function judgeLease(current: Lease | undefined, request: string, chain: string, isContinuation: boolean, nowSeconds: number, isDelete = false, since?: number): LeaseVerdict {
   if (!current) return { verdict: 'take' };
   if (current.request === request) {
     if (current.state === 'done') return { verdict: 'duplicate', detail: 'this request was already answered' };
@@ -50,6 +57,10 @@ export function judgeLease(current: Lease | undefined, request: string, chain: s
   if (isContinuation) return { verdict: 'superseded' };
   // CloudFormation's Delete comes after the Create it cancels; a Create or Update delivered late
   // while that Delete still runs must not undo it.
-  if (current.deleting && current.state === 'running' && current.expires >= nowSeconds && !isDelete) return { verdict: 'superseded' };
+  const live = current.state === 'running' && current.expires >= nowSeconds;
+  if (current.deleting && live && !isDelete) return { verdict: 'superseded' };
+  // A different request with no later start than the running one: a late duplicate of an
+  // earlier request, or a forgery inside CloudFormation's window. A Delete may still cancel.
+  if (live && !isDelete && since !== undefined && current.since !== undefined && since <= current.since) return { verdict: 'busy' };
   return { verdict: 'take' };
 }

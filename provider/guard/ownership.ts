@@ -69,7 +69,7 @@ export type OwnershipDecision =
  * dynamodb:TagResource on that table can have set. A requester who merely names the table in
  * AdoptExistingTable gets nothing.
  */
-export function decideOwnership(o: Ownership, requestType: RequestType, tableName: string, region: string, adopt: string | undefined, stackName = ''): OwnershipDecision {
+export function decideOwnership(o: Ownership, requestType: RequestType, tableName: string, region: string, adopt: string | undefined, stackName = '', stackId = ''): OwnershipDecision {
   if (adopt !== undefined && adopt !== tableName) {
     if (requestType === 'Delete') return { action: 'noop', reason: `AdoptExistingTable (${adopt}) does not name the table ${tableName}; nothing was changed` };
     return { action: 'refuse', reason: `AdoptExistingTable must name the table itself (${tableName}), got ${adopt}. Nothing was changed.` };
@@ -87,7 +87,10 @@ export function decideOwnership(o: Ownership, requestType: RequestType, tableNam
         reason: `Table ${tableName} in ${region} belongs to another stack: its ${OWNER_TAG_KEY} tag does not name this stack. The provider only changes tables owned by the requesting stack. Nothing was changed.`,
       };
     case 'untagged':
-      if (adopt === tableName && stackName !== '' && o.tags[ADOPT_CONSENT_TAG_KEY] === stackName) {
+      // The consent names the stack by name, or (stronger: a name can be taken by whoever creates
+      // a stack with it first) by its stack ID.
+      const consent = o.tags[ADOPT_CONSENT_TAG_KEY];
+      if (adopt === tableName && consent !== undefined && consent !== '' && (consent === stackName || consent === stackId)) {
         // The rollback Delete of a failed adoption cleans up what that Create made; it never tags.
         return requestType === 'Delete' ? { action: 'proceed' } : { action: 'adopt' };
       }

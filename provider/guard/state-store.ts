@@ -33,6 +33,15 @@ export interface LeaseRecord {
   deleting: boolean;
   /** Physical IDs this resource has been answered with (newest last): a cleanup Delete must name one. */
   ids: string[];
+  /**
+   * For each of those IDs, a digest of the properties it was last answered with: CloudFormation
+   * sends a Delete with exactly those properties, so a Delete with any others is not its own.
+   */
+  propsOf: Record<string, string>;
+  /** Requests this resource has answered, newest last: a late duplicate of one stays silent. */
+  answered: string[];
+  /** When CloudFormation started the request holding the lease (epoch ms): only a later one takes over. */
+  since?: number;
   /** What the resource's handler asked to remember for the next request (JSON, small), e.g. work left for later. */
   memo?: string;
   /** Optimistic-concurrency counter; every write expects the version it read. */
@@ -68,6 +77,9 @@ function parseLease(item: Record<string, AttributeValue> | undefined): LeaseReco
     expires: Number(item.expires?.N ?? 0),
     deleting: item.deleting?.BOOL === true,
     ids: (item.ids?.L ?? []).map((x) => x.S ?? '').filter((x) => x !== ''),
+    propsOf: Object.fromEntries(Object.entries(item.propsOf?.M ?? {}).map(([k, v]) => [k, v.S ?? ''])),
+    answered: (item.answered?.L ?? []).map((x) => x.S ?? '').filter((x) => x !== ''),
+    ...(item.since?.N !== undefined ? { since: Number(item.since.N) } : {}),
     ...(item.memo?.S !== undefined ? { memo: item.memo.S } : {}),
     version: Number(item.version?.N ?? 0),
   };
@@ -99,6 +111,9 @@ export function dynamoStateStore(ddb: DynamoDBClient, tableName: string | undefi
               expires: n(lease.expires),
               deleting: { BOOL: lease.deleting },
               ids: { L: lease.ids.slice(-MAX_REMEMBERED_IDS).map(s) },
+              propsOf: { M: Object.fromEntries(lease.ids.slice(-MAX_REMEMBERED_IDS).filter((id) => lease.propsOf[id] !== undefined).map((id) => [id, s(lease.propsOf[id])])) },
+              answered: { L: lease.answered.slice(-MAX_REMEMBERED_IDS).map(s) },
+              ...(lease.since !== undefined ? { since: n(lease.since) } : {}),
               ...(lease.memo !== undefined ? { memo: s(lease.memo) } : {}),
               version: n((expected ?? 0) + 1),
             },

@@ -63,8 +63,11 @@ const STACK_ID = /^arn:aws[a-z-]{0,20}:cloudformation:[a-z0-9-]{1,30}:\d{12}:sta
 const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
 const RESOURCE_TYPE = /^(?:Custom::[A-Za-z0-9_@-]{1,52}|AWS::CloudFormation::CustomResource)$/;
 
+/** Control characters: CloudFormation never sends them in IDs, and JSON escaping makes each 6 bytes. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 function shortString(v: unknown, max: number): string | undefined {
-  return typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined;
+  return typeof v === 'string' && v.length > 0 && v.length <= max && !CONTROL.test(v) ? v : undefined;
 }
 
 export function parseEvent(raw: unknown, policy: ResponseUrlPolicy): ParsedEvent {
@@ -87,11 +90,11 @@ export function parseEvent(raw: unknown, policy: ResponseUrlPolicy): ParsedEvent
   }
   const requestType = e.RequestType as RequestType;
   if (typeof e.StackId !== 'string' || !STACK_ID.test(e.StackId)) return fail('StackId is missing or is not a CloudFormation stack ARN');
-  if (typeof e.RequestId !== 'string' || e.RequestId.length === 0 || e.RequestId.length > 256) return fail('RequestId is missing or invalid');
+  if (typeof e.RequestId !== 'string' || e.RequestId.length === 0 || e.RequestId.length > 256 || CONTROL.test(e.RequestId)) return fail('RequestId is missing or invalid');
   if (typeof e.LogicalResourceId !== 'string' || !LOGICAL_ID.test(e.LogicalResourceId)) return fail('LogicalResourceId is missing or invalid');
   if (typeof e.ResourceType !== 'string' || !RESOURCE_TYPE.test(e.ResourceType)) return fail('ResourceType is missing or is not a custom resource type');
   if (requestType !== 'Create') {
-    if (typeof e.PhysicalResourceId !== 'string' || e.PhysicalResourceId.length === 0 || e.PhysicalResourceId.length > 1024) {
+    if (typeof e.PhysicalResourceId !== 'string' || e.PhysicalResourceId.length === 0 || e.PhysicalResourceId.length > 1024 || CONTROL.test(e.PhysicalResourceId)) {
       return fail(`PhysicalResourceId is missing or invalid on a ${requestType} request`);
     }
   }

@@ -66,14 +66,18 @@ export function serializeResponse(body: ResponseBody): string {
     if (Buffer.byteLength(text, 'utf8') <= MAX_RESPONSE_BYTES) return text;
   }
   // Data too large to fit at all: answer FAILED rather than send something CloudFormation rejects.
-  return JSON.stringify({
-    Status: 'FAILED',
-    Reason: truncateUtf8(`The provider's result was larger than CloudFormation's 4,096-byte response limit. ${full.Reason}`, 1500),
-    PhysicalResourceId: truncateUtf8(body.PhysicalResourceId, 1024),
-    StackId: body.StackId,
-    RequestId: body.RequestId,
-    LogicalResourceId: body.LogicalResourceId,
-  });
+  // Measured after JSON escaping, which can make one character six bytes: shrink until it fits.
+  for (let reasonBytes = 1500, idBytes = 1024; ; reasonBytes = Math.floor(reasonBytes / 2), idBytes = Math.floor(idBytes / 2)) {
+    const fallback = JSON.stringify({
+      Status: 'FAILED',
+      Reason: truncateUtf8(`The provider's result was larger than CloudFormation's 4,096-byte response limit. ${full.Reason}`, reasonBytes),
+      PhysicalResourceId: truncateUtf8(body.PhysicalResourceId, idBytes),
+      StackId: body.StackId,
+      RequestId: body.RequestId,
+      LogicalResourceId: body.LogicalResourceId,
+    });
+    if (Buffer.byteLength(fallback, 'utf8') <= MAX_RESPONSE_BYTES || reasonBytes < 16) return fallback;
+  }
 }
 
 export interface SendOptions {

@@ -73,6 +73,23 @@ export { SupersededError };
  * back and sends this resource a Delete; a failed Update rolls back, sending the old properties
  * as an Update; a failed Delete leaves the stack DELETE_FAILED.
  */
+function whatNextAfterTimeout(requestType: 'Create' | 'Update' | 'Delete', stackStatus: string): string {
+  // Failures outside the forward operation end differently (aws-cloudformation-stack-states;
+  // cloudformation-coverage-roadmap#744): a failed rollback Update leaves UPDATE_ROLLBACK_FAILED,
+  // a failed cleanup Delete leaves the stack UPDATE_COMPLETE with the resource in place, a failed
+  // rollback Delete of a create leaves ROLLBACK_FAILED.
+  if (requestType === 'Update' && stackStatus === 'UPDATE_ROLLBACK_IN_PROGRESS') {
+    return 'The rollback fails (UPDATE_ROLLBACK_FAILED). Once AWS has finished the work it had started, run aws cloudformation continue-update-rollback; the provider then continues from what it observes.';
+  }
+  if (requestType === 'Delete' && stackStatus.endsWith('_CLEANUP_IN_PROGRESS')) {
+    return 'CloudFormation finishes the update anyway and leaves what this resource made in place; deploy again, or remove it by hand.';
+  }
+  if (requestType === 'Delete' && stackStatus === 'ROLLBACK_IN_PROGRESS') {
+    return 'The stack ends ROLLBACK_FAILED. Once AWS has finished the work it had started, delete the stack again; the provider continues from what it observes.';
+  }
+  return WHAT_NEXT_AFTER_TIMEOUT[requestType];
+}
+
 const WHAT_NEXT_AFTER_TIMEOUT: Record<'Create' | 'Update' | 'Delete', string> = {
   Create:
     "CloudFormation now rolls the stack back and sends this resource a Delete, which keeps or removes what was made as the table's DeletionPolicy says. AWS may still finish work it had started; the next deploy continues from what it then observes.",
@@ -252,7 +269,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
       await deps.continuation.continue(payload);
       log.info('continuing in a new invocation', { hop: session.hop + 1 });
     };
-    const timeoutReason = `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s), counted from CloudFormation's request. ${WHAT_NEXT_AFTER_TIMEOUT[event.RequestType]}`;
+    const timeoutReason = `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s), counted from CloudFormation's request. ${whatNextAfterTimeout(event.RequestType, session.stack.status)}`;
 
     const work = async (): Promise<void> => {
       if (now() >= limits.service) return finish('FAILED', timeoutReason, failureId());

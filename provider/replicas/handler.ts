@@ -301,9 +301,16 @@ async function syncGroupScaling(req: HandlerRequest<ReplicasProps>, state: HomeS
 async function retainOnThisDelete(req: HandlerRequest<ReplicasProps>): Promise<string | undefined> {
   const p = req.properties;
   const stack = req.stack;
-  if (stack?.replaced) return (p.RetainOnReplace ?? p.RetainOnDelete) ? 'the table was replaced and its UpdateReplacePolicy is Retain' : undefined;
-  if (stack && stack.status.endsWith('_CLEANUP_IN_PROGRESS') && p.TableLogicalId !== undefined && (await stack.keeps(p.TableLogicalId))) return undefined;
-  return p.RetainOnDelete ? "the table's DeletionPolicy is Retain" : undefined;
+  // A create being rolled back (a failed stack create, or the cleanup of what a failed update
+  // made): RetainExceptOnCreate deletes the table, so its replicas go too ("DeletionPolicy
+  // attribute", RetainExceptOnCreate).
+  const undoingACreate = stack?.status === 'ROLLBACK_IN_PROGRESS' || stack?.status === 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS';
+  const deletionKeeps = p.RetainOnDelete && !(undoingACreate && p.RetainExceptOnCreate === true);
+  // UpdateReplacePolicy governs the OLD resource after a replacement; in a rollback's cleanup the
+  // Delete is for the NEW one, made by the failed update, and its DeletionPolicy decides.
+  if (stack?.replaced && !stack.status.startsWith('UPDATE_ROLLBACK')) return (p.RetainOnReplace ?? p.RetainOnDelete) ? 'the table was replaced and its UpdateReplacePolicy is Retain' : undefined;
+  if (stack && stack.status.endsWith('_CLEANUP_IN_PROGRESS') && !stack.replaced && p.TableLogicalId !== undefined && (await stack.keeps(p.TableLogicalId))) return undefined;
+  return deletionKeeps ? "the table's DeletionPolicy is Retain" : undefined;
 }
 
 /** Sends one ReplicaUpdates action; a table that turned UPDATING meanwhile is simply waited for. */

@@ -105,6 +105,7 @@ export function parseReplicasProps(raw: unknown): ReplicasProps {
     RetainOnDelete: o.RetainOnDelete === undefined ? true : asBool(o.RetainOnDelete, 'RetainOnDelete'),
   };
   if (o.RetainOnReplace !== undefined) props.RetainOnReplace = asBool(o.RetainOnReplace, 'RetainOnReplace');
+  if (o.RetainExceptOnCreate !== undefined) props.RetainExceptOnCreate = asBool(o.RetainExceptOnCreate, 'RetainExceptOnCreate');
   const tableLogicalId = optString(o.TableLogicalId, 'TableLogicalId', { max: 255, pattern: /^[A-Za-z0-9]+$/, what: 'a logical ID' });
   if (tableLogicalId !== undefined) props.TableLogicalId = tableLogicalId;
   if (o.Autoscaling !== undefined) {

@@ -514,6 +514,9 @@ describe('which Delete keeps the replicas (CloudFormation says which phase it is
     ['removing the whole table keeps them even while its record still reads UPDATE_COMPLETE (it is deleted after them)', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', tableRemoved: true }, true],
     ['a replaced table with UpdateReplacePolicy Delete loses them', { RetainOnDelete: true, RetainOnReplace: false, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true }, false],
     ['a replaced table with UpdateReplacePolicy Retain keeps them', { RetainOnDelete: false, RetainOnReplace: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true }, true],
+    ['RetainExceptOnCreate: the rollback of a failed stack create removes them with the table', { RetainOnDelete: true, RetainExceptOnCreate: true, TableLogicalId: 'Orders' }, { stackStatus: 'ROLLBACK_IN_PROGRESS', tableStatus: 'CREATE_COMPLETE' }, false],
+    ['RetainExceptOnCreate: a later stack delete keeps them', { RetainOnDelete: true, RetainExceptOnCreate: true, TableLogicalId: 'Orders' }, { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, true],
+    ['the rollback cleanup of a replacement deletes the NEW table\'s replicas by its DeletionPolicy, not its UpdateReplacePolicy', { RetainOnDelete: false, RetainOnReplace: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true }, false],
   ];
   it.each(cases)('%s', async (_what, extra, phase, kept) => {
     const { stack, name } = await ownedTable('phase');

@@ -190,3 +190,17 @@ it("hands the handler what it asked to remember last time, and stores what it as
   expect(w.handled[0].memo).toEqual({ pendingRemovals: ['eu-west-1'] });
   expect(w.settled).toEqual([{ status: 'SUCCESS', id: 'thing-1', memo: { seen: { pendingRemovals: ['eu-west-1'] } } }]);
 });
+
+it.each<[string, string, string, string]>([
+  ['Create', 'CREATE_IN_PROGRESS', '', 'CloudFormation now rolls the stack back and sends this resource a Delete'],
+  ['Update', 'UPDATE_IN_PROGRESS', 'thing-1', 'CloudFormation now rolls the stack back with the previous properties'],
+  ['Update', 'UPDATE_ROLLBACK_IN_PROGRESS', 'thing-1', 'The rollback fails (UPDATE_ROLLBACK_FAILED)'],
+  ['Delete', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'thing-1', 'CloudFormation finishes the update anyway and leaves what this resource made in place'],
+  ['Delete', 'ROLLBACK_IN_PROGRESS', 'thing-1', 'The stack ends ROLLBACK_FAILED'],
+  ['Delete', 'DELETE_IN_PROGRESS', 'thing-1', 'The stack delete fails (DELETE_FAILED)'],
+])('a %s past its ServiceTimeout while the stack is %s says what really happens next', async (requestType, status, physicalId, next) => {
+  const { w, run } = setup({ session: { operationStart: Date.now() - 3_600_000, stack: { status, replaced: false, keeps: async () => true } } });
+  await run(event({ RequestType: requestType, ...(physicalId ? { PhysicalResourceId: physicalId } : {}), ...(requestType === 'Update' ? { OldResourceProperties: {} } : {}) }));
+  expect(w.puts).toHaveLength(1);
+  expect(w.puts[0].Reason).toContain(next);
+});
