@@ -149,7 +149,8 @@ test('too many bad records: FAILED quoting the first rejects within 4 KB, counts
   const bad = Array.from({ length: 40 }, (_, i) => `{"Item": {"pk": {"S": "bad-${i}-${'x'.repeat(400)}"}, "sk": {"S": "not a number"}}}`).join('\n');
   await putObject(s3, bucket, `${seed(stack)}part-0`, `${good}${bad}\n`);
   s3.destroy();
-  const r = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'BadLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(stack, table, bucket, { InputCompressionType: 'NONE', MaxRejectedRecords: '10' }) });
+  const created = props(stack, table, bucket, { InputCompressionType: 'NONE', MaxRejectedRecords: '10' });
+  const r = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'BadLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: created });
   await cfn.idle();
   const object = `s3://${bucket}/${seed(stack)}part-0`;
   expect(r.body.Status).toBe('FAILED');
@@ -160,7 +161,8 @@ test('too many bad records: FAILED quoting the first rejects within 4 KB, counts
   );
   expect(r.bodyBytes).toBeLessThan(4096);
   expect((await scanAll(ddb, table)).length).toBe(3);
-  const rollback = await cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'BadLoad', PhysicalResourceId: r.body.PhysicalResourceId, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(stack, table, bucket) });
+  // CloudFormation's rollback Delete carries the properties of the Create it undoes.
+  const rollback = await cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'BadLoad', PhysicalResourceId: r.body.PhysicalResourceId, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: created });
   expect(rollback.body.Status).toBe('SUCCESS');
   expect((await scanAll(ddb, table)).length).toBe(3);
 });

@@ -4,6 +4,7 @@
  * parameter values) and every example in templates/examples/, expanded with the CLI's own code.
  * Discovered by listing the folders, so new fixtures are covered without edits.
  */
+import { Evaluator, pseudoParameters } from '../../../contract/intrinsics';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandLoaded, loadTemplate } from '../../../cli/commands/expand';
@@ -65,10 +66,14 @@ export function templateOf(c: Case): Record<string, unknown> {
   return c.template;
 }
 
-/** The native AWS::DynamoDB::Table resources of a template: [logicalId, Properties]. */
-export function tablesOf(template: Record<string, unknown>): [string, Record<string, unknown>][] {
-  const resources = (template.Resources ?? {}) as Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
+/**
+ * The native AWS::DynamoDB::Table resources CloudFormation would create from a template:
+ * [logicalId, Properties], leaving out those whose Condition is false for these parameters.
+ */
+export function tablesOf(template: Record<string, unknown>, params: Record<string, unknown> = {}): [string, Record<string, unknown>][] {
+  const resources = (template.Resources ?? {}) as Record<string, { Type?: string; Condition?: string; Properties?: Record<string, unknown> }>;
+  const ev = new Evaluator({ parameters: params, pseudo: pseudoParameters({ stackName: 'golden', region: 'us-east-1', accountId: '123456789012' }), conditions: (template.Conditions ?? {}) as Record<string, unknown>, unresolved: 'keep' });
   return Object.entries(resources)
-    .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
+    .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table' && (r.Condition === undefined || ev.condition(r.Condition) !== false))
     .map(([id, r]) => [id, r.Properties ?? {}]);
 }

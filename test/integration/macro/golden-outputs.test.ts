@@ -102,7 +102,7 @@ describe('DynamoDB Local accepts every generated table', () => {
     // DynamoDB Local keeps one database per access key and region: one key per case keeps table names apart.
     const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: { accessKeyId: `case${i}`, secretAccessKey: 'x' } });
     try {
-      const tables = tablesOf(template);
+      const tables = tablesOf(template, c.params);
       expect(tables.length).toBeGreaterThan(0);
       for (const [logicalId, rawProps] of tables) {
         const conditions = (template.Conditions ?? {}) as Record<string, unknown>;

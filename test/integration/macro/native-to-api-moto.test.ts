@@ -96,7 +96,7 @@ test('some generated tables are imported from S3', () => {
 test.each(cases.map((c) => [c.name, c] as const))('%s: tables get their tags, PITR, encryption and deletion protection (moto)', async (_name, c) => {
   const template = templateOf(c);
   await moto.reset();
-  const tables = tablesOf(template);
+  const tables = tablesOf(template, c.params);
   expect(tables.length).toBeGreaterThan(0);
   for (const [logicalId, rawProps] of tables) {
     const props = resolvePseudoParameters(rawProps, { stackName: STACK, region: REGION, accountId: ACCOUNT, parameters: c.params, conditions: (template.Conditions ?? {}) as Record<string, unknown> });
