@@ -84,6 +84,7 @@ export const CATALOG = [
   { id: 'ARC-E7008', name: 'replica-capacity-matches-billing', stage: 'table', description: 'A replica ReadCapacity is for PROVISIONED, MaxReadRequestUnits for PAY_PER_REQUEST', source: `${DDB}/GlobalTables.html` },
   { id: 'ARC-E7009', name: 'provisioned-replicas-need-write-autoscaling', stage: 'table', description: 'A PROVISIONED table with replicas autoscales its writes', source: `${DDB}/GlobalTables.html` },
   { id: 'ARC-E7010', name: 'wait-for-replication-needs-replicas', stage: 'table', description: 'WaitForReplication is only set with ReplicaRegions', source: null },
+  { id: 'ARC-E7011', name: 'provisioned-replica-indexes-need-write-autoscaling', stage: 'table', description: 'Every GSI of a PROVISIONED table with replicas autoscales its writes (GsiAutoscalingWrite)', source: `${DDB}/V2globaltables_reqs_bestpractices.html` },
   { id: 'ARC-E8001', name: 'load-prefix-bound', stage: 'table', description: 'A Load KeyPrefix lies under arc-dynamodb/<the stack\'s name>/', source: null },
   { id: 'ARC-E8002', name: 'import-without-lsi', stage: 'table', description: 'ImportTable creates no local secondary indexes', source: `${API}/API_ImportTable.html` },
   { id: 'ARC-E8003', name: 'csv-options-need-csv', stage: 'table', description: 'InputFormatOptions (of ImportTable or Load) are only for InputFormat CSV', source: `${API}/API_InputFormatOptions.html` },

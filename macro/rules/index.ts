@@ -20,6 +20,7 @@ import {
 } from './indexes';
 import { csvOptionsNeedCsv, importCannotCreateLocalIndexes, loadSourceIsBoundToTheStack } from './load';
 import {
+  provisionedReplicaIndexesNeedWriteAutoscaling,
   provisionedReplicasNeedWriteAutoscaling,
   replicaCapacityMatchesBillingMode,
   replicaKmsKeyArns,
@@ -85,6 +86,7 @@ export const RULES: readonly Rule[] = [
   rule('replicas-need-new-and-old-images', replicasNeedNewAndOldImages),
   rule('replica-capacity-matches-billing', replicaCapacityMatchesBillingMode),
   rule('provisioned-replicas-need-write-autoscaling', provisionedReplicasNeedWriteAutoscaling),
+  rule('provisioned-replica-indexes-need-write-autoscaling', provisionedReplicaIndexesNeedWriteAutoscaling),
   rule('import-without-lsi', importCannotCreateLocalIndexes),
   rule('load-prefix-bound', loadSourceIsBoundToTheStack),
   rule('adoption-names-the-table', adoptionNamesTheTable),

@@ -103,6 +103,22 @@ export const provisionedReplicasNeedWriteAutoscaling: Check = ({ model, failed }
   }
 };
 
+/**
+ * For global tables version 2019.11.21 in provisioned mode, write capacity and write auto scaling
+ * are managed for the table and its indexes across every replica (DynamoDB developer guide,
+ * "Best practices and requirements for managing global tables"): an index without write auto
+ * scaling has nothing for DynamoDB to keep in step (hashicorp/terraform-provider-aws#13097).
+ */
+export const provisionedReplicaIndexesNeedWriteAutoscaling: Check = ({ model, failed }, r) => {
+  if (['BillingMode', 'AutoscalingEnabled'].some((s) => failed.at(s)) || failed.touching('GsiAutoscalingWrite') || failed.touching('GlobalSecondaryIndexes')) return;
+  if (model.replicas.length === 0 || model.billingMode !== 'PROVISIONED' || !model.autoscaling?.write) return;
+  model.globalSecondaryIndexes.forEach((g, i) => {
+    if (!Object.prototype.hasOwnProperty.call(model.autoscaling?.gsiWrite ?? {}, g.name)) {
+      r.error(`GlobalSecondaryIndexes[${i}]`, `'${g.name}' needs write autoscaling on a PROVISIONED table with replicas: add GsiAutoscalingWrite.${g.name} (DynamoDB keeps every replica's index writes in step through it)`);
+    }
+  });
+};
+
 export const waitForReplicationNeedsReplicas: Check = ({ properties: p, failed }, r) => {
   if (p.WaitForReplication !== undefined && !isIntrinsic(p.ReplicaRegions) && !Array.isArray(p.ReplicaRegions) && !failed.touching('ReplicaRegions')) {
     r.error('WaitForReplication', 'is set but the table has no ReplicaRegions');

@@ -376,7 +376,7 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
         }
         const before = await describeDirect(region, name);
         // R3, R11, R13 before moto sees the call.
-        await groups.checkTableUpdate(region, input, before, (index) => hasScalableTarget(region, `table/${name}/index/${index}`, 'dynamodb:index:WriteCapacityUnits'), Date.now());
+        await groups.checkTableUpdate(region, input, before, () => hasScalableTarget(region, `table/${name}`, 'dynamodb:table:WriteCapacityUnits'), Date.now());
         const status = await forward(req, body, res);
         if (status === 200 && before) consistency.tableUpdated(key, groups.patchDescription(region, before as unknown as Record<string, unknown>, Date.now()), Date.now());
         return status;

@@ -133,12 +133,10 @@ it('adding an autoscaled GSI to a replicated PROVISIONED table works and collide
   await w.cfn.idle();
   expect(r.body.Status).toBe('SUCCESS');
 
-  // CloudFormation's table update adds the index. On a replicated PROVISIONED table DynamoDB
-  // accepts it only with write autoscaling for it (R11), so its write target comes first, as the
-  // macro's ScalableTarget would; the simulator checks R11 on this UpdateTable. DynamoDB adds the
-  // index to every replica (developer guide, global tables: indexes), done here in moto directly.
-  await cfnScaling(`table/${name}/index/by-gk2`, 'dynamodb:index:WriteCapacityUnits', 'OrdersIndexbygk2WriteScalingPolicy', write);
-  await cfnScaling(`table/${name}/index/by-gk2`, 'dynamodb:index:ReadCapacityUnits', 'OrdersIndexbygk2ReadScalingPolicy', scaling);
+  // CloudFormation's table update adds the index first: on a replicated PROVISIONED table DynamoDB
+  // accepts it while the table's writes are autoscaled (R11, checked by the simulator on this
+  // UpdateTable), and adds it to every replica (developer guide, global tables: indexes; done here
+  // in moto directly). Then the macro's ScalableTargets for the index, which depend on the table.
   const gsi = {
     AttributeDefinitions: [{ AttributeName: 'gk2', AttributeType: 'S' as const }],
     GlobalSecondaryIndexUpdates: [
@@ -147,6 +145,8 @@ it('adding an autoscaled GSI to a replicated PROVISIONED table works and collide
   };
   await w.cfn.clients.dynamodb(HOME).send(new UpdateTableCommand({ TableName: name, ...gsi }));
   await w.sim.direct(EU).send(new UpdateTableCommand({ TableName: name, ...gsi }));
+  await cfnScaling(`table/${name}/index/by-gk2`, 'dynamodb:index:WriteCapacityUnits', 'OrdersIndexbygk2WriteScalingPolicy', write);
+  await cfnScaling(`table/${name}/index/by-gk2`, 'dynamodb:index:ReadCapacityUnits', 'OrdersIndexbygk2ReadScalingPolicy', scaling);
 
   const after = { ...before, Indexes: { ...before.Indexes, 'by-gk2': { Read: scaling, Write: write } } };
   const newProps = replicasProps(name, [{ RegionName: EU }], { BillingMode: 'PROVISIONED', Autoscaling: after });

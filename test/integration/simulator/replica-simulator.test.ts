@@ -14,7 +14,7 @@ import {
   UpdateTableCommand,
   UpdateTableReplicaAutoScalingCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand, PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { ApplicationAutoScalingClient, DeregisterScalableTargetCommand, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand, PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { LOCAL_CREDENTIALS, startMoto, type Moto } from '../../support/moto';
 import { LIFECYCLE_FAULTS, startReplicaSimulator, type ReplicaSimulator } from '../../support/replica-simulator';
 import { ConsistencyModel, StaleWindows } from '../../support/replica-simulator/consistency';
@@ -178,11 +178,11 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
     expect(g.planReplicaAutoScaling(HOME, { TableName: 't', ProvisionedWriteCapacityAutoScalingUpdate: write }, PROVISIONED, 0).map((e) => e.region)).toEqual([HOME]);
   });
 
-  it('R11: a new GSI on a replicated PROVISIONED table needs write auto scaling for that index', async () => {
+  it("R11: a new GSI on a replicated PROVISIONED table needs the table's write capacity auto scaled", async () => {
     const g = await withReplica(PROVISIONED);
     const create = { TableName: 't', GlobalSecondaryIndexUpdates: [{ Create: { IndexName: 'by-x', KeySchema: [], Projection: {} } }] };
     expect(await refusal(g.checkTableUpdate(HOME, create, PROVISIONED, async () => false, 1000))).toEqual({ type: 'ValidationException', message: 'Table write capacity should either be Pay-Per-Request or AutoScaled' });
-    await expect(g.checkTableUpdate(HOME, create, PROVISIONED, async (index) => index === 'by-x', 1000)).resolves.toBeUndefined();
+    await expect(g.checkTableUpdate(HOME, create, PROVISIONED, async () => true, 1000)).resolves.toBeUndefined();
     // On demand, or no replicas: no rule.
     await expect(g.checkTableUpdate(HOME, create, ON_DEMAND, async () => false, 1000)).resolves.toBeUndefined();
     await expect(g.checkTableUpdate(HOME, { ...create, BillingMode: 'PAY_PER_REQUEST' }, PROVISIONED, async () => false, 1000)).resolves.toBeUndefined();
@@ -409,9 +409,11 @@ describe('replica simulator proxy against moto_server', () => {
     expect(r).toEqual({ type: 'ValidationException', message: 'AutoScaling is not available for tables with PAY_PER_REQUEST billing mode' });
   });
 
-  it('R11 through the proxy: adding a GSI to a replicated PROVISIONED table without write auto scaling for it fails, with it succeeds', async () => {
+  it("R11 through the proxy: adding a GSI to a replicated PROVISIONED table fails while the table's write capacity is not auto scaled, and succeeds once it is", async () => {
     const name = unique('gsi');
     await replicated(name, 'PROVISIONED');
+    // Replicas need it (R5); here it is taken away again to see R11 refuse.
+    await sim.directAutoscaling(HOME).send(new DeregisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}`, ScalableDimension: 'dynamodb:table:WriteCapacityUnits' }));
     const add = (index: string) =>
       ddb(HOME).send(
         new UpdateTableCommand({
@@ -422,7 +424,7 @@ describe('replica simulator proxy against moto_server', () => {
       );
     expect(await refusal(add('by-x'))).toEqual({ type: 'ValidationException', message: 'Table write capacity should either be Pay-Per-Request or AutoScaled' });
     expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual(['by-gk']);
-    await sim.directAutoscaling(HOME).send(new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}/index/by-x`, ScalableDimension: 'dynamodb:index:WriteCapacityUnits', MinCapacity: 1, MaxCapacity: 10 }));
+    await sim.directAutoscaling(HOME).send(new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}`, ScalableDimension: 'dynamodb:table:WriteCapacityUnits', MinCapacity: 1, MaxCapacity: 10 }));
     await add('by-x');
     expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual(['by-gk', 'by-x']);
   });

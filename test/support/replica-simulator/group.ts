@@ -45,14 +45,13 @@
  *   PROVISIONED billing ("AutoScaling is not available for tables with PAY_PER_REQUEST billing
  *   mode", aws/aws-cdk#10572).
  * - R11 adding a GSI (UpdateTable GlobalSecondaryIndexUpdates Create) to a replicated PROVISIONED
- *   table without write auto scaling for that index fails with ValidationException "Table write
+ *   table whose own write capacity is not auto scaled fails with ValidationException "Table write
  *   capacity should either be Pay-Per-Request or AutoScaled" (aws-controllers-k8s/community#2610,
- *   aws/aws-cdk#19083). What counts as "write auto scaling for that index" is modelled, not
- *   observed: UpdateTable has no auto scaling field for a new index, and the public reports show
- *   the failure, not an API-level way past it. The simulator accepts the index when a write
- *   scalable target for table/<name>/index/<index> is already registered in the home region
- *   (fact `indexWriteAutoscaled`); the safe paths, PAY_PER_REQUEST or adding the index before the
- *   replicas, always pass.
+ *   aws/aws-cdk#19083). Modelled on the message's own words: it is the TABLE's write capacity
+ *   that must be on demand or auto scaled. A new index cannot have a scalable target before it
+ *   exists; its write auto scaling follows for the whole group through UpdateTableReplicaAutoScaling
+ *   (R10), and the macro requires it for every index of such a table (ARC-E7011)
+ *   (fact `tableWriteAutoscaled`).
  * - R12 in a replica region, the write scalable target and policy of a replicated PROVISIONED
  *   table belong to DynamoDB once its write auto scaling is managed globally (set through
  *   UpdateTableReplicaAutoScaling, R10): a client's own RegisterScalableTarget or PutScalingPolicy
@@ -367,9 +366,9 @@ export class ReplicationGroups {
 
   /**
    * UpdateTable without ReplicaUpdates, before it reaches moto: R3 (busy), R13 (stream) and R11
-   * (new index on a replicated PROVISIONED table). `indexWriteAutoscaled` answers R11's fact.
+   * (new index on a replicated PROVISIONED table). `tableWriteAutoscaled` answers R11's fact.
    */
-  async checkTableUpdate(region: string, input: Record<string, unknown>, table: TableFacts | undefined, indexWriteAutoscaled: (index: string) => Promise<boolean>, now: number): Promise<void> {
+  async checkTableUpdate(region: string, input: Record<string, unknown>, table: TableFacts | undefined, tableWriteAutoscaled: () => Promise<boolean>, now: number): Promise<void> {
     const name = String(input.TableName ?? '');
     if (this.busy(region, name, now)) throw new SimError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
     if (!table || !this.hasReplicas(region, name, now)) return;
@@ -380,10 +379,7 @@ export class ReplicationGroups {
     const billing = (input.BillingMode as string | undefined) ?? table.BillingModeSummary?.BillingMode ?? 'PROVISIONED';
     if (billing === 'PAY_PER_REQUEST') return;
     const creates = ((input.GlobalSecondaryIndexUpdates as { Create?: { IndexName?: string } }[] | undefined) ?? []).filter((u) => u.Create);
-    for (const c of creates) {
-      const index = String(c.Create?.IndexName ?? '');
-      if (!(await indexWriteAutoscaled(index))) throw new SimError('ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled');
-    }
+    if (creates.length > 0 && !(await tableWriteAutoscaled())) throw new SimError('ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled');
   }
 
   /**
