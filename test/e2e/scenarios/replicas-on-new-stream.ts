@@ -26,10 +26,6 @@ const items = { a: { src: 'app', n: 1 } };
 export const scenario: Scenario = {
   name: 'replicas-on-new-stream',
   description: 'A table without a stream gets its first replica (and so its stream) in one update',
-  knownDefect:
-    'With the simulator\'s consistency faults on, the replicas Create reads DescribeTable right after the UpdateTable that enabled the stream, sees the pre-update ' +
-    'description and refuses at once: "Table ... needs a stream with StreamViewType NEW_AND_OLD_IMAGES before it can have replicas (it has no stream)" ' +
-    '(provider/replicas/handler.ts, createPrecondition: no re-read before refusing). Passes with ARC_E2E_CONSISTENCY_FAULTS=off.',
   steps: [
     { kind: 'deploy', title: 'v1: a table without a stream or replicas', template: template([]), expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': false, 'ap-southeast-2': false } } },
     { kind: 'putItems', title: 'the application writes an item', items, expect: { items } },
