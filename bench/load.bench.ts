@@ -9,10 +9,10 @@
  */
 import { BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startDynamoDbLocal } from '../common/dynamodb-local';
-import { runLoad } from '../provider/load/loader';
-import { S3Source } from '../provider/load/source';
-import { itemSize } from '../provider/load/item';
+import { startDynamoDbLocal } from '../local/dynamodb-local';
+import { runLoad } from '../load/loader';
+import { S3Source } from '../load/source';
+import { itemSize } from '../load/item';
 import { compress, richItems, toDynamoDbJson, type Item } from '../test/support/load-data';
 import { LOCAL_CREDENTIALS, startMoto } from '../test/support/moto';
 

@@ -9,7 +9,7 @@
  * Poll intervals are scaled down from production (2 s doubling to 15 s) by 8: 250 ms to 2 s.
  * Run with `npm run bench` or `node bench/run.mjs replicas`.
  */
-import { OWNER_TAG_KEY } from '../common/contract';
+import { OWNER_TAG_KEY } from '../contract/resources';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { makeReplicasHandler, type PollOptions } from '../provider/replicas/handler';
 import type { ResourceHandler } from '../provider/types';

@@ -2,14 +2,9 @@
  * `arc-dynamodb`: one entry that dispatches to the commands in cli/commands/.
  * Each command module exports `run(args, io)` and returns the process exit code.
  */
-export interface CliIO {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-}
+import type { CliIO, Command } from './io';
 
-export type Command = (args: string[], io: CliIO) => Promise<number>;
+export type { CliIO, Command };
 
 const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   expand: { summary: 'expand a template and print it', load: () => require('./commands/expand').run },

@@ -8,7 +8,7 @@
  * expand -> merge in place of the Arc resource. Every error of every table comes in one failure.
  * Everything that is not an Arc resource is copied through untouched, in its original key order.
  */
-import { dict } from '../common/contract';
+import { dict } from '../contract/resources';
 import { formatErrors, TEMPLATE_SCOPE, type ArcError } from './errors';
 import { generators } from './generators';
 import type { CfnOutput, CfnResource, ExpandContext, GeneratedParts } from './generators/types';

@@ -4,7 +4,7 @@
  * (template-macros-author.html): the response echoes requestId, status is "success" or anything
  * else for failure, and errorMessage is shown in the stack events.
  */
-import { PROVIDER_ARN_ENV } from '../common/contract';
+import { PROVIDER_ARN_ENV } from '../contract/resources';
 import { expandTemplate } from './expand';
 import { isObject } from './model/values';
 

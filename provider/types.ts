@@ -1,6 +1,6 @@
 /**
  * The seam between the custom-resource protocol (provider/protocol/) and the resource handlers
- * (provider/replicas/, provider/load/). The protocol parses and checks the event, runs the
+ * (provider/replicas/, provider/load/ over the loader in load/). The protocol parses and checks the event, runs the
  * ownership check, and owns every response; a handler only observes AWS state, takes at most a
  * bounded amount of work, and says what happened.
  */
@@ -8,6 +8,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Logger } from '../contract/logger';
 
 export type RequestType = 'Create' | 'Update' | 'Delete';
 
@@ -21,12 +22,7 @@ export interface AwsClients {
   cloudwatch(region?: string): CloudWatchClient;
 }
 
-/** Structured JSON logs. Never pass item data, credentials or a ResponseURL's query string. */
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+export type { Logger };
 
 /** What CloudFormation is doing with the stack, as it told the guard (provider/guard/authenticate.ts). */
 export interface StackContext {

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { expandTemplate, TRANSFORM_NAME, withoutArcTransform, type ExpandResult } from '../../macro/expand';
 import { isObject } from '../../macro/model/values';
 import { parseArgs, parseParams, UsageError, type OptionSpec } from '../args';
-import type { CliIO, Command } from '../main';
+import type { CliIO, Command } from '../io';
 import { formatTemplate, parseTemplate, TemplateReadError, type OutputFormat } from '../yaml';
 
 /** The macro's name in `Transform:` (the AWS::CloudFormation::Macro resource in template.yaml). */

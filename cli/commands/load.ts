@@ -8,13 +8,13 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { runLoad } from '../../provider/load/loader';
-import { COMPRESSION_TYPES, CSV_DELIMITERS, INPUT_FORMATS, WRITE_MODES } from '../../provider/load/properties';
-import { FileSource, S3Source, type ObjectSource } from '../../provider/load/source';
-import type { CompressionType, InputFormat, LoadOptions, Progress, WriteMode } from '../../provider/load/types';
-import type { Logger } from '../../provider/types';
+import { runLoad } from '../../load/loader';
+import { COMPRESSION_TYPES, CSV_DELIMITERS, INPUT_FORMATS, WRITE_MODES } from '../../contract/resources';
+import { FileSource, S3Source, type ObjectSource } from '../../load/source';
+import type { CompressionType, InputFormat, LoadOptions, Progress, WriteMode } from '../../load/types';
+import type { Logger } from '../../contract/logger';
 import { parseArgs, UsageError, type OptionSpec } from '../args';
-import type { CliIO, Command } from '../main';
+import type { CliIO, Command } from '../io';
 
 const SPEC: Record<string, OptionSpec> = {
   table: { value: true },

@@ -2,18 +2,18 @@
  * `arc-dynamodb local up <template> [--param K=V]... [--endpoint URL] [--db-path DIR] [--seed DIR]`
  * `arc-dynamodb local down`
  *
- * Brings the tables of a template up in DynamoDB Local (common/local/), after expanding it with
+ * Brings the tables of a template up in DynamoDB Local (local/), after expanding it with
  * the macro's own pure function. Exit codes: 0 done; 1 invalid template, conflict or failure;
  * 2 usage error.
  */
 import { basename, extname } from 'node:path';
 import type { KeySchemaElement } from '@aws-sdk/client-dynamodb';
-import { NativeTranslationError, type TablePlan } from '../../common/native-to-api';
-import { assertParametersSet, LocalInputError } from '../../common/local/plan';
-import { down, LocalConflictError, up, type UpReport } from '../../common/local/up';
-import type { Logger } from '../../provider/types';
+import { NativeTranslationError, type TablePlan } from '../../local/native-to-api';
+import { assertParametersSet, LocalInputError } from '../../local/plan';
+import { down, LocalConflictError, up, type UpReport } from '../../local/up';
+import type { Logger } from '../../contract/logger';
 import { parseArgs, UsageError } from '../args';
-import type { CliIO, Command } from '../main';
+import type { CliIO, Command } from '../io';
 import { TemplateReadError } from '../yaml';
 import { expandLoaded, expandOptions, loadTemplate, parameterValues, TEMPLATE_OPTIONS, writeErrors } from './expand';
 

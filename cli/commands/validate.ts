@@ -5,7 +5,7 @@
  * `OK: <n> Arc tables, <m> resources` (m counts the resources after expansion), or the errors.
  * Exit codes: 0 valid; 1 invalid or unreadable template; 2 usage error.
  */
-import type { Command } from '../main';
+import type { Command } from '../io';
 import { countArcTables, DEFAULT_ACCOUNT, runExpansion, writeErrors } from './expand';
 
 export const VALIDATE_HELP = `usage: arc-dynamodb validate <template.yaml|template.json> [options]

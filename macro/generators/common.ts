@@ -1,6 +1,6 @@
 /** Small helpers shared by the generators: intrinsic builders and resource attributes every child gets. */
-import { OWNER_TAG_KEY } from '../../common/contract';
-import type { TableModel } from '../model/types';
+import { OWNER_TAG_KEY } from '../../contract/resources';
+import type { Passthrough, TableModel } from '../model/types';
 import type { CfnResource } from './types';
 
 export const ref = (logicalId: string) => ({ Ref: logicalId });
@@ -17,6 +17,6 @@ export function childAttributes(table: TableModel): Pick<CfnResource, 'Condition
  * CloudFormation does not tag tables with their stack (cloudformation-coverage-roadmap#1360), so
  * this tag is what lets the provider refuse to change another stack's table. Replicas get the same.
  */
-export function ownedTags(table: TableModel): { Key: string; Value: unknown }[] {
+export function ownedTags(table: TableModel): { Key: string; Value: Passthrough<string> }[] {
   return [...table.tags.map((tag) => ({ Key: tag.key, Value: tag.value })), { Key: OWNER_TAG_KEY, Value: { Ref: 'AWS::StackId' } }];
 }

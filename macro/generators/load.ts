@@ -1,5 +1,5 @@
 /**
- * `Load` -> one `Custom::ArcDynamoDbLoad`, served by the provider's loader (provider/load/).
+ * `Load` -> one `Custom::ArcDynamoDbLoad`, served by the provider's load handler over the loader core (load/).
  *
  * It depends on the table (through the Ref in TableName), on every scaling policy (the load's writes should meet the scaled
  * capacity, and a policy created mid-load would race it) and, with replicas, on the replicas
@@ -7,7 +7,7 @@
  * ServiceTimeout is CloudFormation's ceiling, 3600 s: the loader continues across invocations up
  * to it (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
  */
-import { LOAD_KEY_ROOT, LOAD_RESOURCE_TYPE, MAX_SERVICE_TIMEOUT_SECONDS } from '../../common/contract';
+import { LOAD_KEY_ROOT, LOAD_RESOURCE_TYPE, MAX_SERVICE_TIMEOUT_SECONDS, type AsWritten, type LoadResourceProps } from '../../contract/resources';
 import { ids } from '../naming';
 import { scalingPolicyIds } from './autoscaling';
 import { childAttributes, ref } from './common';
@@ -16,15 +16,17 @@ import type { CfnResource, Generator } from './types';
 export const loadGenerator: Generator = (t, ctx) => {
   const load = t.load;
   if (!load) return { resources: {}, outputs: {} };
-  const source: Record<string, unknown> = { Bucket: load.s3BucketSource.bucket };
-  // A stack loads only from its own prefix (common/contract.ts, LOAD_KEY_ROOT); that is the default.
-  source.KeyPrefix = load.s3BucketSource.keyPrefix ?? { 'Fn::Sub': `${LOAD_KEY_ROOT}\${AWS::StackName}/` };
-  if (load.s3BucketSource.bucketOwner !== undefined) source.BucketOwner = load.s3BucketSource.bucketOwner;
-  const csv: Record<string, unknown> = {};
+  const source: AsWritten<LoadResourceProps['S3BucketSource']> = {
+    Bucket: load.s3BucketSource.bucket,
+    // A stack loads only from its own prefix (contract/resources.ts, LOAD_KEY_ROOT); that is the default.
+    KeyPrefix: load.s3BucketSource.keyPrefix ?? { 'Fn::Sub': `${LOAD_KEY_ROOT}\${AWS::StackName}/` },
+    ...(load.s3BucketSource.bucketOwner !== undefined ? { BucketOwner: load.s3BucketSource.bucketOwner } : {}),
+  };
+  const csv: { Delimiter?: AsWritten<string>; HeaderList?: AsWritten<string[]> } = {};
   if (load.csv?.delimiter !== undefined) csv.Delimiter = load.csv.delimiter;
   if (load.csv?.headerList !== undefined) csv.HeaderList = load.csv.headerList;
 
-  const properties: Record<string, unknown> = {
+  const properties = {
     ServiceToken: ctx.providerServiceToken,
     ServiceTimeout: MAX_SERVICE_TIMEOUT_SECONDS,
     TableName: ref(ids.table(t.logicalId)),
@@ -36,7 +38,7 @@ export const loadGenerator: Generator = (t, ctx) => {
     MaxRejectedRecords: load.maxRejectedRecords,
     ...(load.revision !== undefined ? { Revision: load.revision } : {}),
     ...(t.adoptExistingTable !== undefined ? { AdoptExistingTable: t.adoptExistingTable } : {}),
-  };
+  } satisfies AsWritten<LoadResourceProps>;
   // The table itself is a dependency through the Ref in TableName; naming it in DependsOn as well
   // is redundant (cfn-lint W3005).
   const dependsOn = [...scalingPolicyIds(t), ...(t.replicas.length > 0 ? [ids.replicas(t.logicalId)] : [])];

@@ -9,18 +9,18 @@
  * RetainOnDelete follows the table's DeletionPolicy: a retained table keeps its replicas; a
  * table that CloudFormation deletes (Delete, Snapshot) has its replicas removed first.
  */
-import { dict, MAX_SERVICE_TIMEOUT_SECONDS, REPLICAS_RESOURCE_TYPE } from '../../common/contract';
+import { dict, MAX_SERVICE_TIMEOUT_SECONDS, REPLICAS_RESOURCE_TYPE, type AsWritten, type ReplicaProps, type ReplicasResourceProps, type ScalingSettingsProps } from '../../contract/resources';
 import type { ReplicaModel, ScalingModel, TableModel } from '../model/types';
 import { ids } from '../naming';
 import { scalingPolicyIds } from './autoscaling';
 import { childAttributes, ownedTags, ref } from './common';
 import type { CfnResource, Generator } from './types';
 
-function scaling(s: ScalingModel): Record<string, unknown> {
+function scaling(s: ScalingModel): AsWritten<ScalingSettingsProps> {
   return { MinCapacity: s.minCapacity, MaxCapacity: s.maxCapacity, TargetValue: s.targetValue, ScaleInCooldown: s.scaleInCooldown, ScaleOutCooldown: s.scaleOutCooldown };
 }
 
-function replica(r: ReplicaModel): Record<string, unknown> {
+function replica(r: ReplicaModel): AsWritten<ReplicaProps> {
   return {
     RegionName: r.regionName,
     ...(r.kmsKeyArn !== undefined ? { KmsKeyArn: r.kmsKeyArn } : {}),
@@ -35,15 +35,17 @@ function replica(r: ReplicaModel): Record<string, unknown> {
   };
 }
 
-function autoscaling(t: TableModel): Record<string, unknown> | undefined {
+type WrittenAutoscaling = { Read?: AsWritten<ScalingSettingsProps>; Write?: AsWritten<ScalingSettingsProps>; Indexes?: Record<string, { Read?: AsWritten<ScalingSettingsProps>; Write?: AsWritten<ScalingSettingsProps> }> };
+
+function autoscaling(t: TableModel): WrittenAutoscaling | undefined {
   const a = t.autoscaling;
   if (!a || t.billingMode !== 'PROVISIONED') return undefined;
-  const out: Record<string, unknown> = {};
+  const out: WrittenAutoscaling = {};
   if (a.read) out.Read = scaling(a.read);
   if (a.write) out.Write = scaling(a.write);
-  const indexes: Record<string, Record<string, unknown>> = dict();
+  const indexes: NonNullable<WrittenAutoscaling['Indexes']> = dict();
   for (const g of t.globalSecondaryIndexes) {
-    const rw: Record<string, unknown> = {};
+    const rw: { Read?: AsWritten<ScalingSettingsProps>; Write?: AsWritten<ScalingSettingsProps> } = {};
     if (a.gsiRead[g.name]) rw.Read = scaling(a.gsiRead[g.name]);
     if (a.gsiWrite[g.name]) rw.Write = scaling(a.gsiWrite[g.name]);
     if (Object.keys(rw).length > 0) indexes[g.name] = rw;
@@ -65,7 +67,7 @@ export function retainOnReplace(t: TableModel): boolean {
 export const replicasGenerator: Generator = (t, ctx) => {
   if (!t.replicasDeclared) return { resources: {}, outputs: {} };
   const scaled = autoscaling(t);
-  const properties: Record<string, unknown> = {
+  const properties = {
     ServiceToken: ctx.providerServiceToken,
     ServiceTimeout: MAX_SERVICE_TIMEOUT_SECONDS,
     TableName: ref(ids.table(t.logicalId)),
@@ -81,7 +83,7 @@ export const replicasGenerator: Generator = (t, ctx) => {
     ...(t.deletionPolicy === 'RetainExceptOnCreate' ? { RetainExceptOnCreate: true } : {}),
     TableLogicalId: t.logicalId,
     ...(t.adoptExistingTable !== undefined ? { AdoptExistingTable: t.adoptExistingTable } : {}),
-  };
+  } satisfies AsWritten<ReplicasResourceProps>;
   // The Ref in TableName already makes it depend on the table (a DependsOn on it too is
   // redundant: cfn-lint W3005); the scaling policies need an explicit DependsOn.
   const policies = scalingPolicyIds(t);

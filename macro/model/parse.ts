@@ -8,7 +8,7 @@
  * so the rules can check what did parse in the same round (every error in one message). The
  * result says which paths failed; rules use that to stay silent on what only echoes them.
  */
-import { dict } from '../../common/contract';
+import { dict } from '../../contract/resources';
 import { FailedPaths, joinPath, type ArcError } from '../errors';
 import { ruleId, type RuleName } from '../rules/catalog';
 import { schemaErrors, withoutInvalid } from './schema-errors';

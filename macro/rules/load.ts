@@ -2,12 +2,12 @@
  * Data sources: ImportTable (the native ImportSourceSpecification) and Load (Custom::ArcDynamoDbLoad).
  *
  * Load reads S3 with the provider's role, on behalf of every stack, so a stack may load only
- * objects under its own prefix, arc-dynamodb/<StackName>/ (common/contract.ts, LOAD_KEY_ROOT);
+ * objects under its own prefix, arc-dynamodb/<StackName>/ (contract/resources.ts, LOAD_KEY_ROOT);
  * the provider enforces it with the stack name CloudFormation vouched for. The macro does not
  * know the stack's name, so it checks what it can see: a literal prefix, or the literal start of
  * an Fn::Sub, must begin with arc-dynamodb/ and a name segment.
  */
-import { LOAD_KEY_ROOT } from '../../common/contract';
+import { LOAD_KEY_ROOT } from '../../contract/resources';
 import { joinPath } from '../errors';
 import { isIntrinsic, isObject } from '../model/values';
 import type { Check } from './types';

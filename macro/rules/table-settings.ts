@@ -1,5 +1,5 @@
 /** Table-wide constraints: names, tags, contributor insights, adoption, alarm overrides. */
-import { OWNER_TAG_KEY } from '../../common/contract';
+import { OWNER_TAG_KEY } from '../../contract/resources';
 import { joinPath } from '../errors';
 import { isIntrinsic } from '../model/values';
 import { monitoringFindings, type MonitoringCheck } from '../monitoring/settings';

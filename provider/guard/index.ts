@@ -5,7 +5,7 @@
  */
 import { UntagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
-import { ADOPT_CONSENT_TAG_KEY, stackNameOf } from '../../common/contract';
+import { ADOPT_CONSENT_TAG_KEY, stackNameOf } from '../../contract/resources';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { authenticate, DEFAULT_AUTH_RETRIES, stackKeeps } from './authenticate';
 import { chainKey, judgeLease, LEGACY_LEASE_TAG_PREFIX, requestKey } from './lease';

@@ -10,7 +10,7 @@
  * next invocation before a refusal becomes final for a Create (see checkOwnership's caller).
  */
 import { DescribeTableCommand, ListTagsOfResourceCommand, TagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ADOPT_CONSENT_TAG_KEY, dict, OWNER_TAG_KEY } from '../../common/contract';
+import { ADOPT_CONSENT_TAG_KEY, dict, OWNER_TAG_KEY } from '../../contract/resources';
 import { awsErrorName } from '../aws';
 import type { RequestType } from '../types';
 

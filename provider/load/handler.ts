@@ -6,12 +6,12 @@
  * - Delete: never touches the data. Items loaded stay in the table.
  * The ownership check (the table belongs to the requesting stack) runs in the protocol first.
  */
-import { LOAD_RESOURCE_TYPE, LOAD_RESULT_ATTRIBUTES, loadKeyPrefixFor, stackNameOf } from '../../common/contract';
+import { LOAD_RESOURCE_TYPE, LOAD_RESULT_ATTRIBUTES, loadKeyPrefixFor, stackNameOf } from '../../contract/resources';
 import { isRollback, type HandlerRequest, type HandlerResult, type ResourceHandler } from '../types';
-import { runLoad, type LoadOutcome } from './loader';
+import { runLoad, type LoadOutcome } from '../../load/loader';
 import { parseLoadProperties, sourceKey, type LoadProps } from './properties';
-import { S3Source } from './source';
-import type { Counters, LoadCheckpoint } from './types';
+import { S3Source } from '../../load/source';
+import type { Counters, LoadCheckpoint } from '../../load/types';
 
 /** CloudFormation caps the whole response at 4,096 bytes (custom resource response limits); the reason gets at most this. */
 export const MAX_REASON_BYTES = 2000;

@@ -2,16 +2,12 @@
  * `Custom::ArcDynamoDbLoad` ResourceProperties at the provider's boundary: CloudFormation sends
  * every scalar as a string, so numbers are parsed here, and every error names the property path.
  */
-import type { LoadResourceProps } from '../../common/contract';
+import { COMPRESSION_TYPES, CSV_DELIMITERS, INPUT_FORMATS, WRITE_MODES, type LoadResourceProps } from '../../contract/resources';
 import { asEnum, asInt, asList, asObject, asString, optString, PropertyError } from '../protocol/parse';
 
 export type LoadProps = Omit<LoadResourceProps, 'ServiceToken' | 'ServiceTimeout'>;
 
-export const INPUT_FORMATS = ['DYNAMODB_JSON', 'ION', 'CSV'] as const;
-export const COMPRESSION_TYPES = ['GZIP', 'ZSTD', 'NONE'] as const;
-export const WRITE_MODES = ['Overwrite', 'PutIfAbsent'] as const;
-/** ImportTable's delimiter pattern `[,;:|\t ]` (AWS::DynamoDB::Table Csv.Delimiter). */
-export const CSV_DELIMITERS = [',', ';', ':', '|', '\t', ' '];
+export { COMPRESSION_TYPES, CSV_DELIMITERS, INPUT_FORMATS, WRITE_MODES };
 
 /** S3 bucket names: 3-63 characters of lower-case letters, digits, dots and hyphens. */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

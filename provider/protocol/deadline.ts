@@ -7,7 +7,7 @@
  *   sent the request, which the guard reads from CloudFormation itself (the resource's
  *   LastUpdatedTimestamp), so neither a Lambda retry nor a caller restarts it.
  */
-import { MAX_SERVICE_TIMEOUT_SECONDS } from '../../common/contract';
+import { MAX_SERVICE_TIMEOUT_SECONDS } from '../../contract/resources';
 
 export function serviceTimeoutSeconds(props: Record<string, unknown>): number {
   const v = props.ServiceTimeout;

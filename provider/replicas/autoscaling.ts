@@ -37,7 +37,7 @@ import {
   type DynamoDBClient,
   type UpdateTableReplicaAutoScalingCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import type { ReplicasResourceProps, ScalingSettingsProps } from '../../common/contract';
+import type { ReplicasResourceProps, ScalingSettingsProps } from '../../contract/resources';
 
 type Autoscaling = ReplicasResourceProps['Autoscaling'];
 

@@ -9,7 +9,7 @@
  * crashed or duplicated invocation loses nothing.
  */
 import { DescribeTableCommand, UpdateTableCommand, UpdateTableReplicaAutoScalingCommand, type CreateReplicationGroupMemberAction, type ReplicationGroupUpdate } from '@aws-sdk/client-dynamodb';
-import { OWNER_TAG_KEY, REPLICAS_RESOURCE_TYPE, type ReplicaProps } from '../../common/contract';
+import { OWNER_TAG_KEY, REPLICAS_RESOURCE_TYPE, type ReplicaProps } from '../../contract/resources';
 import { awsErrorName } from '../aws';
 import { resourceId } from '../protocol/physical-id';
 import { isRollback, type HandlerRequest, type HandlerResult, type ResourceHandler } from '../types';

@@ -1,8 +1,8 @@
 /**
- * `Custom::ArcDynamoDbReplicas` properties (common/contract.ts), parsed at the boundary: every
+ * `Custom::ArcDynamoDbReplicas` properties (contract/resources.ts), parsed at the boundary: every
  * scalar arrives as a string from CloudFormation, so booleans and numbers are parsed here, once.
  */
-import { dict, type ReplicaProps, type ReplicasResourceProps, type ScalingSettingsProps } from '../../common/contract';
+import { dict, type ReplicaProps, type ReplicasResourceProps, type ScalingSettingsProps } from '../../contract/resources';
 import { PropertyError, asBool, asEnum, asInt, asList, asNumber, asObject, asString, optBool, optInt, optString } from '../protocol/parse';
 
 export type ReplicasProps = ReplicasResourceProps;

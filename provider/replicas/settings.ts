@@ -17,8 +17,8 @@ import {
   UpdateTableCommand,
   type ReplicationGroupUpdate,
 } from '@aws-sdk/client-dynamodb';
-import type { ReplicaProps } from '../../common/contract';
-import { OWNER_TAG_KEY } from '../../common/contract';
+import type { ReplicaProps } from '../../contract/resources';
+import { OWNER_TAG_KEY } from '../../contract/resources';
 import { listTags, replicaOwnership, writeOwnerTag } from '../guard/ownership';
 import { LEGACY_LEASE_TAG_PREFIX } from '../guard/lease';
 import type { AwsClients, Logger } from '../types';

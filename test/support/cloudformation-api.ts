@@ -17,7 +17,7 @@
  */
 import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { stackNameOf } from '../../common/contract';
+import { stackNameOf } from '../../contract/resources';
 import { freePort } from './ports';
 
 export interface StackResourceState {

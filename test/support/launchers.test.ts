@@ -1,5 +1,5 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { startDynamoDbLocal } from '../../common/dynamodb-local';
+import { startDynamoDbLocal } from '../../local/dynamodb-local';
 import { LOCAL_CREDENTIALS, startMoto } from './moto';
 
 describe('local stand-ins', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { watchChild } from '../../common/child-process';
+import { watchChild } from '../../local/child-process';
 import { freePort, waitFor } from './ports';
 
 /**

@@ -1,4 +1,4 @@
-export { freePort } from '../../common/ports';
+export { freePort } from '../../local/ports';
 
 /** Polls `probe` until it resolves true or `timeoutMs` passes. */
 export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

@@ -2,9 +2,9 @@
  * Bad input: each case fails or rejects with an exact message, and the counts match the table
  * (nothing is written that the report does not count). Against DynamoDB Local and moto_server.
  */
-import { runLoad, type LoadOutcome } from '../../../provider/load/loader';
-import { S3Source } from '../../../provider/load/source';
-import type { CompressionType, InputFormat, LoadOptions } from '../../../provider/load/types';
+import { runLoad, type LoadOutcome } from '../../../load/loader';
+import { S3Source } from '../../../load/source';
+import type { CompressionType, InputFormat, LoadOptions } from '../../../load/types';
 import { compress, dynamoDbJsonLine, toCsv, type Item } from '../../support/load-data';
 import { startFaultProxy } from '../../support/load-fault-proxy';
 import { MOTO_ACCOUNT } from '../../support/moto';

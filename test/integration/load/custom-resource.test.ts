@@ -5,7 +5,7 @@
  * exactly one response.
  */
 import { CreateTableCommand, DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadKeyPrefixFor, OWNER_TAG_KEY, stackNameOf } from '../../../common/contract';
+import { loadKeyPrefixFor, OWNER_TAG_KEY, stackNameOf } from '../../../contract/resources';
 import { loadHandler } from '../../../provider/load/handler';
 import type { ResourceHandler } from '../../../provider/types';
 import { leakedSecrets, startCfnHarness, type CfnHarness } from '../../support/cfn-harness';

@@ -2,10 +2,10 @@
  * Throttling and faults injected between the loader and its backends (test/support/load-fault-proxy.ts):
  * the final table is exactly the source, and the counts are exact.
  */
-import { runLoad } from '../../../provider/load/loader';
-import { S3Source } from '../../../provider/load/source';
-import type { LoadOptions, WriteMode } from '../../../provider/load/types';
-import type { RetryPolicy } from '../../../provider/load/retry';
+import { runLoad } from '../../../load/loader';
+import { S3Source } from '../../../load/source';
+import type { LoadOptions, WriteMode } from '../../../load/types';
+import type { RetryPolicy } from '../../../load/retry';
 import { canonical, compress, richItems, toDynamoDbJson, type Item } from '../../support/load-data';
 import { startFaultProxy, type DynamoFaults } from '../../support/load-fault-proxy';
 import { captureLog, createBucket, createTable, ddbClient, putObject, s3Client, scanAll, startBackends, unique, type Backends } from './helpers';

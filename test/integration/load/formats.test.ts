@@ -2,9 +2,9 @@
  * Every format x compression, from moto_server's S3 into both DynamoDB Local and moto_server's
  * DynamoDB: the table afterwards equals the source, item for item.
  */
-import { runLoad } from '../../../provider/load/loader';
-import { S3Source } from '../../../provider/load/source';
-import type { CompressionType, InputFormat, LoadOptions } from '../../../provider/load/types';
+import { runLoad } from '../../../load/loader';
+import { S3Source } from '../../../load/source';
+import type { CompressionType, InputFormat, LoadOptions } from '../../../load/types';
 import { canonical, compress, csvItems, richItems, toCsv, toDynamoDbJson, toIon, type Item } from '../../support/load-data';
 import { captureLog, createBucket, createTable, putObject, scanAll, startBackends, unique, type Backends } from './helpers';
 

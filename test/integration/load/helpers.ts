@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, ScanCommand, type AttributeDefinition, type GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../common/dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
 import { LOCAL_CREDENTIALS, startMoto, type Moto } from '../../support/moto';
 import type { Logger } from '../../../provider/types';
 import type { Item } from '../../support/load-data';

@@ -8,9 +8,9 @@
 import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { runLoad, type LoadOutcome } from '../../../provider/load/loader';
-import { S3Source } from '../../../provider/load/source';
-import type { LoadCheckpoint, LoadOptions } from '../../../provider/load/types';
+import { runLoad, type LoadOutcome } from '../../../load/loader';
+import { S3Source } from '../../../load/source';
+import type { LoadCheckpoint, LoadOptions } from '../../../load/types';
 
 interface Args {
   s3Endpoint: string;

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand as S3Put } from '@aws-sdk/client-s3';
-import type { LoadOptions } from '../../../provider/load/types';
+import type { LoadOptions } from '../../../load/types';
 import { dynamoDbJsonLine, rng } from '../../support/load-data';
 import { createBucket, createTable, startBackends, unique, type Backends } from './helpers';
 

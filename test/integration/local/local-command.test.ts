@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run } from '../../../cli/commands/local';
 import type { CliIO } from '../../../cli/main';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../common/dynamodb-local';
-import { isOurServer } from '../../../common/local/server';
-import { readState, statePath } from '../../../common/local/state';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
+import { isOurServer } from '../../../local/server';
+import { readState, statePath } from '../../../local/state';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const ADVANCED = join(ROOT, 'templates', 'examples', 'advanced.yaml');

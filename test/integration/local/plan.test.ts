@@ -1,4 +1,4 @@
-import { assertParametersSet, LocalInputError, planLocal } from '../../../common/local/plan';
+import { assertParametersSet, LocalInputError, planLocal } from '../../../local/plan';
 
 const ctx = (parameters: Record<string, unknown>) => ({ stackName: 'shop', region: 'eu-west-1', accountId: '123456789012', parameters });
 const table = (extra: Record<string, unknown> = {}) => ({

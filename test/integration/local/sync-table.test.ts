@@ -1,7 +1,7 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../common/dynamodb-local';
-import { applyTable, inspectTable } from '../../../common/local/sync-table';
-import { nativeTableToApi } from '../../../common/native-to-api';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
+import { applyTable, inspectTable } from '../../../local/sync-table';
+import { nativeTableToApi } from '../../../local/native-to-api';
 
 /** Native AWS::DynamoDB::Table properties, as the macro emits them. */
 function orders(extra: Record<string, unknown> = {}, gsis: string[] = []) {

@@ -4,7 +4,7 @@
  *   1. clean under cfn-lint (no errors; the only warnings tolerated are listed below, with why);
  *   2. clean under the service-spec structural check;
  *   3. accepted by DynamoDB itself: each AWS::DynamoDB::Table is created in DynamoDB Local from
- *      common/native-to-api.ts, and DescribeTable must show the template's key schema, attribute
+ *      local/native-to-api.ts, and DescribeTable must show the template's key schema, attribute
  *      definitions, indexes, projections, billing, stream and TTL.
  * Fixtures are discovered by listing the folders, so new fixtures are covered without edits here.
  */
@@ -16,8 +16,8 @@ import {
   UpdateTimeToLiveCommand,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../common/dynamodb-local';
-import { nativeTableToApi, resolvePseudoParameters } from '../../../common/native-to-api';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
+import { nativeTableToApi, resolvePseudoParameters } from '../../../local/native-to-api';
 import { lintTemplates, type LintMatch } from '../../support/cfn-lint';
 import { checkTemplateStructure } from '../../support/service-spec';
 import { ACCOUNT, discoverCases, REGION, STACK, tablesOf, templateOf } from './cases';

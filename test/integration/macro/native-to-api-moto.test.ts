@@ -1,5 +1,5 @@
 /**
- * The parts of common/native-to-api.ts that DynamoDB Local cannot check, against moto_server:
+ * The parts of local/native-to-api.ts that DynamoDB Local cannot check, against moto_server:
  * every generated table of every golden output and example is made in moto from its plan (with
  * ImportTable reading real gzip DynamoDB-JSON from moto's S3 where the table imports), the
  * follow-up calls moto implements are sent, and the table then shows the template's tags,
@@ -25,7 +25,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { nativeTableToApi, resolvePseudoParameters, type TablePlan } from '../../../common/native-to-api';
+import { nativeTableToApi, resolvePseudoParameters, type TablePlan } from '../../../local/native-to-api';
 import { LOCAL_CREDENTIALS, startMoto, type Moto } from '../../support/moto';
 import { ACCOUNT, discoverCases, REGION, STACK, tablesOf, templateOf } from './cases';
 

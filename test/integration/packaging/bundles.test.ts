@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { PROVIDER_ARN_ENV } from '../../../common/contract';
+import { PROVIDER_ARN_ENV } from '../../../contract/resources';
 import { RESPONSE_URL_OVERRIDE_ENV } from '../../../provider/handler';
 import { ENDPOINT_ENV } from '../../../provider/aws';
 import { STATE_TABLE_ENV } from '../../../provider/guard/state-store';

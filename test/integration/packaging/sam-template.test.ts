@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROVIDER_ARN_ENV } from '../../../common/contract';
+import { PROVIDER_ARN_ENV } from '../../../contract/resources';
 import { ROOT, samTranslate, type CfnTemplate } from './sam-template';
 
 /** The preinstalled Python cfn-lint (1.51); it runs the SAM transform offline itself. */

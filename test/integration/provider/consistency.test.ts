@@ -6,7 +6,7 @@
  * refuses, and a stale read must never make it answer FAILED.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, TagResourceCommand } from '@aws-sdk/client-dynamodb';
-import { OWNER_TAG_KEY } from '../../../common/contract';
+import { OWNER_TAG_KEY } from '../../../contract/resources';
 import { LIFECYCLE_FAULTS } from '../../support/replica-simulator';
 import { TEST_CREDENTIALS } from '../../support/cfn-harness';
 import { HOME, footprint, replicasProps, startWorld, uniqueName, type World } from './world';

@@ -5,7 +5,7 @@
  * mutating AWS call was made on B's behalf.
  */
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
-import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../../common/contract';
+import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../../contract/resources';
 import { leakedSecrets } from '../../support/cfn-harness';
 import { HOME, createHomeTable, regionView, replicasProps, startWorld, uniqueName, type World } from './world';
 

@@ -4,7 +4,7 @@
  * region's backend and that CloudFormation got exactly one response.
  */
 import { DescribeContributorInsightsCommand, DescribeTableCommand, PutItemCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { OWNER_TAG_KEY } from '../../../common/contract';
+import { OWNER_TAG_KEY } from '../../../contract/resources';
 import { leakedSecrets } from '../../support/cfn-harness';
 import { HOME, createHomeTable, footprint, regionView, replicasProps, scalingPolicies, startWorld, uniqueName, type World } from './world';
 

@@ -4,7 +4,7 @@
  * replica simulator, driven by the CloudFormation harness.
  */
 import { TagResourceCommand, UntagResourceCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { OWNER_TAG_KEY } from '../../../common/contract';
+import { OWNER_TAG_KEY } from '../../../contract/resources';
 import { HOME, createHomeTable, footprint, regionView, replicasProps, startWorld, uniqueName, type World } from './world';
 
 const EU = 'eu-west-1';

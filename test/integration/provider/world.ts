@@ -7,7 +7,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
-import { OWNER_TAG_KEY, type ReplicaProps } from '../../../common/contract';
+import { OWNER_TAG_KEY, type ReplicaProps } from '../../../contract/resources';
 import { startMoto, type Moto } from '../../support/moto';
 import { startReplicaSimulator, type ReplicaSimulator } from '../../support/replica-simulator';
 import { startCfnHarness, type CfnHarness, type HarnessOptions } from '../../support/cfn-harness';

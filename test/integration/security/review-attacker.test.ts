@@ -16,7 +16,7 @@ import { seal } from '../../../provider/guard/seal';
 import { parseEvent } from '../../../provider/protocol/event';
 import { makeReplicasHandler } from '../../../provider/replicas/handler';
 import type { ResourceHandler } from '../../../provider/types';
-import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../../common/contract';
+import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../../contract/resources';
 import { leakedSecrets, type HarnessEvent, type ResponseRecord } from '../../support/cfn-harness';
 import { HOME, createHomeTable, regionView, replicasProps, startWorld, uniqueName, type World } from '../provider/world';
 

@@ -40,7 +40,7 @@ import {
   type TableDescription,
   type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { nativeTableToApi, NativeTranslationError, type FollowUp, type TablePlan } from '../../../common/native-to-api';
+import { nativeTableToApi, NativeTranslationError, type FollowUp, type TablePlan } from '../../../local/native-to-api';
 import { sameValue } from './intrinsics';
 import { ResourceFailure, type Json, type OperationContext, type Outcome, type ResourceTypeHandler } from './types';
 

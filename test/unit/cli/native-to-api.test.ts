@@ -1,4 +1,4 @@
-import { nativeTableToApi, NativeTranslationError, partitionOf, resolvePseudoParameters } from '../../../common/native-to-api';
+import { nativeTableToApi, NativeTranslationError, partitionOf, resolvePseudoParameters } from '../../../local/native-to-api';
 
 const base = {
   TableName: 'orders',

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import { Decimal } from 'ion-js';
-import { splitLines } from '../../../provider/load/lines';
-import { CsvParser, splitCsv } from '../../../provider/load/formats/csv';
-import { decimalToNumber, parseIonLine } from '../../../provider/load/formats/ion';
-import { parseDynamoDbJsonLine } from '../../../provider/load/formats/ddbjson';
-import { itemSize } from '../../../provider/load/item';
-import { FzstdTransform } from '../../../provider/load/decompress';
+import { splitLines } from '../../../load/lines';
+import { CsvParser, splitCsv } from '../../../load/formats/csv';
+import { decimalToNumber, parseIonLine } from '../../../load/formats/ion';
+import { parseDynamoDbJsonLine } from '../../../load/formats/ddbjson';
+import { itemSize } from '../../../load/item';
+import { FzstdTransform } from '../../../load/decompress';
 import { compress, ionLine, richItems, dynamoDbJsonLine, canonical } from '../../support/load-data';
 
 async function lines(chunks: string[], opts = {}) {

@@ -1,4 +1,4 @@
-import { PROVIDER_ARN_ENV } from '../../../common/contract';
+import { PROVIDER_ARN_ENV } from '../../../contract/resources';
 import { handler } from '../../../macro/handler';
 
 const table = {

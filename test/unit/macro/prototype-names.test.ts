@@ -5,7 +5,7 @@
  */
 import { expandTemplate } from '../../../macro/expand';
 import { parseReplicasProps } from '../../../provider/replicas/props';
-import { parseDynamoDbJsonLine } from '../../../provider/load/formats/ddbjson';
+import { parseDynamoDbJsonLine } from '../../../load/formats/ddbjson';
 
 const base = { region: 'us-east-1', accountId: '123456789012' };
 

@@ -1,4 +1,4 @@
-import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../../common/contract';
+import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../../contract/resources';
 import { decideOwnership, replicaOwnership, type Ownership } from '../../../provider/guard/ownership';
 
 const ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders';

@@ -5,7 +5,7 @@
 import { fromDynamoDbJson } from '../item';
 import { RecordError, type Item } from '../types';
 import { OneRecordPerLine } from './types';
-import { dict } from '../../../common/contract';
+import { dict } from '../../contract/resources';
 
 export function parseDynamoDbJsonLine(text: string): Item {
   let doc: unknown;

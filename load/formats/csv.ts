@@ -12,7 +12,7 @@ import type { Line } from '../lines';
 import { checkNumber } from '../item';
 import { LoadError, RecordError, type CsvOptions, type Item } from '../types';
 import type { Parsed, RecordParser } from './types';
-import { dict } from '../../../common/contract';
+import { dict } from '../../contract/resources';
 
 export type AttributeTypes = ReadonlyMap<string, 'S' | 'N' | 'B'>;
 

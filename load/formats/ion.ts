@@ -10,7 +10,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { checkNumber } from '../item';
 import { RecordError, type Item } from '../types';
 import { OneRecordPerLine } from './types';
-import { dict } from '../../../common/contract';
+import { dict } from '../../contract/resources';
 
 /** An Ion decimal as a plain DynamoDB number string: 150d-2 -> "1.5", 2d3 -> "2000". */
 export function decimalToNumber(d: Decimal): string {

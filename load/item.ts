@@ -5,7 +5,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { RecordError, type Item } from './types';
-import { dict } from '../../common/contract';
+import { dict } from '../contract/resources';
 
 /** "The maximum item size in DynamoDB is 400 KB, which includes both attribute name binary length and attribute value lengths"
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items). */

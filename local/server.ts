@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startDynamoDbLocal } from '../dynamodb-local';
+import { startDynamoDbLocal } from './dynamodb-local';
 import { clearState, readState, stateDir, writeState, type LocalState } from './state';
 
 export interface EnsureResult {

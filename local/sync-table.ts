@@ -1,5 +1,5 @@
 /**
- * Makes one table in DynamoDB Local match a native table plan (common/native-to-api.ts): creates
+ * Makes one table in DynamoDB Local match a native table plan (local/native-to-api.ts): creates
  * it, or brings an existing one up to date the way CloudFormation would, without ever dropping it.
  *
  * DynamoDB Local implements CreateTable, UpdateTable (GSIs, streams, deletion protection) and
@@ -20,7 +20,7 @@ import {
   type KeySchemaElement,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import type { FollowUpKind, TablePlan } from '../native-to-api';
+import type { FollowUpKind, TablePlan } from './native-to-api';
 
 export interface TableInspection {
   logicalId: string;

@@ -1,6 +1,6 @@
 /**
  * `local up --seed DIR`: loads local files into the tables with the loader core the provider's
- * Custom::ArcDynamoDbLoad uses (provider/load/), so local data goes through the same parsing and
+ * Custom::ArcDynamoDbLoad uses (load/), so local data goes through the same parsing and
  * checks as data loaded from S3 in AWS.
  *
  * A file belongs to a table when its name, up to the first dot, is the table's logical ID or its
@@ -9,10 +9,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { runLoad } from '../../provider/load/loader';
-import { FileSource } from '../../provider/load/source';
-import type { CompressionType, Counters, InputFormat } from '../../provider/load/types';
-import type { Logger } from '../../provider/types';
+import { runLoad } from '../load/loader';
+import { FileSource } from '../load/source';
+import type { CompressionType, Counters, InputFormat } from '../load/types';
+import type { Logger } from '../contract/logger';
 
 export interface SeedTarget {
   logicalId: string;

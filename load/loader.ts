@@ -9,7 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Logger } from '../types';
+import type { Logger } from '../contract/logger';
 import { decompressor } from './decompress';
 import { CsvParser } from './formats/csv';
 import { DynamoDbJsonParser } from './formats/ddbjson';

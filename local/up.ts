@@ -5,7 +5,7 @@
  * seed it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Logger } from '../../provider/types';
+import type { Logger } from '../contract/logger';
 import { planLocal, type LocalContext, type LocalItem } from './plan';
 import { planSeed, seedTables, type SeedOutcome } from './seed';
 import { ensureServer, stopServer, type StopResult } from './server';

@@ -48,6 +48,21 @@ export interface ReplicaProps {
   MaxReadRequestUnits?: number;
 }
 
+/** A CloudFormation intrinsic function call in a template (`{Ref: X}`, `{'Fn::Sub': ...}`). */
+export type IntrinsicCall = { [fn: string]: unknown };
+
+/**
+ * A resource's properties as a template holds them: any value may still be an intrinsic that
+ * CloudFormation resolves before the provider sees it. The macro's generators build the custom
+ * resources' properties `satisfies AsWritten<...Props>`, the same shapes the provider parses, so
+ * the two sides cannot drift apart.
+ */
+export type AsWritten<T> = T extends (infer E)[]
+  ? AsWritten<E>[] | IntrinsicCall
+  : T extends object
+    ? { [K in keyof T]: AsWritten<T[K]> }
+    : T | IntrinsicCall;
+
 /** `Custom::ArcDynamoDbReplicas` properties, as the macro writes them. */
 export interface ReplicasResourceProps {
   ServiceToken: string;
@@ -106,6 +121,13 @@ export const loadKeyPrefixFor = (stackName: string) => `${LOAD_KEY_ROOT}${stackN
 
 /** A stack's name, the second segment of its ID (arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<uuid>). */
 export const stackNameOf = (stackId: string) => stackId.split(':stack/')[1]?.split('/')[0] ?? '';
+
+/** The values a load's options take (the same as ImportTable's, plus the write modes). */
+export const INPUT_FORMATS = ['DYNAMODB_JSON', 'ION', 'CSV'] as const;
+export const COMPRESSION_TYPES = ['GZIP', 'ZSTD', 'NONE'] as const;
+export const WRITE_MODES = ['Overwrite', 'PutIfAbsent'] as const;
+/** ImportTable's delimiter pattern `[,;:|\t ]` (AWS::DynamoDB::Table Csv.Delimiter). */
+export const CSV_DELIMITERS = [',', ';', ':', '|', '\t', ' '];
 
 /** Attributes the load resource returns through `Fn::GetAtt`. */
 export const LOAD_RESULT_ATTRIBUTES = ['ItemsWritten', 'ItemsSkipped', 'RecordsRejected', 'ObjectsRead', 'BytesRead', 'Seconds'] as const;

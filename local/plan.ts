@@ -1,11 +1,11 @@
 /**
  * From an expanded template to what `local up` does with each resource: tables get a native
- * plan (the one translation in common/native-to-api.ts); everything else is listed with the
+ * plan (the one translation in local/native-to-api.ts); everything else is listed with the
  * reason it has no local meaning.
  */
-import { REPLICAS_RESOURCE_TYPE, LOAD_RESOURCE_TYPE } from '../contract';
-import { Evaluator, IntrinsicError, pseudoParameters } from '../../contract/intrinsics';
-import { nativeTableToApi, type TablePlan } from '../native-to-api';
+import { REPLICAS_RESOURCE_TYPE, LOAD_RESOURCE_TYPE } from '../contract/resources';
+import { Evaluator, IntrinsicError, pseudoParameters } from '../contract/intrinsics';
+import { nativeTableToApi, type TablePlan } from './native-to-api';
 
 export interface LocalContext {
   stackName: string;
