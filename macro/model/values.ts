@@ -8,6 +8,7 @@
  * CloudFormation can deliver numbers and booleans as strings, so "5" and "true" are accepted and
  * written out as 5 and true.
  */
+import { Evaluator, isIntrinsic as isIntrinsicCall } from '../../contract/intrinsics';
 import type { ArcError } from '../errors';
 import { ruleId, type RuleName } from '../rules/catalog';
 import type { Intrinsic, Passthrough } from './types';
@@ -23,11 +24,8 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function isIntrinsic(v: unknown): v is Intrinsic {
-  if (!isObject(v)) return false;
-  const keys = Object.keys(v);
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0] === 'Condition' || keys[0].startsWith('Fn::'));
-}
+/** The project's one check (contract/intrinsics.ts), typed for the model. */
+export const isIntrinsic = (v: unknown): v is Intrinsic => isIntrinsicCall(v);
 
 /** A parameter's value is judged by its own rule; a literal that reaches here has an unusable form. */
 const valueRule = (r: Resolved<unknown>): RuleName => (r.source === 'parameter' ? 'parameter-values-accepted' : 'literal-forms');
@@ -82,11 +80,14 @@ export class ValueReader {
       this.error(path, `Ref to the pseudo parameter ${name} is not allowed here: ${why}`, 'shape-values-are-literal');
       return undefined;
     }
-    if (!this.params || !Object.prototype.hasOwnProperty.call(this.params, name)) {
+    // The one evaluator resolves it, from the template parameters alone (no pseudo parameters,
+    // no resources): whatever else it would need stays unresolved, and is refused here.
+    const value = new Evaluator({ parameters: this.params ?? {}, unresolved: 'keep' }).evaluate(raw, path);
+    if (isIntrinsic(value)) {
       this.error(path, `Ref to '${name}', which is not a template parameter with a value: ${why}`, 'refs-name-parameters');
       return undefined;
     }
-    return { value: this.params[name], source: 'parameter' };
+    return { value, source: 'parameter' };
   }
 
   /**
