@@ -30,8 +30,14 @@ async function freshTable(ddb: DynamoDBClient, name: string): Promise<void> {
     new CreateTableCommand({
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'N' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
     }),
   );
 }
@@ -60,7 +66,15 @@ async function loader(ddb: DynamoDBClient, s3: S3Client, table: string, bucket: 
   const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const t0 = performance.now();
   const out = await runLoad(
-    { tableName: table, format: 'DYNAMODB_JSON', compression: 'GZIP', csv: { delimiter: ',' }, writeMode: 'Overwrite', maxRejectedRecords: 0, concurrency: CONCURRENCY },
+    {
+      tableName: table,
+      format: 'DYNAMODB_JSON',
+      compression: 'GZIP',
+      csv: { delimiter: ',' },
+      writeMode: 'Overwrite',
+      maxRejectedRecords: 0,
+      concurrency: CONCURRENCY,
+    },
     { dynamodb: ddb, source: new S3Source(s3, bucket, 'bench/'), log },
   );
   const secs = (performance.now() - t0) / 1000;
@@ -79,9 +93,13 @@ async function main(): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const per = Math.ceil(ITEMS / OBJECTS);
     for (let i = 0; i < OBJECTS; i++) {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `bench/part-${i}.json.gz`, Body: compress(toDynamoDbJson(items.slice(i * per, (i + 1) * per)), 'GZIP') }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: `bench/part-${i}.json.gz`, Body: compress(toDynamoDbJson(items.slice(i * per, (i + 1) * per)), 'GZIP') }),
+      );
     }
-    console.log(`load bench: ${ITEMS} items of ~${Math.round(avg)} bytes, ${OBJECTS} gzip objects in moto S3, DynamoDB Local, ${CONCURRENCY} requests in flight, ${RUNS} runs each`);
+    console.log(
+      `load bench: ${ITEMS} items of ~${Math.round(avg)} bytes, ${OBJECTS} gzip objects in moto S3, DynamoDB Local, ${CONCURRENCY} requests in flight, ${RUNS} runs each`,
+    );
 
     // One untimed full run of each path first (JIT, connections, DynamoDB Local warming up).
     await freshTable(ddb, 'bench-ceiling');

@@ -96,7 +96,12 @@ function outputOf(n: number): { fragment: Record<string, unknown>; overQuota: bo
   const resources: Record<string, unknown> = {};
   const outputs: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {
-    const one = expandTemplate({ fragment: { ...benchTemplate(0), Resources: { [`Table${i}`]: arcTable(i) } }, templateParameterValues: {}, region: REGION, accountId: ACCOUNT });
+    const one = expandTemplate({
+      fragment: { ...benchTemplate(0), Resources: { [`Table${i}`]: arcTable(i) } },
+      templateParameterValues: {},
+      region: REGION,
+      accountId: ACCOUNT,
+    });
     if (!one.ok) throw new Error(`table ${i} does not expand: ${one.errorMessage}`);
     Object.assign(resources, one.fragment.Resources);
     Object.assign(outputs, one.fragment.Outputs ?? {});
@@ -123,7 +128,10 @@ function expansion(): void {
       if (ratio > 2) failed = true;
     }
     console.log(line);
-    if (overQuota) console.log(`        (${resources} resources exceed CloudFormation's 500-resource quota: the macro does the whole expansion, then returns the limit error)`);
+    if (overQuota)
+      console.log(
+        `        (${resources} resources exceed CloudFormation's 500-resource quota: the macro does the whole expansion, then returns the limit error)`,
+      );
   }
 }
 
@@ -140,8 +148,17 @@ async function bundleSize(): Promise<void> {
 
   // Which modules esbuild pulls in, with the same options as scripts/build.mjs (not written to disk).
   const meta = await build({
-    absWorkingDir: root, entryPoints: ['macro/handler.ts'], bundle: true, platform: 'node', target: 'node22', format: 'cjs',
-    minify: true, legalComments: 'none', write: false, metafile: true, logLevel: 'silent',
+    absWorkingDir: root,
+    entryPoints: ['macro/handler.ts'],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
   });
   const inputs = Object.keys(meta.metafile.inputs);
   const sdk = inputs.filter((p) => /node_modules\/(@aws-sdk|@smithy|aws-sdk)\//.test(p));
@@ -158,8 +175,13 @@ function coldStart(): void {
   console.log('\n-- cold start: fresh node process, median wall time');
   if (!existsSync(bundle)) return;
   const event = {
-    requestId: 'bench-1', accountId: ACCOUNT, region: REGION, transformId: `${ACCOUNT}::ArcDynamoDb`,
-    params: {}, templateParameterValues: {}, fragment: benchTemplate(1),
+    requestId: 'bench-1',
+    accountId: ACCOUNT,
+    region: REGION,
+    transformId: `${ACCOUNT}::ArcDynamoDb`,
+    params: {},
+    templateParameterValues: {},
+    fragment: benchTemplate(1),
   };
   // The child reports its own split (load = require of the bundle, invoke = the first handler call) on stderr.
   const script =
@@ -192,7 +214,9 @@ function coldStart(): void {
   }
   const added = median(loaded) - median(bare);
   console.log(`bare node -e '':           ${ms(median(bare))}  (${runs} runs)`);
-  console.log(`load bundle + one event:   ${ms(median(loaded))}  (${runs} runs; inside it: require ${ms(median(load))}, first invocation ${ms(median(invoke))})`);
+  console.log(
+    `load bundle + one event:   ${ms(median(loaded))}  (${runs} runs; inside it: require ${ms(median(load))}, first invocation ${ms(median(invoke))})`,
+  );
   console.log(`added cold start:          ${ms(added)}   target < 25 ms  ${verdict(added < 25)}`);
   if (added >= 25) failed = true;
 }

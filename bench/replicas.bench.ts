@@ -34,7 +34,13 @@ interface StepFigures {
 }
 
 async function scenario(sim: ReplicaSimulator, poll: PollOptions, label: string) {
-  const cfn = await startCfnHarness({ endpoint: sim.endpoint, homeRegion: HOME, invocationMs: 60_000, poll, handlers: [makeReplicasHandler(poll) as ResourceHandler<unknown>] });
+  const cfn = await startCfnHarness({
+    endpoint: sim.endpoint,
+    homeRegion: HOME,
+    invocationMs: 60_000,
+    poll,
+    handlers: [makeReplicasHandler(poll) as ResourceHandler<unknown>],
+  });
   const steps: StepFigures[] = [];
   const callsPerRequest: number[] = [];
   const requestMs: number[] = [];

@@ -8,10 +8,15 @@ import { fileURLToPath } from 'node:url';
 const dir = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 let failed = 0;
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort()) {
   if (only.length && !only.some((o) => file.includes(o))) continue;
   process.stdout.write(`\n=== ${file}\n`);
-  const r = spawnSync(process.execPath, ['-r', '@swc-node/register', join(dir, file)], { stdio: 'inherit', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } });
+  const r = spawnSync(process.execPath, ['-r', '@swc-node/register', join(dir, file)], {
+    stdio: 'inherit',
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

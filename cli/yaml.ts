@@ -83,7 +83,10 @@ export function parseTemplate(text: string, source = 'template'): unknown {
   const problem = doc.errors[0] ?? doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
   if (problem) {
     const where = problem.linePos ? ` (line ${problem.linePos[0].line}, column ${problem.linePos[0].col})` : '';
-    const message = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').trim();
+    const message = problem.message
+      .split('\n')[0]
+      .replace(/ at line \d+, column \d+:?$/, '')
+      .trim();
     throw new TemplateReadError(`${source}: invalid YAML${where}: ${message}`);
   }
   return doc.toJS({ maxAliasCount: 1000 });

@@ -135,7 +135,7 @@ export class Evaluator {
     if (Array.isArray(v)) return v.map((e, i) => this.walk(e, join(path, i))).filter((e) => e !== NO_VALUE);
     if (!isObj(v)) return v;
     const fn = intrinsicName(v);
-    if (fn === undefined || CONDITION_FUNCTIONS.has(fn) && fn !== 'Condition') {
+    if (fn === undefined || (CONDITION_FUNCTIONS.has(fn) && fn !== 'Condition')) {
       if (fn !== undefined) return v; // a condition function outside Conditions: left to CloudFormation
       const out: Json = {};
       for (const [k, e] of Object.entries(v)) {
@@ -188,7 +188,8 @@ export class Evaluator {
         if (!Array.isArray(arg) || arg.length !== 2) throw new IntrinsicError(path, 'Fn::Select takes [index, list]');
         const index = Number(this.scalar(arg[0], join(path, 0), 'Fn::Select'));
         const list = this.strict(arg[1], join(path, 1));
-        if (!Array.isArray(list) || !Number.isInteger(index) || index < 0 || index >= list.length) throw new IntrinsicError(path, 'Fn::Select index out of bounds');
+        if (!Array.isArray(list) || !Number.isInteger(index) || index < 0 || index >= list.length)
+          throw new IntrinsicError(path, 'Fn::Select index out of bounds');
         return list[index];
       }
       case 'Fn::Split': {
@@ -315,7 +316,10 @@ export class Evaluator {
 function firstIntrinsic(v: unknown): unknown {
   if (intrinsicName(v) !== undefined) return v;
   if (Array.isArray(v)) return v.map(firstIntrinsic).find((x) => x !== undefined);
-  if (isObj(v)) return Object.values(v).map(firstIntrinsic).find((x) => x !== undefined);
+  if (isObj(v))
+    return Object.values(v)
+      .map(firstIntrinsic)
+      .find((x) => x !== undefined);
   return undefined;
 }
 

@@ -57,11 +57,7 @@ export type IntrinsicCall = { [fn: string]: unknown };
  * resources' properties `satisfies AsWritten<...Props>`, the same shapes the provider parses, so
  * the two sides cannot drift apart.
  */
-export type AsWritten<T> = T extends (infer E)[]
-  ? AsWritten<E>[] | IntrinsicCall
-  : T extends object
-    ? { [K in keyof T]: AsWritten<T[K]> }
-    : T | IntrinsicCall;
+export type AsWritten<T> = T extends (infer E)[] ? AsWritten<E>[] | IntrinsicCall : T extends object ? { [K in keyof T]: AsWritten<T[K]> } : T | IntrinsicCall;
 
 /** `Custom::ArcDynamoDbReplicas` properties, as the macro writes them. */
 export interface ReplicasResourceProps {

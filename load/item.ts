@@ -17,7 +17,10 @@ const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Significant digits of a DynamoDB number string (leading and trailing zeros trimmed). */
 export function significantDigits(n: string): number {
-  const mantissa = n.replace(/^[+-]/, '').replace(/[eE].*$/, '').replace('.', '');
+  const mantissa = n
+    .replace(/^[+-]/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '');
   const trimmed = mantissa.replace(/^0+/, '').replace(/0+$/, '');
   return trimmed.length;
 }

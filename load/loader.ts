@@ -68,7 +68,13 @@ class StopReading {}
  * returns the checkpoint it started from (still exact: everything before it was written), so a
  * run that overstays its invocation never keeps writing beside its own continuation.
  */
-export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: LoadCheckpoint, stopAt = Infinity, hardDeadline = Infinity): Promise<LoadOutcome> {
+export async function runLoad(
+  opts: LoadOptions,
+  deps: LoadDeps,
+  checkpoint?: LoadCheckpoint,
+  stopAt = Infinity,
+  hardDeadline = Infinity,
+): Promise<LoadOutcome> {
   const now = deps.now ?? Date.now;
   const log = deps.log;
   const cp: LoadCheckpoint = checkpoint ? structuredClone(checkpoint) : newCheckpoint(now());
@@ -144,7 +150,11 @@ export async function runLoad(opts: LoadOptions, deps: LoadDeps, checkpoint?: Lo
     `${cp.counters.recordsRejected} records rejected, more than MaxRejectedRecords (${opts.maxRejectedRecords}). First rejects: ${cp.firstRejects.join('; ')}`;
 
   log.info(checkpoint ? 'load resumed' : 'load started', {
-    table: opts.tableName, source: deps.source.description, format: opts.format, compression: opts.compression, writeMode: opts.writeMode,
+    table: opts.tableName,
+    source: deps.source.description,
+    format: opts.format,
+    compression: opts.compression,
+    writeMode: opts.writeMode,
     ...(cp.current ? { object: cp.current.key, line: cp.current.line } : {}),
   });
 

@@ -62,6 +62,7 @@ export function validateItem(item: Item, schema: TableSchema): void {
 export function keyOf(item: Item, schema: TableSchema): string {
   const h = item[schema.hashKey];
   const r = schema.rangeKey ? item[schema.rangeKey] : undefined;
-  const part = (v: Item[string] | undefined) => (v === undefined ? '' : v.S !== undefined ? `S${v.S}` : v.N !== undefined ? `N${v.N}` : `B${Buffer.from(v.B!).toString('base64')}`);
+  const part = (v: Item[string] | undefined) =>
+    v === undefined ? '' : v.S !== undefined ? `S${v.S}` : v.N !== undefined ? `N${v.N}` : `B${Buffer.from(v.B!).toString('base64')}`;
   return `${part(h)}\u0000${part(r)}`;
 }

@@ -7,12 +7,7 @@
  * Counts change only when DynamoDB has confirmed a write, so the counters at any drained moment
  * describe exactly what is in the table.
  */
-import {
-  BatchWriteItemCommand,
-  PutItemCommand,
-  type DynamoDBClient,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, PutItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { backoffMs, isRetryable, type RetryPolicy } from './retry';
 import { keyOf, type TableSchema } from './schema';
 import { LoadError, type Item, type Position, type WriteMode } from './types';
@@ -141,10 +136,9 @@ export class ItemWriter {
       this.checkAbort();
       let unprocessed: WriteRequest[];
       try {
-        const res = await this.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [table]: remaining.map((p) => ({ PutRequest: { Item: p.item } })) } }),
-          { abortSignal: this.opts.abortSignal },
-        );
+        const res = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [table]: remaining.map((p) => ({ PutRequest: { Item: p.item } })) } }), {
+          abortSignal: this.opts.abortSignal,
+        });
         unprocessed = res.UnprocessedItems?.[table] ?? [];
       } catch (e) {
         // One bad item fails the whole call (a type DynamoDB checks that we do not, a size at the edge):
@@ -159,7 +153,9 @@ export class ItemWriter {
       const left = new Set(unprocessed.map((w) => keyOf(w.PutRequest!.Item as Item, this.schema)));
       remaining = remaining.filter((p) => left.has(p.key));
       if (attempt >= retry.maxAttempts) {
-        throw new LoadError(`DynamoDB left ${remaining.length} items unprocessed after ${attempt} BatchWriteItem attempts; the table is throttled (raise its write capacity, then load again with a new Revision)`);
+        throw new LoadError(
+          `DynamoDB left ${remaining.length} items unprocessed after ${attempt} BatchWriteItem attempts; the table is throttled (raise its write capacity, then load again with a new Revision)`,
+        );
       }
       await retry.sleep(backoffMs(attempt, retry));
     }

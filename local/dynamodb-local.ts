@@ -48,7 +48,15 @@ export function findDynamoDbLocalJar(): string {
 
 async function answers(endpoint: string): Promise<boolean> {
   try {
-    const res = await fetch(endpoint, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-type': 'application/x-amz-json-1.0', authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x' }, body: '{}' });
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        'content-type': 'application/x-amz-json-1.0',
+        authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body: '{}',
+    });
     return res.status > 0;
   } catch {
     return false;
@@ -61,8 +69,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const args = [
     `-Xmx${options.heapMb ?? 512}m`,
     `-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`,
-    '-jar', jar,
-    '-port', String(port),
+    '-jar',
+    jar,
+    '-port',
+    String(port),
     '-disableTelemetry',
   ];
   if (options.dbPath) args.push('-dbPath', options.dbPath);

@@ -44,9 +44,27 @@ export class NativeTranslationError extends Error {
  */
 export type FollowUp =
   | { kind: 'UpdateTimeToLive'; input: { TableName: string; TimeToLiveSpecification: { Enabled: boolean; AttributeName: string } } }
-  | { kind: 'UpdateContinuousBackups'; input: { TableName: string; PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: boolean; RecoveryPeriodInDays?: number } } }
-  | { kind: 'UpdateContributorInsights'; input: { TableName: string; IndexName?: string; ContributorInsightsAction: 'ENABLE'; ContributorInsightsMode?: 'ACCESSED_AND_THROTTLED_KEYS' | 'THROTTLED_KEYS' } }
-  | { kind: 'EnableKinesisStreamingDestination'; input: { TableName: string; StreamArn: string; EnableKinesisStreamingConfiguration?: { ApproximateCreationDateTimePrecision: 'MILLISECOND' | 'MICROSECOND' } } }
+  | {
+      kind: 'UpdateContinuousBackups';
+      input: { TableName: string; PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: boolean; RecoveryPeriodInDays?: number } };
+    }
+  | {
+      kind: 'UpdateContributorInsights';
+      input: {
+        TableName: string;
+        IndexName?: string;
+        ContributorInsightsAction: 'ENABLE';
+        ContributorInsightsMode?: 'ACCESSED_AND_THROTTLED_KEYS' | 'THROTTLED_KEYS';
+      };
+    }
+  | {
+      kind: 'EnableKinesisStreamingDestination';
+      input: {
+        TableName: string;
+        StreamArn: string;
+        EnableKinesisStreamingConfiguration?: { ApproximateCreationDateTimePrecision: 'MILLISECOND' | 'MICROSECOND' };
+      };
+    }
   | { kind: 'PutStreamResourcePolicy'; input: { Policy: string } };
 
 export type FollowUpKind = FollowUp['kind'];
@@ -72,10 +90,26 @@ export interface TranslateOptions {
 }
 
 const TABLE_PROPERTIES = new Set([
-  'TableName', 'AttributeDefinitions', 'KeySchema', 'BillingMode', 'ProvisionedThroughput', 'GlobalSecondaryIndexes',
-  'LocalSecondaryIndexes', 'StreamSpecification', 'SSESpecification', 'TableClass', 'DeletionProtectionEnabled', 'Tags',
-  'TimeToLiveSpecification', 'PointInTimeRecoverySpecification', 'ContributorInsightsSpecification',
-  'KinesisStreamSpecification', 'ResourcePolicy', 'OnDemandThroughput', 'WarmThroughput', 'ImportSourceSpecification',
+  'TableName',
+  'AttributeDefinitions',
+  'KeySchema',
+  'BillingMode',
+  'ProvisionedThroughput',
+  'GlobalSecondaryIndexes',
+  'LocalSecondaryIndexes',
+  'StreamSpecification',
+  'SSESpecification',
+  'TableClass',
+  'DeletionProtectionEnabled',
+  'Tags',
+  'TimeToLiveSpecification',
+  'PointInTimeRecoverySpecification',
+  'ContributorInsightsSpecification',
+  'KinesisStreamSpecification',
+  'ResourcePolicy',
+  'OnDemandThroughput',
+  'WarmThroughput',
+  'ImportSourceSpecification',
 ]);
 
 type Json = Record<string, unknown>;
@@ -129,7 +163,8 @@ class Reader {
   object(path: string, v: unknown, allowed: string[]): Json {
     v = this.literal(path, v);
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return this.fail(path, `must be an object, got ${describe(v)}`);
-    for (const k of Object.keys(v)) if (!allowed.includes(k)) this.fail(`${path}.${k}`, `is not a property this translation knows (expected one of ${allowed.join(', ')})`);
+    for (const k of Object.keys(v))
+      if (!allowed.includes(k)) this.fail(`${path}.${k}`, `is not a property this translation knows (expected one of ${allowed.join(', ')})`);
     return v as Json;
   }
 
@@ -148,7 +183,10 @@ class Reader {
   keySchema(path: string, v: unknown): KeySchemaElement[] {
     return this.array(path, v).map((e, i) => {
       const o = this.object(`${path}[${i}]`, e, ['AttributeName', 'KeyType']);
-      return { AttributeName: this.string(`${path}[${i}].AttributeName`, o.AttributeName), KeyType: this.enumOf(`${path}[${i}].KeyType`, o.KeyType, ['HASH', 'RANGE'] as const) };
+      return {
+        AttributeName: this.string(`${path}[${i}].AttributeName`, o.AttributeName),
+        KeyType: this.enumOf(`${path}[${i}].KeyType`, o.KeyType, ['HASH', 'RANGE'] as const),
+      };
     });
   }
 
@@ -156,23 +194,33 @@ class Reader {
     const o = this.object(path, v, ['ProjectionType', 'NonKeyAttributes']);
     const p: Projection = {};
     if (o.ProjectionType !== undefined) p.ProjectionType = this.enumOf(`${path}.ProjectionType`, o.ProjectionType, ['ALL', 'KEYS_ONLY', 'INCLUDE'] as const);
-    if (o.NonKeyAttributes !== undefined) p.NonKeyAttributes = this.array(`${path}.NonKeyAttributes`, o.NonKeyAttributes).map((a, i) => this.string(`${path}.NonKeyAttributes[${i}]`, a));
+    if (o.NonKeyAttributes !== undefined)
+      p.NonKeyAttributes = this.array(`${path}.NonKeyAttributes`, o.NonKeyAttributes).map((a, i) => this.string(`${path}.NonKeyAttributes[${i}]`, a));
     return p;
   }
 
   provisioned(path: string, v: unknown): ProvisionedThroughput {
     const o = this.object(path, v, ['ReadCapacityUnits', 'WriteCapacityUnits']);
-    return { ReadCapacityUnits: this.number(`${path}.ReadCapacityUnits`, o.ReadCapacityUnits), WriteCapacityUnits: this.number(`${path}.WriteCapacityUnits`, o.WriteCapacityUnits) };
+    return {
+      ReadCapacityUnits: this.number(`${path}.ReadCapacityUnits`, o.ReadCapacityUnits),
+      WriteCapacityUnits: this.number(`${path}.WriteCapacityUnits`, o.WriteCapacityUnits),
+    };
   }
 
   onDemand(path: string, v: unknown): OnDemandThroughput {
     const o = this.object(path, v, ['MaxReadRequestUnits', 'MaxWriteRequestUnits']);
-    return dropUndefined({ MaxReadRequestUnits: this.optNumber(`${path}.MaxReadRequestUnits`, o.MaxReadRequestUnits), MaxWriteRequestUnits: this.optNumber(`${path}.MaxWriteRequestUnits`, o.MaxWriteRequestUnits) });
+    return dropUndefined({
+      MaxReadRequestUnits: this.optNumber(`${path}.MaxReadRequestUnits`, o.MaxReadRequestUnits),
+      MaxWriteRequestUnits: this.optNumber(`${path}.MaxWriteRequestUnits`, o.MaxWriteRequestUnits),
+    });
   }
 
   warm(path: string, v: unknown): WarmThroughput {
     const o = this.object(path, v, ['ReadUnitsPerSecond', 'WriteUnitsPerSecond']);
-    return dropUndefined({ ReadUnitsPerSecond: this.optNumber(`${path}.ReadUnitsPerSecond`, o.ReadUnitsPerSecond), WriteUnitsPerSecond: this.optNumber(`${path}.WriteUnitsPerSecond`, o.WriteUnitsPerSecond) });
+    return dropUndefined({
+      ReadUnitsPerSecond: this.optNumber(`${path}.ReadUnitsPerSecond`, o.ReadUnitsPerSecond),
+      WriteUnitsPerSecond: this.optNumber(`${path}.WriteUnitsPerSecond`, o.WriteUnitsPerSecond),
+    });
   }
 
   /** A policy document may be an object (CloudFormation serialises it) or a JSON string. */
@@ -212,7 +260,9 @@ export function nativeTableToApi(logicalId: string, properties: unknown, options
   const at = (k: string) => `Properties.${k}`;
 
   const tableName: string =
-    p.TableName !== undefined ? r.string(at('TableName'), p.TableName) : (options.defaultTableName ?? r.fail(at('TableName'), 'is not set and no default table name was given'));
+    p.TableName !== undefined
+      ? r.string(at('TableName'), p.TableName)
+      : (options.defaultTableName ?? r.fail(at('TableName'), 'is not set and no default table name was given'));
 
   const create: CreateTableCommandInput = {
     TableName: tableName,
@@ -220,7 +270,10 @@ export function nativeTableToApi(logicalId: string, properties: unknown, options
     AttributeDefinitions: r.array(at('AttributeDefinitions'), p.AttributeDefinitions ?? []).map((e, i): AttributeDefinition => {
       const path = `${at('AttributeDefinitions')}[${i}]`;
       const o = r.object(path, e, ['AttributeName', 'AttributeType']);
-      return { AttributeName: r.string(`${path}.AttributeName`, o.AttributeName), AttributeType: r.enumOf(`${path}.AttributeType`, o.AttributeType, ['S', 'N', 'B'] as const) };
+      return {
+        AttributeName: r.string(`${path}.AttributeName`, o.AttributeName),
+        AttributeType: r.enumOf(`${path}.AttributeType`, o.AttributeType, ['S', 'N', 'B'] as const),
+      };
     }),
   };
   if (p.BillingMode !== undefined) create.BillingMode = r.enumOf(at('BillingMode'), p.BillingMode, ['PROVISIONED', 'PAY_PER_REQUEST'] as const);
@@ -245,12 +298,25 @@ export function nativeTableToApi(logicalId: string, properties: unknown, options
   if (p.GlobalSecondaryIndexes !== undefined) {
     create.GlobalSecondaryIndexes = r.array(at('GlobalSecondaryIndexes'), p.GlobalSecondaryIndexes).map((e, i): GlobalSecondaryIndex => {
       const path = `${at('GlobalSecondaryIndexes')}[${i}]`;
-      const o = r.object(path, e, ['IndexName', 'KeySchema', 'Projection', 'ProvisionedThroughput', 'OnDemandThroughput', 'WarmThroughput', 'ContributorInsightsSpecification']);
-      const gsi: GlobalSecondaryIndex = { IndexName: r.string(`${path}.IndexName`, o.IndexName), KeySchema: r.keySchema(`${path}.KeySchema`, o.KeySchema), Projection: r.projection(`${path}.Projection`, o.Projection) };
+      const o = r.object(path, e, [
+        'IndexName',
+        'KeySchema',
+        'Projection',
+        'ProvisionedThroughput',
+        'OnDemandThroughput',
+        'WarmThroughput',
+        'ContributorInsightsSpecification',
+      ]);
+      const gsi: GlobalSecondaryIndex = {
+        IndexName: r.string(`${path}.IndexName`, o.IndexName),
+        KeySchema: r.keySchema(`${path}.KeySchema`, o.KeySchema),
+        Projection: r.projection(`${path}.Projection`, o.Projection),
+      };
       if (o.ProvisionedThroughput !== undefined) gsi.ProvisionedThroughput = r.provisioned(`${path}.ProvisionedThroughput`, o.ProvisionedThroughput);
       if (o.OnDemandThroughput !== undefined) gsi.OnDemandThroughput = r.onDemand(`${path}.OnDemandThroughput`, o.OnDemandThroughput);
       if (o.WarmThroughput !== undefined) gsi.WarmThroughput = r.warm(`${path}.WarmThroughput`, o.WarmThroughput);
-      if (o.ContributorInsightsSpecification !== undefined) gsiInsights.push([`${path}.ContributorInsightsSpecification`, o.ContributorInsightsSpecification, gsi.IndexName as string]);
+      if (o.ContributorInsightsSpecification !== undefined)
+        gsiInsights.push([`${path}.ContributorInsightsSpecification`, o.ContributorInsightsSpecification, gsi.IndexName as string]);
       return gsi;
     });
   }
@@ -262,7 +328,11 @@ export function nativeTableToApi(logicalId: string, properties: unknown, options
     create.LocalSecondaryIndexes = r.array(at('LocalSecondaryIndexes'), p.LocalSecondaryIndexes).map((e, i): LocalSecondaryIndex => {
       const path = `${at('LocalSecondaryIndexes')}[${i}]`;
       const o = r.object(path, e, ['IndexName', 'KeySchema', 'Projection']);
-      return { IndexName: r.string(`${path}.IndexName`, o.IndexName), KeySchema: r.keySchema(`${path}.KeySchema`, o.KeySchema), Projection: r.projection(`${path}.Projection`, o.Projection) };
+      return {
+        IndexName: r.string(`${path}.IndexName`, o.IndexName),
+        KeySchema: r.keySchema(`${path}.KeySchema`, o.KeySchema),
+        Projection: r.projection(`${path}.Projection`, o.Projection),
+      };
     });
   }
 
@@ -270,7 +340,10 @@ export function nativeTableToApi(logicalId: string, properties: unknown, options
     const path = at('StreamSpecification');
     const o = r.object(path, p.StreamSpecification, ['StreamViewType', 'ResourcePolicy']);
     // In CloudFormation the presence of StreamSpecification enables the stream; the API wants both fields.
-    create.StreamSpecification = { StreamEnabled: true, StreamViewType: r.enumOf(`${path}.StreamViewType`, o.StreamViewType, ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'] as const) };
+    create.StreamSpecification = {
+      StreamEnabled: true,
+      StreamViewType: r.enumOf(`${path}.StreamViewType`, o.StreamViewType, ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'] as const),
+    };
     if (o.ResourcePolicy !== undefined) {
       const rp = r.object(`${path}.ResourcePolicy`, o.ResourcePolicy, ['PolicyDocument']);
       followUps.push({ kind: 'PutStreamResourcePolicy', input: { Policy: r.policy(`${path}.ResourcePolicy.PolicyDocument`, rp.PolicyDocument) } });
@@ -304,7 +377,10 @@ export function nativeTableToApi(logicalId: string, properties: unknown, options
     const path = at('TimeToLiveSpecification');
     const o = r.object(path, p.TimeToLiveSpecification, ['Enabled', 'AttributeName']);
     if (r.boolean(`${path}.Enabled`, o.Enabled)) {
-      followUps.unshift({ kind: 'UpdateTimeToLive', input: { TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: r.string(`${path}.AttributeName`, o.AttributeName) } } });
+      followUps.unshift({
+        kind: 'UpdateTimeToLive',
+        input: { TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: r.string(`${path}.AttributeName`, o.AttributeName) } },
+      });
     }
   }
 
@@ -321,9 +397,17 @@ export function nativeTableToApi(logicalId: string, properties: unknown, options
   if (p.KinesisStreamSpecification !== undefined) {
     const path = at('KinesisStreamSpecification');
     const o = r.object(path, p.KinesisStreamSpecification, ['StreamArn', 'ApproximateCreationDateTimePrecision']);
-    const input: Extract<FollowUp, { kind: 'EnableKinesisStreamingDestination' }>['input'] = { TableName: tableName, StreamArn: r.string(`${path}.StreamArn`, o.StreamArn) };
+    const input: Extract<FollowUp, { kind: 'EnableKinesisStreamingDestination' }>['input'] = {
+      TableName: tableName,
+      StreamArn: r.string(`${path}.StreamArn`, o.StreamArn),
+    };
     if (o.ApproximateCreationDateTimePrecision !== undefined) {
-      input.EnableKinesisStreamingConfiguration = { ApproximateCreationDateTimePrecision: r.enumOf(`${path}.ApproximateCreationDateTimePrecision`, o.ApproximateCreationDateTimePrecision, ['MILLISECOND', 'MICROSECOND'] as const) };
+      input.EnableKinesisStreamingConfiguration = {
+        ApproximateCreationDateTimePrecision: r.enumOf(`${path}.ApproximateCreationDateTimePrecision`, o.ApproximateCreationDateTimePrecision, [
+          'MILLISECOND',
+          'MICROSECOND',
+        ] as const),
+      };
     }
     followUps.push({ kind: 'EnableKinesisStreamingDestination', input });
   }
@@ -358,7 +442,8 @@ function importInput(r: Reader, path: string, v: unknown, create: CreateTableCom
       GlobalSecondaryIndexes: create.GlobalSecondaryIndexes,
     }),
   };
-  if (o.InputCompressionType !== undefined) input.InputCompressionType = r.enumOf(`${path}.InputCompressionType`, o.InputCompressionType, ['GZIP', 'ZSTD', 'NONE'] as const);
+  if (o.InputCompressionType !== undefined)
+    input.InputCompressionType = r.enumOf(`${path}.InputCompressionType`, o.InputCompressionType, ['GZIP', 'ZSTD', 'NONE'] as const);
   if (o.InputFormatOptions !== undefined) {
     const f = r.object(`${path}.InputFormatOptions`, o.InputFormatOptions, ['Csv']);
     if (f.Csv !== undefined) {
@@ -366,7 +451,12 @@ function importInput(r: Reader, path: string, v: unknown, create: CreateTableCom
       input.InputFormatOptions = {
         Csv: dropUndefined({
           Delimiter: r.optString(`${path}.InputFormatOptions.Csv.Delimiter`, c.Delimiter),
-          HeaderList: c.HeaderList === undefined ? undefined : r.array(`${path}.InputFormatOptions.Csv.HeaderList`, c.HeaderList).map((h, i) => r.string(`${path}.InputFormatOptions.Csv.HeaderList[${i}]`, h)),
+          HeaderList:
+            c.HeaderList === undefined
+              ? undefined
+              : r
+                  .array(`${path}.InputFormatOptions.Csv.HeaderList`, c.HeaderList)
+                  .map((h, i) => r.string(`${path}.InputFormatOptions.Csv.HeaderList[${i}]`, h)),
         }),
       };
     }

@@ -42,7 +42,9 @@ export function assertParametersSet(template: unknown, values: Record<string, un
   const declared = Object.keys((template as Template).Parameters ?? {});
   const missing = declared.filter((name) => values[name] === undefined);
   if (missing.length > 0) {
-    throw new LocalInputError(`Parameters: ${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no Default: pass ${missing.map((m) => `--param ${m}=VALUE`).join(' ')}`);
+    throw new LocalInputError(
+      `Parameters: ${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no Default: pass ${missing.map((m) => `--param ${m}=VALUE`).join(' ')}`,
+    );
   }
 }
 
@@ -59,7 +61,8 @@ export function planLocal(expanded: unknown, ctx: LocalContext): LocalItem[] {
     try {
       return conditions.condition(name, where);
     } catch (e) {
-      if (e instanceof IntrinsicError) throw new LocalInputError(e.cannotBeKnown ? `${e.message}: it decides whether a resource exists, so it must be known locally` : e.message);
+      if (e instanceof IntrinsicError)
+        throw new LocalInputError(e.cannotBeKnown ? `${e.message}: it decides whether a resource exists, so it must be known locally` : e.message);
       throw e;
     }
   };

@@ -33,7 +33,10 @@ const COMPRESSIONS: Record<string, CompressionType> = { gz: 'GZIP', zst: 'ZSTD' 
 
 /** Format and compression from a file name (`orders.csv.gz` -> CSV, GZIP); undefined when unknown. */
 export function seedFileKind(file: string): { format: InputFormat; compression: CompressionType } | undefined {
-  const parts = file.split('.').slice(1).map((p) => p.toLowerCase());
+  const parts = file
+    .split('.')
+    .slice(1)
+    .map((p) => p.toLowerCase());
   const last = parts[parts.length - 1];
   const compression = last !== undefined && last in COMPRESSIONS ? COMPRESSIONS[last] : 'NONE';
   const formatPart = compression === 'NONE' ? last : parts[parts.length - 2];
@@ -87,7 +90,15 @@ export async function seedTables(client: DynamoDBClient, plan: SeedPlan, log: Lo
     let failure: string | undefined;
     for (const g of groups) {
       const outcome = await runLoad(
-        { tableName: target.tableName, format: g.format, compression: g.compression, csv: { delimiter: ',' }, writeMode: 'Overwrite', maxRejectedRecords: 0, concurrency: 4 },
+        {
+          tableName: target.tableName,
+          format: g.format,
+          compression: g.compression,
+          csv: { delimiter: ',' },
+          writeMode: 'Overwrite',
+          maxRejectedRecords: 0,
+          concurrency: 4,
+        },
         { dynamodb: client, source: new FileSource(g.files), log },
       );
       if (outcome.status === 'continue') throw new Error('the loader asked to continue without a deadline'); // unreachable with stopAt = Infinity
@@ -97,7 +108,14 @@ export async function seedTables(client: DynamoDBClient, plan: SeedPlan, log: Lo
         break;
       }
     }
-    outcomes.push({ logicalId: target.logicalId, tableName: target.tableName, files, status: failure ? 'failed' : 'loaded', counters: total, ...(failure ? { reason: failure } : {}) });
+    outcomes.push({
+      logicalId: target.logicalId,
+      tableName: target.tableName,
+      files,
+      status: failure ? 'failed' : 'loaded',
+      counters: total,
+      ...(failure ? { reason: failure } : {}),
+    });
   }
   return outcomes;
 }

@@ -53,7 +53,12 @@ function describeKeys(keys: KeySchemaElement[] | undefined, defs: AttributeDefin
   return (keys ?? []).map((k) => `${k.AttributeName} (${k.KeyType}, ${type(k.AttributeName)})`).join(', ');
 }
 
-function sameKeys(a: KeySchemaElement[] | undefined, aDefs: AttributeDefinition[] | undefined, b: KeySchemaElement[] | undefined, bDefs: AttributeDefinition[] | undefined): boolean {
+function sameKeys(
+  a: KeySchemaElement[] | undefined,
+  aDefs: AttributeDefinition[] | undefined,
+  b: KeySchemaElement[] | undefined,
+  bDefs: AttributeDefinition[] | undefined,
+): boolean {
   return describeKeys(a, aDefs) === describeKeys(b, bDefs);
 }
 
@@ -132,26 +137,39 @@ export async function applyTable(client: DynamoDBClient, inspection: TableInspec
       const current = have.get(gsi.IndexName);
       if (current) {
         if (!sameKeys(current.KeySchema, table.AttributeDefinitions, gsi.KeySchema, plan.create.AttributeDefinitions)) {
-          outcome.notes.push(`index ${gsi.IndexName} exists with another key schema (${describeKeys(current.KeySchema, table.AttributeDefinitions)}); left as it is`);
+          outcome.notes.push(
+            `index ${gsi.IndexName} exists with another key schema (${describeKeys(current.KeySchema, table.AttributeDefinitions)}); left as it is`,
+          );
         }
         continue;
       }
       await step(`UpdateTable (add index ${gsi.IndexName})`, () =>
-        client.send(new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: definitionsFor(gsi, plan.create.AttributeDefinitions ?? []), GlobalSecondaryIndexUpdates: [{ Create: gsi }] })),
+        client.send(
+          new UpdateTableCommand({
+            TableName: tableName,
+            AttributeDefinitions: definitionsFor(gsi, plan.create.AttributeDefinitions ?? []),
+            GlobalSecondaryIndexUpdates: [{ Create: gsi }],
+          }),
+        ),
       );
       table = await step('waiting for the index', () => waitUntilActive(client, tableName, waitMs));
       outcome.changes.push(`added index ${gsi.IndexName}`);
     }
     const wanted = new Set((plan.create.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
     for (const name of have.keys()) if (!wanted.has(name)) outcome.notes.push(`index ${name} is not in the template; kept (local up never deletes)`);
-    const wantedLsi = (plan.create.LocalSecondaryIndexes ?? []).map((l) => l.IndexName).filter((n) => !(table?.LocalSecondaryIndexes ?? []).some((l) => l.IndexName === n));
-    if (wantedLsi.length > 0) outcome.notes.push(`local indexes ${wantedLsi.join(', ')} missing: DynamoDB makes LSIs only with the table; drop the table to add them`);
+    const wantedLsi = (plan.create.LocalSecondaryIndexes ?? [])
+      .map((l) => l.IndexName)
+      .filter((n) => !(table?.LocalSecondaryIndexes ?? []).some((l) => l.IndexName === n));
+    if (wantedLsi.length > 0)
+      outcome.notes.push(`local indexes ${wantedLsi.join(', ')} missing: DynamoDB makes LSIs only with the table; drop the table to add them`);
 
     // Streams: enabled by the presence of StreamSpecification; a view type cannot change in place.
     const want = plan.create.StreamSpecification;
     const cur = table.StreamSpecification?.StreamEnabled ? table.StreamSpecification : undefined;
     if (cur && (!want || cur.StreamViewType !== want.StreamViewType)) {
-      await step('UpdateTable (disable stream)', () => client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } })));
+      await step('UpdateTable (disable stream)', () =>
+        client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } })),
+      );
       table = await step('waiting for ACTIVE', () => waitUntilActive(client, tableName, waitMs));
       if (!want) outcome.changes.push('disabled stream');
     }
@@ -167,7 +185,9 @@ export async function applyTable(client: DynamoDBClient, inspection: TableInspec
   const ttl = (await step('DescribeTimeToLive', () => client.send(new DescribeTimeToLiveCommand({ TableName: tableName })))).TimeToLiveDescription;
   const ttlOn = ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING' ? ttl.AttributeName : undefined;
   if (ttlOn !== undefined && ttlOn !== ttlWanted?.AttributeName) {
-    await step('UpdateTimeToLive (disable)', () => client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: false, AttributeName: ttlOn } })));
+    await step('UpdateTimeToLive (disable)', () =>
+      client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: false, AttributeName: ttlOn } })),
+    );
     if (!ttlWanted) outcome.changes.push(`disabled TTL on ${ttlOn}`);
   }
   if (ttlWanted && ttlOn !== ttlWanted.AttributeName) {

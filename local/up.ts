@@ -45,7 +45,11 @@ function client(endpoint: string, region: string, env: NodeJS.ProcessEnv, ours: 
   // database per access key and region: use the caller's key, as their other tools would.
   const credentials =
     !ours && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        }
       : { accessKeyId: 'local', secretAccessKey: 'local' };
   return new DynamoDBClient({ endpoint, region, credentials, maxAttempts: 3 });
 }
@@ -54,7 +58,13 @@ export async function up(expanded: unknown, ctx: LocalContext, options: UpOption
   // Everything that can be wrong with the input is found before a server starts.
   const items = planLocal(expanded, ctx);
   const tables = items.flatMap((i) => (i.kind === 'table' ? [i] : []));
-  const seedPlan = options.seedDir === undefined ? undefined : planSeed(options.seedDir, tables.map((t) => ({ logicalId: t.logicalId, tableName: t.plan.tableName })));
+  const seedPlan =
+    options.seedDir === undefined
+      ? undefined
+      : planSeed(
+          options.seedDir,
+          tables.map((t) => ({ logicalId: t.logicalId, tableName: t.plan.tableName })),
+        );
 
   let endpoint: string;
   let server: UpReport['server'];

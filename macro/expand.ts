@@ -74,14 +74,28 @@ function generate(model: TableModel, ctx: ExpandContext): { parts: GeneratedPart
   const outputs: Record<string, CfnOutput> = dict();
   const errors: ArcError[] = [];
   const duplicate = (kind: string, id: string) =>
-    errors.push(templateError('generated-ids-unique', model.logicalId, '', `generates the ${kind} ${id} twice; give its indexes or regions names that differ in more than punctuation`));
+    errors.push(
+      templateError(
+        'generated-ids-unique',
+        model.logicalId,
+        '',
+        `generates the ${kind} ${id} twice; give its indexes or regions names that differ in more than punctuation`,
+      ),
+    );
   for (const generator of generators) {
     let part: GeneratedParts;
     try {
       part = generator(model, ctx);
     } catch (e) {
       // A generator bug, not bad input: still name the resource, and return no partial template.
-      errors.push(templateError('internal-error', model.logicalId, '', `internal error in the ArcDynamoDb macro (${generator.name || 'generator'}): ${(e as Error).message}`));
+      errors.push(
+        templateError(
+          'internal-error',
+          model.logicalId,
+          '',
+          `internal error in the ArcDynamoDb macro (${generator.name || 'generator'}): ${(e as Error).message}`,
+        ),
+      );
       continue;
     }
     for (const [id, r] of Object.entries(part.resources)) {
@@ -145,7 +159,12 @@ function checkTableNames(tables: NamedTable[]): ArcError[] {
     const first = tables.slice(0, i).find((o) => o.name === t.name && JSON.stringify(o.condition ?? null) === JSON.stringify(t.condition ?? null));
     if (!first) return;
     errors.push(
-      templateError('table-names-unique', t.logicalId, 'TableName', `'${t.name}' is also the TableName of ${first.logicalId}; DynamoDB table names are unique in an account and region, so the second table would fail to create`),
+      templateError(
+        'table-names-unique',
+        t.logicalId,
+        'TableName',
+        `'${t.name}' is also the TableName of ${first.logicalId}; DynamoDB table names are unique in an account and region, so the second table would fail to create`,
+      ),
     );
   });
   return errors;
@@ -166,9 +185,7 @@ function checkLimits(counts: Counts, expansions: Expansion[]): ArcError[] {
     const generated = expansions.reduce((n, e) => n + Object.keys(e.parts.resources).length, 0) + counts.failedTables;
     const alarms = expansions.reduce((n, e) => n + Object.values(e.parts.resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').length, 0);
     const hint =
-      alarms > 0
-        ? `; ${alarms} of them are CloudWatch alarms: set Monitoring.Enabled: false on some tables, or split the stack`
-        : '; split the stack';
+      alarms > 0 ? `; ${alarms} of them are CloudWatch alarms: set Monitoring.Enabled: false on some tables, or split the stack` : '; split the stack';
     errors.push(
       templateError(
         'resource-limit',
@@ -180,7 +197,12 @@ function checkLimits(counts: Counts, expansions: Expansion[]): ArcError[] {
   }
   if (counts.outputs > MAX_OUTPUTS) {
     errors.push(
-      templateError('output-limit', TEMPLATE_SCOPE, 'Outputs', `the expanded template has ${atLeast}${counts.outputs} outputs, over CloudFormation's limit of ${MAX_OUTPUTS}; set Outputs: false on some tables`),
+      templateError(
+        'output-limit',
+        TEMPLATE_SCOPE,
+        'Outputs',
+        `the expanded template has ${atLeast}${counts.outputs} outputs, over CloudFormation's limit of ${MAX_OUTPUTS}; set Outputs: false on some tables`,
+      ),
     );
   }
   return errors;
@@ -193,7 +215,11 @@ function expandUnsafe(input: ExpandInput): ExpandResult {
   const resources = template.Resources;
   if (!isObject(resources)) return shape('Resources', 'must be an object of resources');
   if (template.Outputs !== undefined && !isObject(template.Outputs)) return shape('Outputs', 'must be an object of outputs');
-  const ctx: ExpandContext = { region: input.region, accountId: input.accountId, providerServiceToken: input.providerServiceToken ?? DEFAULT_PROVIDER_SERVICE_TOKEN };
+  const ctx: ExpandContext = {
+    region: input.region,
+    accountId: input.accountId,
+    providerServiceToken: input.providerServiceToken ?? DEFAULT_PROVIDER_SERVICE_TOKEN,
+  };
 
   // Every table is checked, whatever the others hold: all errors of all tables in one message.
   const errors: ArcError[] = [];
@@ -214,7 +240,9 @@ function expandUnsafe(input: ExpandInput): ExpandResult {
     const tableErrors = [...parsed.errors];
     if (parsed.model && parsed.properties) {
       // The rules run on what parsed, and stay silent on what only echoes an error above.
-      tableErrors.push(...runRules({ model: parsed.model, properties: parsed.properties, region: input.region, params: input.templateParameterValues, failed: parsed.failed }));
+      tableErrors.push(
+        ...runRules({ model: parsed.model, properties: parsed.properties, region: input.region, params: input.templateParameterValues, failed: parsed.failed }),
+      );
       if (typeof parsed.model.tableName === 'string' && !parsed.failed.at('TableName')) {
         named.push({ logicalId, name: parsed.model.tableName, condition: parsed.model.condition, arc: true });
       }
@@ -267,4 +295,3 @@ export function expandTemplate(input: ExpandInput): ExpandResult {
     return fail([templateError('internal-error', TEMPLATE_SCOPE, '', `internal error in the ArcDynamoDb macro: ${(e as Error).message}`)]);
   }
 }
-

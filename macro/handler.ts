@@ -25,7 +25,8 @@ export async function handler(event: unknown): Promise<MacroResponse> {
   let requestId = '';
   try {
     requestId = isObject(event) && typeof event.requestId === 'string' ? event.requestId : '';
-    if (!isObject(event)) return { requestId, status: 'failure', errorMessage: 'ArcDynamoDb macro: the event is not a macro event (an object with fragment, region, accountId)' };
+    if (!isObject(event))
+      return { requestId, status: 'failure', errorMessage: 'ArcDynamoDb macro: the event is not a macro event (an object with fragment, region, accountId)' };
     const missing = ['fragment', 'region', 'accountId'].filter((k) => event[k] === undefined);
     if (missing.length > 0) return { requestId, status: 'failure', errorMessage: `ArcDynamoDb macro: the event has no ${missing.join(', ')}` };
     const params = isObject(event.templateParameterValues) ? event.templateParameterValues : undefined;

@@ -11,7 +11,7 @@
  *
  * CloudFormation allows logical IDs of at most 255 characters (CloudFormation quotas; cfn-lint
  * E3001), and an index name may be 255 characters itself. An ID that would be longer is shortened
- * with a stable hash (`fit`): only IDs that CloudFormation rejects today change, so no existing
+ * with a stable hash (`fitId`): only IDs that CloudFormation rejects today change, so no existing
  * stack ever sees one of its IDs change.
  */
 import { createHash } from 'node:crypto';
@@ -43,7 +43,7 @@ export function stableHash(text: string): string {
  * and the fixed suffix stay readable. When even that cannot fit (a very long table ID), the
  * whole ID is cut and followed by a hash of it.
  */
-export function fit(head: string, middle: string, tail: string, max = MAX_LOGICAL_ID_LENGTH): string {
+export function fitId(head: string, middle: string, tail: string, max = MAX_LOGICAL_ID_LENGTH): string {
   const full = `${head}${middle}${tail}`;
   if (full.length <= max) return full;
   const room = max - head.length - tail.length - HASH_LENGTH;
@@ -52,8 +52,8 @@ export function fit(head: string, middle: string, tail: string, max = MAX_LOGICA
   return `${full.slice(0, max - HASH_LENGTH)}${stableHash(full)}`;
 }
 
-const indexed = (tableId: string, index: string, suffix: string) => fit(`${tableId}Index`, safeName(index), suffix);
-const suffixed = (tableId: string, suffix: string) => fit(tableId, '', suffix);
+const indexed = (tableId: string, index: string, suffix: string) => fitId(`${tableId}Index`, safeName(index), suffix);
+const suffixed = (tableId: string, suffix: string) => fitId(tableId, '', suffix);
 
 export const ids = {
   table: (tableId: string) => tableId,
@@ -69,7 +69,7 @@ export const ids = {
   /** A table-level alarm; `part` numbers the 2nd, 3rd… alarm when one kind is split (part 1 has no number). */
   alarm: (tableId: string, kind: string, part = 1) => suffixed(tableId, `${kind}Alarm${part > 1 ? part : ''}`),
   indexAlarm: (tableId: string, index: string, kind: string) => indexed(tableId, index, `${kind}Alarm`),
-  regionAlarm: (tableId: string, region: string, kind: string) => fit(`${tableId}${kind}Alarm`, safeName(region), ''),
+  regionAlarm: (tableId: string, region: string, kind: string) => fitId(`${tableId}${kind}Alarm`, safeName(region), ''),
   dashboard: (tableId: string) => suffixed(tableId, 'Dashboard'),
 
   outputName: (tableId: string) => suffixed(tableId, 'Name'),

@@ -7,7 +7,4 @@ import type { ResourceHandler } from './types';
 import { replicasHandler } from './replicas/handler';
 import { loadHandler } from './load/handler';
 
-export const resourceHandlers: ReadonlyArray<ResourceHandler<unknown>> = [
-  replicasHandler as ResourceHandler<unknown>,
-  loadHandler as ResourceHandler<unknown>,
-];
+export const resourceHandlers: ReadonlyArray<ResourceHandler<unknown>> = [replicasHandler as ResourceHandler<unknown>, loadHandler as ResourceHandler<unknown>];

@@ -10,7 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stepsDir = join(root, 'scripts', 'build-steps');
 if (existsSync(stepsDir)) {
-  for (const file of readdirSync(stepsDir).filter((f) => f.endsWith('.mjs')).sort()) {
+  for (const file of readdirSync(stepsDir)
+    .filter((f) => f.endsWith('.mjs'))
+    .sort()) {
     const step = await import(pathToFileURL(join(stepsDir, file)).href);
     await step.run(root);
   }
@@ -20,7 +22,11 @@ const lambda = { bundle: true, platform: 'node', target: 'node22', format: 'cjs'
 const bundles = [
   { entry: 'macro/handler.ts', outfile: 'dist/macro/index.js', opts: lambda },
   { entry: 'provider/handler.ts', outfile: 'dist/provider/index.js', opts: lambda },
-  { entry: 'cli/main.ts', outfile: 'dist/cli.js', opts: { bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning' } },
+  {
+    entry: 'cli/main.ts',
+    outfile: 'dist/cli.js',
+    opts: { bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning' },
+  },
 ];
 for (const b of bundles) {
   if (!existsSync(join(root, b.entry))) continue; // bring-up: a part not written yet has no bundle

@@ -37,7 +37,9 @@ async function main(): Promise<number> {
     backend.destroy();
     return 2;
   }
-  console.log(`e2e:aws: run ${config.runId} in account ${config.account}, regions ${Object.values(config.regionMap).join(', ')}; everything it creates starts with ${runPrefix(config)}`);
+  console.log(
+    `e2e:aws: run ${config.runId} in account ${config.account}, regions ${Object.values(config.regionMap).join(', ')}; everything it creates starts with ${runPrefix(config)}`,
+  );
 
   const startedAt = new Date().toISOString();
   const reports: ScenarioReport[] = [];
@@ -61,12 +63,17 @@ async function main(): Promise<number> {
       console.log(`e2e:aws: scenario ${s.name}`);
       reports.push(
         await runScenario(backend, s, {
-          onStep: (_sc, st) => console.log(`e2e:aws:   ${st.outcome} ${st.index}. ${st.title}${st.status ? ` -> ${st.status}` : ''}${st.skippedBecause ? ` [${st.skippedBecause}]` : ''}`),
+          onStep: (_sc, st) =>
+            console.log(
+              `e2e:aws:   ${st.outcome} ${st.index}. ${st.title}${st.status ? ` -> ${st.status}` : ''}${st.skippedBecause ? ` [${st.skippedBecause}]` : ''}`,
+            ),
         }),
       );
     }
   } finally {
-    teardown = await backend.teardown().catch((e: Error) => [`teardown failed: ${e.message}; look for stacks and tables named ${runPrefix(config)}* and delete them by hand`]);
+    teardown = await backend
+      .teardown()
+      .catch((e: Error) => [`teardown failed: ${e.message}; look for stacks and tables named ${runPrefix(config)}* and delete them by hand`]);
     backend.destroy();
   }
   const report = summarize('aws', config.runId, startedAt, reports, [...notes, ...teardown, `account ${config.account}, home region ${config.region}`]);

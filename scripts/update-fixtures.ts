@@ -14,7 +14,9 @@ for (const c of cases) {
   const result = runCase(c);
   if (result.ok === c.expectFailure) {
     mismatched++;
-    process.stderr.write(`! ${c.name}: expected ${c.expectFailure ? 'a failure' : 'success'}, got ${result.ok ? 'success' : `failure:\n${result.errorMessage}`}\n`);
+    process.stderr.write(
+      `! ${c.name}: expected ${c.expectFailure ? 'a failure' : 'success'}, got ${result.ok ? 'success' : `failure:\n${result.errorMessage}`}\n`,
+    );
   }
   const text = render(result);
   const previous = existsSync(c.outputFile) ? readFileSync(c.outputFile, 'utf8') : undefined;

@@ -50,7 +50,8 @@ export function loadTemplate(file: string, io: CliIO): LoadedTemplate {
     throw new TemplateReadError(`cannot read ${file}: ${why}`);
   }
   const template = parseTemplate(text, file);
-  if (template === null || typeof template !== 'object' || Array.isArray(template)) throw new TemplateReadError(`${file}: a template must be a YAML or JSON object`);
+  if (template === null || typeof template !== 'object' || Array.isArray(template))
+    throw new TemplateReadError(`${file}: a template must be a YAML or JSON object`);
   return { path, template: template as Record<string, unknown> };
 }
 
@@ -151,7 +152,8 @@ export function runExpansion(
       io.stdout.write(help);
       return { code: 0 };
     }
-    if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'a template file is required' : `expected one template file, got ${parsed.positionals.length}`);
+    if (parsed.positionals.length !== 1)
+      throw new UsageError(parsed.positionals.length === 0 ? 'a template file is required' : `expected one template file, got ${parsed.positionals.length}`);
     opts = expandOptions(parsed.options, io);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;

@@ -122,7 +122,8 @@ export function parseLoadArgs(args: string[], env: NodeJS.ProcessEnv): LoadComma
 }
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
-const fmtBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
+const fmtBytes = (n: number) =>
+  n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
 const fmtTime = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
 /** One progress line: a bar, items/s and the ETA from the share of stored bytes read. */
@@ -163,15 +164,21 @@ async function load(cfg: LoadCommandConfig, io: CliIO): Promise<number> {
   const dynamodb = new DynamoDBClient({ region: cfg.region, ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}), ...credentialsFor(cfg.endpoint, io.env) });
   const s3 =
     cfg.source.kind === 's3'
-      ? new S3Client({ region: cfg.region, ...(cfg.s3Endpoint ? { endpoint: cfg.s3Endpoint, forcePathStyle: true } : {}), ...credentialsFor(cfg.s3Endpoint, io.env) })
+      ? new S3Client({
+          region: cfg.region,
+          ...(cfg.s3Endpoint ? { endpoint: cfg.s3Endpoint, forcePathStyle: true } : {}),
+          ...credentialsFor(cfg.s3Endpoint, io.env),
+        })
       : undefined;
-  const source: ObjectSource = cfg.source.kind === 's3' ? new S3Source(s3!, cfg.source.bucket, cfg.source.prefix, cfg.source.owner) : new FileSource(cfg.source.paths);
+  const source: ObjectSource =
+    cfg.source.kind === 's3' ? new S3Source(s3!, cfg.source.bucket, cfg.source.prefix, cfg.source.owner) : new FileSource(cfg.source.paths);
   const tty = io.stderr.isTTY === true;
   const log: Logger = {
     info: () => undefined,
     warn: (message, fields) => {
       if (message === 'record rejected') io.stderr.write(`${tty ? '\r\x1b[K' : ''}rejected: ${fields?.object} line ${fields?.line}: ${fields?.reason}\n`);
-      else if (message === 'object empty' || message === 'object has no records') io.stderr.write(`${tty ? '\r\x1b[K' : ''}note: ${fields?.object}: ${message.replace('object ', '')}\n`);
+      else if (message === 'object empty' || message === 'object has no records')
+        io.stderr.write(`${tty ? '\r\x1b[K' : ''}note: ${fields?.object}: ${message.replace('object ', '')}\n`);
     },
     error: () => undefined,
   };
@@ -204,7 +211,9 @@ async function load(cfg: LoadCommandConfig, io: CliIO): Promise<number> {
       err.code = net?.[1] ?? err.code;
       io.stderr.write(`arc-dynamodb load: cannot connect${at} (${err.code}); check --endpoint, --s3-endpoint and --region\n`);
     } else {
-      io.stderr.write(`arc-dynamodb load: ${err.name === 'LoadError' || /^(Error|AWS SDK error wrapper)/.test(err.name) ? '' : `${err.name}: `}${err.message}\n`);
+      io.stderr.write(
+        `arc-dynamodb load: ${err.name === 'LoadError' || /^(Error|AWS SDK error wrapper)/.test(err.name) ? '' : `${err.name}: `}${err.message}\n`,
+      );
     }
     if (io.env.ARC_DYNAMODB_DEBUG) io.stderr.write(`${err.stack}\n`);
     return 1;

@@ -60,14 +60,22 @@ function cliLogger(io: CliIO): Logger {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** One line per table: keys, indexes, stream and TTL, as created. */
 function describeTable(plan: TablePlan): string {
   const c = plan.create;
   const type = (name?: string) => c.AttributeDefinitions?.find((d) => d.AttributeName === name)?.AttributeType ?? '?';
-  const keys = (ks?: KeySchemaElement[]) => (ks ?? []).map((k) => `${k.AttributeName} ${k.KeyType === 'HASH' ? 'hash' : 'range'} ${type(k.AttributeName)}`).join(', ');
+  const keys = (ks?: KeySchemaElement[]) =>
+    (ks ?? []).map((k) => `${k.AttributeName} ${k.KeyType === 'HASH' ? 'hash' : 'range'} ${type(k.AttributeName)}`).join(', ');
   const parts = [`${plan.tableName}: ${keys(c.KeySchema)}`, c.BillingMode === 'PROVISIONED' ? 'provisioned' : 'on demand'];
   for (const g of c.GlobalSecondaryIndexes ?? []) parts.push(`GSI ${g.IndexName} (${keys(g.KeySchema)})`);
   for (const l of c.LocalSecondaryIndexes ?? []) parts.push(`LSI ${l.IndexName} (${keys(l.KeySchema)})`);
@@ -79,7 +87,10 @@ function describeTable(plan: TablePlan): string {
 
 export function formatReport(report: UpReport): string {
   const out: string[] = [];
-  const where = report.server === 'external' ? 'given endpoint' : `${report.server}, ${report.dbPath ? `data in ${report.dbPath}` : 'in memory'}; stop it with 'arc-dynamodb local down'`;
+  const where =
+    report.server === 'external'
+      ? 'given endpoint'
+      : `${report.server}, ${report.dbPath ? `data in ${report.dbPath}` : 'in memory'}; stop it with 'arc-dynamodb local down'`;
   out.push(`DynamoDB Local: ${report.endpoint} (${where})`, '');
   const byId = new Map(report.tables.map((t) => [t.logicalId, t]));
   const rows = [['LOGICAL ID', 'TYPE', 'LOCALLY']];
@@ -124,7 +135,8 @@ async function runUp(args: string[], io: CliIO): Promise<number> {
       io.stdout.write(LOCAL_HELP);
       return 0;
     }
-    if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'local up needs a template file' : `expected one template file, got ${parsed.positionals.length}`);
+    if (parsed.positionals.length !== 1)
+      throw new UsageError(parsed.positionals.length === 0 ? 'local up needs a template file' : `expected one template file, got ${parsed.positionals.length}`);
     opts = expandOptions(parsed.options, io);
   } catch (e) {
     if (e instanceof UsageError) return usage(io, e.message);

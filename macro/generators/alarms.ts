@@ -102,7 +102,17 @@ function systemErrorAlarms(table: TableModel): Record<string, CfnResource> {
     const name = tableNameRef(table.logicalId);
     const metrics: MetricDataQuery[] = [
       ...group.map((op, j) =>
-        metricStat(metricIds[j], kind, [{ Name: 'TableName', Value: name }, { Name: 'Operation', Value: op }], 'Sum', s.period, op),
+        metricStat(
+          metricIds[j],
+          kind,
+          [
+            { Name: 'TableName', Value: name },
+            { Name: 'Operation', Value: op },
+          ],
+          'Sum',
+          s.period,
+          op,
+        ),
       ),
       expression('errors', sumOfCounts(metricIds), 'SystemErrors (sum)', true),
     ];
@@ -138,7 +148,7 @@ function provisionedUtilizationAlarms(table: TableModel, capacity: Capacity): Re
       `${src.gsi === undefined ? 'Table' : `Index ${src.gsi.name} of table`} ${table.logicalId} is using more than ${describe(s.threshold)}% ` +
       `of its provisioned ${capacity.toLowerCase()} capacity ${when(s)} (Consumed${capacity}CapacityUnits per second / Provisioned${capacity}CapacityUnits; ` +
       `follows autoscaling changes). Throttling follows when it reaches 100%. ` +
-      `What to do: if autoscaling is on, it is at MaxCapacity or not keeping up: raise ${src.gsi === undefined ? '' : 'the index\'s '}MaxCapacity; ` +
+      `What to do: if autoscaling is on, it is at MaxCapacity or not keeping up: raise ${src.gsi === undefined ? '' : "the index's "}MaxCapacity; ` +
       `otherwise raise ${capacity}Capacity, or consider on-demand billing for spiky traffic.`;
     out[alarmIdFor(table, src, kind)] = alarmResource(table, { kind, nameSuffix: suffixFor(table, src, kind), description, settings: s, metrics });
   }

@@ -37,7 +37,10 @@ export function scaledDimensions(t: TableModel): Dimension[] {
   table('Read', a.read);
   table('Write', a.write);
   for (const g of t.globalSecondaryIndexes) {
-    for (const [capacity, settings] of [['Read', a.gsiRead[g.name]], ['Write', a.gsiWrite[g.name]]] as const) {
+    for (const [capacity, settings] of [
+      ['Read', a.gsiRead[g.name]],
+      ['Write', a.gsiWrite[g.name]],
+    ] as const) {
       if (settings) {
         out.push({
           targetId: ids.indexScalableTarget(t.logicalId, g.name, capacity),

@@ -9,7 +9,15 @@
  * RetainOnDelete follows the table's DeletionPolicy: a retained table keeps its replicas; a
  * table that CloudFormation deletes (Delete, Snapshot) has its replicas removed first.
  */
-import { dict, MAX_SERVICE_TIMEOUT_SECONDS, REPLICAS_RESOURCE_TYPE, type AsWritten, type ReplicaProps, type ReplicasResourceProps, type ScalingSettingsProps } from '../../contract/resources';
+import {
+  dict,
+  MAX_SERVICE_TIMEOUT_SECONDS,
+  REPLICAS_RESOURCE_TYPE,
+  type AsWritten,
+  type ReplicaProps,
+  type ReplicasResourceProps,
+  type ScalingSettingsProps,
+} from '../../contract/resources';
 import type { ReplicaModel, ScalingModel, TableModel } from '../model/types';
 import { ids } from '../naming';
 import { scalingPolicyIds } from './autoscaling';
@@ -17,7 +25,13 @@ import { childAttributes, ownedTags, ref } from './common';
 import type { CfnResource, Generator } from './types';
 
 function scaling(s: ScalingModel): AsWritten<ScalingSettingsProps> {
-  return { MinCapacity: s.minCapacity, MaxCapacity: s.maxCapacity, TargetValue: s.targetValue, ScaleInCooldown: s.scaleInCooldown, ScaleOutCooldown: s.scaleOutCooldown };
+  return {
+    MinCapacity: s.minCapacity,
+    MaxCapacity: s.maxCapacity,
+    TargetValue: s.targetValue,
+    ScaleInCooldown: s.scaleInCooldown,
+    ScaleOutCooldown: s.scaleOutCooldown,
+  };
 }
 
 function replica(r: ReplicaModel): AsWritten<ReplicaProps> {
@@ -35,7 +49,11 @@ function replica(r: ReplicaModel): AsWritten<ReplicaProps> {
   };
 }
 
-type WrittenAutoscaling = { Read?: AsWritten<ScalingSettingsProps>; Write?: AsWritten<ScalingSettingsProps>; Indexes?: Record<string, { Read?: AsWritten<ScalingSettingsProps>; Write?: AsWritten<ScalingSettingsProps> }> };
+type WrittenAutoscaling = {
+  Read?: AsWritten<ScalingSettingsProps>;
+  Write?: AsWritten<ScalingSettingsProps>;
+  Indexes?: Record<string, { Read?: AsWritten<ScalingSettingsProps>; Write?: AsWritten<ScalingSettingsProps> }>;
+};
 
 function autoscaling(t: TableModel): WrittenAutoscaling | undefined {
   const a = t.autoscaling;

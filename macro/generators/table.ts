@@ -26,7 +26,10 @@ function gsi(table: TableModel, g: GsiModel): Record<string, unknown> {
   const insights = table.contributorInsights.gsi[g.name];
   if (insights !== undefined) {
     // An explicit false is written out, so insights are really off (the module turned them on for false).
-    out.ContributorInsightsSpecification = { Enabled: insights, ...(insights && table.contributorInsights.mode !== undefined ? { Mode: table.contributorInsights.mode } : {}) };
+    out.ContributorInsightsSpecification = {
+      Enabled: insights,
+      ...(insights && table.contributorInsights.mode !== undefined ? { Mode: table.contributorInsights.mode } : {}),
+    };
   }
   return out;
 }
@@ -54,9 +57,10 @@ export function tableProperties(t: TableModel): Record<string, unknown> {
   if (t.kinesisStreamSpecification !== undefined) p.KinesisStreamSpecification = t.kinesisStreamSpecification;
   if (t.ttl) p.TimeToLiveSpecification = { AttributeName: t.ttl.attributeName, Enabled: true };
   // SSEEnabled true is KMS with the AWS managed key (or KMSMasterKeyId); false is an AWS owned key.
-  p.SSESpecification = t.serverSideEncryption.kmsKeyArn !== undefined
-    ? { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: t.serverSideEncryption.kmsKeyArn }
-    : { SSEEnabled: t.serverSideEncryption.enabled };
+  p.SSESpecification =
+    t.serverSideEncryption.kmsKeyArn !== undefined
+      ? { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: t.serverSideEncryption.kmsKeyArn }
+      : { SSEEnabled: t.serverSideEncryption.enabled };
   p.PointInTimeRecoverySpecification = {
     PointInTimeRecoveryEnabled: t.pointInTimeRecovery.enabled,
     ...(t.pointInTimeRecovery.recoveryPeriodInDays !== undefined ? { RecoveryPeriodInDays: t.pointInTimeRecovery.recoveryPeriodInDays } : {}),
@@ -75,7 +79,14 @@ export function tableProperties(t: TableModel): Record<string, unknown> {
       InputFormat: i.inputFormat,
       InputCompressionType: i.inputCompressionType,
       ...(i.csv
-        ? { InputFormatOptions: { Csv: { ...(i.csv.delimiter !== undefined ? { Delimiter: i.csv.delimiter } : {}), ...(i.csv.headerList !== undefined ? { HeaderList: i.csv.headerList } : {}) } } }
+        ? {
+            InputFormatOptions: {
+              Csv: {
+                ...(i.csv.delimiter !== undefined ? { Delimiter: i.csv.delimiter } : {}),
+                ...(i.csv.headerList !== undefined ? { HeaderList: i.csv.headerList } : {}),
+              },
+            },
+          }
         : {}),
     };
   }

@@ -71,7 +71,11 @@ type Raw = Record<string, unknown>;
 const obj = (v: unknown): Raw => (isObject(v) ? v : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-function parseAttributes(logicalId: string, resource: Raw, errors: ArcError[]): Pick<TableModel, 'condition' | 'dependsOn' | 'metadata' | 'deletionPolicy' | 'updateReplacePolicy'> {
+function parseAttributes(
+  logicalId: string,
+  resource: Raw,
+  errors: ArcError[],
+): Pick<TableModel, 'condition' | 'dependsOn' | 'metadata' | 'deletionPolicy' | 'updateReplacePolicy'> {
   const err = (path: string, message: string, rule: RuleName = 'resource-attributes') => errors.push({ rule: ruleId(rule), logicalId, path, message });
   for (const key of Object.keys(resource)) {
     if (SUPPORTED_ATTRIBUTES.has(key)) continue;
@@ -268,8 +272,8 @@ class TableParser {
       : undefined;
 
     // With autoscaling, a missing capacity starts at the autoscaling minimum.
-    const readCapacity = provisioned ? r.int('ReadCapacity', p.ReadCapacity, { min: 1 }) ?? autoscaling?.read?.minCapacity : undefined;
-    const writeCapacity = provisioned ? r.int('WriteCapacity', p.WriteCapacity, { min: 1 }) ?? autoscaling?.write?.minCapacity : undefined;
+    const readCapacity = provisioned ? (r.int('ReadCapacity', p.ReadCapacity, { min: 1 }) ?? autoscaling?.read?.minCapacity) : undefined;
+    const writeCapacity = provisioned ? (r.int('WriteCapacity', p.WriteCapacity, { min: 1 }) ?? autoscaling?.write?.minCapacity) : undefined;
     if (!provisioned) {
       r.int('ReadCapacity', p.ReadCapacity, { min: 1 });
       r.int('WriteCapacity', p.WriteCapacity, { min: 1 });
@@ -320,7 +324,12 @@ class TableParser {
 
     const ttlOn = r.flag('TtlEnabled', p.TtlEnabled, false).value;
     const streamOn = r.flag('StreamEnabled', p.StreamEnabled, false).value;
-    const viewType = r.choice('StreamViewType', p.StreamViewType, ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'] as const, DEFAULTS.streamViewType);
+    const viewType = r.choice(
+      'StreamViewType',
+      p.StreamViewType,
+      ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'] as const,
+      DEFAULTS.streamViewType,
+    );
     const sseOn = r.flag('ServerSideEncryptionEnabled', p.ServerSideEncryptionEnabled, true).value;
     const pitrOn = r.flag('PointInTimeRecoveryEnabled', p.PointInTimeRecoveryEnabled, true).value;
     const pitrPeriod = r.int('PointInTimeRecoveryPeriodInDays', p.PointInTimeRecoveryPeriodInDays, { min: 1, max: 35 });
@@ -353,7 +362,10 @@ class TableParser {
       attributes,
       globalSecondaryIndexes,
       localSecondaryIndexes,
-      serverSideEncryption: { enabled: sseOn, ...(sseOn && p.ServerSideEncryptionKmsKeyArn !== undefined ? { kmsKeyArn: r.str(p.ServerSideEncryptionKmsKeyArn) } : {}) },
+      serverSideEncryption: {
+        enabled: sseOn,
+        ...(sseOn && p.ServerSideEncryptionKmsKeyArn !== undefined ? { kmsKeyArn: r.str(p.ServerSideEncryptionKmsKeyArn) } : {}),
+      },
       pointInTimeRecovery: { enabled: pitrOn, ...(pitrOn && pitrPeriod !== undefined ? { recoveryPeriodInDays: pitrPeriod } : {}) },
       contributorInsights: {
         table: r.flag('TableContributorInsightsEnabled', p.TableContributorInsightsEnabled, false).value,

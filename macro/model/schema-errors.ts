@@ -64,7 +64,12 @@ export function structural(node: SchemaNode): SchemaNode | undefined {
 }
 
 function segments(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** The schema node that describes the value at a JSON pointer. */
@@ -125,7 +130,10 @@ function anyOfSentence(pointer: string, value: unknown): { message: string; rule
   const want = node ? describe(node) : 'a valid value';
   if (isIntrinsic(value) && want.includes('a Ref to a template parameter')) {
     // A shape-deciding value: only literals and parameter Refs are known when the macro runs.
-    return { message: `${Object.keys(value)[0]} is not allowed here: the value decides the shape of the output, so it must be ${want}`, rule: 'shape-values-are-literal' };
+    return {
+      message: `${Object.keys(value)[0]} is not allowed here: the value decides the shape of the output, so it must be ${want}`,
+      rule: 'shape-values-are-literal',
+    };
   }
   return { message: `must be ${want}`, rule: 'value-forms' };
 }

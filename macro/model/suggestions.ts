@@ -51,7 +51,11 @@ function attributesOf(definitions: unknown): string | undefined {
 
 /** Native names -> the Arc advice, per kind of object. */
 function nativeAdvice(kind: Kind, key: string, value: unknown): Suggestion | undefined {
-  const native = (advice: string, names?: string): Suggestion => ({ advice: `${advice} (${key} is the native AWS::DynamoDB::Table form)`, rule: 'native-shapes', ...(names ? { names } : {}) });
+  const native = (advice: string, names?: string): Suggestion => ({
+    advice: `${advice} (${key} is the native AWS::DynamoDB::Table form)`,
+    rule: 'native-shapes',
+    ...(names ? { names } : {}),
+  });
   if (kind === 'table') {
     switch (key) {
       case 'KeySchema': {
@@ -138,7 +142,11 @@ function moduleAdvice(pointer: string, key: string, value: unknown, known: reado
   const inner = new Set<string>();
   innerRenames(value, inner);
   const inside = inner.size > 0 ? `; inside it, ${[...inner].join(', ')}` : '';
-  return { advice: `write ${target}: properties are the sourcefuse/arc-dynamodb variables in PascalCase${inside}`, rule: 'module-variable-names', names: target };
+  return {
+    advice: `write ${target}: properties are the sourcefuse/arc-dynamodb variables in PascalCase${inside}`,
+    rule: 'module-variable-names',
+    names: target,
+  };
 }
 
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions), case-insensitive. */
@@ -186,7 +194,10 @@ export function nativeTagsHint(value: unknown): string | undefined {
   if (!Array.isArray(value) || !value.every((t) => isObject(t) && 'Key' in t)) return undefined;
   const sample = value
     .slice(0, 3)
-    .map((t) => `${String((t as Record<string, unknown>).Key)}: ${typeof (t as Record<string, unknown>).Value === 'string' ? String((t as Record<string, unknown>).Value) : '...'}`)
+    .map(
+      (t) =>
+        `${String((t as Record<string, unknown>).Key)}: ${typeof (t as Record<string, unknown>).Value === 'string' ? String((t as Record<string, unknown>).Value) : '...'}`,
+    )
     .join(', ');
   return `is a list of {Key, Value}, the native AWS::DynamoDB::Table form; write a map: Tags: {${sample}}`;
 }

@@ -96,7 +96,9 @@ export class ValueReader {
    * who can read them ("NoEcho", CloudFormation user guide, Parameters).
    */
   private describe(r: Resolved<unknown>, raw: unknown): string {
-    return r.source === 'parameter' ? `the value of parameter '${(raw as { Ref: string }).Ref}' is not (parameter values are never printed: they may be NoEcho)` : `got ${JSON.stringify(r.value)}`;
+    return r.source === 'parameter'
+      ? `the value of parameter '${(raw as { Ref: string }).Ref}' is not (parameter values are never printed: they may be NoEcho)`
+      : `got ${JSON.stringify(r.value)}`;
   }
 
   /** A shape-deciding boolean; `dflt` when missing. */

@@ -78,7 +78,11 @@ export function alarmResource(table: TableModel, spec: AlarmSpec): CfnResource {
   if ('metrics' in spec) {
     properties.Metrics = spec.metrics;
   } else {
-    const reason = unpublishedReason(DYNAMODB_NAMESPACE, spec.metricName, spec.dimensions.map((d) => d.Name));
+    const reason = unpublishedReason(
+      DYNAMODB_NAMESPACE,
+      spec.metricName,
+      spec.dimensions.map((d) => d.Name),
+    );
     if (reason !== null) throw new Error(`internal: ${reason}`);
     properties.Namespace = DYNAMODB_NAMESPACE;
     properties.MetricName = spec.metricName;

@@ -26,13 +26,23 @@ interface Widget {
 }
 
 function metric(name: string, dims: [string, string][], options: Record<string, unknown>): MetricLine {
-  const reason = unpublishedReason(DYNAMODB_NAMESPACE, name, dims.map(([n]) => n), dims.find(([n]) => n === 'Operation')?.[1]);
+  const reason = unpublishedReason(
+    DYNAMODB_NAMESPACE,
+    name,
+    dims.map(([n]) => n),
+    dims.find(([n]) => n === 'Operation')?.[1],
+  );
   if (reason !== null) throw new Error(`internal: ${reason}`);
   return [DYNAMODB_NAMESPACE, name, ...dims.flat(), options];
 }
 
 const tableDims = (gsi?: string): [string, string][] =>
-  gsi === undefined ? [['TableName', TABLE]] : [['TableName', TABLE], ['GlobalSecondaryIndexName', gsi]];
+  gsi === undefined
+    ? [['TableName', TABLE]]
+    : [
+        ['TableName', TABLE],
+        ['GlobalSecondaryIndexName', gsi],
+      ];
 
 function capacityLines(table: TableModel, capacity: 'Read' | 'Write', idPrefix: string, gsi?: string): MetricLine[] {
   const c = `${idPrefix}${capacity.toLowerCase()}`;
@@ -79,10 +89,7 @@ export function dashboardBody(table: TableModel): string {
 
   add('Table: read capacity (units/s)', capacityLines(table, 'Read', 't'), onDemandAnnotation(table.onDemandThroughput, 'Read'));
   add('Table: write capacity (units/s)', capacityLines(table, 'Write', 't'), onDemandAnnotation(table.onDemandThroughput, 'Write'));
-  add('Table: throttle events', [
-    metric('ReadThrottleEvents', tableDims(), { stat: 'Sum' }),
-    metric('WriteThrottleEvents', tableDims(), { stat: 'Sum' }),
-  ]);
+  add('Table: throttle events', [metric('ReadThrottleEvents', tableDims(), { stat: 'Sum' }), metric('WriteThrottleEvents', tableDims(), { stat: 'Sum' })]);
   const ops = OPERATIONS.filter((op) => op !== 'GetRecords' || table.stream !== undefined);
   add('Errors', [
     ...ops.map((op) => metric('SystemErrors', [...tableDims(), ['Operation', op]], { stat: 'Sum', label: `SystemErrors ${op}` })),

@@ -88,12 +88,7 @@ export type Operation = (typeof OPERATIONS)[number];
  * Checks one metric reference. Returns null when DynamoDB publishes `metricName` in `namespace`
  * with exactly these dimension names, or a message saying what is wrong.
  */
-export function unpublishedReason(
-  namespace: string,
-  metricName: string,
-  dimensionNames: readonly string[],
-  operation?: string,
-): string | null {
+export function unpublishedReason(namespace: string, metricName: string, dimensionNames: readonly string[], operation?: string): string | null {
   if (namespace !== DYNAMODB_NAMESPACE) return `namespace ${namespace} is not ${DYNAMODB_NAMESPACE}`;
   const sets = PUBLISHED_METRICS[metricName];
   if (sets === undefined) return `DynamoDB publishes no metric named ${metricName}`;

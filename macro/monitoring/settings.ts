@@ -79,10 +79,12 @@ export function monitoringProblems(table: TableModel): MonitoringProblem[] {
 
 /** The same problems, each with its constraint and the fields it compares (the rules in rules/table-settings.ts). */
 export function monitoringFindings(table: TableModel): MonitoringFinding[] {
-  return (Object.keys(ALARM_DEFAULTS) as AlarmKind[]).filter((k) => kindEnabled(table, k)).flatMap((k) => {
-    const { s, o } = merged(table, k);
-    return checkSettings(k, s, o);
-  });
+  return (Object.keys(ALARM_DEFAULTS) as AlarmKind[])
+    .filter((k) => kindEnabled(table, k))
+    .flatMap((k) => {
+      const { s, o } = merged(table, k);
+      return checkSettings(k, s, o);
+    });
 }
 
 /** Defaults merged with `Monitoring.Alarms.<kind>`. Throws on a problem the rules should have reported. */
@@ -111,13 +113,28 @@ function checkSettings(kind: AlarmKind, s: AlarmSettings, o: AlarmOverrideModel)
   const threshold = num(s.threshold);
   const dflt = (given: unknown) => (given === undefined ? ', the default' : '');
   if (period !== undefined && (!Number.isInteger(period) || period <= 0 || period % 60 !== 0)) {
-    problems.push({ check: 'alarm-periods', path: path('Period'), message: `must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got ${period}`, fields: [path('Period')] });
+    problems.push({
+      check: 'alarm-periods',
+      path: path('Period'),
+      message: `must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got ${period}`,
+      fields: [path('Period')],
+    });
   }
   if (evaluation !== undefined && (!Number.isInteger(evaluation) || evaluation < 1)) {
-    problems.push({ check: 'alarm-datapoints', path: path('EvaluationPeriods'), message: `must be a whole number >= 1, got ${evaluation}`, fields: [path('EvaluationPeriods')] });
+    problems.push({
+      check: 'alarm-datapoints',
+      path: path('EvaluationPeriods'),
+      message: `must be a whole number >= 1, got ${evaluation}`,
+      fields: [path('EvaluationPeriods')],
+    });
   }
   if (datapoints !== undefined && (!Number.isInteger(datapoints) || datapoints < 1)) {
-    problems.push({ check: 'alarm-datapoints', path: path('DatapointsToAlarm'), message: `must be a whole number >= 1, got ${datapoints}`, fields: [path('DatapointsToAlarm')] });
+    problems.push({
+      check: 'alarm-datapoints',
+      path: path('DatapointsToAlarm'),
+      message: `must be a whole number >= 1, got ${datapoints}`,
+      fields: [path('DatapointsToAlarm')],
+    });
   }
   if (datapoints !== undefined && evaluation !== undefined && datapoints > evaluation) {
     problems.push({

@@ -19,7 +19,9 @@ export function keyAttributes(model: TableModel): { name: string; path: string }
     keys.push({ name: g.hashKey, path: joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'HashKey') });
     if (g.rangeKey !== undefined) keys.push({ name: g.rangeKey, path: joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'RangeKey') });
   });
-  model.localSecondaryIndexes.forEach((l) => keys.push({ name: l.rangeKey, path: joinPath('LocalSecondaryIndexes', at(l, model.localSecondaryIndexes), 'RangeKey') }));
+  model.localSecondaryIndexes.forEach((l) =>
+    keys.push({ name: l.rangeKey, path: joinPath('LocalSecondaryIndexes', at(l, model.localSecondaryIndexes), 'RangeKey') }),
+  );
   return keys.filter((k) => k.name !== '');
 }
 
@@ -40,8 +42,10 @@ export const attributeNamesAreUnique: Check = ({ model }, r) => {
 };
 
 export const attributeNameLength: Check = ({ model }, r) => {
-  const tooLong = (name: string) => `is ${name.length} characters long; DynamoDB allows at most ${MAX_KEY_ATTRIBUTE_NAME_LENGTH} for key and projected attribute names`;
-  for (const a of model.attributes) if (a.name.length > MAX_KEY_ATTRIBUTE_NAME_LENGTH) r.error(joinPath('Attributes', at(a, model.attributes), 'Name'), tooLong(a.name));
+  const tooLong = (name: string) =>
+    `is ${name.length} characters long; DynamoDB allows at most ${MAX_KEY_ATTRIBUTE_NAME_LENGTH} for key and projected attribute names`;
+  for (const a of model.attributes)
+    if (a.name.length > MAX_KEY_ATTRIBUTE_NAME_LENGTH) r.error(joinPath('Attributes', at(a, model.attributes), 'Name'), tooLong(a.name));
   const projected = (list: string, indexes: { index?: number; projection: { nonKeyAttributes?: string[] } }[]) => {
     for (const x of indexes) {
       (x.projection.nonKeyAttributes ?? []).forEach((n, j) => {
@@ -58,7 +62,11 @@ export const keyAttributesAreDeclared: Check = (input, r) => {
   if (failed.at('Attributes')) return;
   // An attribute whose name did not parse may be the declaration a key needs.
   const raws = rawItems(properties.Attributes);
-  if (raws.some((a, i) => failed.at(joinPath('Attributes', i)) && typeof a.Name !== 'string') || raws.some((_, i) => failed.at(joinPath('Attributes', i, 'Name')))) return;
+  if (
+    raws.some((a, i) => failed.at(joinPath('Attributes', i)) && typeof a.Name !== 'string') ||
+    raws.some((_, i) => failed.at(joinPath('Attributes', i, 'Name')))
+  )
+    return;
   const declared = new Set(model.attributes.map((a) => a.name));
   const declaredBadly = new Set(raws.filter((a) => typeof a.Name === 'string').map((a) => a.Name as string));
   for (const key of keyAttributes(model)) {
@@ -87,9 +95,14 @@ export const keysAreDistinct: Check = ({ model }, r) => {
   const same = 'names the same attribute as the partition key; a sort key must be another attribute';
   if (model.rangeKey !== undefined && model.rangeKey === model.hashKey) r.error('RangeKey', same);
   for (const g of model.globalSecondaryIndexes) {
-    if (g.rangeKey !== undefined && g.rangeKey === g.hashKey) r.error(joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'RangeKey'), same);
+    if (g.rangeKey !== undefined && g.rangeKey === g.hashKey)
+      r.error(joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'RangeKey'), same);
   }
   for (const l of model.localSecondaryIndexes) {
-    if (l.rangeKey === model.hashKey) r.error(joinPath('LocalSecondaryIndexes', at(l, model.localSecondaryIndexes), 'RangeKey'), `${same} (a local secondary index shares the table's partition key)`);
+    if (l.rangeKey === model.hashKey)
+      r.error(
+        joinPath('LocalSecondaryIndexes', at(l, model.localSecondaryIndexes), 'RangeKey'),
+        `${same} (a local secondary index shares the table's partition key)`,
+      );
   }
 };

@@ -15,8 +15,10 @@ export const provisionedNeedsCapacity: Check = (input, r) => {
   if (model.billingMode !== 'PROVISIONED' || failed.at('BillingMode')) return;
   // Without its own capacity the table starts at its autoscaling minimum: if that did not parse, stay silent.
   const scalingFailed = (setting: string) => failed.at('AutoscalingEnabled') || failed.touching(setting);
-  if (model.readCapacity === undefined && !scalingFailed('AutoscalingRead')) r.error('ReadCapacity', 'is required when BillingMode is PROVISIONED (or set AutoscalingRead with AutoscalingEnabled)');
-  if (model.writeCapacity === undefined && !scalingFailed('AutoscalingWrite')) r.error('WriteCapacity', 'is required when BillingMode is PROVISIONED (or set AutoscalingWrite with AutoscalingEnabled)');
+  if (model.readCapacity === undefined && !scalingFailed('AutoscalingRead'))
+    r.error('ReadCapacity', 'is required when BillingMode is PROVISIONED (or set AutoscalingRead with AutoscalingEnabled)');
+  if (model.writeCapacity === undefined && !scalingFailed('AutoscalingWrite'))
+    r.error('WriteCapacity', 'is required when BillingMode is PROVISIONED (or set AutoscalingWrite with AutoscalingEnabled)');
 };
 
 export const capacityNeedsProvisioned: Check = (input, r) => {

@@ -5,7 +5,14 @@
  */
 import type { ArcError } from '../errors';
 import { attributeNameLength, attributeNamesAreUnique, declaredAttributesAreUsed, keyAttributesAreDeclared, keysAreDistinct } from './attributes';
-import { autoscalingNeedsProvisioned, autoscalingNeedsSettings, autoscalingSettingsNeedSwitch, gsiScalingKeysNameIndexes, scalingMinMax, scalingTargetRange } from './autoscaling';
+import {
+  autoscalingNeedsProvisioned,
+  autoscalingNeedsSettings,
+  autoscalingSettingsNeedSwitch,
+  gsiScalingKeysNameIndexes,
+  scalingMinMax,
+  scalingTargetRange,
+} from './autoscaling';
 import { capacityNeedsProvisioned, onDemandNeedsPayPerRequest, provisionedNeedsCapacity } from './billing';
 import {
   indexCountLimits,

@@ -29,7 +29,8 @@ export const indexCountLimits: Check = ({ properties: p }, r) => {
   if (l > MAX_LSI_COUNT) r.error('LocalSecondaryIndexes', `has ${l} indexes; DynamoDB allows at most ${MAX_LSI_COUNT} local secondary indexes per table`);
 };
 
-const indexNames = (input: RuleInput) => LISTS.flatMap((list) => parsed(input, list).map((x) => ({ name: x.name, path: joinPath(list, at(x, parsed(input, list)), 'Name') })));
+const indexNames = (input: RuleInput) =>
+  LISTS.flatMap((list) => parsed(input, list).map((x) => ({ name: x.name, path: joinPath(list, at(x, parsed(input, list)), 'Name') })));
 
 export const indexNamesAreValid: Check = (input, r) => {
   for (const { name, path } of indexNames(input)) {
@@ -49,7 +50,7 @@ export const indexNamesAreUnique: Check = (input, r) => {
 export const lsiNeedsTableRangeKey: Check = ({ model, failed }, r) => {
   if (failed.at('RangeKey')) return;
   if (model.localSecondaryIndexes.length > 0 && model.rangeKey === undefined) {
-    r.error('LocalSecondaryIndexes', 'need a table RangeKey: a local secondary index shares the table\'s partition key and sorts by another attribute');
+    r.error('LocalSecondaryIndexes', "need a table RangeKey: a local secondary index shares the table's partition key and sorts by another attribute");
   }
 };
 
@@ -77,7 +78,10 @@ export const nonKeyAttributesPerIndex: Check = (input, r) => {
     for (const x of parsed(input, list)) {
       const n = x.projection.nonKeyAttributes?.length ?? 0;
       if (n > MAX_NON_KEY_ATTRIBUTES_PER_INDEX) {
-        r.error(joinPath(list, at(x, parsed(input, list)), 'NonKeyAttributes'), `lists ${n} attributes; DynamoDB projects at most ${MAX_NON_KEY_ATTRIBUTES_PER_INDEX} NonKeyAttributes per index`);
+        r.error(
+          joinPath(list, at(x, parsed(input, list)), 'NonKeyAttributes'),
+          `lists ${n} attributes; DynamoDB projects at most ${MAX_NON_KEY_ATTRIBUTES_PER_INDEX} NonKeyAttributes per index`,
+        );
       }
     }
   }
@@ -88,7 +92,11 @@ export const nonKeyAttributesAreUnique: Check = (input, r) => {
     for (const x of parsed(input, list)) {
       const seen = new Set<string>();
       (x.projection.nonKeyAttributes ?? []).forEach((name, j) => {
-        if (seen.has(name)) r.error(joinPath(list, at(x, parsed(input, list)), 'NonKeyAttributes', j), `lists '${name}' a second time; DynamoDB rejects duplicate NonKeyAttributes`);
+        if (seen.has(name))
+          r.error(
+            joinPath(list, at(x, parsed(input, list)), 'NonKeyAttributes', j),
+            `lists '${name}' a second time; DynamoDB rejects duplicate NonKeyAttributes`,
+          );
         seen.add(name);
       });
     }
@@ -98,7 +106,10 @@ export const nonKeyAttributesAreUnique: Check = (input, r) => {
 export const nonKeyAttributeTotal: Check = ({ model }, r) => {
   const total = [...model.globalSecondaryIndexes, ...model.localSecondaryIndexes].reduce((n, x) => n + (x.projection.nonKeyAttributes?.length ?? 0), 0);
   if (total > MAX_NON_KEY_ATTRIBUTES) {
-    r.error('GlobalSecondaryIndexes', `project ${total} NonKeyAttributes in total (with LocalSecondaryIndexes); DynamoDB allows at most ${MAX_NON_KEY_ATTRIBUTES} across all indexes of a table`);
+    r.error(
+      'GlobalSecondaryIndexes',
+      `project ${total} NonKeyAttributes in total (with LocalSecondaryIndexes); DynamoDB allows at most ${MAX_NON_KEY_ATTRIBUTES} across all indexes of a table`,
+    );
   }
 };
 
@@ -109,7 +120,10 @@ export const indexNamesMakeDistinctIds: Check = ({ model }, r) => {
     const safe = safeName(g.name);
     const other = seen.get(safe);
     if (other !== undefined && other !== g.name) {
-      r.error(joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'Name'), `'${g.name}' and '${other}' both become '${safe}' in generated logical IDs; rename one of them`);
+      r.error(
+        joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'Name'),
+        `'${g.name}' and '${other}' both become '${safe}' in generated logical IDs; rename one of them`,
+      );
     }
     seen.set(safe, g.name);
   }

@@ -38,7 +38,7 @@ export const loadSourceIsBoundToTheStack: Check = ({ model, properties: p }, r) 
 /** ImportTable's TableCreationParameters have no LocalSecondaryIndexes (DynamoDB API reference, ImportTable). */
 export const importCannotCreateLocalIndexes: Check = ({ model, properties: p }, r) => {
   if (model.importTable && (model.localSecondaryIndexes.length > 0 || (Array.isArray(p.LocalSecondaryIndexes) && p.LocalSecondaryIndexes.length > 0))) {
-    r.error('ImportTable', 'cannot be combined with LocalSecondaryIndexes: DynamoDB\'s ImportTable creates no local secondary indexes');
+    r.error('ImportTable', "cannot be combined with LocalSecondaryIndexes: DynamoDB's ImportTable creates no local secondary indexes");
   }
 };
 

@@ -15,7 +15,8 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$
 const regionPath = (rep: ReplicaModel, all: readonly ReplicaModel[]) => joinPath('ReplicaRegions', at(rep, all), 'RegionName');
 
 export const replicaRegionNames: Check = ({ model }, r) => {
-  for (const rep of model.replicas) if (!REGION_NAME.test(rep.regionName)) r.error(regionPath(rep, model.replicas), `'${rep.regionName}' is not a region name such as us-west-2`);
+  for (const rep of model.replicas)
+    if (!REGION_NAME.test(rep.regionName)) r.error(regionPath(rep, model.replicas), `'${rep.regionName}' is not a region name such as us-west-2`);
 };
 
 export const replicaRegionsAreRemote: Check = ({ model, region }, r) => {
@@ -40,7 +41,10 @@ export const replicaKmsKeyArns: Check = ({ model }, r) => {
   for (const rep of model.replicas) {
     const kms = rep.kmsKeyArn;
     if (typeof kms === 'string' && !KMS_KEY_ARN.test(kms)) {
-      r.error(joinPath('ReplicaRegions', at(rep, model.replicas), 'KmsKeyArn'), `must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not a key ID or an alias: DynamoDB reports the key ARN, so anything else never matches; got '${kms.slice(0, 200)}'`);
+      r.error(
+        joinPath('ReplicaRegions', at(rep, model.replicas), 'KmsKeyArn'),
+        `must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not a key ID or an alias: DynamoDB reports the key ARN, so anything else never matches; got '${kms.slice(0, 200)}'`,
+      );
     }
   }
 };
@@ -51,14 +55,17 @@ export const replicaKmsKeyRegions: Check = ({ model }, r) => {
   for (const rep of model.replicas) {
     const keyRegion = typeof rep.kmsKeyArn === 'string' ? KMS_KEY_ARN.exec(rep.kmsKeyArn)?.[1] : undefined;
     if (keyRegion !== undefined && keyRegion !== rep.regionName) {
-      r.error(joinPath('ReplicaRegions', at(rep, model.replicas), 'KmsKeyArn'), `is a key in ${keyRegion}, but a replica's key must be in the replica's own region (${rep.regionName})`);
+      r.error(
+        joinPath('ReplicaRegions', at(rep, model.replicas), 'KmsKeyArn'),
+        `is a key in ${keyRegion}, but a replica's key must be in the replica's own region (${rep.regionName})`,
+      );
     }
   }
 };
 
 export const replicasNeedStream: Check = ({ model, properties: p }, r) => {
   if (model.replicasDeclared && literalBoolean(p.StreamEnabled) === false) {
-    r.error('StreamEnabled', 'must not be false with ReplicaRegions: replication reads the table\'s stream (NEW_AND_OLD_IMAGES)');
+    r.error('StreamEnabled', "must not be false with ReplicaRegions: replication reads the table's stream (NEW_AND_OLD_IMAGES)");
   }
 };
 
@@ -99,7 +106,10 @@ export const replicaCapacityMatchesBillingMode: Check = ({ model, properties: p,
 export const provisionedReplicasNeedWriteAutoscaling: Check = ({ model, failed }, r) => {
   if (['BillingMode', 'AutoscalingEnabled'].some((s) => failed.at(s)) || failed.touching('AutoscalingWrite')) return;
   if (model.replicas.length > 0 && model.billingMode === 'PROVISIONED' && !model.autoscaling?.write) {
-    r.error('ReplicaRegions', 'need write autoscaling on a PROVISIONED table (AutoscalingEnabled: true with AutoscalingWrite): a global table is on-demand or autoscales its writes');
+    r.error(
+      'ReplicaRegions',
+      'need write autoscaling on a PROVISIONED table (AutoscalingEnabled: true with AutoscalingWrite): a global table is on-demand or autoscales its writes',
+    );
   }
 };
 
@@ -110,11 +120,15 @@ export const provisionedReplicasNeedWriteAutoscaling: Check = ({ model, failed }
  * scaling has nothing for DynamoDB to keep in step (hashicorp/terraform-provider-aws#13097).
  */
 export const provisionedReplicaIndexesNeedWriteAutoscaling: Check = ({ model, failed }, r) => {
-  if (['BillingMode', 'AutoscalingEnabled'].some((s) => failed.at(s)) || failed.touching('GsiAutoscalingWrite') || failed.touching('GlobalSecondaryIndexes')) return;
+  if (['BillingMode', 'AutoscalingEnabled'].some((s) => failed.at(s)) || failed.touching('GsiAutoscalingWrite') || failed.touching('GlobalSecondaryIndexes'))
+    return;
   if (model.replicas.length === 0 || model.billingMode !== 'PROVISIONED' || !model.autoscaling?.write) return;
   model.globalSecondaryIndexes.forEach((g, i) => {
     if (!Object.prototype.hasOwnProperty.call(model.autoscaling?.gsiWrite ?? {}, g.name)) {
-      r.error(`GlobalSecondaryIndexes[${i}]`, `'${g.name}' needs write autoscaling on a PROVISIONED table with replicas: add GsiAutoscalingWrite.${g.name} (DynamoDB keeps every replica's index writes in step through it)`);
+      r.error(
+        `GlobalSecondaryIndexes[${i}]`,
+        `'${g.name}' needs write autoscaling on a PROVISIONED table with replicas: add GsiAutoscalingWrite.${g.name} (DynamoDB keeps every replica's index writes in step through it)`,
+      );
     }
   });
 };

@@ -22,7 +22,8 @@ export function switchIsOff(
   defaultOn = false,
 ): void {
   if (settingRaw === undefined || on || isIntrinsic(switchRaw) || input.failed.at(switchPath)) return;
-  if (switchRaw === undefined && !defaultOn) r.error(settingPath, `is set but ${switchPath} is not true (it defaults to false); set ${switchPath}: true or remove ${settingPath}`);
+  if (switchRaw === undefined && !defaultOn)
+    r.error(settingPath, `is set but ${switchPath} is not true (it defaults to false); set ${switchPath}: true or remove ${settingPath}`);
   else r.error(settingPath, `is set but ${switchPath} is false; remove one of them`);
 }
 
@@ -38,6 +39,15 @@ export const settingsNeedTheirSwitch: Check = (input, r) => {
 
   rawItems(p.ReplicaRegions).forEach((raw, i) => {
     const on = model.replicas.find((x) => at(x, model.replicas) === i)?.pointInTimeRecoveryEnabled ?? true;
-    switchIsOff(input, r, joinPath('ReplicaRegions', i, 'PointInTimeRecoveryEnabled'), raw.PointInTimeRecoveryEnabled, on, joinPath('ReplicaRegions', i, 'PointInTimeRecoveryPeriodInDays'), raw.PointInTimeRecoveryPeriodInDays, true);
+    switchIsOff(
+      input,
+      r,
+      joinPath('ReplicaRegions', i, 'PointInTimeRecoveryEnabled'),
+      raw.PointInTimeRecoveryEnabled,
+      on,
+      joinPath('ReplicaRegions', i, 'PointInTimeRecoveryPeriodInDays'),
+      raw.PointInTimeRecoveryPeriodInDays,
+      true,
+    );
   });
 };

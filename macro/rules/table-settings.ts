@@ -17,13 +17,14 @@ export const tableNameIsValid: Check = ({ model }, r) => {
 
 /** DynamoDB tagging restrictions: at most 50 tags, keys up to 128 characters, values up to 256, no aws: prefix. */
 export const tagCount: Check = ({ model }, r) => {
-  if (model.tags.length > MAX_USER_TAGS) r.error('Tags', `has ${model.tags.length} tags; at most ${MAX_USER_TAGS} (DynamoDB allows 50 and the macro adds ${OWNER_TAG_KEY})`);
+  if (model.tags.length > MAX_USER_TAGS)
+    r.error('Tags', `has ${model.tags.length} tags; at most ${MAX_USER_TAGS} (DynamoDB allows 50 and the macro adds ${OWNER_TAG_KEY})`);
 };
 
 export const tagKeysAndValues: Check = ({ model }, r) => {
   for (const { key, value } of model.tags) {
     const path = joinPath('Tags', key);
-    if (key === OWNER_TAG_KEY) r.error(path, 'is reserved: the macro sets it to the owning stack\'s ID');
+    if (key === OWNER_TAG_KEY) r.error(path, "is reserved: the macro sets it to the owning stack's ID");
     else if (key.toLowerCase().startsWith('aws:')) r.error(path, 'must not start with aws: (reserved by AWS)');
     else if (key.length === 0 || key.length > 128) r.error(path, 'tag keys are 1-128 characters');
     if (typeof value === 'string' && value.length > 256) r.error(path, 'tag values are at most 256 characters');
@@ -43,11 +44,17 @@ export const contributorInsightsModeNeedsInsights: Check = ({ model, properties:
   const insights = model.contributorInsights;
   if (insights.mode === undefined) return;
   if (failed.at('TableContributorInsightsEnabled') || failed.touching('GsiContributorInsightsEnabled')) return;
-  const gsiSwitches = p.GsiContributorInsightsEnabled !== null && typeof p.GsiContributorInsightsEnabled === 'object' ? Object.values(p.GsiContributorInsightsEnabled as object) : [];
+  const gsiSwitches =
+    p.GsiContributorInsightsEnabled !== null && typeof p.GsiContributorInsightsEnabled === 'object'
+      ? Object.values(p.GsiContributorInsightsEnabled as object)
+      : [];
   const byParameter = isIntrinsic(p.TableContributorInsightsEnabled) || gsiSwitches.some(isIntrinsic);
   const anyOn = insights.table || Object.values(insights.gsi).some((v) => v);
   if (!anyOn && !byParameter) {
-    r.error('ContributorInsightsMode', 'is set but Contributor Insights is off everywhere; set TableContributorInsightsEnabled or a GsiContributorInsightsEnabled entry to true');
+    r.error(
+      'ContributorInsightsMode',
+      'is set but Contributor Insights is off everywhere; set TableContributorInsightsEnabled or a GsiContributorInsightsEnabled entry to true',
+    );
   }
 };
 

@@ -78,7 +78,8 @@ export function keysNameIndexes(input: RuleInput, r: Reporter, setting: string, 
   const { names, complete } = gsiNames(input);
   if (!complete) return; // the key may name the GSI that did not parse
   for (const key of Object.keys(map)) {
-    if (!names.includes(key)) r.error(joinPath(setting, key), `names no global secondary index of this table (indexes: ${names.length ? names.join(', ') : 'none'})`);
+    if (!names.includes(key))
+      r.error(joinPath(setting, key), `names no global secondary index of this table (indexes: ${names.length ? names.join(', ') : 'none'})`);
   }
 }
 

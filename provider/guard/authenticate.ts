@@ -42,8 +42,7 @@ export type Authentication =
    * one of its own). `stackStatus` says which phase the stack is in (read for Update and Delete:
    * UPDATE_ROLLBACK_IN_PROGRESS means the Update is a rollback, DELETE_IN_PROGRESS a stack delete).
    */
-  | { kind: 'authentic'; since: number | undefined; cleanup: boolean; stackStatus: string }
-  | { kind: 'refused'; reason: string };
+  { kind: 'authentic'; since: number | undefined; cleanup: boolean; stackStatus: string } | { kind: 'refused'; reason: string };
 
 const IN_PROGRESS: Record<RequestType, string> = { Create: 'CREATE_IN_PROGRESS', Update: 'UPDATE_IN_PROGRESS', Delete: 'DELETE_IN_PROGRESS' };
 
@@ -64,10 +63,12 @@ async function judgeOnce(cfn: CloudFormationClient, r: AuthenticationRequest): P
     detail = (await cfn.send(new DescribeStackResourceCommand({ StackName: r.stackId, LogicalResourceId: r.logicalResourceId }))).StackResourceDetail;
   } catch (e) {
     // ValidationError: no such stack or no such logical ID in it (DescribeStackResource errors).
-    if (awsErrorName(e) === 'ValidationError') return { kind: 'refused', reason: `CloudFormation has no resource ${r.logicalResourceId} in stack ${r.stackId}`, retry: true };
+    if (awsErrorName(e) === 'ValidationError')
+      return { kind: 'refused', reason: `CloudFormation has no resource ${r.logicalResourceId} in stack ${r.stackId}`, retry: true };
     throw e;
   }
-  if (!detail || detail.StackId !== r.stackId) return { kind: 'refused', reason: `CloudFormation has no resource ${r.logicalResourceId} in stack ${r.stackId}`, retry: true };
+  if (!detail || detail.StackId !== r.stackId)
+    return { kind: 'refused', reason: `CloudFormation has no resource ${r.logicalResourceId} in stack ${r.stackId}`, retry: true };
   if (detail.ResourceType !== r.resourceType) {
     return { kind: 'refused', reason: `${r.logicalResourceId} is of type ${detail.ResourceType} in stack ${r.stackId}, not ${r.resourceType}` };
   }
@@ -121,7 +122,11 @@ export async function stackKeeps(cfn: CloudFormationClient, stackId: string, log
   }
 }
 
-export async function authenticate(cfn: CloudFormationClient, r: AuthenticationRequest, opts: AuthenticateOptions = { retryDelaysMs: DEFAULT_AUTH_RETRIES }): Promise<Authentication> {
+export async function authenticate(
+  cfn: CloudFormationClient,
+  r: AuthenticationRequest,
+  opts: AuthenticateOptions = { retryDelaysMs: DEFAULT_AUTH_RETRIES },
+): Promise<Authentication> {
   const sleep = opts.sleep ?? defaultSleep;
   for (let attempt = 0; ; attempt++) {
     const verdict = await judgeOnce(cfn, r);

@@ -42,8 +42,19 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** A digest of properties, independent of key order. */
 function propsDigest(props: Record<string, unknown>): string {
   const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
-  return createHash('sha256').update(JSON.stringify(canonical(props))).digest('hex').slice(0, 32);
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(props)))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 const parseMemo = (text: string): unknown => {
@@ -85,10 +96,20 @@ export function makeGuard(deps: GuardDeps): Guard {
       // 1. Is this CloudFormation, for a resource it is working on now?
       let auth;
       try {
-        auth = await authenticate(deps.cloudformation, { requestType: event.RequestType, stackId: event.StackId, logicalResourceId: event.LogicalResourceId, resourceType: event.ResourceType, physicalResourceId: event.PhysicalResourceId }, {
-          retryDelaysMs: deps.authRetriesMs ?? DEFAULT_AUTH_RETRIES,
-          sleep,
-        });
+        auth = await authenticate(
+          deps.cloudformation,
+          {
+            requestType: event.RequestType,
+            stackId: event.StackId,
+            logicalResourceId: event.LogicalResourceId,
+            resourceType: event.ResourceType,
+            physicalResourceId: event.PhysicalResourceId,
+          },
+          {
+            retryDelaysMs: deps.authRetriesMs ?? DEFAULT_AUTH_RETRIES,
+            sleep,
+          },
+        );
       } catch (e) {
         return { kind: 'refuse', reason: `Could not ask CloudFormation whether it sent this request: ${message(e)}. ${NOTHING_CHANGED}` };
       }
@@ -107,12 +128,17 @@ export function makeGuard(deps: GuardDeps): Guard {
         const thisRequest = requestKey(event.StackId, event.RequestId);
         const served = seen !== undefined && (seen.answered.includes(thisRequest) || (seen.request === thisRequest && seen.state === 'done'));
         if (req.continuation !== undefined) {
-          const ours = await readKey().then((k) => unseal(k, event, req.continuation) !== undefined, () => false);
+          const ours = await readKey().then(
+            (k) => unseal(k, event, req.continuation) !== undefined,
+            () => false,
+          );
           if (!ours) return { kind: 'ignore', reason: 'a continuation that this provider did not seal' };
-          if (served || seen?.request === thisRequest) return { kind: 'ignore', reason: 'a continuation of a request that was answered, or that another chain serves' };
+          if (served || seen?.request === thisRequest)
+            return { kind: 'ignore', reason: 'a continuation of a request that was answered, or that another chain serves' };
           return { kind: 'superseded' };
         }
-        if (served || (seen !== undefined && seen.request === thisRequest)) return { kind: 'ignore', reason: 'a repeated delivery of a request this provider already served' };
+        if (served || (seen !== undefined && seen.request === thisRequest))
+          return { kind: 'ignore', reason: 'a repeated delivery of a request this provider already served' };
         return { kind: 'refuse', reason: `Refused: this request does not match what CloudFormation is doing (${auth.reason}). ${NOTHING_CHANGED}` };
       }
       let sealingKey: Buffer;
@@ -135,14 +161,20 @@ export function makeGuard(deps: GuardDeps): Guard {
         return { kind: 'refuse', reason: `Could not read the provider's state table: ${message(e)}. ${NOTHING_CHANGED}` };
       }
       if (auth.cleanup && !(record?.ids ?? []).includes(event.PhysicalResourceId ?? '')) {
-        return { kind: 'noop', reason: `physical ID ${event.PhysicalResourceId} was never this provider's answer for ${event.LogicalResourceId} (or its Delete was answered already); nothing was touched` };
+        return {
+          kind: 'noop',
+          reason: `physical ID ${event.PhysicalResourceId} was never this provider's answer for ${event.LogicalResourceId} (or its Delete was answered already); nothing was touched`,
+        };
       }
       // CloudFormation deletes a physical resource with the properties it was last created or
       // updated with (custom resource request reference: ResourceProperties of a Delete), which
       // this provider recorded when it answered; a Delete carrying any others is not CloudFormation's.
       const recordedProps = event.PhysicalResourceId !== undefined ? record?.propsOf[event.PhysicalResourceId] : undefined;
       if (event.RequestType === 'Delete' && recordedProps !== undefined && recordedProps !== propsDigest(event.ResourceProperties)) {
-        return { kind: 'refuse', reason: `Refused: this Delete's properties are not the ones ${event.PhysicalResourceId} was answered with. ${NOTHING_CHANGED}` };
+        return {
+          kind: 'refuse',
+          reason: `Refused: this Delete's properties are not the ones ${event.PhysicalResourceId} was answered with. ${NOTHING_CHANGED}`,
+        };
       }
 
       // 4. Ownership of the table.
@@ -182,7 +214,11 @@ export function makeGuard(deps: GuardDeps): Guard {
         const verdict = judgeLease(record, mine.request, mine.chain, cont !== undefined, Math.floor(now() / 1000), isDelete, operationStart);
         if (verdict.verdict === 'duplicate') return { kind: 'ignore', reason: verdict.detail };
         if (verdict.verdict === 'superseded') return { kind: 'superseded' };
-        if (verdict.verdict === 'busy') return { kind: 'refuse', reason: `Refused: another request for ${event.LogicalResourceId}, which CloudFormation started no earlier, is running. ${NOTHING_CHANGED}` };
+        if (verdict.verdict === 'busy')
+          return {
+            kind: 'refuse',
+            reason: `Refused: another request for ${event.LogicalResourceId}, which CloudFormation started no earlier, is running. ${NOTHING_CHANGED}`,
+          };
         const next = {
           ...mine,
           state: 'running' as const,
@@ -195,7 +231,8 @@ export function makeGuard(deps: GuardDeps): Guard {
           ...(record?.memo !== undefined ? { memo: record.memo } : {}),
         };
         try {
-          if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, next, record?.version)) taken = { ...next, version: (record?.version ?? 0) + 1 };
+          if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, next, record?.version))
+            taken = { ...next, version: (record?.version ?? 0) + 1 };
         } catch (e) {
           return { kind: 'refuse', reason: `Could not write the operation lease to the provider's state table: ${message(e)}. ${NOTHING_CHANGED}` };
         }
@@ -229,7 +266,13 @@ export function makeGuard(deps: GuardDeps): Guard {
         ...(lease.memo !== undefined ? { memo: parseMemo(lease.memo) } : {}),
         assertCurrent,
         async seal(checkpoint, physicalResourceId) {
-          return seal(sealingKey, event, { chainId, startedAt: operationStart, hop: (cont?.hop ?? 0) + 1, checkpoint, ...(physicalResourceId ? { physicalResourceId } : {}) });
+          return seal(sealingKey, event, {
+            chainId,
+            startedAt: operationStart,
+            hop: (cont?.hop ?? 0) + 1,
+            checkpoint,
+            ...(physicalResourceId ? { physicalResourceId } : {}),
+          });
         },
         async settle(status, physicalResourceId, memo): Promise<Settlement> {
           for (let attempt = 0; attempt < leaseAttempts; attempt++) {
@@ -248,14 +291,27 @@ export function makeGuard(deps: GuardDeps): Guard {
             }
             // What a later Delete of this physical ID must carry; a cleanup Delete's ID is spent.
             const answersFor = event.RequestType !== 'Delete';
-            const ids = auth.cleanup ? lease.ids.filter((id) => id !== physicalResourceId) : answersFor && !lease.ids.includes(physicalResourceId) ? [...lease.ids, physicalResourceId] : lease.ids;
+            const ids = auth.cleanup
+              ? lease.ids.filter((id) => id !== physicalResourceId)
+              : answersFor && !lease.ids.includes(physicalResourceId)
+                ? [...lease.ids, physicalResourceId]
+                : lease.ids;
             const propsOf = { ...lease.propsOf };
             if (answersFor) propsOf[physicalResourceId] = propsDigest(event.ResourceProperties);
             if (auth.cleanup) delete propsOf[physicalResourceId];
             const answered = [...lease.answered.filter((r) => r !== lease.request), lease.request];
             const memoText = memo === undefined ? lease.memo : JSON.stringify(memo);
-            if (memoText !== undefined && Buffer.byteLength(memoText) > MAX_MEMO_BYTES) throw new Error(`the handler's memo is larger than ${MAX_MEMO_BYTES} bytes`);
-            const done = { ...lease, state: 'done' as const, expires: Math.ceil(now() / 1000), ids, propsOf, answered, ...(memoText !== undefined ? { memo: memoText } : {}) };
+            if (memoText !== undefined && Buffer.byteLength(memoText) > MAX_MEMO_BYTES)
+              throw new Error(`the handler's memo is larger than ${MAX_MEMO_BYTES} bytes`);
+            const done = {
+              ...lease,
+              state: 'done' as const,
+              expires: Math.ceil(now() / 1000),
+              ids,
+              propsOf,
+              answered,
+              ...(memoText !== undefined ? { memo: memoText } : {}),
+            };
             if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, done, current?.version)) {
               lease = { ...done, version: (current?.version ?? 0) + 1 };
               return { kind: 'answer' };

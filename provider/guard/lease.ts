@@ -44,7 +44,15 @@ export type LeaseVerdict =
    */
   | { verdict: 'busy' };
 
-export function judgeLease(current: Lease | undefined, request: string, chain: string, isContinuation: boolean, nowSeconds: number, isDelete = false, since?: number): LeaseVerdict {
+export function judgeLease(
+  current: Lease | undefined,
+  request: string,
+  chain: string,
+  isContinuation: boolean,
+  nowSeconds: number,
+  isDelete = false,
+  since?: number,
+): LeaseVerdict {
   if (!current) return { verdict: 'take' };
   if (current.request === request) {
     if (current.state === 'done') return { verdict: 'duplicate', detail: 'this request was already answered' };

@@ -69,7 +69,15 @@ export type OwnershipDecision =
  * dynamodb:TagResource on that table can have set. A requester who merely names the table in
  * AdoptExistingTable gets nothing.
  */
-export function decideOwnership(o: Ownership, requestType: RequestType, tableName: string, region: string, adopt: string | undefined, stackName = '', stackId = ''): OwnershipDecision {
+export function decideOwnership(
+  o: Ownership,
+  requestType: RequestType,
+  tableName: string,
+  region: string,
+  adopt: string | undefined,
+  stackName = '',
+  stackId = '',
+): OwnershipDecision {
   if (adopt !== undefined && adopt !== tableName) {
     if (requestType === 'Delete') return { action: 'noop', reason: `AdoptExistingTable (${adopt}) does not name the table ${tableName}; nothing was changed` };
     return { action: 'refuse', reason: `AdoptExistingTable must name the table itself (${tableName}), got ${adopt}. Nothing was changed.` };

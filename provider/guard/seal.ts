@@ -31,11 +31,24 @@ interface Envelope {
 }
 
 function eventDigest(e: CfnEvent): string {
-  const fields = [e.RequestType, e.StackId, e.RequestId, e.LogicalResourceId, e.ResourceType, e.PhysicalResourceId ?? null, e.ResponseURL, e.ResourceProperties, e.OldResourceProperties ?? null];
+  const fields = [
+    e.RequestType,
+    e.StackId,
+    e.RequestId,
+    e.LogicalResourceId,
+    e.ResourceType,
+    e.PhysicalResourceId ?? null,
+    e.ResponseURL,
+    e.ResourceProperties,
+    e.OldResourceProperties ?? null,
+  ];
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 
-const mac = (key: Buffer, state: string, event: CfnEvent) => createHmac('sha256', key).update(`${state}\n${eventDigest(event)}`).digest('hex');
+const mac = (key: Buffer, state: string, event: CfnEvent) =>
+  createHmac('sha256', key)
+    .update(`${state}\n${eventDigest(event)}`)
+    .digest('hex');
 
 export function seal(key: Buffer, event: CfnEvent, state: ContinuationState): Envelope {
   const body = JSON.stringify(state);
@@ -56,5 +69,11 @@ export function unseal(key: Buffer, event: CfnEvent, raw: unknown): Continuation
     return undefined;
   }
   if (typeof s.chainId !== 'string' || typeof s.startedAt !== 'number' || typeof s.hop !== 'number' || !Number.isInteger(s.hop) || s.hop < 1) return undefined;
-  return { chainId: s.chainId, startedAt: s.startedAt, hop: s.hop, checkpoint: s.checkpoint, ...(typeof s.physicalResourceId === 'string' ? { physicalResourceId: s.physicalResourceId } : {}) };
+  return {
+    chainId: s.chainId,
+    startedAt: s.startedAt,
+    hop: s.hop,
+    checkpoint: s.checkpoint,
+    ...(typeof s.physicalResourceId === 'string' ? { physicalResourceId: s.physicalResourceId } : {}),
+  };
 }

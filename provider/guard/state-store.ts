@@ -111,7 +111,14 @@ export function dynamoStateStore(ddb: DynamoDBClient, tableName: string | undefi
               expires: n(lease.expires),
               deleting: { BOOL: lease.deleting },
               ids: { L: lease.ids.slice(-MAX_REMEMBERED_IDS).map(s) },
-              propsOf: { M: Object.fromEntries(lease.ids.slice(-MAX_REMEMBERED_IDS).filter((id) => lease.propsOf[id] !== undefined).map((id) => [id, s(lease.propsOf[id])])) },
+              propsOf: {
+                M: Object.fromEntries(
+                  lease.ids
+                    .slice(-MAX_REMEMBERED_IDS)
+                    .filter((id) => lease.propsOf[id] !== undefined)
+                    .map((id) => [id, s(lease.propsOf[id])]),
+                ),
+              },
               answered: { L: lease.answered.slice(-MAX_REMEMBERED_IDS).map(s) },
               ...(lease.since !== undefined ? { since: n(lease.since) } : {}),
               ...(lease.memo !== undefined ? { memo: s(lease.memo) } : {}),
@@ -134,7 +141,13 @@ export function dynamoStateStore(ddb: DynamoDBClient, tableName: string | undefi
       let secret = await read();
       if (!secret) {
         try {
-          await ddb.send(new PutItemCommand({ TableName: tableName, Item: { pk: s(KEY_PK), secret: { B: randomBytes(32) } }, ConditionExpression: 'attribute_not_exists(pk)' }));
+          await ddb.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: { pk: s(KEY_PK), secret: { B: randomBytes(32) } },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
         } catch (e) {
           if (awsErrorName(e) !== 'ConditionalCheckFailedException') throw e; // another invocation made it first
         }

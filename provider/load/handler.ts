@@ -25,7 +25,14 @@ export function physicalId(p: LoadProps, logicalId: string): string {
 }
 
 export function resultData(c: Counters, seconds: number): Record<(typeof LOAD_RESULT_ATTRIBUTES)[number], number> {
-  return { ItemsWritten: c.itemsWritten, ItemsSkipped: c.itemsSkipped, RecordsRejected: c.recordsRejected, ObjectsRead: c.objectsRead, BytesRead: c.bytesRead, Seconds: seconds };
+  return {
+    ItemsWritten: c.itemsWritten,
+    ItemsSkipped: c.itemsSkipped,
+    RecordsRejected: c.recordsRejected,
+    ObjectsRead: c.objectsRead,
+    BytesRead: c.bytesRead,
+    Seconds: seconds,
+  };
 }
 
 export function truncateBytes(s: string, max: number): string {
@@ -43,7 +50,10 @@ function isCheckpoint(v: unknown): v is LoadCheckpoint {
 export function failureReason(table: string, o: Extract<LoadOutcome, { status: 'failed' }>): string {
   const c = o.counters;
   const tail = `${o.reason.endsWith('.') ? '' : '.'} Before stopping: ItemsWritten ${c.itemsWritten}, ItemsSkipped ${c.itemsSkipped}, RecordsRejected ${c.recordsRejected}, ObjectsRead ${c.objectsRead} (written items stay in the table).`;
-  return truncateBytes(`Load into table '${table}' failed: ${truncateBytes(o.reason, MAX_REASON_BYTES - Buffer.byteLength(tail) - 60)}${tail}`, MAX_REASON_BYTES);
+  return truncateBytes(
+    `Load into table '${table}' failed: ${truncateBytes(o.reason, MAX_REASON_BYTES - Buffer.byteLength(tail) - 60)}${tail}`,
+    MAX_REASON_BYTES,
+  );
 }
 
 export const loadHandler: ResourceHandler<LoadProps> = {
@@ -64,18 +74,29 @@ export const loadHandler: ResourceHandler<LoadProps> = {
     // changed since. A rollback never writes data.
     if (req.requestType === 'Update' && isRollback(req.stack)) {
       req.log.info('rollback: nothing is loaded, the data stays as it is', { table: p.TableName });
-      return { status: 'done', physicalResourceId: id, data: resultData({ itemsWritten: 0, itemsSkipped: 0, recordsRejected: 0, objectsRead: 0, bytesRead: 0 }, 0) };
+      return {
+        status: 'done',
+        physicalResourceId: id,
+        data: resultData({ itemsWritten: 0, itemsSkipped: 0, recordsRejected: 0, objectsRead: 0, bytesRead: 0 }, 0),
+      };
     }
     if (req.requestType === 'Update' && req.checkpoint === undefined && req.oldProperties && sourceKey(req.oldProperties) === sourceKey(p)) {
       req.log.info('update: source and Revision unchanged, nothing to load', { table: p.TableName });
-      return { status: 'done', physicalResourceId: id, data: resultData({ itemsWritten: 0, itemsSkipped: 0, recordsRejected: 0, objectsRead: 0, bytesRead: 0 }, 0) };
+      return {
+        status: 'done',
+        physicalResourceId: id,
+        data: resultData({ itemsWritten: 0, itemsSkipped: 0, recordsRejected: 0, objectsRead: 0, bytesRead: 0 }, 0),
+      };
     }
     // The provider reads S3 for every stack: this one may read only under its own prefix.
     const bound = loadKeyPrefixFor(stackNameOf(req.stackId));
     if (!(p.S3BucketSource.KeyPrefix ?? '').startsWith(bound)) {
       return {
         status: 'failed',
-        reason: truncateBytes(`Load source s3://${p.S3BucketSource.Bucket}/${p.S3BucketSource.KeyPrefix ?? ''} is not this stack's: a stack loads only objects under s3://${p.S3BucketSource.Bucket}/${bound}. Nothing was read or written.`, MAX_REASON_BYTES),
+        reason: truncateBytes(
+          `Load source s3://${p.S3BucketSource.Bucket}/${p.S3BucketSource.KeyPrefix ?? ''} is not this stack's: a stack loads only objects under s3://${p.S3BucketSource.Bucket}/${bound}. Nothing was read or written.`,
+          MAX_REASON_BYTES,
+        ),
         physicalResourceId: id,
       };
     }

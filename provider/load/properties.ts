@@ -39,7 +39,10 @@ export function parseLoadProperties(raw: unknown): LoadProps {
       if (delimiter !== undefined && !CSV_DELIMITERS.includes(delimiter)) {
         throw new PropertyError('InputFormatOptions.Csv.Delimiter', "must be one of , ; : | tab or space (ImportTable's [,;:|\\t ])");
       }
-      const headerList = c.HeaderList === undefined ? undefined : asList(c.HeaderList, 'InputFormatOptions.Csv.HeaderList', 255).map((h, i) => asString(h, `InputFormatOptions.Csv.HeaderList[${i}]`, { max: 255 }));
+      const headerList =
+        c.HeaderList === undefined
+          ? undefined
+          : asList(c.HeaderList, 'InputFormatOptions.Csv.HeaderList', 255).map((h, i) => asString(h, `InputFormatOptions.Csv.HeaderList[${i}]`, { max: 255 }));
       props.InputFormatOptions = { Csv: { ...(delimiter !== undefined ? { Delimiter: delimiter } : {}), ...(headerList ? { HeaderList: headerList } : {}) } };
     }
   }
@@ -48,5 +51,14 @@ export function parseLoadProperties(raw: unknown): LoadProps {
 
 /** The properties that decide what is loaded: an Update that changes one of them loads again. */
 export function sourceKey(p: LoadProps): string {
-  return JSON.stringify([p.TableName, p.S3BucketSource.Bucket, p.S3BucketSource.KeyPrefix ?? '', p.S3BucketSource.BucketOwner ?? '', p.InputFormat, p.InputCompressionType, p.InputFormatOptions ?? null, p.Revision ?? '']);
+  return JSON.stringify([
+    p.TableName,
+    p.S3BucketSource.Bucket,
+    p.S3BucketSource.KeyPrefix ?? '',
+    p.S3BucketSource.BucketOwner ?? '',
+    p.InputFormat,
+    p.InputCompressionType,
+    p.InputFormatOptions ?? null,
+    p.Revision ?? '',
+  ]);
 }

@@ -24,7 +24,13 @@ export interface Deadlines {
   watchdog: number;
 }
 
-export function deadlines(o: { operationStart: number; timeoutSeconds: number; lambdaDeadline: number; safetyMarginMs: number; serviceTimeoutMarginMs: number }): Deadlines {
+export function deadlines(o: {
+  operationStart: number;
+  timeoutSeconds: number;
+  lambdaDeadline: number;
+  safetyMarginMs: number;
+  serviceTimeoutMarginMs: number;
+}): Deadlines {
   const service = o.operationStart + o.timeoutSeconds * 1000 - o.serviceTimeoutMarginMs;
   return { service, work: Math.min(o.lambdaDeadline - o.safetyMarginMs, service), watchdog: o.lambdaDeadline - o.safetyMarginMs / 2 };
 }

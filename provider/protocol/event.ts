@@ -33,7 +33,8 @@ const MAX_URL_CHARS = 8192;
  * …s3-<region>.amazonaws.com, …s3.<region>.amazonaws.com, and the same under amazonaws.com.cn (China)
  * and the ISO partitions. Any S3 endpoint host of an AWS partition is accepted; nothing else is.
  */
-const S3_HOST = /^(?:[a-z0-9][a-z0-9.-]{0,252}\.)?s3(?:[.-](?:dualstack\.)?[a-z0-9-]{1,40})?\.(?:amazonaws\.com|amazonaws\.com\.cn|c2s\.ic\.gov|sc2s\.sgov\.gov)$/;
+const S3_HOST =
+  /^(?:[a-z0-9][a-z0-9.-]{0,252}\.)?s3(?:[.-](?:dualstack\.)?[a-z0-9-]{1,40})?\.(?:amazonaws\.com|amazonaws\.com\.cn|c2s\.ic\.gov|sc2s\.sgov\.gov)$/;
 
 /** Why a ResponseURL may not be used, or undefined when it may. */
 export function checkResponseUrl(raw: unknown, policy: ResponseUrlPolicy): string | undefined {
@@ -56,7 +57,12 @@ export function checkResponseUrl(raw: unknown, policy: ResponseUrlPolicy): strin
 export type ParsedEvent =
   | { ok: true; event: CfnEvent }
   /** responseUrl is set when the URL itself is fine, so the rejection can still be answered. */
-  | { ok: false; reason: string; responseUrl?: string; partial: Partial<Record<'StackId' | 'RequestId' | 'LogicalResourceId' | 'PhysicalResourceId' | 'RequestType', string>> };
+  | {
+      ok: false;
+      reason: string;
+      responseUrl?: string;
+      partial: Partial<Record<'StackId' | 'RequestId' | 'LogicalResourceId' | 'PhysicalResourceId' | 'RequestType', string>>;
+    };
 
 const REQUEST_TYPES: readonly RequestType[] = ['Create', 'Update', 'Delete'];
 const STACK_ID = /^arn:aws[a-z-]{0,20}:cloudformation:[a-z0-9-]{1,30}:\d{12}:stack\/[A-Za-z][A-Za-z0-9-]{0,127}\/[A-Za-z0-9-]{1,64}$/;
@@ -86,15 +92,23 @@ export function parseEvent(raw: unknown, policy: ResponseUrlPolicy): ParsedEvent
   const fail = (reason: string): ParsedEvent => ({ ok: false, reason, responseUrl, partial });
 
   if (typeof e.RequestType !== 'string' || !(REQUEST_TYPES as readonly string[]).includes(e.RequestType)) {
-    return fail(`unsupported RequestType ${typeof e.RequestType === 'string' ? `'${e.RequestType.slice(0, 40)}'` : '(missing)'}; expected Create, Update or Delete`);
+    return fail(
+      `unsupported RequestType ${typeof e.RequestType === 'string' ? `'${e.RequestType.slice(0, 40)}'` : '(missing)'}; expected Create, Update or Delete`,
+    );
   }
   const requestType = e.RequestType as RequestType;
   if (typeof e.StackId !== 'string' || !STACK_ID.test(e.StackId)) return fail('StackId is missing or is not a CloudFormation stack ARN');
-  if (typeof e.RequestId !== 'string' || e.RequestId.length === 0 || e.RequestId.length > 256 || CONTROL.test(e.RequestId)) return fail('RequestId is missing or invalid');
+  if (typeof e.RequestId !== 'string' || e.RequestId.length === 0 || e.RequestId.length > 256 || CONTROL.test(e.RequestId))
+    return fail('RequestId is missing or invalid');
   if (typeof e.LogicalResourceId !== 'string' || !LOGICAL_ID.test(e.LogicalResourceId)) return fail('LogicalResourceId is missing or invalid');
   if (typeof e.ResourceType !== 'string' || !RESOURCE_TYPE.test(e.ResourceType)) return fail('ResourceType is missing or is not a custom resource type');
   if (requestType !== 'Create') {
-    if (typeof e.PhysicalResourceId !== 'string' || e.PhysicalResourceId.length === 0 || e.PhysicalResourceId.length > 1024 || CONTROL.test(e.PhysicalResourceId)) {
+    if (
+      typeof e.PhysicalResourceId !== 'string' ||
+      e.PhysicalResourceId.length === 0 ||
+      e.PhysicalResourceId.length > 1024 ||
+      CONTROL.test(e.PhysicalResourceId)
+    ) {
       return fail(`PhysicalResourceId is missing or invalid on a ${requestType} request`);
     }
   }

@@ -44,7 +44,15 @@ export interface ResponderOptions {
 /** Sends one response for the event, retrying the PUT (CDK provider framework, cfn-response.ts). */
 export function responder(event: Pick<CfnEvent, 'StackId' | 'RequestId' | 'LogicalResourceId' | 'ResponseURL'>, log: Logger, opts: ResponderOptions) {
   return async (status: Status, reason: string | undefined, physicalResourceId: string, data?: Data): Promise<void> => {
-    const body: ResponseBody = { Status: status, Reason: reason, PhysicalResourceId: physicalResourceId, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId, Data: data };
+    const body: ResponseBody = {
+      Status: status,
+      Reason: reason,
+      PhysicalResourceId: physicalResourceId,
+      StackId: event.StackId,
+      RequestId: event.RequestId,
+      LogicalResourceId: event.LogicalResourceId,
+      Data: data,
+    };
     await sendResponse(event.ResponseURL, body, { transport: opts.transport, log, attempts: opts.attempts, baseDelayMs: opts.baseDelayMs });
   };
 }

@@ -38,7 +38,8 @@ export function asString(v: unknown, path: string, opts: { max?: number; pattern
   const max = opts.max ?? 2048;
   if (v.length === 0) throw new PropertyError(path, 'must not be empty');
   if (v.length > max) throw new PropertyError(path, `is ${v.length} characters long; at most ${max} are allowed`);
-  if (opts.pattern && !opts.pattern.test(v)) throw new PropertyError(path, `must be ${opts.what ?? `a string matching ${opts.pattern}`}, got ${describeValue(v)}`);
+  if (opts.pattern && !opts.pattern.test(v))
+    throw new PropertyError(path, `must be ${opts.what ?? `a string matching ${opts.pattern}`}, got ${describeValue(v)}`);
   return v;
 }
 

@@ -43,7 +43,9 @@ export const nodeTransport: ResponseTransport = (url, body, headers) =>
 
 function truncateUtf8(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  let cut = Buffer.from(text, 'utf8').subarray(0, Math.max(0, maxBytes - 3)).toString('utf8');
+  let cut = Buffer.from(text, 'utf8')
+    .subarray(0, Math.max(0, maxBytes - 3))
+    .toString('utf8');
   // A multi-byte character split by the byte cut decodes as U+FFFD: drop it.
   cut = cut.replace(/\uFFFD$/, '');
   return `${cut}...`;

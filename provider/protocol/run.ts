@@ -95,7 +95,8 @@ const WHAT_NEXT_AFTER_TIMEOUT: Record<'Create' | 'Update' | 'Delete', string> = 
     "CloudFormation now rolls the stack back and sends this resource a Delete, which keeps or removes what was made as the table's DeletionPolicy says. AWS may still finish work it had started; the next deploy continues from what it then observes.",
   Update:
     'CloudFormation now rolls the stack back with the previous properties. AWS may still finish work it had started; the rollback and the next deploy continue from what they then observe.',
-  Delete: 'The stack delete fails (DELETE_FAILED). AWS may still finish work it had started; delete the stack again, and the provider continues from what it then observes.',
+  Delete:
+    'The stack delete fails (DELETE_FAILED). AWS may still finish work it had started; delete the stack again, and the provider continues from what it then observes.',
 };
 
 const SUPERSEDED_REASON = 'Superseded by a later request for this resource (CloudFormation sent a Delete while this operation was running).';
@@ -131,7 +132,16 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
         return;
       }
       log.warn('event rejected', { reason: parsed.reason });
-      const send = responder({ StackId: p.StackId ?? 'unknown', RequestId: p.RequestId ?? 'unknown', LogicalResourceId: p.LogicalResourceId ?? 'unknown', ResponseURL: parsed.responseUrl }, log, responderOptions);
+      const send = responder(
+        {
+          StackId: p.StackId ?? 'unknown',
+          RequestId: p.RequestId ?? 'unknown',
+          LogicalResourceId: p.LogicalResourceId ?? 'unknown',
+          ResponseURL: parsed.responseUrl,
+        },
+        log,
+        responderOptions,
+      );
       await send('FAILED', `Invalid custom resource request: ${parsed.reason}.`, p.PhysicalResourceId ?? createFailedId(p.LogicalResourceId ?? 'Unknown'));
       return;
     }
@@ -148,7 +158,8 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
 
     if (fromDestination) {
       log.error('Lambda gave up on this event after its retries', {});
-      const id = event.RequestType === 'Create' ? ((sealed !== undefined ? await deps.guard.sealedPhysicalId(event, sealed) : undefined) ?? failedId()) : failedId();
+      const id =
+        event.RequestType === 'Create' ? ((sealed !== undefined ? await deps.guard.sealedPhysicalId(event, sealed) : undefined) ?? failedId()) : failedId();
       await answer('FAILED', "The provider stopped unexpectedly (Lambda retries exhausted). See the provider function's logs for this request ID.", id);
       return;
     }
@@ -162,7 +173,11 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
     if (!handler) {
       log.warn('unsupported resource type', { resourceType: event.ResourceType });
       if (event.RequestType === 'Delete') return void (await answer('SUCCESS', undefined, event.PhysicalResourceId as string));
-      await answer('FAILED', `Unsupported resource type ${event.ResourceType}; this provider serves ${deps.handlers.map((h) => h.resourceType).join(', ')}.`, failedId());
+      await answer(
+        'FAILED',
+        `Unsupported resource type ${event.ResourceType}; this provider serves ${deps.handlers.map((h) => h.resourceType).join(', ')}.`,
+        failedId(),
+      );
       return;
     }
     let props: unknown;
@@ -192,7 +207,16 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
     // payload is delivered again to a fresh invocation, and this one stops before taking the lease.
     const admissionAbort = new AbortController();
     const dog = watchdog(lambdaDeadline - deps.config.safetyMarginMs / 2, now);
-    const admitted = deps.guard.admit({ event, tableName, adopt: handler.adoptExistingTable?.(props), continuation: sealed, awsRequestId: ctx.awsRequestId, lambdaDeadline, log, signal: admissionAbort.signal });
+    const admitted = deps.guard.admit({
+      event,
+      tableName,
+      adopt: handler.adoptExistingTable?.(props),
+      continuation: sealed,
+      awsRequestId: ctx.awsRequestId,
+      lambdaDeadline,
+      log,
+      signal: admissionAbort.signal,
+    });
     const admission = await Promise.race([admitted, dog.fired]);
     dog.cancel();
     if (admission === 'timeout') {
@@ -308,7 +332,13 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           return finish('SUCCESS', result.reason, id, result.data, result.memo);
         }
         case 'failed':
-          return finish('FAILED', result.reason, event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : failureId(result.physicalResourceId), undefined, result.memo);
+          return finish(
+            'FAILED',
+            result.reason,
+            event.RequestType === 'Delete' ? (event.PhysicalResourceId as string) : failureId(result.physicalResourceId),
+            undefined,
+            result.memo,
+          );
         case 'continue': {
           const idIfStopped = result.physicalResourceId ?? session.physicalResourceId;
           if (now() >= limits.service) return finish('FAILED', timeoutReason, failureId(idIfStopped));

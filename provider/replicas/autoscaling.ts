@@ -84,7 +84,11 @@ export async function observeGroupScaling(ddb: DynamoDBClient, tableName: string
       if (!g.IndexName) continue;
       indexes[g.IndexName] = { read: observed(g.ProvisionedReadCapacityAutoScalingSettings), write: observed(g.ProvisionedWriteCapacityAutoScalingSettings) };
     }
-    group.set(r.RegionName, { read: observed(r.ReplicaProvisionedReadCapacityAutoScalingSettings), write: observed(r.ReplicaProvisionedWriteCapacityAutoScalingSettings), indexes });
+    group.set(r.RegionName, {
+      read: observed(r.ReplicaProvisionedReadCapacityAutoScalingSettings),
+      write: observed(r.ReplicaProvisionedWriteCapacityAutoScalingSettings),
+      indexes,
+    });
   }
   return group;
 }
@@ -107,7 +111,11 @@ function settingsUpdate(want: ScalingSettingsProps, policyName: string | undefin
     MaximumUnits: want.MaxCapacity,
     ScalingPolicyUpdate: {
       ...(policyName !== undefined ? { PolicyName: policyName } : {}),
-      TargetTrackingScalingPolicyConfiguration: { TargetValue: want.TargetValue, ScaleInCooldown: want.ScaleInCooldown, ScaleOutCooldown: want.ScaleOutCooldown },
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: want.TargetValue,
+        ScaleInCooldown: want.ScaleInCooldown,
+        ScaleOutCooldown: want.ScaleOutCooldown,
+      },
     },
   };
 }
@@ -177,7 +185,8 @@ export function planReplicaScaling(i: ReplicaScalingPlanInput): UpdateTableRepli
       const want = desired.Indexes?.[index]?.Read;
       const have = seen.indexes[index]?.read;
       if (want) {
-        if (!scalingMatches(have, want)) indexReads.push({ IndexName: index, ProvisionedReadCapacityAutoScalingUpdate: settingsUpdate(want, homeScaling.indexes[index]?.read?.policyName) });
+        if (!scalingMatches(have, want))
+          indexReads.push({ IndexName: index, ProvisionedReadCapacityAutoScalingUpdate: settingsUpdate(want, homeScaling.indexes[index]?.read?.policyName) });
       } else if (previous.Indexes?.[index]?.Read && have) {
         indexReads.push({ IndexName: index, ProvisionedReadCapacityAutoScalingUpdate: { AutoScalingDisabled: true } });
       }
@@ -207,7 +216,12 @@ export function hasAutoscaling(a: Autoscaling): boolean {
  * Never called for the home region, whose autoscaling is CloudFormation's. `changed` is called
  * after each change. Returns the number of changes.
  */
-export async function removeRegionScaling(aas: ApplicationAutoScalingClient, tableName: string, indexNames: string[], changed: () => void = () => undefined): Promise<number> {
+export async function removeRegionScaling(
+  aas: ApplicationAutoScalingClient,
+  tableName: string,
+  indexNames: string[],
+  changed: () => void = () => undefined,
+): Promise<number> {
   const resourceIds = [`table/${tableName}`, ...indexNames.map((i) => `table/${tableName}/index/${i}`)];
   let changes = 0;
   for (let k = 0; k < resourceIds.length; k += 50) {
@@ -217,7 +231,9 @@ export async function removeRegionScaling(aas: ApplicationAutoScalingClient, tab
       const dimension = t.ScalableDimension as ScalableDimension;
       const policies = await aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'dynamodb', ResourceId: id, ScalableDimension: dimension }));
       for (const p of policies.ScalingPolicies ?? []) {
-        await aas.send(new DeleteScalingPolicyCommand({ ServiceNamespace: 'dynamodb', ResourceId: id, ScalableDimension: dimension, PolicyName: p.PolicyName }));
+        await aas.send(
+          new DeleteScalingPolicyCommand({ ServiceNamespace: 'dynamodb', ResourceId: id, ScalableDimension: dimension, PolicyName: p.PolicyName }),
+        );
         changed();
         changes++;
       }
@@ -232,7 +248,11 @@ export async function removeRegionScaling(aas: ApplicationAutoScalingClient, tab
 /** True when the home table has write autoscaling registered (a global-table precondition for PROVISIONED). */
 export async function hasWriteScaling(aas: ApplicationAutoScalingClient, tableName: string): Promise<boolean> {
   const out = await aas.send(
-    new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb', ResourceIds: [`table/${tableName}`], ScalableDimension: 'dynamodb:table:WriteCapacityUnits' }),
+    new DescribeScalableTargetsCommand({
+      ServiceNamespace: 'dynamodb',
+      ResourceIds: [`table/${tableName}`],
+      ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+    }),
   );
   return (out.ScalableTargets ?? []).length > 0;
 }

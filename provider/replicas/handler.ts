@@ -8,7 +8,13 @@
  * the protocol re-invokes. Progress is derived from observed state, never from counters, so a
  * crashed or duplicated invocation loses nothing.
  */
-import { DescribeTableCommand, UpdateTableCommand, UpdateTableReplicaAutoScalingCommand, type CreateReplicationGroupMemberAction, type ReplicationGroupUpdate } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  UpdateTableCommand,
+  UpdateTableReplicaAutoScalingCommand,
+  type CreateReplicationGroupMemberAction,
+  type ReplicationGroupUpdate,
+} from '@aws-sdk/client-dynamodb';
 import { OWNER_TAG_KEY, REPLICAS_RESOURCE_TYPE, type ReplicaProps } from '../../contract/resources';
 import { awsErrorName } from '../aws';
 import { resourceId } from '../protocol/physical-id';
@@ -142,7 +148,11 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
       }
       last = state;
       const step = planStructure(state, desiredRegions, removing);
-      log.info('reconcile step', { step: step.kind, ...(step.kind === 'create' || step.kind === 'delete' ? { region: step.region } : {}), ...(step.kind === 'wait' ? { reason: step.reason } : {}) });
+      log.info('reconcile step', {
+        step: step.kind,
+        ...(step.kind === 'create' || step.kind === 'delete' ? { region: step.region } : {}),
+        ...(step.kind === 'wait' ? { reason: step.reason } : {}),
+      });
       switch (step.kind) {
         case 'fail':
           return failed(step.reason);
@@ -172,10 +182,13 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
                 `If that table really is this stack's, set its ${OWNER_TAG_KEY} tag to this stack's ID deliberately and retry; otherwise delete it by hand or leave it.`,
             );
           }
-          const replica = await req.clients.dynamodb(region).send(new DescribeTableCommand({ TableName: p.TableName })).catch((e) => {
-            if (awsErrorName(e) === 'ResourceNotFoundException') return undefined;
-            throw e;
-          });
+          const replica = await req.clients
+            .dynamodb(region)
+            .send(new DescribeTableCommand({ TableName: p.TableName }))
+            .catch((e) => {
+              if (awsErrorName(e) === 'ResourceNotFoundException') return undefined;
+              throw e;
+            });
           if (replica?.Table?.DeletionProtectionEnabled) {
             return failed(
               `The replica of ${p.TableName} in ${region} has deletion protection enabled, so it was not deleted. ` +
@@ -213,7 +226,17 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
         case 'settled': {
           const next = desired.find((r) => !cp.synced.includes(r.RegionName));
           if (next) {
-            const outcome = await syncReplica({ clients: req.clients, log, stackId: req.stackId, home: state, props: p, oldProps: req.oldProperties, spec: next, beforeChange, changed });
+            const outcome = await syncReplica({
+              clients: req.clients,
+              log,
+              stackId: req.stackId,
+              home: state,
+              props: p,
+              oldProps: req.oldProperties,
+              spec: next,
+              beforeChange,
+              changed,
+            });
             if (outcome.kind === 'stepped') {
               stepped();
               continue;
@@ -249,10 +272,18 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
  * Tags every desired replica that is still CREATING as soon as its table exists in its region
  * (settings.ts, tagCreatingReplica); each region once per operation.
  */
-async function tagCreating(req: HandlerRequest<ReplicasProps>, state: HomeState, desired: ReplicaProps[], cp: Checkpoint, beforeChange: () => Promise<void>, changed: () => void): Promise<void> {
+async function tagCreating(
+  req: HandlerRequest<ReplicasProps>,
+  state: HomeState,
+  desired: ReplicaProps[],
+  cp: Checkpoint,
+  beforeChange: () => Promise<void>,
+  changed: () => void,
+): Promise<void> {
   for (const spec of desired) {
     if (cp.tagged.includes(spec.RegionName) || state.replicas.get(spec.RegionName)?.status !== 'CREATING') continue;
-    if (await tagCreatingReplica({ clients: req.clients, log: req.log, stackId: req.stackId, home: state, props: req.properties, spec, beforeChange, changed })) cp.tagged.push(spec.RegionName);
+    if (await tagCreatingReplica({ clients: req.clients, log: req.log, stackId: req.stackId, home: state, props: req.properties, spec, beforeChange, changed }))
+      cp.tagged.push(spec.RegionName);
   }
 }
 
@@ -261,7 +292,13 @@ async function tagCreating(req: HandlerRequest<ReplicasProps>, state: HomeState,
  * (autoscaling.ts): read with DescribeTableReplicaAutoScaling, then one
  * UpdateTableReplicaAutoScaling with only what differs.
  */
-async function syncGroupScaling(req: HandlerRequest<ReplicasProps>, state: HomeState, regions: string[], beforeChange: () => Promise<void>, changed: () => void): Promise<void> {
+async function syncGroupScaling(
+  req: HandlerRequest<ReplicasProps>,
+  state: HomeState,
+  regions: string[],
+  beforeChange: () => Promise<void>,
+  changed: () => void,
+): Promise<void> {
   const p = req.properties;
   if (p.BillingMode !== 'PROVISIONED' || regions.length === 0 || !(hasAutoscaling(p.Autoscaling) || hasAutoscaling(req.oldProperties?.Autoscaling))) return;
   const ddb = req.clients.dynamodb();
@@ -308,8 +345,10 @@ async function retainOnThisDelete(req: HandlerRequest<ReplicasProps>): Promise<s
   const deletionKeeps = p.RetainOnDelete && !(undoingACreate && p.RetainExceptOnCreate === true);
   // UpdateReplacePolicy governs the OLD resource after a replacement; in a rollback's cleanup the
   // Delete is for the NEW one, made by the failed update, and its DeletionPolicy decides.
-  if (stack?.replaced && !stack.status.startsWith('UPDATE_ROLLBACK')) return (p.RetainOnReplace ?? p.RetainOnDelete) ? 'the table was replaced and its UpdateReplacePolicy is Retain' : undefined;
-  if (stack && stack.status.endsWith('_CLEANUP_IN_PROGRESS') && !stack.replaced && p.TableLogicalId !== undefined && (await stack.keeps(p.TableLogicalId))) return undefined;
+  if (stack?.replaced && !stack.status.startsWith('UPDATE_ROLLBACK'))
+    return (p.RetainOnReplace ?? p.RetainOnDelete) ? 'the table was replaced and its UpdateReplacePolicy is Retain' : undefined;
+  if (stack && stack.status.endsWith('_CLEANUP_IN_PROGRESS') && !stack.replaced && p.TableLogicalId !== undefined && (await stack.keeps(p.TableLogicalId)))
+    return undefined;
   return deletionKeeps ? "the table's DeletionPolicy is Retain" : undefined;
 }
 
@@ -390,7 +429,17 @@ async function finishEarly(
   for (const spec of p.Replicas) {
     const r = state.replicas.get(spec.RegionName);
     if (!r || r.status !== 'ACTIVE' || cp.synced.includes(spec.RegionName)) continue;
-    const outcome = await syncReplica({ clients: req.clients, log: req.log, stackId: req.stackId, home: state, props: p, oldProps: req.oldProperties, spec, beforeChange, changed });
+    const outcome = await syncReplica({
+      clients: req.clients,
+      log: req.log,
+      stackId: req.stackId,
+      home: state,
+      props: p,
+      oldProps: req.oldProperties,
+      spec,
+      beforeChange,
+      changed,
+    });
     if (outcome.kind !== 'synced') pending.push(spec.RegionName);
     else cp.synced.push(spec.RegionName);
   }

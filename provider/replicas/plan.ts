@@ -82,7 +82,13 @@ export function readMemo(raw: unknown): ReplicasMemo {
  * do not (every listed region on a Delete that removes replicas), plus the regions remembered as
  * pending removal, unless the new properties list them again. Pure.
  */
-export function regionsToRemove(requestType: 'Create' | 'Update' | 'Delete', desired: string[], listed: string[], previous: string[], memo: ReplicasMemo): string[] {
+export function regionsToRemove(
+  requestType: 'Create' | 'Update' | 'Delete',
+  desired: string[],
+  listed: string[],
+  previous: string[],
+  memo: ReplicasMemo,
+): string[] {
   const base = requestType === 'Delete' ? listed : previous.filter((r) => !desired.includes(r));
   const out = [...base];
   for (const r of memo.pendingRemoval) if (!desired.includes(r) && !out.includes(r)) out.push(r);

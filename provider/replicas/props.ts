@@ -87,8 +87,10 @@ export function parseReplicasProps(raw: unknown): ReplicasProps {
   replicas.forEach((r, i) => {
     if (seen.has(r.RegionName)) throw new PropertyError(`Replicas[${i}].RegionName`, `names ${r.RegionName} twice`);
     seen.add(r.RegionName);
-    if (r.ReadCapacity !== undefined && billing !== 'PROVISIONED') throw new PropertyError(`Replicas[${i}].ReadCapacity`, 'applies only to PROVISIONED tables; use MaxReadRequestUnits for PAY_PER_REQUEST');
-    if (r.MaxReadRequestUnits !== undefined && billing !== 'PAY_PER_REQUEST') throw new PropertyError(`Replicas[${i}].MaxReadRequestUnits`, 'applies only to PAY_PER_REQUEST tables; use ReadCapacity for PROVISIONED');
+    if (r.ReadCapacity !== undefined && billing !== 'PROVISIONED')
+      throw new PropertyError(`Replicas[${i}].ReadCapacity`, 'applies only to PROVISIONED tables; use MaxReadRequestUnits for PAY_PER_REQUEST');
+    if (r.MaxReadRequestUnits !== undefined && billing !== 'PAY_PER_REQUEST')
+      throw new PropertyError(`Replicas[${i}].MaxReadRequestUnits`, 'applies only to PAY_PER_REQUEST tables; use ReadCapacity for PROVISIONED');
   });
   const props: ReplicasProps = {
     ServiceToken: typeof o.ServiceToken === 'string' ? o.ServiceToken : '',

@@ -105,13 +105,16 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
     if (awsErrorName(e) === 'ResourceNotFoundException') return { kind: 'not-ready', reason: `replica table not visible in ${region} yet` };
     throw e;
   }
-  if (!described || described.TableStatus !== 'ACTIVE') return { kind: 'not-ready', reason: `replica table in ${region} is ${described?.TableStatus ?? 'absent'}` };
+  if (!described || described.TableStatus !== 'ACTIVE')
+    return { kind: 'not-ready', reason: `replica table in ${region} is ${described?.TableStatus ?? 'absent'}` };
 
   // Ownership of the replica itself, before any of its settings change.
   const tags = await listTags(ddb, arn);
   const own = replicaOwnership(tags, stackId);
   if (own === 'foreign') {
-    throw new Refusal(`The replica of ${name} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was changed in ${region}.`);
+    throw new Refusal(
+      `The replica of ${name} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was changed in ${region}.`,
+    );
   }
   if (own === 'untagged') {
     await beforeChange();
@@ -146,13 +149,17 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
       await ddb.send(
         new UpdateContinuousBackupsCommand({
           TableName: name,
-          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: spec.PointInTimeRecoveryEnabled, ...(wantPeriod !== undefined ? { RecoveryPeriodInDays: wantPeriod } : {}) },
+          PointInTimeRecoverySpecification: {
+            PointInTimeRecoveryEnabled: spec.PointInTimeRecoveryEnabled,
+            ...(wantPeriod !== undefined ? { RecoveryPeriodInDays: wantPeriod } : {}),
+          },
         }),
       );
     } catch (e) {
       // "Backups have not yet been enabled for this table": a table just created; retry shortly
       // (ContinuousBackupsUnavailableException, UpdateContinuousBackups API reference).
-      if (awsErrorName(e) === 'ContinuousBackupsUnavailableException') return { kind: 'not-ready', reason: `backups not yet available for the replica in ${region}` };
+      if (awsErrorName(e) === 'ContinuousBackupsUnavailableException')
+        return { kind: 'not-ready', reason: `backups not yet available for the replica in ${region}` };
       throw e;
     }
     changed();
@@ -163,7 +170,9 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
     const on = ci.ContributorInsightsStatus === 'ENABLED' || ci.ContributorInsightsStatus === 'ENABLING';
     if (on !== spec.ContributorInsightsEnabled) {
       await beforeChange();
-      await ddb.send(new UpdateContributorInsightsCommand({ TableName: name, ContributorInsightsAction: spec.ContributorInsightsEnabled ? 'ENABLE' : 'DISABLE' }));
+      await ddb.send(
+        new UpdateContributorInsightsCommand({ TableName: name, ContributorInsightsAction: spec.ContributorInsightsEnabled ? 'ENABLE' : 'DISABLE' }),
+      );
       changed();
     }
   }
@@ -205,7 +214,12 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
  * replica's ARN): 'missing' when that region has no such table (a replica that failed to create,
  * or one already gone).
  */
-export async function observeReplicaOwnership(clients: AwsClients, home: HomeState, region: string, stackId: string): Promise<ReturnType<typeof replicaOwnership> | 'missing'> {
+export async function observeReplicaOwnership(
+  clients: AwsClients,
+  home: HomeState,
+  region: string,
+  stackId: string,
+): Promise<ReturnType<typeof replicaOwnership> | 'missing'> {
   try {
     return replicaOwnership(await listTags(clients.dynamodb(region), replicaArn(home.arn, region)), stackId);
   } catch (e) {
@@ -247,7 +261,9 @@ export async function tagCreatingReplica(input: TagEarlyInput): Promise<boolean>
   const own = await observeReplicaOwnership(clients, home, region, stackId);
   if (own === 'missing') return false;
   if (own === 'foreign') {
-    throw new Refusal(`The replica of ${props.TableName} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was changed in ${region}.`);
+    throw new Refusal(
+      `The replica of ${props.TableName} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was changed in ${region}.`,
+    );
   }
   if (own === 'owned') return true;
   const tags = [{ Key: OWNER_TAG_KEY, Value: stackId }, ...(spec.PropagateTags ? props.Tags.filter((t) => t.Key !== OWNER_TAG_KEY).slice(0, 49) : [])];

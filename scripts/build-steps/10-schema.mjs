@@ -41,7 +41,10 @@ export async function run(root) {
 
   const out = join(root, 'macro', 'generated');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'validate-table.js'), `/* generated from schema/arc-dynamodb-table.schema.json by scripts/build-steps/10-schema.mjs; do not edit */\n${code}\n`);
+  writeFileSync(
+    join(out, 'validate-table.js'),
+    `/* generated from schema/arc-dynamodb-table.schema.json by scripts/build-steps/10-schema.mjs; do not edit */\n${code}\n`,
+  );
   writeFileSync(
     join(out, 'validate-table.d.ts'),
     [

@@ -109,7 +109,8 @@ export function generateEditorSchema(source) {
   const schema = {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'CloudFormation template with Arc::DynamoDB::Table resources (arc-dynamodb)',
-    description: 'Generated from schema/arc-dynamodb-table.schema.json by scripts/build-steps/20-registry.mjs. Checks the Properties of Arc::DynamoDB::Table resources; everything else is left to other tools.',
+    description:
+      'Generated from schema/arc-dynamodb-table.schema.json by scripts/build-steps/20-registry.mjs. Checks the Properties of Arc::DynamoDB::Table resources; everything else is left to other tools.',
     type: 'object',
     properties: {
       Resources: { type: 'object', additionalProperties: { $ref: `#/definitions/${RESOURCE}` } },

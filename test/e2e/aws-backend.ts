@@ -83,18 +83,25 @@ export function newRunId(now = new Date(), random = randomBytes(2).toString('hex
 export function parseAwsConfig(env: NodeJS.ProcessEnv, runId = newRunId()): { config?: AwsConfig; errors: string[] } {
   const errors: string[] = [];
   const account = (env.ARC_E2E_ACCOUNT ?? '').trim();
-  if (!account) errors.push('ARC_E2E_ACCOUNT is not set: name the 12-digit AWS account ID this run may create stacks and tables in (the run refuses any other account).');
+  if (!account)
+    errors.push('ARC_E2E_ACCOUNT is not set: name the 12-digit AWS account ID this run may create stacks and tables in (the run refuses any other account).');
   else if (!/^\d{12}$/.test(account)) errors.push(`ARC_E2E_ACCOUNT must be a 12-digit account ID, not '${account}'.`);
   const region = (env.ARC_E2E_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1').trim();
-  const regions = (env.ARC_E2E_REGIONS ?? `${region},eu-west-1,ap-southeast-2`).split(',').map((r) => r.trim()).filter(Boolean);
-  if (regions.length !== LOCAL_REGIONS.length) errors.push(`ARC_E2E_REGIONS must list ${LOCAL_REGIONS.length} regions: the home region, then two replica regions (got '${env.ARC_E2E_REGIONS}').`);
+  const regions = (env.ARC_E2E_REGIONS ?? `${region},eu-west-1,ap-southeast-2`)
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  if (regions.length !== LOCAL_REGIONS.length)
+    errors.push(`ARC_E2E_REGIONS must list ${LOCAL_REGIONS.length} regions: the home region, then two replica regions (got '${env.ARC_E2E_REGIONS}').`);
   else if (regions[0] !== region) errors.push(`ARC_E2E_REGIONS must start with the home region ${region}, where the macro and the provider are deployed.`);
   else if (new Set(regions).size !== regions.length) errors.push('ARC_E2E_REGIONS must name three different regions.');
   for (const r of regions) if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(r)) errors.push(`'${r}' is not a region name.`);
   const stackPrefix = env.ARC_E2E_STACK_PREFIX ?? 'arc-e2e-';
-  if (!NAME.test(stackPrefix) || stackPrefix.length > 40) errors.push(`ARC_E2E_STACK_PREFIX must start with a letter, hold only A-Z a-z 0-9 - and be at most 40 characters, not '${stackPrefix}'.`);
+  if (!NAME.test(stackPrefix) || stackPrefix.length > 40)
+    errors.push(`ARC_E2E_STACK_PREFIX must start with a letter, hold only A-Z a-z 0-9 - and be at most 40 characters, not '${stackPrefix}'.`);
   const tablePrefix = env.ARC_E2E_TABLE_PREFIX ?? '';
-  if (tablePrefix && !/^[A-Za-z0-9_.-]{1,100}$/.test(tablePrefix)) errors.push(`ARC_E2E_TABLE_PREFIX must be table-name characters (A-Z a-z 0-9 _ - .), not '${tablePrefix}'.`);
+  if (tablePrefix && !/^[A-Za-z0-9_.-]{1,100}$/.test(tablePrefix))
+    errors.push(`ARC_E2E_TABLE_PREFIX must be table-name characters (A-Z a-z 0-9 _ - .), not '${tablePrefix}'.`);
   const loadBucket = env.ARC_E2E_LOAD_BUCKET?.trim() || undefined;
   if (loadBucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(loadBucket)) errors.push(`ARC_E2E_LOAD_BUCKET is not a bucket name: '${loadBucket}'.`);
   const minutes = Number(env.ARC_E2E_STACK_TIMEOUT_MINUTES ?? 90);
@@ -112,7 +119,13 @@ export function parseAwsConfig(env: NodeJS.ProcessEnv, runId = newRunId()): { co
       macroName: env.ARC_E2E_MACRO_NAME ?? 'ArcDynamoDb',
       providerFunction: env.ARC_E2E_PROVIDER_FUNCTION ?? 'arc-dynamodb-provider',
       ...(loadBucket ? { loadBucket } : {}),
-      ...(env.ARC_E2E_SCENARIOS ? { scenarios: env.ARC_E2E_SCENARIOS.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+      ...(env.ARC_E2E_SCENARIOS
+        ? {
+            scenarios: env.ARC_E2E_SCENARIOS.split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          }
+        : {}),
       reportDir: env.ARC_E2E_REPORT_DIR ?? `e2e-report/${runId}`,
       runId,
       stackTimeoutMs: minutes * 60_000,
@@ -146,7 +159,8 @@ export function awsTemplate(template: string, opts: { macroName: string; failRes
   if (opts.macroName !== 'ArcDynamoDb') doc.set('Transform', opts.macroName);
   if (opts.failResource) {
     const type = doc.getIn(['Resources', opts.failResource, 'Type']);
-    if (type !== 'AWS::CloudWatch::Dashboard') throw new Error(`failResource ${opts.failResource}: the AWS runner can fail only an AWS::CloudWatch::Dashboard of the scenario (it is ${String(type)})`);
+    if (type !== 'AWS::CloudWatch::Dashboard')
+      throw new Error(`failResource ${opts.failResource}: the AWS runner can fail only an AWS::CloudWatch::Dashboard of the scenario (it is ${String(type)})`);
     // Not JSON: PutDashboard answers InvalidParameterInput, and CloudFormation fails the resource.
     doc.setIn(['Resources', opts.failResource, 'Properties', 'DashboardBody'], 'arc-e2e: this body is deliberately not JSON');
   }
@@ -159,7 +173,12 @@ const errorName = (e: unknown) => (e as { name?: string }).name ?? '';
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Loads @aws-sdk/client-sts when it is installed (it is not a dependency of this project). */
-function optionalSts(): { STSClient: new (c: { region: string }) => { send(c: unknown): Promise<{ Account?: string }>; destroy(): void }; GetCallerIdentityCommand: new (i: object) => unknown } | undefined {
+function optionalSts():
+  | {
+      STSClient: new (c: { region: string }) => { send(c: unknown): Promise<{ Account?: string }>; destroy(): void };
+      GetCallerIdentityCommand: new (i: object) => unknown;
+    }
+  | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('@aws-sdk/client-sts');
@@ -215,7 +234,9 @@ export class AwsBackend implements Backend {
     try {
       macroStack = (await this.cfn.send(new DescribeStacksCommand({ StackName: c.macroStack }))).Stacks?.[0];
     } catch (e) {
-      problems.push(`The macro stack ${c.macroStack} was not found in ${c.region} (${message(e)}). Deploy arc-dynamodb first: sam build && sam deploy (docs/deploy.md).`);
+      problems.push(
+        `The macro stack ${c.macroStack} was not found in ${c.region} (${message(e)}). Deploy arc-dynamodb first: sam build && sam deploy (docs/deploy.md).`,
+      );
     }
     const sts = optionalSts();
     if (sts) {
@@ -241,7 +262,8 @@ export class AwsBackend implements Backend {
       const resources = (await this.cfn.send(new DescribeStackResourcesCommand({ StackName: c.macroStack }))).StackResources ?? [];
       const macro = resources.find((r) => r.ResourceType === 'AWS::CloudFormation::Macro');
       if (!macro) problems.push(`Stack ${c.macroStack} has no AWS::CloudFormation::Macro; is it the arc-dynamodb stack (template.yaml)?`);
-      else if (macro.PhysicalResourceId !== c.macroName) problems.push(`Stack ${c.macroStack} deploys the macro ${macro.PhysicalResourceId}, not ${c.macroName} (set ARC_E2E_MACRO_NAME).`);
+      else if (macro.PhysicalResourceId !== c.macroName)
+        problems.push(`Stack ${c.macroStack} deploys the macro ${macro.PhysicalResourceId}, not ${c.macroName} (set ARC_E2E_MACRO_NAME).`);
       else notes.push(`macro ${c.macroName} deployed by stack ${c.macroStack} (${macroStack.StackStatus})`);
     }
     const lambda = new LambdaClient({ region: c.region });
@@ -265,7 +287,13 @@ export class AwsBackend implements Backend {
   }
 
   context(s: Scenario): ScenarioContext {
-    return { scenario: s, stackName: stackNameFor(this.config, s.name), tableName: tableNameFor(this.config, s.name), hashKey: s.hashKey ?? 'pk', ...(this.loadBucket ? { bucket: this.loadBucket } : {}) };
+    return {
+      scenario: s,
+      stackName: stackNameFor(this.config, s.name),
+      tableName: tableNameFor(this.config, s.name),
+      hashKey: s.hashKey ?? 'pk',
+      ...(this.loadBucket ? { bucket: this.loadBucket } : {}),
+    };
   }
 
   private async status(stackId: string): Promise<string> {
@@ -289,7 +317,8 @@ export class AwsBackend implements Backend {
     for (let page = 0; page < 20; page++) {
       const r = await this.cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: token }));
       const events: StackEvent[] = r.StackEvents ?? [];
-      for (const e of events) if (e.Timestamp && e.Timestamp >= since && e.ResourceStatusReason) out.push(`${e.LogicalResourceId} ${e.ResourceStatus}: ${e.ResourceStatusReason}`);
+      for (const e of events)
+        if (e.Timestamp && e.Timestamp >= since && e.ResourceStatusReason) out.push(`${e.LogicalResourceId} ${e.ResourceStatus}: ${e.ResourceStatusReason}`);
       if (!r.NextToken || events.some((e) => e.Timestamp && e.Timestamp < since)) break;
       token = r.NextToken;
     }
@@ -341,7 +370,11 @@ export class AwsBackend implements Backend {
     while (!seen) {
       if (Date.now() > until) throw new Error(`the replica in ${region} never showed CREATING`);
       const status = await this.status(op.stackId);
-      if (status !== 'CREATE_IN_PROGRESS') return { status, reasons: [`the Create ended (${status}) before the replica in ${region} was seen CREATING`, ...(await this.reasons(op.stackId, op.since))] };
+      if (status !== 'CREATE_IN_PROGRESS')
+        return {
+          status,
+          reasons: [`the Create ended (${status}) before the replica in ${region} was seen CREATING`, ...(await this.reasons(op.stackId, op.since))],
+        };
       const resources = (await this.cfn.send(new DescribeStackResourcesCommand({ StackName: op.stackId }))).StackResources ?? [];
       const replicas = resources.find((r) => r.ResourceType === 'Custom::ArcDynamoDbReplicas');
       if (replicas?.ResourceStatus === 'CREATE_IN_PROGRESS') {
@@ -363,7 +396,9 @@ export class AwsBackend implements Backend {
 
   async putItems(ctx: ScenarioContext, items: Item[]): Promise<void> {
     for (let i = 0; i < items.length; i += 25) {
-      let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = { [ctx.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) };
+      let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = {
+        [ctx.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+      };
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
         if (attempt >= 8) throw new Error(`BatchWriteItem on ${ctx.tableName}: items still unprocessed after 8 attempts`);
         const r = await this.dynamodb().send(new BatchWriteItemCommand({ RequestItems: request }));
@@ -408,7 +443,9 @@ export class AwsBackend implements Backend {
     const out: Record<string, Item | undefined> = {};
     for (const k of keys) {
       try {
-        out[k] = (await this.dynamodb().send(new GetItemCommand({ TableName: ctx.tableName, Key: { [ctx.hashKey]: { S: k } }, ConsistentRead: true }))).Item as Item | undefined;
+        out[k] = (await this.dynamodb().send(new GetItemCommand({ TableName: ctx.tableName, Key: { [ctx.hashKey]: { S: k } }, ConsistentRead: true }))).Item as
+          | Item
+          | undefined;
       } catch (e) {
         if (errorName(e) !== 'ResourceNotFoundException') throw e;
         out[k] = undefined;
@@ -421,8 +458,13 @@ export class AwsBackend implements Backend {
     const t = await this.describe(this.config.region, ctx.tableName);
     if (!t) return undefined;
     const tags = (await this.dynamodb().send(new ListTagsOfResourceCommand({ ResourceArn: t.TableArn }))).Tags ?? [];
-    const pitr = (await this.dynamodb().send(new DescribeContinuousBackupsCommand({ TableName: ctx.tableName }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus;
-    return { tags: Object.fromEntries(tags.map((x) => [String(x.Key), String(x.Value)])), pointInTimeRecovery: pitr === 'ENABLED', indexes: (t.GlobalSecondaryIndexes ?? []).map((g) => String(g.IndexName)) };
+    const pitr = (await this.dynamodb().send(new DescribeContinuousBackupsCommand({ TableName: ctx.tableName }))).ContinuousBackupsDescription
+      ?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus;
+    return {
+      tags: Object.fromEntries(tags.map((x) => [String(x.Key), String(x.Value)])),
+      pointInTimeRecovery: pitr === 'ENABLED',
+      indexes: (t.GlobalSecondaryIndexes ?? []).map((g) => String(g.IndexName)),
+    };
   }
 
   mark(): number {
@@ -466,7 +508,9 @@ export class AwsBackend implements Backend {
     // A replica table left in another region by itself (not in the home table's replica list).
     for (const r of this.regions.filter((x) => x !== this.config.region)) {
       if (await this.describe(r, name)) {
-        await this.dynamodb(r).send(new DeleteTableCommand({ TableName: name })).catch((e) => notes.push(`could not delete ${name} in ${r}: ${message(e)}`));
+        await this.dynamodb(r)
+          .send(new DeleteTableCommand({ TableName: name }))
+          .catch((e) => notes.push(`could not delete ${name} in ${r}: ${message(e)}`));
         notes.push(`deleted table ${name} in ${r}`);
       }
     }
@@ -519,7 +563,9 @@ export class AwsBackend implements Backend {
       }
     }
     for (const k of [...this.objects]) {
-      await this.s3.send(new DeleteObjectCommand({ Bucket: this.loadBucket, Key: k, ExpectedBucketOwner: this.config.account })).catch((e) => notes.push(`teardown: could not delete s3://${this.loadBucket}/${k}: ${message(e)}`));
+      await this.s3
+        .send(new DeleteObjectCommand({ Bucket: this.loadBucket, Key: k, ExpectedBucketOwner: this.config.account }))
+        .catch((e) => notes.push(`teardown: could not delete s3://${this.loadBucket}/${k}: ${message(e)}`));
       this.objects.delete(k);
     }
     return notes;

@@ -93,7 +93,9 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
   }
 
   const inFlight = (ctx: ScenarioContext, logicalId: string, requestType: string, from: number) =>
-    engine.requests.slice(from).find((r) => r.logicalId === logicalId && r.requestType === requestType && r.result === undefined && r.stackId === engine.stack(ctx.stackName)?.stackId);
+    engine.requests
+      .slice(from)
+      .find((r) => r.logicalId === logicalId && r.requestType === requestType && r.result === undefined && r.stackId === engine.stack(ctx.stackName)?.stackId);
 
   async function deployWithFault(ctx: ScenarioContext, template: string, failResource: string | undefined, fault: LocalFault): Promise<StackOutcome> {
     const t = engine.expand(template);
@@ -107,7 +109,9 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
         await engine.lambda.idle(waitMs);
         const req = engine.requests.slice(from).find((x) => x.logicalId === fault.logicalId && x.requestType === fault.requestType);
         const deliveries = engine.lambda.invocations.slice(invFrom).filter((i) => req && i.cfnRequestId === req.requestId && !i.continuation).length;
-        return outcome(r, [{ what: `the ${fault.requestType} of ${fault.logicalId} was delivered at least twice`, ok: deliveries >= 2, expected: '>= 2', actual: deliveries }]);
+        return outcome(r, [
+          { what: `the ${fault.requestType} of ${fault.logicalId} was delivered at least twice`, ok: deliveries >= 2, expected: '>= 2', actual: deliveries },
+        ]);
       }
       case 'holdPastTimeout': {
         engine.lambda.hold({ logicalId: fault.logicalId, requestType: fault.requestType, continuation: false });
@@ -116,7 +120,14 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
           seen(ctx.stackName, r);
           const req = engine.requests.slice(from).find((x) => x.logicalId === fault.logicalId && x.requestType === fault.requestType);
           const held = engine.lambda.invocations.slice(invFrom).find((i) => req && i.cfnRequestId === req.requestId && i.outcome === 'held');
-          return outcome(r, [{ what: `the held ${fault.requestType} of ${fault.logicalId} timed out unanswered`, ok: req?.result === 'TIMEOUT' && held !== undefined && engine.responsesFor(req.requestId).length === 0, expected: 'TIMEOUT, held, no response', actual: `${req?.result}, ${held ? 'held' : 'not held'}, ${req ? engine.responsesFor(req.requestId).length : 0} response(s)` }]);
+          return outcome(r, [
+            {
+              what: `the held ${fault.requestType} of ${fault.logicalId} timed out unanswered`,
+              ok: req?.result === 'TIMEOUT' && held !== undefined && engine.responsesFor(req.requestId).length === 0,
+              expected: 'TIMEOUT, held, no response',
+              actual: `${req?.result}, ${held ? 'held' : 'not held'}, ${req ? engine.responsesFor(req.requestId).length : 0} response(s)`,
+            },
+          ]);
         } finally {
           engine.lambda.drop();
         }
@@ -129,7 +140,10 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
           running.catch((e) => (failedEarly = e));
           const hit = await when(
             `the replica of ${ctx.tableName} in ${fault.region} to be CREATING while ${fault.logicalId} waits`,
-            () => failedEarly !== undefined || (engine.sim.replicaStatus(HOME, ctx.tableName)[fault.region] === 'CREATING' && (inFlight(ctx, fault.logicalId, 'Update', from) ?? inFlight(ctx, fault.logicalId, 'Create', from)) !== undefined),
+            () =>
+              failedEarly !== undefined ||
+              (engine.sim.replicaStatus(HOME, ctx.tableName)[fault.region] === 'CREATING' &&
+                (inFlight(ctx, fault.logicalId, 'Update', from) ?? inFlight(ctx, fault.logicalId, 'Create', from)) !== undefined),
             () => (failedEarly === undefined ? engine.forceTimeout(ctx.stackName, fault.logicalId) : 0),
           );
           const r = await running;
@@ -177,10 +191,17 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
         running.catch((e) => (failedEarly = e));
         const create = await when(
           `the replica of ${ctx.tableName} in ${region} to be CREATING during the replicas Create`,
-          () => failedEarly !== undefined || (engine.sim.replicaStatus(HOME, ctx.tableName)[region] === 'CREATING' && engine.requests.slice(from).some((r) => r.requestType === 'Create' && r.resourceType === 'Custom::ArcDynamoDbReplicas' && r.result === undefined)),
+          () =>
+            failedEarly !== undefined ||
+            (engine.sim.replicaStatus(HOME, ctx.tableName)[region] === 'CREATING' &&
+              engine.requests
+                .slice(from)
+                .some((r) => r.requestType === 'Create' && r.resourceType === 'Custom::ArcDynamoDbReplicas' && r.result === undefined)),
           () => {
             if (failedEarly !== undefined) return undefined;
-            const req = engine.requests.slice(from).find((r) => r.requestType === 'Create' && r.resourceType === 'Custom::ArcDynamoDbReplicas' && r.result === undefined);
+            const req = engine.requests
+              .slice(from)
+              .find((r) => r.requestType === 'Create' && r.resourceType === 'Custom::ArcDynamoDbReplicas' && r.result === undefined);
             void engine.deleteStackDuringCreate(ctx.stackName);
             return req;
           },
@@ -189,8 +210,18 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
         seen(ctx.stackName, r);
         const del = create && engine.requests.slice(from).find((x) => x.logicalId === create.logicalId && x.requestType === 'Delete');
         return outcome(r, [
-          { what: 'the replicas Create was running when the stack was deleted, and was cancelled', ok: create?.result === 'CANCELLED', expected: 'CANCELLED', actual: create?.result ?? 'no Create in flight' },
-          { what: 'the cancelled Create got a Delete with the physical ID CloudFormation made up', ok: create !== undefined && (del?.physicalId ?? '').startsWith(`${ctx.stackName}-${create.logicalId}-`), expected: `${ctx.stackName}-${create?.logicalId}-<suffix>`, actual: del?.physicalId ?? 'no Delete' },
+          {
+            what: 'the replicas Create was running when the stack was deleted, and was cancelled',
+            ok: create?.result === 'CANCELLED',
+            expected: 'CANCELLED',
+            actual: create?.result ?? 'no Create in flight',
+          },
+          {
+            what: 'the cancelled Create got a Delete with the physical ID CloudFormation made up',
+            ok: create !== undefined && (del?.physicalId ?? '').startsWith(`${ctx.stackName}-${create.logicalId}-`),
+            expected: `${ctx.stackName}-${create?.logicalId}-<suffix>`,
+            actual: del?.physicalId ?? 'no Delete',
+          },
         ]);
       } finally {
         engine.sim.replicaDelayMs = baseDelay;
@@ -203,7 +234,9 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
 
     async putItems(ctx, items) {
       for (let i = 0; i < items.length; i += 25) {
-        await direct(HOME).send(new BatchWriteItemCommand({ RequestItems: { [ctx.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+        await direct(HOME).send(
+          new BatchWriteItemCommand({ RequestItems: { [ctx.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+        );
       }
     },
 
@@ -238,7 +271,9 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
       const out: Record<string, Item | undefined> = {};
       for (const k of keys) {
         try {
-          out[k] = (await direct(HOME).send(new GetItemCommand({ TableName: ctx.tableName, Key: { [ctx.hashKey]: { S: k } }, ConsistentRead: true }))).Item as Item | undefined;
+          out[k] = (await direct(HOME).send(new GetItemCommand({ TableName: ctx.tableName, Key: { [ctx.hashKey]: { S: k } }, ConsistentRead: true }))).Item as
+            | Item
+            | undefined;
         } catch (e) {
           if (errorName(e) !== 'ResourceNotFoundException') throw e;
           out[k] = undefined;
@@ -257,7 +292,8 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
       }
       if (!t) return undefined;
       const tags = (await direct(HOME).send(new ListTagsOfResourceCommand({ ResourceArn: t.TableArn }))).Tags ?? [];
-      const pitr = (await direct(HOME).send(new DescribeContinuousBackupsCommand({ TableName: ctx.tableName }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus;
+      const pitr = (await direct(HOME).send(new DescribeContinuousBackupsCommand({ TableName: ctx.tableName }))).ContinuousBackupsDescription
+        ?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus;
       return {
         tags: Object.fromEntries(tags.map((x) => [String(x.Key), String(x.Value)])),
         pointInTimeRecovery: pitr === 'ENABLED',
@@ -276,9 +312,13 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
         // one late answer, which CloudFormation ignores; every other request gets exactly one.
         const abandoned = r.result === 'TIMEOUT' || r.result === 'CANCELLED';
         const ok = abandoned ? rs.length <= 1 && rs.every((x) => x.late) : rs.length === 1 && !rs[0].late;
-        return ok ? [] : [`${r.logicalId} ${r.requestType} (${r.phase}, ${r.result ?? 'pending'}): ${rs.length} response(s)${rs.some((x) => x.late) ? ', late' : ''}`];
+        return ok
+          ? []
+          : [`${r.logicalId} ${r.requestType} (${r.phase}, ${r.result ?? 'pending'}): ${rs.length} response(s)${rs.some((x) => x.late) ? ', late' : ''}`];
       });
-      return [{ what: `each of the step's ${mine.length} custom-resource request(s) answered exactly once`, ok: wrong.length === 0, expected: [], actual: wrong }];
+      return [
+        { what: `each of the step's ${mine.length} custom-resource request(s) answered exactly once`, ok: wrong.length === 0, expected: [], actual: wrong },
+      ];
     },
 
     quiesce: () => engine.lambda.idle(waitMs),

@@ -183,10 +183,21 @@ async function stateChecks(b: Backend, ctx: ScenarioContext, e: Expectations): P
         const actual = Object.fromEntries(Object.keys(e.table.tags).map((k) => [k, s.tags[k]]));
         checks.push({ what: 'table tags', ok: Object.entries(e.table.tags).every(([k, v]) => s.tags[k] === v), expected: e.table.tags, actual });
       }
-      if (e.table.pointInTimeRecovery !== undefined) checks.push({ what: 'table point-in-time recovery', ok: s.pointInTimeRecovery === e.table.pointInTimeRecovery, expected: e.table.pointInTimeRecovery, actual: s.pointInTimeRecovery });
+      if (e.table.pointInTimeRecovery !== undefined)
+        checks.push({
+          what: 'table point-in-time recovery',
+          ok: s.pointInTimeRecovery === e.table.pointInTimeRecovery,
+          expected: e.table.pointInTimeRecovery,
+          actual: s.pointInTimeRecovery,
+        });
       if (e.table.indexes) {
         const want = [...e.table.indexes].sort();
-        checks.push({ what: 'table indexes', ok: JSON.stringify(want) === JSON.stringify([...s.indexes].sort()), expected: want, actual: [...s.indexes].sort() });
+        checks.push({
+          what: 'table indexes',
+          ok: JSON.stringify(want) === JSON.stringify([...s.indexes].sort()),
+          expected: want,
+          actual: [...s.indexes].sort(),
+        });
       }
     }
   }
@@ -206,7 +217,10 @@ async function runStep(b: Backend, ctx: ScenarioContext, step: Step, report: Ste
   let outcome: StackOutcome | undefined;
   switch (step.kind) {
     case 'deploy':
-      outcome = await b.deploy(ctx, tpl(step.template), { failResource: step.failResource, fault: step.fault && { ...step.fault, ...('region' in step.fault ? { region: map?.[step.fault.region] ?? step.fault.region } : {}) } });
+      outcome = await b.deploy(ctx, tpl(step.template), {
+        failResource: step.failResource,
+        fault: step.fault && { ...step.fault, ...('region' in step.fault ? { region: map?.[step.fault.region] ?? step.fault.region } : {}) },
+      });
       break;
     case 'delete':
       outcome = await b.deleteStack(ctx);
@@ -218,7 +232,10 @@ async function runStep(b: Backend, ctx: ScenarioContext, step: Step, report: Ste
       await b.upload(ctx, step.key, dynamoDbJson(ctx.hashKey, step.items));
       break;
     case 'putItems':
-      await b.putItems(ctx, Object.entries(step.items).map(([k, a]) => toItem(ctx.hashKey, k, a)));
+      await b.putItems(
+        ctx,
+        Object.entries(step.items).map(([k, a]) => toItem(ctx.hashKey, k, a)),
+      );
       break;
     case 'appUpdate':
       await b.updateItem(ctx, { [ctx.hashKey]: { S: step.key } }, Object.fromEntries(Object.entries(step.set).map(([k, v]) => [k, toValue(v)])));
@@ -231,9 +248,20 @@ async function runStep(b: Backend, ctx: ScenarioContext, step: Step, report: Ste
     report.checks.push(...(outcome.checks ?? []));
     if (e.status) {
       const ok = outcome.status === e.status;
-      report.checks.push({ what: 'stack status', ok, expected: e.status, actual: ok || outcome.reasons.length === 0 ? outcome.status : `${outcome.status} (${outcome.reasons.slice(0, 5).join(' | ')})` });
+      report.checks.push({
+        what: 'stack status',
+        ok,
+        expected: e.status,
+        actual: ok || outcome.reasons.length === 0 ? outcome.status : `${outcome.status} (${outcome.reasons.slice(0, 5).join(' | ')})`,
+      });
     }
-    if (e.reasonIncludes) report.checks.push({ what: 'a stack event says', ok: outcome.reasons.some((r) => r.includes(e.reasonIncludes as string)), expected: e.reasonIncludes, actual: outcome.reasons.slice(0, 5) });
+    if (e.reasonIncludes)
+      report.checks.push({
+        what: 'a stack event says',
+        ok: outcome.reasons.some((r) => r.includes(e.reasonIncludes as string)),
+        expected: e.reasonIncludes,
+        actual: outcome.reasons.slice(0, 5),
+      });
     if (e.answeredOnce !== false) {
       const once = await b.answeredOnce(ctx, mark);
       if (once) report.checks.push(...once);
@@ -261,11 +289,29 @@ export interface RunOptions {
 export async function runScenario(b: Backend, s: Scenario, opts: { onStep?: RunOptions['onStep'] } = {}): Promise<ScenarioReport> {
   const started = Date.now();
   const ctx = b.context(s);
-  const report: ScenarioReport = { name: s.name, description: s.description, outcome: 'passed', ...(s.knownDefect ? { knownDefect: s.knownDefect } : {}), stackName: ctx.stackName, tableName: ctx.tableName, steps: [], cleanup: [], ms: 0 };
+  const report: ScenarioReport = {
+    name: s.name,
+    description: s.description,
+    outcome: 'passed',
+    ...(s.knownDefect ? { knownDefect: s.knownDefect } : {}),
+    stackName: ctx.stackName,
+    tableName: ctx.tableName,
+    steps: [],
+    cleanup: [],
+    ms: 0,
+  };
   const problems = validateScenario(s);
   if (problems.length > 0) {
     report.outcome = 'failed';
-    report.steps.push({ index: 0, title: 'validate the scenario', kind: 'deploy', outcome: 'failed', checks: problems.map((p) => ({ what: p, ok: false })), notes: [], ms: 0 });
+    report.steps.push({
+      index: 0,
+      title: 'validate the scenario',
+      kind: 'deploy',
+      outcome: 'failed',
+      checks: problems.map((p) => ({ what: p, ok: false })),
+      notes: [],
+      ms: 0,
+    });
     return report;
   }
   if (s.usesLoadBucket && !ctx.bucket) {
@@ -354,11 +400,15 @@ export function formatReport(r: Report): string {
     '',
   ];
   for (const s of r.scenarios) {
-    lines.push(`${s.outcome.toUpperCase().padEnd(7)} ${s.name} (${(s.ms / 1000).toFixed(1)} s) - ${s.description}${s.skippedBecause ? ` [skipped: ${s.skippedBecause}]` : ''}`);
+    lines.push(
+      `${s.outcome.toUpperCase().padEnd(7)} ${s.name} (${(s.ms / 1000).toFixed(1)} s) - ${s.description}${s.skippedBecause ? ` [skipped: ${s.skippedBecause}]` : ''}`,
+    );
     if (s.knownDefect) lines.push(`        known defect: ${s.knownDefect}`);
     lines.push(`        stack ${s.stackName}, table ${s.tableName}`);
     for (const st of s.steps) {
-      lines.push(`  ${st.outcome.padEnd(7)} ${st.index}. ${st.title}${st.status ? ` -> ${st.status}` : ''}${st.skippedBecause ? ` [${st.skippedBecause}]` : ''}`);
+      lines.push(
+        `  ${st.outcome.padEnd(7)} ${st.index}. ${st.title}${st.status ? ` -> ${st.status}` : ''}${st.skippedBecause ? ` [${st.skippedBecause}]` : ''}`,
+      );
       if (st.error) lines.push(`          error: ${st.error}`);
       for (const c of st.checks.filter((x) => !x.ok)) lines.push(`          FAILED ${c.what}: expected ${show(c.expected)}, got ${show(c.actual)}`);
       for (const n of st.notes) lines.push(`          note: ${n}`);

@@ -151,7 +151,8 @@ export function validateScenario(s: Scenario): string[] {
   if (s.steps.length === 0) out.push('a scenario needs at least one step');
   s.steps.forEach((step, i) => {
     const at = `step ${i + 1} (${step.title})`;
-    if ((step.kind === 'deploy' || step.kind === 'deleteDuringCreate') && !/\{\{TableName\}\}/.test(step.template)) out.push(`${at}: the template must name its table {{TableName}}`);
+    if ((step.kind === 'deploy' || step.kind === 'deleteDuringCreate') && !/\{\{TableName\}\}/.test(step.template))
+      out.push(`${at}: the template must name its table {{TableName}}`);
     if (step.kind === 'deploy' && step.fault && !step.localOnly) out.push(`${at}: a step with a local fault must say why it is local-only`);
     if (step.kind === 'upload' && !s.usesLoadBucket) out.push(`${at}: uploads need usesLoadBucket: true`);
     if (step.kind === 'deploy' && /\{\{Bucket\}\}/.test(step.template) && !s.usesLoadBucket) out.push(`${at}: {{Bucket}} needs usesLoadBucket: true`);

@@ -184,7 +184,12 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
     const current = cloudformation.resource(stackId, logicalId);
     // A duplicate delivery of the same request does not restart CloudFormation's clock.
     if (current && current.status === IN_PROGRESS[requestType] && current.physicalId === (event.PhysicalResourceId as string | undefined)) return;
-    cloudformation.setResource(stackId, { logicalId, resourceType, physicalId: event.PhysicalResourceId as string | undefined, status: IN_PROGRESS[requestType] ?? 'UNKNOWN' });
+    cloudformation.setResource(stackId, {
+      logicalId,
+      resourceType,
+      physicalId: event.PhysicalResourceId as string | undefined,
+      status: IN_PROGRESS[requestType] ?? 'UNKNOWN',
+    });
   }
   function settle(record: ResponseRecord) {
     const d = delivered.get(record.requestId);
@@ -192,7 +197,12 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
     const current = cloudformation.resource(d.stackId, d.logicalId);
     if (!current || current.status !== IN_PROGRESS[d.requestType]) return;
     const outcome = record.body.Status === 'SUCCESS' ? 'COMPLETE' : 'FAILED';
-    cloudformation.setResource(d.stackId, { logicalId: d.logicalId, resourceType: d.resourceType, physicalId: record.body.PhysicalResourceId, status: `${d.requestType.toUpperCase()}_${outcome}` });
+    cloudformation.setResource(d.stackId, {
+      logicalId: d.logicalId,
+      resourceType: d.resourceType,
+      physicalId: record.body.PhysicalResourceId,
+      status: `${d.requestType.toUpperCase()}_${outcome}`,
+    });
   }
 
   let harness: CfnHarness;
@@ -202,7 +212,14 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
   const cloudformation = await startCloudFormationApi();
   const stateTable = `arc-dynamodb-provider-state-${randomUUID().slice(0, 8)}`;
   const stateDdb = new DynamoDBClient({ region: homeRegion, endpoint: opts.stateEndpoint ?? opts.endpoint, credentials: TEST_CREDENTIALS });
-  await stateDdb.send(new CreateTableCommand({ TableName: stateTable, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
+  await stateDdb.send(
+    new CreateTableCommand({
+      TableName: stateTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }),
+  );
   const clients = makeAwsClients({
     homeRegion,
     endpoints: { '*': opts.endpoint, cloudformation: cloudformation.endpoint },
@@ -293,9 +310,11 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
         if (attempt < 2) invoke(payload, awsRequestId, attempt + 1);
       }
     }, 20);
-    void als.run(store, () => provider(payload, { awsRequestId, getRemainingTimeInMillis: () => deadline - Date.now() })).then(() => {
-      if (!store.crashed) done();
-    });
+    void als
+      .run(store, () => provider(payload, { awsRequestId, getRemainingTimeInMillis: () => deadline - Date.now() }))
+      .then(() => {
+        if (!store.crashed) done();
+      });
   }
 
   harness = {

@@ -58,7 +58,10 @@ function lintInOneProcess(templates: Record<string, unknown>, options: LintOptio
   const request = JSON.stringify({ regions: options.regions ?? ['us-east-1'], ignore: options.ignoreChecks ?? [], templates: texts });
   return new Promise((resolve, reject) => {
     // The SAM translator (used for AWS::Serverless templates) needs a region in the environment.
-    const child = spawn('python3', ['-c', SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, AWS_DEFAULT_REGION: (options.regions ?? ['us-east-1'])[0] } });
+    const child = spawn('python3', ['-c', SCRIPT], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, AWS_DEFAULT_REGION: (options.regions ?? ['us-east-1'])[0] },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -63,9 +63,12 @@ function send(res: http.ServerResponse, status: number, body: string) {
 }
 
 function error(res: http.ServerResponse, code: string, message: string) {
-  send(res, 400, `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+  send(
+    res,
+    400,
+    `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  );
 }
-
 
 export async function startCloudFormationApi(): Promise<CloudFormationApi> {
   const port = await freePort();
@@ -73,7 +76,8 @@ export async function startCloudFormationApi(): Promise<CloudFormationApi> {
   const calls: CloudFormationApi['calls'] = [];
   const templates = new Map<string, unknown>();
 
-  const find = (nameOrId: string): StackState | undefined => stacks.get(nameOrId) ?? [...stacks.values()].find((s) => s.stackName === nameOrId && !s.status.startsWith('DELETE_COMPLETE'));
+  const find = (nameOrId: string): StackState | undefined =>
+    stacks.get(nameOrId) ?? [...stacks.values()].find((s) => s.stackName === nameOrId && !s.status.startsWith('DELETE_COMPLETE'));
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -93,18 +97,30 @@ export async function startCloudFormationApi(): Promise<CloudFormationApi> {
           `<StackId>${xml(stack.stackId)}</StackId><StackName>${xml(stack.stackName)}</StackName><LogicalResourceId>${xml(r.logicalId)}</LogicalResourceId>` +
           (r.physicalId !== undefined ? `<PhysicalResourceId>${xml(r.physicalId)}</PhysicalResourceId>` : '') +
           `<ResourceType>${xml(r.resourceType)}</ResourceType><LastUpdatedTimestamp>${r.lastUpdated.toISOString()}</LastUpdatedTimestamp><ResourceStatus>${r.status}</ResourceStatus>`;
-        return send(res, 200, `<DescribeStackResourceResponse xmlns="${NS}"><DescribeStackResourceResult><StackResourceDetail>${detail}</StackResourceDetail></DescribeStackResourceResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStackResourceResponse>`);
+        return send(
+          res,
+          200,
+          `<DescribeStackResourceResponse xmlns="${NS}"><DescribeStackResourceResult><StackResourceDetail>${detail}</StackResourceDetail></DescribeStackResourceResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStackResourceResponse>`,
+        );
       }
       if (action === 'GetTemplate') {
         if (!stack) return error(res, 'ValidationError', `Stack with id ${stackName} does not exist`);
         const body = templates.get(stack.stackId);
         if (body === undefined) return error(res, 'ValidationError', `Template for stack ${stack.stackName} is not available`);
-        return send(res, 200, `<GetTemplateResponse xmlns="${NS}"><GetTemplateResult><TemplateBody>${xml(JSON.stringify(body))}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable></GetTemplateResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetTemplateResponse>`);
+        return send(
+          res,
+          200,
+          `<GetTemplateResponse xmlns="${NS}"><GetTemplateResult><TemplateBody>${xml(JSON.stringify(body))}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable></GetTemplateResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetTemplateResponse>`,
+        );
       }
       if (action === 'DescribeStacks') {
         if (!stack) return error(res, 'ValidationError', `Stack with id ${stackName} does not exist`);
         const member = `<member><StackId>${xml(stack.stackId)}</StackId><StackName>${xml(stack.stackName)}</StackName><CreationTime>2026-01-01T00:00:00.000Z</CreationTime><StackStatus>${stack.status}</StackStatus></member>`;
-        return send(res, 200, `<DescribeStacksResponse xmlns="${NS}"><DescribeStacksResult><Stacks>${member}</Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`);
+        return send(
+          res,
+          200,
+          `<DescribeStacksResponse xmlns="${NS}"><DescribeStacksResult><Stacks>${member}</Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+        );
       }
       return error(res, 'InvalidAction', `The action ${action} is not valid for this local CloudFormation API`);
     });

@@ -181,8 +181,18 @@ export function canonical(item: Item): string {
     if (v.NS !== undefined) return ['NS', v.NS.map(Number).sort((a, b) => a - b)];
     if (v.BS !== undefined) return ['BS', v.BS.map((b) => Buffer.from(b).toString('base64')).sort()];
     if (v.L !== undefined) return ['L', v.L.map(c)];
-    if (v.M !== undefined) return ['M', Object.keys(v.M).sort().map((k) => [k, c(v.M![k])])];
+    if (v.M !== undefined)
+      return [
+        'M',
+        Object.keys(v.M)
+          .sort()
+          .map((k) => [k, c(v.M![k])]),
+      ];
     return ['?'];
   };
-  return JSON.stringify(Object.keys(item).sort().map((k) => [k, c(item[k])]));
+  return JSON.stringify(
+    Object.keys(item)
+      .sort()
+      .map((k) => [k, c(item[k])]),
+  );
 }

@@ -27,11 +27,15 @@ export async function startMoto(): Promise<Moto> {
   const watched = watchChild(child);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitFor(async () => {
-      if (watched.exited()) throw new Error(`moto_server exited: ${watched.output().slice(-2000)}`);
-      const r = await fetch(`${endpoint}/moto-api/`);
-      return r.status < 500;
-    }, 30000, `moto_server on ${endpoint}`);
+    await waitFor(
+      async () => {
+        if (watched.exited()) throw new Error(`moto_server exited: ${watched.output().slice(-2000)}`);
+        const r = await fetch(`${endpoint}/moto-api/`);
+        return r.status < 500;
+      },
+      30000,
+      `moto_server on ${endpoint}`,
+    );
   } catch (e) {
     child.kill('SIGKILL');
     throw new Error(`moto_server did not start (is it on PATH?): ${(e as Error).message}\n${watched.output().slice(-2000)}`);

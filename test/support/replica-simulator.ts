@@ -18,7 +18,14 @@
  *   them on (`LIFECYCLE_FAULTS` is the preset lifecycle tests use).
  */
 import * as http from 'node:http';
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTagsOfResourceCommand,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
 import {
   ApplicationAutoScalingClient,
   DeregisterScalableTargetCommand,
@@ -166,7 +173,13 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
   }
 
   async function hasScalableTarget(region: string, resourceId: string, dimension: string): Promise<boolean> {
-    const t = await directAutoscaling(region).send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb', ResourceIds: [resourceId], ScalableDimension: dimension as 'dynamodb:table:WriteCapacityUnits' }));
+    const t = await directAutoscaling(region).send(
+      new DescribeScalableTargetsCommand({
+        ServiceNamespace: 'dynamodb',
+        ResourceIds: [resourceId],
+        ScalableDimension: dimension as 'dynamodb:table:WriteCapacityUnits',
+      }),
+    );
     return (t.ScalableTargets ?? []).length > 0;
   }
 
@@ -199,25 +212,43 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
             AttributeDefinitions: t.AttributeDefinitions,
             KeySchema: t.KeySchema,
             BillingMode: provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST',
-            ...(provisioned ? { ProvisionedThroughput: { ReadCapacityUnits: effect.readCapacity ?? t.ProvisionedThroughput?.ReadCapacityUnits ?? 1, WriteCapacityUnits: t.ProvisionedThroughput?.WriteCapacityUnits ?? 1 } } : {}),
+            ...(provisioned
+              ? {
+                  ProvisionedThroughput: {
+                    ReadCapacityUnits: effect.readCapacity ?? t.ProvisionedThroughput?.ReadCapacityUnits ?? 1,
+                    WriteCapacityUnits: t.ProvisionedThroughput?.WriteCapacityUnits ?? 1,
+                  },
+                }
+              : {}),
             ...(t.GlobalSecondaryIndexes?.length
               ? {
                   GlobalSecondaryIndexes: t.GlobalSecondaryIndexes.map((gsi) => ({
                     IndexName: gsi.IndexName,
                     KeySchema: gsi.KeySchema,
                     Projection: gsi.Projection,
-                    ...(provisioned ? { ProvisionedThroughput: { ReadCapacityUnits: gsi.ProvisionedThroughput?.ReadCapacityUnits ?? 1, WriteCapacityUnits: gsi.ProvisionedThroughput?.WriteCapacityUnits ?? 1 } } : {}),
+                    ...(provisioned
+                      ? {
+                          ProvisionedThroughput: {
+                            ReadCapacityUnits: gsi.ProvisionedThroughput?.ReadCapacityUnits ?? 1,
+                            WriteCapacityUnits: gsi.ProvisionedThroughput?.WriteCapacityUnits ?? 1,
+                          },
+                        }
+                      : {}),
                   })),
                 }
               : {}),
-            ...(t.LocalSecondaryIndexes?.length ? { LocalSecondaryIndexes: t.LocalSecondaryIndexes.map((l) => ({ IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection })) } : {}),
+            ...(t.LocalSecondaryIndexes?.length
+              ? { LocalSecondaryIndexes: t.LocalSecondaryIndexes.map((l) => ({ IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection })) }
+              : {}),
             StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
             ...(effect.kms ? { SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: effect.kms } } : {}),
             ...(effect.tableClass ? { TableClass: effect.tableClass } : {}),
           }),
         );
       } else {
-        await direct(effect.region).send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+        await direct(effect.region)
+          .send(new DeleteTableCommand({ TableName: name }))
+          .catch(() => undefined);
       }
     }
     operations.push(...plan.commit(Date.now()));
@@ -230,11 +261,20 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
     for (const e of effects) {
       const aas = directAutoscaling(e.region);
       if (!e.settings) {
-        await aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: e.resourceId, ScalableDimension: e.dimension })).catch(() => undefined);
+        await aas
+          .send(new DeregisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: e.resourceId, ScalableDimension: e.dimension }))
+          .catch(() => undefined);
         continue;
       }
       await aas.send(
-        new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: e.resourceId, ScalableDimension: e.dimension, MinCapacity: e.settings.min, MaxCapacity: e.settings.max, ...(e.settings.roleArn ? { RoleARN: e.settings.roleArn } : {}) }),
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'dynamodb',
+          ResourceId: e.resourceId,
+          ScalableDimension: e.dimension,
+          MinCapacity: e.settings.min,
+          MaxCapacity: e.settings.max,
+          ...(e.settings.roleArn ? { RoleARN: e.settings.roleArn } : {}),
+        }),
       );
       const write = e.dimension.endsWith('WriteCapacityUnits');
       await aas.send(
@@ -283,9 +323,15 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
               PolicyName: p.PolicyName,
               TargetTrackingScalingPolicyConfiguration: {
                 TargetValue: p.TargetTrackingScalingPolicyConfiguration?.TargetValue,
-                ...(p.TargetTrackingScalingPolicyConfiguration?.ScaleInCooldown !== undefined ? { ScaleInCooldown: p.TargetTrackingScalingPolicyConfiguration.ScaleInCooldown } : {}),
-                ...(p.TargetTrackingScalingPolicyConfiguration?.ScaleOutCooldown !== undefined ? { ScaleOutCooldown: p.TargetTrackingScalingPolicyConfiguration.ScaleOutCooldown } : {}),
-                ...(p.TargetTrackingScalingPolicyConfiguration?.DisableScaleIn !== undefined ? { DisableScaleIn: p.TargetTrackingScalingPolicyConfiguration.DisableScaleIn } : {}),
+                ...(p.TargetTrackingScalingPolicyConfiguration?.ScaleInCooldown !== undefined
+                  ? { ScaleInCooldown: p.TargetTrackingScalingPolicyConfiguration.ScaleInCooldown }
+                  : {}),
+                ...(p.TargetTrackingScalingPolicyConfiguration?.ScaleOutCooldown !== undefined
+                  ? { ScaleOutCooldown: p.TargetTrackingScalingPolicyConfiguration.ScaleOutCooldown }
+                  : {}),
+                ...(p.TargetTrackingScalingPolicyConfiguration?.DisableScaleIn !== undefined
+                  ? { DisableScaleIn: p.TargetTrackingScalingPolicyConfiguration.DisableScaleIn }
+                  : {}),
               },
             })),
         };
@@ -293,16 +339,24 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
       const base = `table/${name}`;
       replicas.push({
         RegionName: r,
-        ReplicaStatus: r === (g?.home ?? region) ? 'ACTIVE' : status[r] ?? 'ACTIVE',
-        ...(settings(base, 'dynamodb:table:ReadCapacityUnits') ? { ReplicaProvisionedReadCapacityAutoScalingSettings: settings(base, 'dynamodb:table:ReadCapacityUnits') } : {}),
-        ...(settings(base, 'dynamodb:table:WriteCapacityUnits') ? { ReplicaProvisionedWriteCapacityAutoScalingSettings: settings(base, 'dynamodb:table:WriteCapacityUnits') } : {}),
+        ReplicaStatus: r === (g?.home ?? region) ? 'ACTIVE' : (status[r] ?? 'ACTIVE'),
+        ...(settings(base, 'dynamodb:table:ReadCapacityUnits')
+          ? { ReplicaProvisionedReadCapacityAutoScalingSettings: settings(base, 'dynamodb:table:ReadCapacityUnits') }
+          : {}),
+        ...(settings(base, 'dynamodb:table:WriteCapacityUnits')
+          ? { ReplicaProvisionedWriteCapacityAutoScalingSettings: settings(base, 'dynamodb:table:WriteCapacityUnits') }
+          : {}),
         GlobalSecondaryIndexes: (table.GlobalSecondaryIndexes ?? []).map((gsi) => {
           const id = `${base}/index/${gsi.IndexName}`;
           return {
             IndexName: gsi.IndexName,
             IndexStatus: gsi.IndexStatus ?? 'ACTIVE',
-            ...(settings(id, 'dynamodb:index:ReadCapacityUnits') ? { ProvisionedReadCapacityAutoScalingSettings: settings(id, 'dynamodb:index:ReadCapacityUnits') } : {}),
-            ...(settings(id, 'dynamodb:index:WriteCapacityUnits') ? { ProvisionedWriteCapacityAutoScalingSettings: settings(id, 'dynamodb:index:WriteCapacityUnits') } : {}),
+            ...(settings(id, 'dynamodb:index:ReadCapacityUnits')
+              ? { ProvisionedReadCapacityAutoScalingSettings: settings(id, 'dynamodb:index:ReadCapacityUnits') }
+              : {}),
+            ...(settings(id, 'dynamodb:index:WriteCapacityUnits')
+              ? { ProvisionedWriteCapacityAutoScalingSettings: settings(id, 'dynamodb:index:WriteCapacityUnits') }
+              : {}),
           };
         }),
       });
@@ -314,12 +368,17 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
   async function contributorInsights(region: string, op: string, input: Record<string, unknown>, res: http.ServerResponse) {
     // moto answers 500 here; the shapes follow the DynamoDB API reference (Describe/UpdateContributorInsights).
     const name = String(input.TableName ?? '');
-    if (!(await describeDirect(region, name))) return jsonError(res, 400, 'ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
+    if (!(await describeDirect(region, name)))
+      return jsonError(res, 400, 'ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
     const key = `${region}|${name}${input.IndexName ? `|${input.IndexName}` : ''}`;
     if (op === 'UpdateContributorInsights') {
       const status = input.ContributorInsightsAction === 'ENABLE' ? 'ENABLED' : 'DISABLED';
       insights.set(key, status);
-      return json(res, { TableName: name, ...(input.IndexName ? { IndexName: input.IndexName } : {}), ContributorInsightsStatus: status === 'ENABLED' ? 'ENABLING' : 'DISABLING' });
+      return json(res, {
+        TableName: name,
+        ...(input.IndexName ? { IndexName: input.IndexName } : {}),
+        ContributorInsightsStatus: status === 'ENABLED' ? 'ENABLING' : 'DISABLING',
+      });
     }
     return json(res, { TableName: name, ContributorInsightsStatus: insights.get(key) ?? 'DISABLED' });
   }
@@ -333,7 +392,12 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
     }
   }
 
-  function forward(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, patch?: (json: Record<string, unknown>) => Record<string, unknown>): Promise<number> {
+  function forward(
+    req: http.IncomingMessage,
+    body: Buffer,
+    res: http.ServerResponse,
+    patch?: (json: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<number> {
     return new Promise((resolve) => {
       const headers = { ...req.headers, host: motoUrl.host };
       const up = http.request({ host: motoUrl.hostname, port: motoUrl.port, method: req.method, path: req.url, headers }, (ur) => {
@@ -365,7 +429,15 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
     });
   }
 
-  async function dynamodb(region: string, operation: string, input: Record<string, unknown>, req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, call: SimCall): Promise<number> {
+  async function dynamodb(
+    region: string,
+    operation: string,
+    input: Record<string, unknown>,
+    req: http.IncomingMessage,
+    body: Buffer,
+    res: http.ServerResponse,
+    call: SimCall,
+  ): Promise<number> {
     const name = String(input.TableName ?? '');
     const key = `${region}|${name}`;
     switch (operation) {
@@ -378,7 +450,8 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
         // R3, R11, R13 before moto sees the call.
         await groups.checkTableUpdate(region, input, before, () => hasScalableTarget(region, `table/${name}`, 'dynamodb:table:WriteCapacityUnits'), Date.now());
         const status = await forward(req, body, res);
-        if (status === 200 && before) consistency.tableUpdated(key, groups.patchDescription(region, before as unknown as Record<string, unknown>, Date.now()), Date.now());
+        if (status === 200 && before)
+          consistency.tableUpdated(key, groups.patchDescription(region, before as unknown as Record<string, unknown>, Date.now()), Date.now());
         return status;
       }
       case 'CreateTable': {
@@ -444,7 +517,7 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
     const region = scope?.[1] ?? 'us-east-1';
     const service = scope?.[2] ?? 'unknown';
     const target = String(req.headers['x-amz-target'] ?? '');
-    let operation = target.includes('.') ? target.split('.').pop() ?? '' : '';
+    let operation = target.includes('.') ? (target.split('.').pop() ?? '') : '';
     if (!operation) {
       const action = /(?:^|&)Action=([A-Za-z]+)/.exec(body.toString('utf8'));
       operation = action ? action[1] : `${req.method} ${String(req.url).split('?')[0]}`;

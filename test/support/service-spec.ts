@@ -33,7 +33,17 @@ function resourceType(cfnType: string): Resource | undefined {
 }
 
 /** Resource-level keys CloudFormation accepts (Template anatomy, "Resources" section). */
-const RESOURCE_KEYS = new Set(['Type', 'Properties', 'DependsOn', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy', 'Metadata', 'CreationPolicy', 'UpdatePolicy']);
+const RESOURCE_KEYS = new Set([
+  'Type',
+  'Properties',
+  'DependsOn',
+  'Condition',
+  'DeletionPolicy',
+  'UpdateReplacePolicy',
+  'Metadata',
+  'CreationPolicy',
+  'UpdatePolicy',
+]);
 const POLICIES = ['Delete', 'Retain', 'RetainExceptOnCreate', 'Snapshot'];
 
 function isIntrinsic(v: unknown): boolean {
@@ -100,8 +110,10 @@ function checkValue(t: PropertyType, v: unknown, path: string, out: SpecFinding[
     case 'number': {
       // CloudFormation accepts numbers written as strings ("5").
       const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isFinite(n) || (t.type === 'integer' && !Number.isInteger(n))) return void bad(t.type === 'integer' ? 'an integer' : 'a number');
-      if (t.type === 'integer' && t.allowedValues && !t.allowedValues.includes(n)) out.push({ path, message: `${show(v)} is not one of ${t.allowedValues.join(', ')}` });
+      if (typeof n !== 'number' || !Number.isFinite(n) || (t.type === 'integer' && !Number.isInteger(n)))
+        return void bad(t.type === 'integer' ? 'an integer' : 'a number');
+      if (t.type === 'integer' && t.allowedValues && !t.allowedValues.includes(n))
+        out.push({ path, message: `${show(v)} is not one of ${t.allowedValues.join(', ')}` });
       return;
     }
     case 'boolean':
@@ -161,7 +173,8 @@ export function checkTemplateStructure(template: unknown): SpecFinding[] {
     for (const key of Object.keys(resource)) if (!RESOURCE_KEYS.has(key)) out.push({ path: `${path}/${key}`, message: `unknown resource attribute '${key}'` });
     for (const key of ['DeletionPolicy', 'UpdateReplacePolicy'] as const) {
       const policy = resource[key];
-      if (policy !== undefined && !isIntrinsic(policy) && !POLICIES.includes(String(policy))) out.push({ path: `${path}/${key}`, message: `${show(policy)} is not one of ${POLICIES.join(', ')}` });
+      if (policy !== undefined && !isIntrinsic(policy) && !POLICIES.includes(String(policy)))
+        out.push({ path: `${path}/${key}`, message: `${show(policy)} is not one of ${POLICIES.join(', ')}` });
     }
     const type = resource.Type;
     if (typeof type !== 'string') {

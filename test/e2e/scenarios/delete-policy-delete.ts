@@ -23,8 +23,17 @@ export const scenario: Scenario = {
   name: 'delete-policy-delete',
   description: 'Stack delete with DeletionPolicy Delete: every replica and the table are gone',
   steps: [
-    { kind: 'deploy', title: 'v1: a table with two replicas', template, expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': true } } },
+    {
+      kind: 'deploy',
+      title: 'v1: a table with two replicas',
+      template,
+      expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': true } },
+    },
     { kind: 'putItems', title: 'the application writes an item', items, expect: { items } },
-    { kind: 'delete', title: 'delete the stack', expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } } },
+    {
+      kind: 'delete',
+      title: 'delete the stack',
+      expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } },
+    },
   ],
 };

@@ -26,7 +26,12 @@ export const scenario: Scenario = {
   name: 'duplicate-delivery',
   description: 'The same replicas Update delivered twice: one answer, the right replicas',
   steps: [
-    { kind: 'deploy', title: 'v1: a table with eu-west-1', template: template(['eu-west-1']), expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false } } },
+    {
+      kind: 'deploy',
+      title: 'v1: a table with eu-west-1',
+      template: template(['eu-west-1']),
+      expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false } },
+    },
     { kind: 'putItems', title: 'the application writes an item', items, expect: { items } },
     {
       kind: 'deploy',
@@ -36,6 +41,10 @@ export const scenario: Scenario = {
       localOnly: 'delivering one event twice needs the local Lambda service',
       expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': true }, items, answeredOnce: true },
     },
-    { kind: 'delete', title: 'delete the stack (DeletionPolicy Delete)', expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } } },
+    {
+      kind: 'delete',
+      title: 'delete the stack (DeletionPolicy Delete)',
+      expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } },
+    },
   ],
 };

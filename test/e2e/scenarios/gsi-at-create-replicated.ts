@@ -40,9 +40,23 @@ export const scenario: Scenario = {
   name: 'gsi-at-create-replicated',
   description: 'A PROVISIONED, autoscaled table with an autoscaled GSI from the start, replicated to one region, then two',
   steps: [
-    { kind: 'deploy', title: 'v1: PROVISIONED with an autoscaled GSI, replicated to eu-west-1', template: template(['eu-west-1']), expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false }, table: { indexes: ['ByStatus'] } } },
+    {
+      kind: 'deploy',
+      title: 'v1: PROVISIONED with an autoscaled GSI, replicated to eu-west-1',
+      template: template(['eu-west-1']),
+      expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false }, table: { indexes: ['ByStatus'] } },
+    },
     { kind: 'putItems', title: 'the application writes an item', items, expect: { items } },
-    { kind: 'deploy', title: 'v2: add ap-southeast-2', template: template(['eu-west-1', 'ap-southeast-2']), expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': true }, items, table: { indexes: ['ByStatus'] } } },
-    { kind: 'delete', title: 'delete the stack (DeletionPolicy Delete)', expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } } },
+    {
+      kind: 'deploy',
+      title: 'v2: add ap-southeast-2',
+      template: template(['eu-west-1', 'ap-southeast-2']),
+      expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': true }, items, table: { indexes: ['ByStatus'] } },
+    },
+    {
+      kind: 'delete',
+      title: 'delete the stack (DeletionPolicy Delete)',
+      expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } },
+    },
   ],
 };

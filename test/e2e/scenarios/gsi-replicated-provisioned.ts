@@ -26,11 +26,15 @@ ${gsi ? '        - { Name: status, Type: S }\n' : ''}      ReadCapacity: 5
       AutoscalingEnabled: true
       AutoscalingRead: { MaxCapacity: 50 }
       AutoscalingWrite: { MaxCapacity: 50 }
-${gsi ? `      GlobalSecondaryIndexes:
+${
+  gsi
+    ? `      GlobalSecondaryIndexes:
         - { Name: ByStatus, HashKey: status, ReadCapacity: 5, WriteCapacity: 5 }
       GsiAutoscalingRead: { ByStatus: { MaxCapacity: 50 } }
       GsiAutoscalingWrite: { ByStatus: { MaxCapacity: 50 } }
-` : ''}      Monitoring: { Enabled: false }
+`
+    : ''
+}      Monitoring: { Enabled: false }
       ReplicaRegions:
         - { RegionName: eu-west-1, PointInTimeRecoveryEnabled: false }
 `;
@@ -42,9 +46,23 @@ export const scenario: Scenario = {
   name: 'gsi-replicated-provisioned',
   description: 'Add an autoscaled GSI to a replicated PROVISIONED table with autoscaling',
   steps: [
-    { kind: 'deploy', title: 'v1: PROVISIONED, autoscaled, replicated to eu-west-1', template: template(false), expect: { status: 'CREATE_COMPLETE', regions, table: { indexes: [] } } },
+    {
+      kind: 'deploy',
+      title: 'v1: PROVISIONED, autoscaled, replicated to eu-west-1',
+      template: template(false),
+      expect: { status: 'CREATE_COMPLETE', regions, table: { indexes: [] } },
+    },
     { kind: 'putItems', title: 'the application writes an item', items, expect: { items } },
-    { kind: 'deploy', title: 'v2: add the autoscaled GSI ByStatus', template: template(true), expect: { status: 'UPDATE_COMPLETE', regions, items, table: { indexes: ['ByStatus'] } } },
-    { kind: 'delete', title: 'delete the stack (DeletionPolicy Delete)', expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } } },
+    {
+      kind: 'deploy',
+      title: 'v2: add the autoscaled GSI ByStatus',
+      template: template(true),
+      expect: { status: 'UPDATE_COMPLETE', regions, items, table: { indexes: ['ByStatus'] } },
+    },
+    {
+      kind: 'delete',
+      title: 'delete the stack (DeletionPolicy Delete)',
+      expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } },
+    },
   ],
 };

@@ -26,11 +26,35 @@ export const scenario: Scenario = {
   name: 'remove-regions',
   description: 'Two regions, then one, then ReplicaRegions: [], then no ReplicaRegions at all',
   steps: [
-    { kind: 'deploy', title: 'v1: eu-west-1 and ap-southeast-2', template: template(['eu-west-1', 'ap-southeast-2']), expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': true } } },
+    {
+      kind: 'deploy',
+      title: 'v1: eu-west-1 and ap-southeast-2',
+      template: template(['eu-west-1', 'ap-southeast-2']),
+      expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': true } },
+    },
     { kind: 'putItems', title: 'the application writes an item', items, expect: { items } },
-    { kind: 'deploy', title: 'v2: remove ap-southeast-2', template: template(['eu-west-1']), expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false }, items } },
-    { kind: 'deploy', title: 'v3: ReplicaRegions: []', template: template('empty'), expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': false, 'ap-southeast-2': false }, items } },
-    { kind: 'deploy', title: 'v4: no ReplicaRegions', template: template('absent'), expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': false, 'ap-southeast-2': false }, items } },
-    { kind: 'delete', title: 'delete the stack (DeletionPolicy Delete)', expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } } },
+    {
+      kind: 'deploy',
+      title: 'v2: remove ap-southeast-2',
+      template: template(['eu-west-1']),
+      expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false }, items },
+    },
+    {
+      kind: 'deploy',
+      title: 'v3: ReplicaRegions: []',
+      template: template('empty'),
+      expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': false, 'ap-southeast-2': false }, items },
+    },
+    {
+      kind: 'deploy',
+      title: 'v4: no ReplicaRegions',
+      template: template('absent'),
+      expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': false, 'ap-southeast-2': false }, items },
+    },
+    {
+      kind: 'delete',
+      title: 'delete the stack (DeletionPolicy Delete)',
+      expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } },
+    },
   ],
 };

@@ -27,9 +27,23 @@ export const scenario: Scenario = {
   name: 'replicas-on-new-stream',
   description: 'A table without a stream gets its first replica (and so its stream) in one update',
   steps: [
-    { kind: 'deploy', title: 'v1: a table without a stream or replicas', template: template([]), expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': false, 'ap-southeast-2': false } } },
+    {
+      kind: 'deploy',
+      title: 'v1: a table without a stream or replicas',
+      template: template([]),
+      expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': false, 'ap-southeast-2': false } },
+    },
     { kind: 'putItems', title: 'the application writes an item', items, expect: { items } },
-    { kind: 'deploy', title: 'v2: add eu-west-1 (the stream is turned on in the same update)', template: template(['eu-west-1']), expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false }, items } },
-    { kind: 'delete', title: 'delete the stack (DeletionPolicy Delete)', expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } } },
+    {
+      kind: 'deploy',
+      title: 'v2: add eu-west-1 (the stream is turned on in the same update)',
+      template: template(['eu-west-1']),
+      expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false }, items },
+    },
+    {
+      kind: 'delete',
+      title: 'delete the stack (DeletionPolicy Delete)',
+      expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } },
+    },
   ],
 };

@@ -41,14 +41,24 @@ export const scenario: Scenario = {
   description: 'A Load through v1, v2 (new Revision) and a failing v3: the rollback writes nothing, the application keeps its value',
   usesLoadBucket: true,
   steps: [
-    { kind: 'upload', title: 'upload the v1 data', key: 'v1/part-0.json', items: { a: { src: 'load-1', n: 1 }, b: { src: 'load-1', n: 1 }, c: { src: 'load-1', n: 1 } } },
+    {
+      kind: 'upload',
+      title: 'upload the v1 data',
+      key: 'v1/part-0.json',
+      items: { a: { src: 'load-1', n: 1 }, b: { src: 'load-1', n: 1 }, c: { src: 'load-1', n: 1 } },
+    },
     {
       kind: 'deploy',
       title: 'v1: create the table and load v1/',
       template: template('v1', '1'),
       expect: { status: 'CREATE_COMPLETE', regions: only, items: { a: { src: 'load-1', n: 1 }, b: { src: 'load-1' }, c: { src: 'load-1' } } },
     },
-    { kind: 'upload', title: 'rewrite v1/ with new values', key: 'v1/part-0.json', items: { a: { src: 'load-2', n: 2 }, b: { src: 'load-2', n: 2 }, c: { src: 'load-2', n: 2 } } },
+    {
+      kind: 'upload',
+      title: 'rewrite v1/ with new values',
+      key: 'v1/part-0.json',
+      items: { a: { src: 'load-2', n: 2 }, b: { src: 'load-2', n: 2 }, c: { src: 'load-2', n: 2 } },
+    },
     {
       kind: 'deploy',
       title: 'v2: bump Revision, which loads v1/ again',
@@ -68,6 +78,10 @@ export const scenario: Scenario = {
         items: { a: { src: 'app', n: 99 }, b: { src: 'load-2', n: 2 }, c: { src: 'load-2' }, d: { src: 'load-3' }, e: { src: 'load-3' } },
       },
     },
-    { kind: 'delete', title: 'delete the stack (DeletionPolicy Delete)', expect: { status: 'DELETE_COMPLETE', regions: { ...only, 'us-east-1': false }, items: { a: null } } },
+    {
+      kind: 'delete',
+      title: 'delete the stack (DeletionPolicy Delete)',
+      expect: { status: 'DELETE_COMPLETE', regions: { ...only, 'us-east-1': false }, items: { a: null } },
+    },
   ],
 };

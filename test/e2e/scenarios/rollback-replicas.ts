@@ -33,9 +33,19 @@ export const scenario: Scenario = {
   name: 'rollback-replicas',
   description: 'Replicas through v1 (none), v2 (one region) and a failing v3 (a second region): the rollback removes the added replica',
   steps: [
-    { kind: 'deploy', title: 'v1: a table without replicas', template: template([]), expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': false, 'ap-southeast-2': false } } },
+    {
+      kind: 'deploy',
+      title: 'v1: a table without replicas',
+      template: template([]),
+      expect: { status: 'CREATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': false, 'ap-southeast-2': false } },
+    },
     { kind: 'putItems', title: 'the application writes items', items, expect: { items } },
-    { kind: 'deploy', title: 'v2: add eu-west-1', template: template(['eu-west-1']), expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false }, items } },
+    {
+      kind: 'deploy',
+      title: 'v2: add eu-west-1',
+      template: template(['eu-west-1']),
+      expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false }, items },
+    },
     {
       kind: 'deploy',
       title: 'v3: add ap-southeast-2, then the Tripwire dashboard fails: rollback',
@@ -43,6 +53,10 @@ export const scenario: Scenario = {
       failResource: 'Tripwire',
       expect: { status: 'UPDATE_ROLLBACK_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': false }, items },
     },
-    { kind: 'delete', title: 'delete the stack (DeletionPolicy Delete)', expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } } },
+    {
+      kind: 'delete',
+      title: 'delete the stack (DeletionPolicy Delete)',
+      expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } },
+    },
   ],
 };

@@ -34,9 +34,19 @@ export const scenario: Scenario = {
   name: 'rollback-table',
   description: 'Table settings through v1, v2 and a failing v3 that changes them: the table returns to v2',
   steps: [
-    { kind: 'deploy', title: 'v1: tag version=v1, PITR on', template: template('v1', true), expect: { status: 'CREATE_COMPLETE', regions, table: { tags: { version: 'v1' }, pointInTimeRecovery: true } } },
+    {
+      kind: 'deploy',
+      title: 'v1: tag version=v1, PITR on',
+      template: template('v1', true),
+      expect: { status: 'CREATE_COMPLETE', regions, table: { tags: { version: 'v1' }, pointInTimeRecovery: true } },
+    },
     { kind: 'putItems', title: 'the application writes an item', items, expect: { items } },
-    { kind: 'deploy', title: 'v2: tag version=v2', template: template('v2', true), expect: { status: 'UPDATE_COMPLETE', regions, items, table: { tags: { version: 'v2' }, pointInTimeRecovery: true } } },
+    {
+      kind: 'deploy',
+      title: 'v2: tag version=v2',
+      template: template('v2', true),
+      expect: { status: 'UPDATE_COMPLETE', regions, items, table: { tags: { version: 'v2' }, pointInTimeRecovery: true } },
+    },
     {
       kind: 'deploy',
       title: 'v3: tag version=v3 and PITR off, then the Tripwire dashboard fails: rollback',
@@ -44,6 +54,10 @@ export const scenario: Scenario = {
       failResource: 'Tripwire',
       expect: { status: 'UPDATE_ROLLBACK_COMPLETE', regions, items, table: { tags: { version: 'v2' }, pointInTimeRecovery: true } },
     },
-    { kind: 'delete', title: 'delete the stack (DeletionPolicy Delete)', expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } } },
+    {
+      kind: 'delete',
+      title: 'delete the stack (DeletionPolicy Delete)',
+      expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } },
+    },
   ],
 };

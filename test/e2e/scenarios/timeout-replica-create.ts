@@ -67,6 +67,10 @@ export const scenario: Scenario = {
       template: template(['eu-west-1', 'ap-southeast-2'], '2'),
       expect: { status: 'UPDATE_COMPLETE', regions: { 'us-east-1': true, 'eu-west-1': true, 'ap-southeast-2': true }, items },
     },
-    { kind: 'delete', title: 'delete the stack (DeletionPolicy Delete)', expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } } },
+    {
+      kind: 'delete',
+      title: 'delete the stack (DeletionPolicy Delete)',
+      expect: { status: 'DELETE_COMPLETE', regions: { 'us-east-1': false, 'eu-west-1': false, 'ap-southeast-2': false }, items: { a: null } },
+    },
   ],
 };

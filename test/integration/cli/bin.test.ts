@@ -18,7 +18,17 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'bin'));
   bin = join(dir, 'bin', 'arc-dynamodb.js');
   copyFileSync(join(root, 'bin', 'arc-dynamodb.js'), bin);
-  await build({ absWorkingDir: root, entryPoints: ['cli/main.ts'], outfile: join(dir, 'dist', 'cli.js'), bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'silent' });
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['cli/main.ts'],
+    outfile: join(dir, 'dist', 'cli.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'silent',
+  });
   writeFileSync(
     join(dir, 'orders.yaml'),
     `Transform: ArcDynamoDb
@@ -31,7 +41,10 @@ Resources:
       Attributes: [{ Name: pk, Type: S }]
 `,
   );
-  writeFileSync(join(dir, 'bad.yaml'), 'Transform: ArcDynamoDb\nResources:\n  Orders:\n    Type: Arc::DynamoDB::Table\n    Properties:\n      HashKey: pk\n      Attributes: [{ Name: pk, Type: S }]\n      ReadCapacity: 5\n');
+  writeFileSync(
+    join(dir, 'bad.yaml'),
+    'Transform: ArcDynamoDb\nResources:\n  Orders:\n    Type: Arc::DynamoDB::Table\n    Properties:\n      HashKey: pk\n      Attributes: [{ Name: pk, Type: S }]\n      ReadCapacity: 5\n',
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -76,7 +89,10 @@ test('without a build, the launcher says how to make one', () => {
     mkdirSync(join(bare, 'bin'));
     copyFileSync(bin, join(bare, 'bin', 'arc-dynamodb.js'));
     const r = spawnSync(process.execPath, [join(bare, 'bin', 'arc-dynamodb.js'), '--help'], { encoding: 'utf8' });
-    expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 1, stderr: 'arc-dynamodb: dist/cli.js is missing; run `npm run build` (npm ci runs it for you)\n' });
+    expect({ code: r.status, stderr: r.stderr }).toEqual({
+      code: 1,
+      stderr: 'arc-dynamodb: dist/cli.js is missing; run `npm run build` (npm ci runs it for you)\n',
+    });
   } finally {
     rmSync(bare, { recursive: true, force: true });
   }

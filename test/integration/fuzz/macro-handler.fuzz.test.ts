@@ -67,51 +67,84 @@ const attrName = fc.constantFrom(...ATTRS);
 const flag = v(fc.constantFrom<unknown>(true, false, 'true', 'false', { Ref: 'Flag' }));
 const capacity = v(fc.oneof(fc.integer({ min: 1, max: 50 }), fc.constantFrom<unknown>('5', { Ref: 'Env' })));
 const projection = v(fc.constantFrom('ALL', 'KEYS_ONLY', 'INCLUDE'));
-const scaling = v(fc.record({ MaxCapacity: capacity, MinCapacity: capacity, TargetValue: v(fc.integer({ min: 20, max: 90 })), ScaleInCooldown: v(fc.nat(300)), ScaleOutCooldown: v(fc.nat(300)) }, { requiredKeys: [] }));
+const scaling = v(
+  fc.record(
+    {
+      MaxCapacity: capacity,
+      MinCapacity: capacity,
+      TargetValue: v(fc.integer({ min: 20, max: 90 })),
+      ScaleInCooldown: v(fc.nat(300)),
+      ScaleOutCooldown: v(fc.nat(300)),
+    },
+    { requiredKeys: [] },
+  ),
+);
 const scalingMap = v(fc.dictionary(fc.constantFrom(...INDEXES, 'nope'), scaling, { maxKeys: 3 }));
 const nonKey = v(fc.array(fc.constantFrom('a', 'b', 'c', 'pk'), { maxLength: 3 }));
 
 const gsi = v(
   fc.record(
-    { Name: v(fc.constantFrom(...INDEXES)), HashKey: v(attrName), RangeKey: v(attrName), ProjectionType: projection, NonKeyAttributes: nonKey, ReadCapacity: capacity, WriteCapacity: capacity },
+    {
+      Name: v(fc.constantFrom(...INDEXES)),
+      HashKey: v(attrName),
+      RangeKey: v(attrName),
+      ProjectionType: projection,
+      NonKeyAttributes: nonKey,
+      ReadCapacity: capacity,
+      WriteCapacity: capacity,
+    },
     { requiredKeys: ['Name', 'HashKey'] },
   ),
 );
-const lsi = v(fc.record({ Name: v(fc.constantFrom(...INDEXES)), RangeKey: v(attrName), ProjectionType: projection, NonKeyAttributes: nonKey }, { requiredKeys: ['Name', 'RangeKey'] }));
+const lsi = v(
+  fc.record(
+    { Name: v(fc.constantFrom(...INDEXES)), RangeKey: v(attrName), ProjectionType: projection, NonKeyAttributes: nonKey },
+    { requiredKeys: ['Name', 'RangeKey'] },
+  ),
+);
 
 const PROPERTY_KEYS = {
-    TableName: v(fc.oneof(fc.constantFrom('orders', 'a.b-c_d'), intrinsic)),
-    BillingMode: v(fc.constantFrom<unknown>('PAY_PER_REQUEST', 'PROVISIONED', { Ref: 'Mode' })),
-    TableClass: v(fc.constantFrom('STANDARD', 'STANDARD_INFREQUENT_ACCESS')),
-    DeletionProtectionEnabled: flag,
-    HashKey: v(fc.oneof(attrName, fc.constant<unknown>({ Ref: 'Name' }))),
-    RangeKey: v(attrName),
-    Attributes: v(fc.array(v(fc.record({ Name: v(attrName), Type: v(fc.constantFrom('S', 'N', 'B')) })), { minLength: 1, maxLength: 5 })),
-    ReadCapacity: capacity,
-    WriteCapacity: capacity,
-    AutoscalingEnabled: flag,
-    AutoscalingRead: scaling,
-    AutoscalingWrite: scaling,
-    GsiAutoscalingRead: scalingMap,
-    GsiAutoscalingWrite: scalingMap,
-    GlobalSecondaryIndexes: v(fc.array(gsi, { maxLength: 3 })),
-    LocalSecondaryIndexes: v(fc.array(lsi, { maxLength: 2 })),
-    TtlEnabled: flag,
-    TtlAttributeName: v(fc.constantFrom('ttl', 'expires')),
-    StreamEnabled: flag,
-    StreamViewType: v(fc.constantFrom('KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES')),
-    ServerSideEncryptionEnabled: flag,
-    ServerSideEncryptionKmsKeyArn: v(fc.oneof(fc.constant('arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'), intrinsic)),
-    PointInTimeRecoveryEnabled: flag,
-    PointInTimeRecoveryPeriodInDays: v(fc.integer({ min: 0, max: 40 })),
-    TableContributorInsightsEnabled: flag,
-    GsiContributorInsightsEnabled: v(fc.dictionary(fc.constantFrom(...INDEXES, 'nope'), flag, { maxKeys: 2 })),
-    ContributorInsightsMode: v(fc.constantFrom('ACCESSED_AND_THROTTLED_KEYS', 'THROTTLED_KEYS')),
-    ReplicaRegions: v(fc.array(v(fc.record({ RegionName: v(fc.constantFrom('eu-west-1', 'us-west-2', 'us-east-1')), PropagateTags: flag }, { requiredKeys: ['RegionName'] })), { maxLength: 2 })),
-    Tags: v(fc.dictionary(fc.constantFrom('team', 'env', 'aws:x', 'cost-center'), v(fc.oneof(fc.constantFrom('core', 'dev'), intrinsic)), { maxKeys: 3 })),
-    OnDemandThroughput: v(fc.record({ MaxReadRequestUnits: capacity, MaxWriteRequestUnits: capacity }, { requiredKeys: [] })),
-    WarmThroughput: v(fc.record({ ReadUnitsPerSecond: v(fc.integer({ min: 12000, max: 40000 })), WriteUnitsPerSecond: v(fc.integer({ min: 4000, max: 40000 })) }, { requiredKeys: [] })),
-    Outputs: v(fc.oneof(fc.boolean(), fc.record({ ExportPrefix: fc.constantFrom('app', 'svc') }))),
+  TableName: v(fc.oneof(fc.constantFrom('orders', 'a.b-c_d'), intrinsic)),
+  BillingMode: v(fc.constantFrom<unknown>('PAY_PER_REQUEST', 'PROVISIONED', { Ref: 'Mode' })),
+  TableClass: v(fc.constantFrom('STANDARD', 'STANDARD_INFREQUENT_ACCESS')),
+  DeletionProtectionEnabled: flag,
+  HashKey: v(fc.oneof(attrName, fc.constant<unknown>({ Ref: 'Name' }))),
+  RangeKey: v(attrName),
+  Attributes: v(fc.array(v(fc.record({ Name: v(attrName), Type: v(fc.constantFrom('S', 'N', 'B')) })), { minLength: 1, maxLength: 5 })),
+  ReadCapacity: capacity,
+  WriteCapacity: capacity,
+  AutoscalingEnabled: flag,
+  AutoscalingRead: scaling,
+  AutoscalingWrite: scaling,
+  GsiAutoscalingRead: scalingMap,
+  GsiAutoscalingWrite: scalingMap,
+  GlobalSecondaryIndexes: v(fc.array(gsi, { maxLength: 3 })),
+  LocalSecondaryIndexes: v(fc.array(lsi, { maxLength: 2 })),
+  TtlEnabled: flag,
+  TtlAttributeName: v(fc.constantFrom('ttl', 'expires')),
+  StreamEnabled: flag,
+  StreamViewType: v(fc.constantFrom('KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES')),
+  ServerSideEncryptionEnabled: flag,
+  ServerSideEncryptionKmsKeyArn: v(fc.oneof(fc.constant('arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'), intrinsic)),
+  PointInTimeRecoveryEnabled: flag,
+  PointInTimeRecoveryPeriodInDays: v(fc.integer({ min: 0, max: 40 })),
+  TableContributorInsightsEnabled: flag,
+  GsiContributorInsightsEnabled: v(fc.dictionary(fc.constantFrom(...INDEXES, 'nope'), flag, { maxKeys: 2 })),
+  ContributorInsightsMode: v(fc.constantFrom('ACCESSED_AND_THROTTLED_KEYS', 'THROTTLED_KEYS')),
+  ReplicaRegions: v(
+    fc.array(v(fc.record({ RegionName: v(fc.constantFrom('eu-west-1', 'us-west-2', 'us-east-1')), PropagateTags: flag }, { requiredKeys: ['RegionName'] })), {
+      maxLength: 2,
+    }),
+  ),
+  Tags: v(fc.dictionary(fc.constantFrom('team', 'env', 'aws:x', 'cost-center'), v(fc.oneof(fc.constantFrom('core', 'dev'), intrinsic)), { maxKeys: 3 })),
+  OnDemandThroughput: v(fc.record({ MaxReadRequestUnits: capacity, MaxWriteRequestUnits: capacity }, { requiredKeys: [] })),
+  WarmThroughput: v(
+    fc.record(
+      { ReadUnitsPerSecond: v(fc.integer({ min: 12000, max: 40000 })), WriteUnitsPerSecond: v(fc.integer({ min: 4000, max: 40000 })) },
+      { requiredKeys: [] },
+    ),
+  ),
+  Outputs: v(fc.oneof(fc.boolean(), fc.record({ ExportPrefix: fc.constantFrom('app', 'svc') }))),
 };
 const properties = fc.record(PROPERTY_KEYS, { requiredKeys: [] });
 
@@ -172,7 +205,8 @@ const coherent = fc
     if (c.stream || c.replicas.length > 0) Object.assign(p, { StreamEnabled: true, StreamViewType: c.replicas.length > 0 ? 'NEW_AND_OLD_IMAGES' : c.stream });
     if (c.kms !== null) p.ServerSideEncryptionKmsKeyArn = c.kms;
     if (c.pitr !== null) p.PointInTimeRecoveryEnabled = c.pitr;
-    if (c.insights) Object.assign(p, { TableContributorInsightsEnabled: true, ...(c.gsis.length > 0 ? { GsiContributorInsightsEnabled: { [c.gsis[0]]: false } } : {}) });
+    if (c.insights)
+      Object.assign(p, { TableContributorInsightsEnabled: true, ...(c.gsis.length > 0 ? { GsiContributorInsightsEnabled: { [c.gsis[0]]: false } } : {}) });
     if (c.tableName !== null) p.TableName = c.tableName;
     if (Object.keys(c.tags).length > 0) p.Tags = c.tags;
     if (c.outputs !== null) p.Outputs = c.outputs;
@@ -190,7 +224,9 @@ const nearlyValid = fc
   .tuple(
     coherent,
     properties,
-    fc.array(fc.record({ key: fc.constantFrom(...Object.keys(PROPERTY_KEYS), 'Bogus'), op: fc.constantFrom('delete', 'junk', 'random'), value: junk }), { maxLength: 2 }),
+    fc.array(fc.record({ key: fc.constantFrom(...Object.keys(PROPERTY_KEYS), 'Bogus'), op: fc.constantFrom('delete', 'junk', 'random'), value: junk }), {
+      maxLength: 2,
+    }),
   )
   .map(([props, random, mutations]) => {
     const out: Record<string, unknown> = { ...props };
@@ -272,10 +308,15 @@ describe('macro handler fuzzing', () => {
 
   test('several Arc tables: every error line names one of them', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(logicalId, { minLength: 2, maxLength: 4 }), fc.array(properties, { minLength: 4, maxLength: 4 }), fc.uuid(), async (ids, props, requestId) => {
-        const resources = Object.fromEntries(ids.map((id, i) => [id, { Type: 'Arc::DynamoDB::Table', Properties: props[i] }]));
-        await checkResponse(template(resources), ids, requestId);
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(logicalId, { minLength: 2, maxLength: 4 }),
+        fc.array(properties, { minLength: 4, maxLength: 4 }),
+        fc.uuid(),
+        async (ids, props, requestId) => {
+          const resources = Object.fromEntries(ids.map((id, i) => [id, { Type: 'Arc::DynamoDB::Table', Properties: props[i] }]));
+          await checkResponse(template(resources), ids, requestId);
+        },
+      ),
       { numRuns: 300, seed: SEED + 1 },
     );
   });
@@ -284,23 +325,32 @@ describe('macro handler fuzzing', () => {
     const inputs = goldenInputs();
     expect(inputs.length).toBeGreaterThan(0);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...inputs), fc.nat(), fc.constantFrom('delete', 'replace'), junk, fc.uuid(), async (input, pick, op, value, requestId) => {
-        const mutated = structuredClone(input.template);
-        const arcIds = Object.entries(mutated.Resources as Record<string, { Type?: string }>).filter(([, r]) => r.Type === 'Arc::DynamoDB::Table').map(([id]) => id);
-        const paths = propertyPaths(mutated, arcIds);
-        if (paths.length > 0) mutate(mutated, paths[pick % paths.length], op, value);
-        const response = await handler({ ...event(mutated, requestId), templateParameterValues: { ...PARAMS, ...input.params } });
-        expect(response.requestId).toBe(requestId);
-        if (response.status === 'success') {
-          expect(hasArcResource(response.fragment)).toBe(false);
-          // Non-Arc resources of the golden inputs are valid, so the whole output must be.
-          expect(checkTemplateStructure(response.fragment)).toEqual([]);
-        } else {
-          const ids = namedIds(response.errorMessage ?? '');
-          expect(ids.length).toBeGreaterThan(0);
-          for (const id of ids) expect([...arcIds, 'Template']).toContain(id);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...inputs),
+        fc.nat(),
+        fc.constantFrom('delete', 'replace'),
+        junk,
+        fc.uuid(),
+        async (input, pick, op, value, requestId) => {
+          const mutated = structuredClone(input.template);
+          const arcIds = Object.entries(mutated.Resources as Record<string, { Type?: string }>)
+            .filter(([, r]) => r.Type === 'Arc::DynamoDB::Table')
+            .map(([id]) => id);
+          const paths = propertyPaths(mutated, arcIds);
+          if (paths.length > 0) mutate(mutated, paths[pick % paths.length], op, value);
+          const response = await handler({ ...event(mutated, requestId), templateParameterValues: { ...PARAMS, ...input.params } });
+          expect(response.requestId).toBe(requestId);
+          if (response.status === 'success') {
+            expect(hasArcResource(response.fragment)).toBe(false);
+            // Non-Arc resources of the golden inputs are valid, so the whole output must be.
+            expect(checkTemplateStructure(response.fragment)).toEqual([]);
+          } else {
+            const ids = namedIds(response.errorMessage ?? '');
+            expect(ids.length).toBeGreaterThan(0);
+            for (const id of ids) expect([...arcIds, 'Template']).toContain(id);
+          }
+        },
+      ),
       { numRuns: 1000, seed: SEED + 2 },
     );
   });
@@ -309,17 +359,32 @@ describe('macro handler fuzzing', () => {
     const fragment = fc.oneof(
       fc.anything(),
       fc.record({ Resources: fc.anything() }),
-      fc.record({ Resources: fc.dictionary(logicalId, fc.record({ Type: fc.constantFrom('Arc::DynamoDB::Table', 'AWS::SQS::Queue'), Properties: fc.anything() }, { requiredKeys: ['Type'] })) }),
+      fc.record({
+        Resources: fc.dictionary(
+          logicalId,
+          fc.record({ Type: fc.constantFrom('Arc::DynamoDB::Table', 'AWS::SQS::Queue'), Properties: fc.anything() }, { requiredKeys: ['Type'] }),
+        ),
+      }),
       fc.record({ Resources: fc.dictionary(logicalId, fc.anything()), Outputs: fc.anything() }),
     );
     const events = fc.oneof(
       fc.anything(),
-      fc.record({ requestId: fc.string(), fragment, region: fc.oneof(fc.constant(REGION), fc.anything()), accountId: fc.anything(), templateParameterValues: fc.anything() }, { requiredKeys: [] }),
+      fc.record(
+        {
+          requestId: fc.string(),
+          fragment,
+          region: fc.oneof(fc.constant(REGION), fc.anything()),
+          accountId: fc.anything(),
+          templateParameterValues: fc.anything(),
+        },
+        { requiredKeys: [] },
+      ),
     );
     await fc.assert(
       fc.asyncProperty(events, async (e) => {
         const response = await handler(e);
-        const requestId = e !== null && typeof e === 'object' && typeof (e as { requestId?: unknown }).requestId === 'string' ? (e as { requestId: string }).requestId : '';
+        const requestId =
+          e !== null && typeof e === 'object' && typeof (e as { requestId?: unknown }).requestId === 'string' ? (e as { requestId: string }).requestId : '';
         expect(response.requestId).toBe(requestId);
         expect(['success', 'failure']).toContain(response.status);
         if (response.status === 'failure') expect(typeof response.errorMessage).toBe('string');

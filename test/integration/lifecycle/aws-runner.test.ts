@@ -43,9 +43,22 @@ describe('configuration', () => {
   });
 
   it('maps the scenarios’ regions to the ones given, home region first', () => {
-    const ok = parseAwsConfig({ ARC_E2E_ACCOUNT: ACCOUNT, AWS_REGION: 'us-west-2', ARC_E2E_REGIONS: 'us-west-2,eu-central-1,ap-northeast-1', ARC_E2E_LOAD_BUCKET: 'my-seed', ARC_E2E_SCENARIOS: 'rollback-load, delete-retain' });
-    expect(ok.config).toMatchObject({ region: 'us-west-2', regionMap: { 'us-east-1': 'us-west-2', 'eu-west-1': 'eu-central-1', 'ap-southeast-2': 'ap-northeast-1' }, loadBucket: 'my-seed', scenarios: ['rollback-load', 'delete-retain'] });
-    expect(parseAwsConfig({ ARC_E2E_ACCOUNT: ACCOUNT, ARC_E2E_REGIONS: 'eu-west-1,us-east-1,ap-southeast-2' }).errors).toEqual(['ARC_E2E_REGIONS must start with the home region us-east-1, where the macro and the provider are deployed.']);
+    const ok = parseAwsConfig({
+      ARC_E2E_ACCOUNT: ACCOUNT,
+      AWS_REGION: 'us-west-2',
+      ARC_E2E_REGIONS: 'us-west-2,eu-central-1,ap-northeast-1',
+      ARC_E2E_LOAD_BUCKET: 'my-seed',
+      ARC_E2E_SCENARIOS: 'rollback-load, delete-retain',
+    });
+    expect(ok.config).toMatchObject({
+      region: 'us-west-2',
+      regionMap: { 'us-east-1': 'us-west-2', 'eu-west-1': 'eu-central-1', 'ap-southeast-2': 'ap-northeast-1' },
+      loadBucket: 'my-seed',
+      scenarios: ['rollback-load', 'delete-retain'],
+    });
+    expect(parseAwsConfig({ ARC_E2E_ACCOUNT: ACCOUNT, ARC_E2E_REGIONS: 'eu-west-1,us-east-1,ap-southeast-2' }).errors).toEqual([
+      'ARC_E2E_REGIONS must start with the home region us-east-1, where the macro and the provider are deployed.',
+    ]);
     expect(parseAwsConfig({ ARC_E2E_ACCOUNT: ACCOUNT, ARC_E2E_REGIONS: 'us-east-1,eu-west-1' }).errors[0]).toMatch(/must list 3 regions/);
     expect(parseAwsConfig({ ARC_E2E_ACCOUNT: ACCOUNT, ARC_E2E_STACK_PREFIX: '1bad_' }).errors[0]).toMatch(/ARC_E2E_STACK_PREFIX must start with a letter/);
   });
@@ -68,7 +81,9 @@ describe('names and the account', () => {
     expect(accountOfStackId(`arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/arc-dynamodb/6f0c-1`)).toBe(ACCOUNT);
     expect(accountOfStackId('not-an-arn')).toBeUndefined();
     expect(accountMismatch(ACCOUNT, ACCOUNT, 'STS')).toBeUndefined();
-    expect(accountMismatch(ACCOUNT, '210987654321', 'STS')).toBe(`The credentials belong to account 210987654321 (STS), not ARC_E2E_ACCOUNT=${ACCOUNT}; refusing to run.`);
+    expect(accountMismatch(ACCOUNT, '210987654321', 'STS')).toBe(
+      `The credentials belong to account 210987654321 (STS), not ARC_E2E_ACCOUNT=${ACCOUNT}; refusing to run.`,
+    );
     expect(accountMismatch(ACCOUNT, undefined, 'STS')).toMatch(/refusing to run/);
   });
 });
@@ -82,7 +97,8 @@ describe('templates on AWS', () => {
     expect(out).toContain("KeyPrefix: !Sub 'arc-dynamodb/${AWS::StackName}/v3/'");
     expect(out).toMatch(/Transform: ArcDynamoDb/);
     expect(out).toContain('TableName: app-orders');
-    const body = (parse(out.replace(/!Sub /g, ''), {}) as { Resources: { Tripwire: { Properties: { DashboardBody: string } } } }).Resources.Tripwire.Properties.DashboardBody;
+    const body = (parse(out.replace(/!Sub /g, ''), {}) as { Resources: { Tripwire: { Properties: { DashboardBody: string } } } }).Resources.Tripwire.Properties
+      .DashboardBody;
     expect(() => JSON.parse(body)).toThrow();
     expect(() => awsTemplate(text, { macroName: 'ArcDynamoDb', failResource: 'Orders' })).toThrow(/can fail only an AWS::CloudWatch::Dashboard/);
     expect(awsTemplate(text, { macroName: 'MyArc' })).toMatch(/Transform: MyArc/);
@@ -168,7 +184,10 @@ describe('the runner on an AWS-like backend', () => {
       expect(t).toContain('eu-central-1');
       expect(t).toContain(`TableName: fake-timeout-replica-create-t`);
     }
-    expect(r.steps[5].checks.find((c) => c.what === 'regions holding the table')).toMatchObject({ ok: true, expected: { 'us-west-2': true, 'eu-central-1': true, 'ap-northeast-1': true } });
+    expect(r.steps[5].checks.find((c) => c.what === 'regions holding the table')).toMatchObject({
+      ok: true,
+      expected: { 'us-west-2': true, 'eu-central-1': true, 'ap-northeast-1': true },
+    });
   });
 
   it('skips a scenario that needs a load bucket when there is none, and writes the report as JSON and text', async () => {
@@ -180,7 +199,12 @@ describe('the runner on an AWS-like backend', () => {
     expect(report.ok).toBe(true);
     expect(report.skippedSteps).toEqual([
       { scenario: 'rollback-load', step: 0, title: '(whole scenario)', reason: 'it needs a load bucket and none was given' },
-      { scenario: 'duplicate-delivery', step: 3, title: 'v2: add ap-southeast-2, its Update delivered twice', reason: 'local-only: delivering one event twice needs the local Lambda service' },
+      {
+        scenario: 'duplicate-delivery',
+        step: 3,
+        title: 'v2: add ap-southeast-2, its Update delivered twice',
+        reason: 'local-only: delivering one event twice needs the local Lambda service',
+      },
     ]);
     const dir = mkdtempSync(join(tmpdir(), 'arc-e2e-report-'));
     const paths = writeReport(report, join(dir, 'run'));
@@ -189,7 +213,9 @@ describe('the runner on an AWS-like backend', () => {
     expect(text).toContain('arc-dynamodb end-to-end run 202612012130-ab12 on aws: OK');
     expect(text).toContain('1 passed, 0 failed, 1 skipped');
     expect(text).toContain('SKIPPED rollback-load');
-    expect(text).toContain('duplicate-delivery step 3 (v2: add ap-southeast-2, its Update delivered twice): local-only: delivering one event twice needs the local Lambda service');
+    expect(text).toContain(
+      'duplicate-delivery step 3 (v2: add ap-southeast-2, its Update delivered twice): local-only: delivering one event twice needs the local Lambda service',
+    );
     expect(text).toContain('cleanup: fake cleanup');
   });
 

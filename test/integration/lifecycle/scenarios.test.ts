@@ -31,15 +31,19 @@ it('every scenario is well formed, and ends by expecting the final state', () =>
 
 const runnable = SCENARIOS.filter((s) => !s.knownDefect);
 
-it.each(runnable.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
-  const report = await runScenario(backend, scenario);
-  const text = formatReport(summarize('local', 'jest', new Date().toISOString(), [report]));
-  // The whole report on failure: every failing check with what was expected and what was seen.
-  expect({ outcome: report.outcome, report: report.outcome === 'passed' ? '' : text }).toEqual({ outcome: 'passed', report: '' });
-  // Every step ran (none skipped locally) and the final state was checked in every region.
-  expect(report.steps.map((s) => s.outcome)).toEqual(scenario.steps.map(() => 'passed'));
-  const last = report.steps[report.steps.length - 1];
-  expect(last.checks.find((c) => c.what === 'regions holding the table')?.ok).toBe(true);
-  expect(last.checks.some((c) => c.what.startsWith('item '))).toBe(true);
-  expect(report.steps.flatMap((s) => s.checks).filter((c) => c.what.includes('answered exactly once')).length).toBeGreaterThan(0);
-}, 300_000);
+it.each(runnable.map((s) => [s.name, s] as const))(
+  '%s',
+  async (_name, scenario) => {
+    const report = await runScenario(backend, scenario);
+    const text = formatReport(summarize('local', 'jest', new Date().toISOString(), [report]));
+    // The whole report on failure: every failing check with what was expected and what was seen.
+    expect({ outcome: report.outcome, report: report.outcome === 'passed' ? '' : text }).toEqual({ outcome: 'passed', report: '' });
+    // Every step ran (none skipped locally) and the final state was checked in every region.
+    expect(report.steps.map((s) => s.outcome)).toEqual(scenario.steps.map(() => 'passed'));
+    const last = report.steps[report.steps.length - 1];
+    expect(last.checks.find((c) => c.what === 'regions holding the table')?.ok).toBe(true);
+    expect(last.checks.some((c) => c.what.startsWith('item '))).toBe(true);
+    expect(report.steps.flatMap((s) => s.checks).filter((c) => c.what.includes('answered exactly once')).length).toBeGreaterThan(0);
+  },
+  300_000,
+);

@@ -20,7 +20,16 @@ const good = (pk: string, sk = 1): Item => ({ pk: { S: pk }, sk: { N: String(sk)
 const line = (item: Item) => dynamoDbJsonLine(item);
 
 function opts(table: string, over: Partial<LoadOptions> = {}): LoadOptions {
-  return { tableName: table, format: 'DYNAMODB_JSON' as InputFormat, compression: 'NONE' as CompressionType, csv: { delimiter: ',' }, writeMode: 'Overwrite', maxRejectedRecords: 0, concurrency: 4, ...over };
+  return {
+    tableName: table,
+    format: 'DYNAMODB_JSON' as InputFormat,
+    compression: 'NONE' as CompressionType,
+    csv: { delimiter: ',' },
+    writeMode: 'Overwrite',
+    maxRejectedRecords: 0,
+    concurrency: 4,
+    ...over,
+  };
 }
 
 describe.each(['DynamoDB Local', 'moto'] as const)('bad input into %s', (backend) => {
@@ -144,7 +153,10 @@ describe.each(['DynamoDB Local', 'moto'] as const)('bad input into %s', (backend
     } else {
       // moto counts sizes more coarsely and refuses the at-limit item: the batch falls back to
       // single puts and only that item is rejected, with its line.
-      expect(rejects).toEqual([tooBig, { object, line: 2, reason: 'DynamoDB refused the item (ValidationException: Item size has exceeded the maximum allowed size)' }]);
+      expect(rejects).toEqual([
+        tooBig,
+        { object, line: 2, reason: 'DynamoDB refused the item (ValidationException: Item size has exceeded the maximum allowed size)' },
+      ]);
       expect(out).toMatchObject({ status: 'done', counters: { itemsWritten: 0, recordsRejected: 2 } });
       await expectTableMatches(out, []);
     }

@@ -48,7 +48,11 @@ test('loads local files into DynamoDB Local and prints a summary (exit 0)', asyn
   const code = await main(['load', '--table', table, '--file', f1, '--file', f2, '--compression', 'GZIP', '--endpoint', b.local.endpoint], t.io);
   expect(t.stderr()).toMatch(/items\/s/); // the closing plain progress line
   expect(code).toBe(0);
-  expect(t.stdout()).toMatch(new RegExp(`^Loaded ${f1}, ${f2} into ${table}: 200 items written, 0 skipped, 0 rejected; 2 object\\(s\\), [\\d.]+ kB in [\\d.]+ s \\([\\d,]+ items/s\\)\\n$`));
+  expect(t.stdout()).toMatch(
+    new RegExp(
+      `^Loaded ${f1}, ${f2} into ${table}: 200 items written, 0 skipped, 0 rejected; 2 object\\(s\\), [\\d.]+ kB in [\\d.]+ s \\([\\d,]+ items/s\\)\\n$`,
+    ),
+  );
   expect(sorted(await scanAll(b.dynamodb['DynamoDB Local'], table))).toEqual(sorted(items));
 });
 
@@ -61,7 +65,23 @@ test('loads CSV from S3 with a header list and a delimiter, drawing a progress b
   await putObject(b.s3, bucket, 'csv/one.csv', toCsv(items, ['pk', 'sk', 'city', 'note', 'amount'], { delimiter: '|', header: false }));
   const t = fakeIO(true);
   const code = await main(
-    ['load', '--table', table, '--s3', `s3://${bucket}/csv/`, '--format', 'CSV', '--delimiter', '|', '--header', 'pk,sk,city,note,amount', '--endpoint', b.local.endpoint, '--s3-endpoint', b.moto.endpoint],
+    [
+      'load',
+      '--table',
+      table,
+      '--s3',
+      `s3://${bucket}/csv/`,
+      '--format',
+      'CSV',
+      '--delimiter',
+      '|',
+      '--header',
+      'pk,sk,city,note,amount',
+      '--endpoint',
+      b.local.endpoint,
+      '--s3-endpoint',
+      b.moto.endpoint,
+    ],
     t.io,
   );
   expect(code).toBe(0);
@@ -101,7 +121,10 @@ test('runtime errors exit 1 with one clear line: missing table, missing file, no
   writeFileSync(f, toDynamoDbJson(richItems(1)));
   const noTable = fakeIO();
   expect(await main(['load', '--table', 'nope-table', '--file', f, '--endpoint', b.local.endpoint], noTable.io)).toBe(1);
-  expect(noTable.stderr()).toBe("arc-dynamodb load: table 'nope-table' does not exist\nBefore stopping: 0 items written, 0 skipped, 0 rejected; 0 object(s), 0 B in " + noTable.stderr().split(' in ')[1]);
+  expect(noTable.stderr()).toBe(
+    "arc-dynamodb load: table 'nope-table' does not exist\nBefore stopping: 0 items written, 0 skipped, 0 rejected; 0 object(s), 0 B in " +
+      noTable.stderr().split(' in ')[1],
+  );
 
   const noFile = fakeIO();
   expect(await main(['load', '--table', 'whatever', '--file', join(dir, 'missing.json'), '--endpoint', b.local.endpoint], noFile.io)).toBe(1);

@@ -26,12 +26,24 @@ beforeAll(async () => {
   // invocation lives 3 s, so 6,000 items (240 batches, 8 in flight: at least 4.5 s of writes)
   // cannot finish in one invocation on any machine, however fast.
   proxy = await startFaultProxy({ target: moto.endpoint, dynamodb: { latencyMs: 150, operations: ['BatchWriteItem'] } });
-  cfn = await startCfnHarness({ endpoint: proxy.endpoint, stateEndpoint: moto.endpoint, handlers: [loadHandler as ResourceHandler<unknown>], invocationMs: 3000, safetyMarginMs: 300 });
+  cfn = await startCfnHarness({
+    endpoint: proxy.endpoint,
+    stateEndpoint: moto.endpoint,
+    handlers: [loadHandler as ResourceHandler<unknown>],
+    invocationMs: 3000,
+    safetyMarginMs: 300,
+  });
   cfn.secrets.push(ITEM_CANARY);
   ddb = ddbClient(moto.endpoint);
 });
 afterAll(async () => {
-  if (process.env.DUMP) console.log(cfn.logs.filter((l) => !l.includes('load progress')).slice(-60).join('\n'));
+  if (process.env.DUMP)
+    console.log(
+      cfn.logs
+        .filter((l) => !l.includes('load progress'))
+        .slice(-60)
+        .join('\n'),
+    );
   // Nothing from the data, no credentials and no ResponseURL query string ever reached the logs.
   expect(leakedSecrets(cfn.logs, cfn.secrets)).toEqual([]);
   ddb?.destroy();
@@ -46,8 +58,14 @@ async function ownedTable(stackId: string): Promise<string> {
     new CreateTableCommand({
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'N' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
       Tags: [{ Key: OWNER_TAG_KEY, Value: stackId }],
     }),
   );
@@ -62,7 +80,8 @@ async function stage(stack: string, items: Item[], objects: number): Promise<str
   const bucket = unique('cr').toLowerCase();
   await createBucket(s3, bucket);
   const per = Math.ceil(items.length / objects);
-  for (let i = 0; i < objects; i++) await putObject(s3, bucket, `${seed(stack)}part-${i}.json.gz`, compress(toDynamoDbJson(items.slice(i * per, (i + 1) * per)), 'GZIP'));
+  for (let i = 0; i < objects; i++)
+    await putObject(s3, bucket, `${seed(stack)}part-${i}.json.gz`, compress(toDynamoDbJson(items.slice(i * per, (i + 1) * per)), 'GZIP'));
   s3.destroy();
   return bucket;
 }
@@ -90,7 +109,10 @@ test('Create loads across several invocations and answers SUCCESS once with the 
   const p = props(stack, table, bucket);
   const before = cfn.invocations;
 
-  const created = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: p }, 180000);
+  const created = await cfn.request(
+    { RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: p },
+    180000,
+  );
   await cfn.idle(180000);
   expect(created.body).toMatchObject({
     Status: 'SUCCESS',
@@ -105,18 +127,51 @@ test('Create loads across several invocations and answers SUCCESS once with the 
   // An Update that changes neither the source nor the Revision loads nothing: a deleted item stays deleted.
   await ddb.send(new DeleteItemCommand({ TableName: table, Key: { pk: items[5].pk, sk: items[5].sk } }));
   const physical = created.body.PhysicalResourceId;
-  const noop = await cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersLoad', PhysicalResourceId: physical, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: { ...p, WriteMode: 'PutIfAbsent', MaxRejectedRecords: '5' }, OldResourceProperties: p }, 180000);
+  const noop = await cfn.request(
+    {
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'OrdersLoad',
+      PhysicalResourceId: physical,
+      ResourceType: 'Custom::ArcDynamoDbLoad',
+      ResourceProperties: { ...p, WriteMode: 'PutIfAbsent', MaxRejectedRecords: '5' },
+      OldResourceProperties: p,
+    },
+    180000,
+  );
   expect(noop.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physical, Data: { ItemsWritten: 0, ItemsSkipped: 0, ObjectsRead: 0 } });
   expect((await scanAll(ddb, table)).length).toBe(5999);
 
   // A new Revision loads again (in the same write mode), and the deleted item is back.
   const next = { ...p, Revision: '2' };
-  const reload = await cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersLoad', PhysicalResourceId: physical, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: next, OldResourceProperties: p }, 180000);
+  const reload = await cfn.request(
+    {
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'OrdersLoad',
+      PhysicalResourceId: physical,
+      ResourceType: 'Custom::ArcDynamoDbLoad',
+      ResourceProperties: next,
+      OldResourceProperties: p,
+    },
+    180000,
+  );
   await cfn.idle(180000);
-  expect(reload.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physical, Data: { ItemsWritten: 6000, ItemsSkipped: 0, RecordsRejected: 0, ObjectsRead: 3 } });
+  expect(reload.body).toMatchObject({
+    Status: 'SUCCESS',
+    PhysicalResourceId: physical,
+    Data: { ItemsWritten: 6000, ItemsSkipped: 0, RecordsRejected: 0, ObjectsRead: 3 },
+  });
   expect(sorted(await scanAll(ddb, table))).toEqual(sorted(items));
 
-  const deleted = await cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersLoad', PhysicalResourceId: physical, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: next });
+  const deleted = await cfn.request({
+    RequestType: 'Delete',
+    StackId: stack,
+    LogicalResourceId: 'OrdersLoad',
+    PhysicalResourceId: physical,
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: next,
+  });
   expect(deleted.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physical });
   expect(sorted(await scanAll(ddb, table))).toEqual(sorted(items));
 }, 600000);
@@ -126,7 +181,13 @@ test("a load naming another stack's table is refused and writes nothing; that st
   const intruder = cfn.stackId('intruder-stack');
   const table = await ownedTable(owner);
   const bucket = await stage(owner, richItems(50, { seed: 2 }), 1);
-  const r = await cfn.request({ RequestType: 'Create', StackId: intruder, LogicalResourceId: 'EvilLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(intruder, table, bucket) });
+  const r = await cfn.request({
+    RequestType: 'Create',
+    StackId: intruder,
+    LogicalResourceId: 'EvilLoad',
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: props(intruder, table, bucket),
+  });
   await cfn.idle();
   expect(r.body.Status).toBe('FAILED');
   expect(r.body.Reason).toContain(`Table ${table} in us-east-1 belongs to another stack`);
@@ -134,7 +195,14 @@ test("a load naming another stack's table is refused and writes nothing; that st
   expect(cfn.responsesFor(r.requestId)).toHaveLength(1);
   expect(await scanAll(ddb, table)).toEqual([]);
 
-  const d = await cfn.request({ RequestType: 'Delete', StackId: intruder, LogicalResourceId: 'EvilLoad', PhysicalResourceId: r.body.PhysicalResourceId, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(intruder, table, bucket) });
+  const d = await cfn.request({
+    RequestType: 'Delete',
+    StackId: intruder,
+    LogicalResourceId: 'EvilLoad',
+    PhysicalResourceId: r.body.PhysicalResourceId,
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: props(intruder, table, bucket),
+  });
   expect(d.body.Status).toBe('SUCCESS');
   expect(await scanAll(ddb, table)).toEqual([]);
 });
@@ -150,7 +218,13 @@ test('too many bad records: FAILED quoting the first rejects within 4 KB, counts
   await putObject(s3, bucket, `${seed(stack)}part-0`, `${good}${bad}\n`);
   s3.destroy();
   const created = props(stack, table, bucket, { InputCompressionType: 'NONE', MaxRejectedRecords: '10' });
-  const r = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'BadLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: created });
+  const r = await cfn.request({
+    RequestType: 'Create',
+    StackId: stack,
+    LogicalResourceId: 'BadLoad',
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: created,
+  });
   await cfn.idle();
   const object = `s3://${bucket}/${seed(stack)}part-0`;
   expect(r.body.Status).toBe('FAILED');
@@ -162,7 +236,14 @@ test('too many bad records: FAILED quoting the first rejects within 4 KB, counts
   expect(r.bodyBytes).toBeLessThan(4096);
   expect((await scanAll(ddb, table)).length).toBe(3);
   // CloudFormation's rollback Delete carries the properties of the Create it undoes.
-  const rollback = await cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'BadLoad', PhysicalResourceId: r.body.PhysicalResourceId, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: created });
+  const rollback = await cfn.request({
+    RequestType: 'Delete',
+    StackId: stack,
+    LogicalResourceId: 'BadLoad',
+    PhysicalResourceId: r.body.PhysicalResourceId,
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: created,
+  });
   expect(rollback.body.Status).toBe('SUCCESS');
   expect((await scanAll(ddb, table)).length).toBe(3);
 });
@@ -170,7 +251,13 @@ test('too many bad records: FAILED quoting the first rejects within 4 KB, counts
 test('a property error is a FAILED response naming the property, never a stack trace', async () => {
   const stack = cfn.stackId('loader-props');
   const table = await ownedTable(stack);
-  const r = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'PropsLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: props(stack, table, 'some-bucket', { InputFormat: 'XML' }) });
+  const r = await cfn.request({
+    RequestType: 'Create',
+    StackId: stack,
+    LogicalResourceId: 'PropsLoad',
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: props(stack, table, 'some-bucket', { InputFormat: 'XML' }),
+  });
   expect(r.body.Status).toBe('FAILED');
   expect(r.body.Reason).toContain("Property 'InputFormat' must be one of");
   expect(r.body.Reason).not.toMatch(/\n\s+at /);
@@ -182,12 +269,26 @@ test('a rollback never writes data: after v2 (new Revision) loaded and the appli
   const items = richItems(40, { seed: 77 });
   const bucket = await stage(stack, items, 1);
   const v1 = props(stack, table, bucket);
-  const created = await cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: v1 });
+  const created = await cfn.request({
+    RequestType: 'Create',
+    StackId: stack,
+    LogicalResourceId: 'OrdersLoad',
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: v1,
+  });
   await cfn.idle();
   expect(created.body.Status).toBe('SUCCESS');
   const physical = created.body.PhysicalResourceId;
   const v2 = { ...v1, Revision: '2' };
-  const forward = await cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersLoad', PhysicalResourceId: physical, ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: v2, OldResourceProperties: v1 });
+  const forward = await cfn.request({
+    RequestType: 'Update',
+    StackId: stack,
+    LogicalResourceId: 'OrdersLoad',
+    PhysicalResourceId: physical,
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: v2,
+    OldResourceProperties: v1,
+  });
   await cfn.idle();
   expect(forward.body).toMatchObject({ Status: 'SUCCESS', Data: { ItemsWritten: 40 } });
 
@@ -216,16 +317,30 @@ test("stack B cannot load stack A's objects into B's own table: refused before a
   const bTable = await ownedTable(b);
   const mark = cfn.awsCalls.length;
   const stolen = { ...props(b, bTable, bucket), S3BucketSource: { Bucket: bucket, KeyPrefix: seed(a) } };
-  const r = await cfn.request({ RequestType: 'Create', StackId: b, LogicalResourceId: 'Steal', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: stolen });
+  const r = await cfn.request({
+    RequestType: 'Create',
+    StackId: b,
+    LogicalResourceId: 'Steal',
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: stolen,
+  });
   await cfn.idle();
   expect(r.body.Status).toBe('FAILED');
-  expect(r.body.Reason).toBe(`Load source s3://${bucket}/${seed(a)} is not this stack's: a stack loads only objects under s3://${bucket}/arc-dynamodb/team-b/. Nothing was read or written.`);
+  expect(r.body.Reason).toBe(
+    `Load source s3://${bucket}/${seed(a)} is not this stack's: a stack loads only objects under s3://${bucket}/arc-dynamodb/team-b/. Nothing was read or written.`,
+  );
   expect(cfn.responsesFor(r.requestId)).toHaveLength(1);
   expect(cfn.awsCalls.slice(mark).filter((c) => c.service === 's3')).toEqual([]);
   expect(await scanAll(ddb, bTable)).toEqual([]);
   // A prefix that merely starts like B's name (team-b-extra) is not B's either.
   const sibling = { ...props(b, bTable, bucket), S3BucketSource: { Bucket: bucket, KeyPrefix: 'arc-dynamodb/team-b-extra/' } };
-  const r2 = await cfn.request({ RequestType: 'Create', StackId: b, LogicalResourceId: 'Steal2', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: sibling });
+  const r2 = await cfn.request({
+    RequestType: 'Create',
+    StackId: b,
+    LogicalResourceId: 'Steal2',
+    ResourceType: 'Custom::ArcDynamoDbLoad',
+    ResourceProperties: sibling,
+  });
   expect(r2.body.Status).toBe('FAILED');
   expect(cfn.awsCalls.slice(mark).filter((c) => c.service === 's3')).toEqual([]);
 });

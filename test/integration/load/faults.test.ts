@@ -48,7 +48,12 @@ describe.each(['DynamoDB Local', 'moto'] as const)('faults in front of %s', (bac
     await putObject(b.s3, bucket, 'd/part-0', compress(toDynamoDbJson(items.slice(0, 250)), 'GZIP'));
     await putObject(b.s3, bucket, 'd/part-1', compress(toDynamoDbJson(items.slice(250)), 'GZIP'));
     try {
-      const out = await runLoad(options(table, 'Overwrite'), { dynamodb: ddb, source: new S3Source(b.s3, bucket, 'd/'), log: captureLog(), retry: fastRetry() });
+      const out = await runLoad(options(table, 'Overwrite'), {
+        dynamodb: ddb,
+        source: new S3Source(b.s3, bucket, 'd/'),
+        log: captureLog(),
+        retry: fastRetry(),
+      });
       expect(out).toMatchObject({ status: 'done', counters: { itemsWritten: 400, itemsSkipped: 0, recordsRejected: 0, objectsRead: 2 } });
       expect((await scanAll(b.dynamodb[backend], table)).map(canonical).sort()).toEqual(items.map(canonical).sort());
       const injected = Object.values(proxy.injected).reduce((a, n) => a + n, 0);
@@ -74,7 +79,12 @@ test('PutIfAbsent under throttling, 500s and resets: existing items are kept and
   for (const e of existing) await direct.send(new PutItemCommand({ TableName: table, Item: e }));
   await putObject(b.s3, bucket, 'd/part-0', compress(toDynamoDbJson(items), 'GZIP'));
   try {
-    const out = await runLoad(options(table, 'PutIfAbsent'), { dynamodb: ddb, source: new S3Source(b.s3, bucket, 'd/'), log: captureLog(), retry: fastRetry() });
+    const out = await runLoad(options(table, 'PutIfAbsent'), {
+      dynamodb: ddb,
+      source: new S3Source(b.s3, bucket, 'd/'),
+      log: captureLog(),
+      retry: fastRetry(),
+    });
     expect(out).toMatchObject({ status: 'done', counters: { itemsWritten: 250, itemsSkipped: 50, recordsRejected: 0 } });
     expect((await scanAll(direct, table)).map(canonical).sort()).toEqual([...existing, ...items.slice(50)].map(canonical).sort());
     expect(proxy.injected.throttle + proxy.injected.serverError + proxy.injected.resetBefore).toBeGreaterThan(0);
@@ -96,8 +106,14 @@ test('a connection cut mid-object is read again from the last record, with nothi
   await putObject(b.s3, bucket, 'd/part-0', toDynamoDbJson(items));
   try {
     const log = captureLog();
-    const out = await runLoad({ ...options(table, 'Overwrite'), compression: 'NONE' }, { dynamodb: ddb, source: new S3Source(s3, bucket, 'd/'), log, retry: fastRetry() });
-    expect(out).toMatchObject({ status: 'done', counters: { itemsWritten: 500, recordsRejected: 0, objectsRead: 1, bytesRead: Buffer.byteLength(toDynamoDbJson(items)) } });
+    const out = await runLoad(
+      { ...options(table, 'Overwrite'), compression: 'NONE' },
+      { dynamodb: ddb, source: new S3Source(s3, bucket, 'd/'), log, retry: fastRetry() },
+    );
+    expect(out).toMatchObject({
+      status: 'done',
+      counters: { itemsWritten: 500, recordsRejected: 0, objectsRead: 1, bytesRead: Buffer.byteLength(toDynamoDbJson(items)) },
+    });
     expect(proxy.injected.cutBody).toBe(2);
     expect(log.lines.filter((l) => l.message === 'object read interrupted, reopening')).toHaveLength(2);
     expect((await scanAll(ddb, table)).map(canonical).sort()).toEqual(items.map(canonical).sort());
@@ -116,7 +132,12 @@ test('throttling that never ends fails the load with a clear reason, and the cou
   await createBucket(b.s3, bucket);
   await putObject(b.s3, bucket, 'd/part-0', compress(toDynamoDbJson(richItems(30)), 'GZIP'));
   try {
-    const out = await runLoad(options(table, 'Overwrite'), { dynamodb: ddb, source: new S3Source(b.s3, bucket, 'd/'), log: captureLog(), retry: { ...fastRetry(), maxAttempts: 4 } });
+    const out = await runLoad(options(table, 'Overwrite'), {
+      dynamodb: ddb,
+      source: new S3Source(b.s3, bucket, 'd/'),
+      log: captureLog(),
+      retry: { ...fastRetry(), maxAttempts: 4 },
+    });
     expect(out).toMatchObject({
       status: 'failed',
       reason: `BatchWriteItem on table '${table}' still failing after 4 attempts: ProvisionedThroughputExceededException: The level of configured provisioned throughput for the table was exceeded.`,
@@ -141,12 +162,24 @@ test('a run cut off at its hard deadline returns its last drained checkpoint; co
   try {
     const source = new S3Source(b.s3, bucket, 'd/');
     let aborted = 0;
-    let out = await runLoad(options(table, 'Overwrite'), { dynamodb: ddb, source, log: captureLog(), retry: fastRetry() }, undefined, Date.now() + 60000, Date.now() + 1200);
+    let out = await runLoad(
+      options(table, 'Overwrite'),
+      { dynamodb: ddb, source, log: captureLog(), retry: fastRetry() },
+      undefined,
+      Date.now() + 60000,
+      Date.now() + 1200,
+    );
     while (out.status === 'continue') {
       aborted++;
       // Every checkpoint a cut-off run hands back is exact: it counts just what precedes it.
       expect(out.checkpoint.counters.itemsWritten).toBe(out.checkpoint.records);
-      out = await runLoad(options(table, 'Overwrite'), { dynamodb: ddb, source, log: captureLog(), retry: fastRetry() }, out.checkpoint, Date.now() + 60000, Date.now() + 1200);
+      out = await runLoad(
+        options(table, 'Overwrite'),
+        { dynamodb: ddb, source, log: captureLog(), retry: fastRetry() },
+        out.checkpoint,
+        Date.now() + 60000,
+        Date.now() + 1200,
+      );
     }
     expect(aborted).toBeGreaterThan(1);
     expect(out).toMatchObject({ status: 'done', counters: { itemsWritten: 1500, itemsSkipped: 0, recordsRejected: 0, objectsRead: 1 } });

@@ -64,7 +64,15 @@ test('a 300 MB gzip object loads with peak RSS under 256 MB', async () => {
   const size = statSync(file).size;
   await b.s3.send(new S3Put({ Bucket: bucket, Key: 'big/part-0.json.gz', Body: createReadStream(file), ContentLength: size }));
 
-  const options: LoadOptions = { tableName: table, format: 'DYNAMODB_JSON', compression: 'GZIP', csv: { delimiter: ',' }, writeMode: 'Overwrite', maxRejectedRecords: 0, concurrency: 8 };
+  const options: LoadOptions = {
+    tableName: table,
+    format: 'DYNAMODB_JSON',
+    compression: 'GZIP',
+    csv: { delimiter: ',' },
+    writeMode: 'Overwrite',
+    maxRejectedRecords: 0,
+    concurrency: 8,
+  };
   const args = { s3Endpoint: b.moto.endpoint, ddbEndpoint: b.local.endpoint, bucket, prefix: 'big/', options };
   const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'loader-child.ts'), JSON.stringify(args)], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,7 +88,9 @@ test('a 300 MB gzip object loads with peak RSS under 256 MB', async () => {
   expect(out.status).toBe('done');
   expect(out.counters.itemsWritten).toBe(ITEMS);
   expect(out.counters.bytesRead).toBe(raw);
-  process.stdout.write(`memory test: ${(raw / MB).toFixed(0)} MB uncompressed (${(size / MB).toFixed(0)} MB gzip), ${ITEMS} items, loader peak RSS ${(out.peakRss / MB).toFixed(0)} MB\n`);
+  process.stdout.write(
+    `memory test: ${(raw / MB).toFixed(0)} MB uncompressed (${(size / MB).toFixed(0)} MB gzip), ${ITEMS} items, loader peak RSS ${(out.peakRss / MB).toFixed(0)} MB\n`,
+  );
   expect(out.peakRss).toBeLessThan(256 * MB);
 
   // Spot checks (a full Scan of 300 MB in DynamoDB Local takes minutes): first, middle and last items are there, whole.

@@ -21,7 +21,8 @@ beforeAll(async () => {
 afterAll(async () => b?.stop());
 
 const CSV_COLUMNS = ['pk', 'sk', 'city', 'note', 'amount'];
-const encode = (format: InputFormat, items: Item[]) => (format === 'DYNAMODB_JSON' ? toDynamoDbJson(items) : format === 'ION' ? toIon(items) : toCsv(items, CSV_COLUMNS));
+const encode = (format: InputFormat, items: Item[]) =>
+  format === 'DYNAMODB_JSON' ? toDynamoDbJson(items) : format === 'ION' ? toIon(items) : toCsv(items, CSV_COLUMNS);
 
 function options(table: string, format: InputFormat, compression: CompressionType, over: Partial<LoadOptions> = {}): LoadOptions {
   return { tableName: table, format, compression, csv: { delimiter: ',' }, writeMode: 'Overwrite', maxRejectedRecords: 0, concurrency: 4, ...over };
@@ -64,7 +65,12 @@ describe.each(['DynamoDB Local', 'moto'] as const)('resuming into %s', (backend)
     let out: LoadOutcome = await runLoad(options(table, format, compression), { dynamodb: ddb, source, log: captureLog(), now }, undefined, tick + 150);
     while (out.status === 'continue') {
       checkpoints.push(out.checkpoint);
-      out = await runLoad(options(table, format, compression), { dynamodb: ddb, source, log: captureLog(), now }, JSON.parse(JSON.stringify(out.checkpoint)), tick + 150);
+      out = await runLoad(
+        options(table, format, compression),
+        { dynamodb: ddb, source, log: captureLog(), now },
+        JSON.parse(JSON.stringify(out.checkpoint)),
+        tick + 150,
+      );
     }
     s3.destroy();
     await proxy.stop();
@@ -90,59 +96,65 @@ describe.each(['DynamoDB Local', 'moto'] as const)('resuming into %s', (backend)
 });
 
 describe('a loader process killed mid-load', () => {
-  test.each(['Overwrite', 'PutIfAbsent'] as const)('%s: resumed from its last checkpoint, the table equals the source and the counts add up', async (writeMode) => {
-    const ddb = b.dynamodb['DynamoDB Local'];
-    const table = unique('kill');
-    await createTable(ddb, table);
-    const { bucket, items } = await stage('DYNAMODB_JSON', 'GZIP', 9000, 3);
-    const dir = mkdtempSync(join(tmpdir(), 'arc-load-kill-'));
-    const checkpointFile = join(dir, 'checkpoint.json');
-    const args = {
-      s3Endpoint: b.moto.endpoint,
-      ddbEndpoint: b.local.endpoint,
-      bucket,
-      prefix: 'd/',
-      options: options(table, 'DYNAMODB_JSON', 'GZIP', { writeMode }),
-      checkpointFile,
-      sliceMs: 150,
-    };
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'loader-child.ts'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      // Kill it once it has checkpointed some progress, while it is still writing.
-      const deadline = Date.now() + 180000;
-      for (;;) {
-        if (existsSync(checkpointFile)) {
-          const cp = JSON.parse(readFileSync(checkpointFile, 'utf8')) as LoadCheckpoint;
-          if (cp.counters.itemsWritten >= 2000) break;
+  test.each(['Overwrite', 'PutIfAbsent'] as const)(
+    '%s: resumed from its last checkpoint, the table equals the source and the counts add up',
+    async (writeMode) => {
+      const ddb = b.dynamodb['DynamoDB Local'];
+      const table = unique('kill');
+      await createTable(ddb, table);
+      const { bucket, items } = await stage('DYNAMODB_JSON', 'GZIP', 9000, 3);
+      const dir = mkdtempSync(join(tmpdir(), 'arc-load-kill-'));
+      const checkpointFile = join(dir, 'checkpoint.json');
+      const args = {
+        s3Endpoint: b.moto.endpoint,
+        ddbEndpoint: b.local.endpoint,
+        bucket,
+        prefix: 'd/',
+        options: options(table, 'DYNAMODB_JSON', 'GZIP', { writeMode }),
+        checkpointFile,
+        sliceMs: 150,
+      };
+      const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'loader-child.ts'), JSON.stringify(args)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        // Kill it once it has checkpointed some progress, while it is still writing.
+        const deadline = Date.now() + 180000;
+        for (;;) {
+          if (existsSync(checkpointFile)) {
+            const cp = JSON.parse(readFileSync(checkpointFile, 'utf8')) as LoadCheckpoint;
+            if (cp.counters.itemsWritten >= 2000) break;
+          }
+          if (Date.now() > deadline || child.exitCode !== null) throw new Error('the child finished or stalled before it could be killed');
+          await new Promise((r) => setTimeout(r, 10));
         }
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error('the child finished or stalled before it could be killed');
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
-      const last = JSON.parse(readFileSync(checkpointFile, 'utf8')) as LoadCheckpoint;
-      expect(last.counters.itemsWritten).toBeLessThan(9000);
-      // Some items past the checkpoint were written before the kill: the resume writes them again.
-      const before = (await scanAll(ddb, table)).length;
-      expect(before).toBeGreaterThanOrEqual(last.counters.itemsWritten);
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+        const last = JSON.parse(readFileSync(checkpointFile, 'utf8')) as LoadCheckpoint;
+        expect(last.counters.itemsWritten).toBeLessThan(9000);
+        // Some items past the checkpoint were written before the kill: the resume writes them again.
+        const before = (await scanAll(ddb, table)).length;
+        expect(before).toBeGreaterThanOrEqual(last.counters.itemsWritten);
 
-      const out = await runLoad(args.options, { dynamodb: ddb, source: new S3Source(b.s3, bucket, 'd/'), log: captureLog() }, last);
-      expect(out.status).toBe('done');
-      if (out.status !== 'done') return;
-      expect((await scanAll(ddb, table)).map(canonical).sort()).toEqual(items.map(canonical).sort());
-      expect(out.counters.recordsRejected).toBe(0);
-      expect(out.counters.objectsRead).toBe(3);
-      if (writeMode === 'Overwrite') {
-        // Counters come from the checkpoint, so the redone stretch is counted once.
-        expect(out.counters).toMatchObject({ itemsWritten: 9000, itemsSkipped: 0 });
-      } else {
-        // PutIfAbsent never overwrites: what the killed run wrote past its checkpoint is skipped now.
-        expect(out.counters.itemsWritten + out.counters.itemsSkipped).toBe(9000);
-        expect(out.counters.itemsSkipped).toBe(before - last.counters.itemsWritten);
+        const out = await runLoad(args.options, { dynamodb: ddb, source: new S3Source(b.s3, bucket, 'd/'), log: captureLog() }, last);
+        expect(out.status).toBe('done');
+        if (out.status !== 'done') return;
+        expect((await scanAll(ddb, table)).map(canonical).sort()).toEqual(items.map(canonical).sort());
+        expect(out.counters.recordsRejected).toBe(0);
+        expect(out.counters.objectsRead).toBe(3);
+        if (writeMode === 'Overwrite') {
+          // Counters come from the checkpoint, so the redone stretch is counted once.
+          expect(out.counters).toMatchObject({ itemsWritten: 9000, itemsSkipped: 0 });
+        } else {
+          // PutIfAbsent never overwrites: what the killed run wrote past its checkpoint is skipped now.
+          expect(out.counters.itemsWritten + out.counters.itemsSkipped).toBe(9000);
+          expect(out.counters.itemsSkipped).toBe(before - last.counters.itemsWritten);
+        }
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 400000);
+    },
+    400000,
+  );
 });

@@ -1,4 +1,12 @@
-import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,11 +73,17 @@ describe('arc-dynamodb local up/down with the DynamoDB Local it starts', () => {
     expect(isOurServer(state)).toBe(true);
     expect(r.stdout).toContain(`DynamoDB Local: ${state.endpoint} (started, in memory; stop it with 'arc-dynamodb local down')`);
     expect(r.stdout).toMatch(/UserSessionsTable +AWS::DynamoDB::Table +table user-sessions: created\n/);
-    expect(r.stdout).toMatch(/UserSessionsTableReadScalableTarget +AWS::ApplicationAutoScaling::ScalableTarget +skipped: autoscaling: DynamoDB Local has no capacity to scale\n/);
+    expect(r.stdout).toMatch(
+      /UserSessionsTableReadScalableTarget +AWS::ApplicationAutoScaling::ScalableTarget +skipped: autoscaling: DynamoDB Local has no capacity to scale\n/,
+    );
     expect(r.stdout).toMatch(/AWS::CloudWatch::Alarm +skipped: alarm: there is no CloudWatch locally\n/);
     expect(r.stdout).toContain('UserSessionsTable: point-in-time recovery: not supported by DynamoDB Local, skipped');
-    expect(r.stdout).toContain('tables:\n  user-sessions: userId hash S, sessionId range S; provisioned; GSI LastActivityIndex (lastActivity hash N); stream NEW_AND_OLD_IMAGES; TTL expires\n');
-    expect(r.stdout).toMatch(/\n1 table\(s\) ready, 12 resource\(s\) skipped \(no local meaning\)\.\nTry: aws dynamodb list-tables --endpoint-url http:\/\/127\.0\.0\.1:\d+\n$/);
+    expect(r.stdout).toContain(
+      'tables:\n  user-sessions: userId hash S, sessionId range S; provisioned; GSI LastActivityIndex (lastActivity hash N); stream NEW_AND_OLD_IMAGES; TTL expires\n',
+    );
+    expect(r.stdout).toMatch(
+      /\n1 table\(s\) ready, 12 resource\(s\) skipped \(no local meaning\)\.\nTry: aws dynamodb list-tables --endpoint-url http:\/\/127\.0\.0\.1:\d+\n$/,
+    );
 
     // -sharedDb: any client key sees the tables.
     const client = localClient(state.endpoint);
@@ -80,7 +94,10 @@ describe('arc-dynamodb local up/down with the DynamoDB Local it starts', () => {
     ]);
     expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.IndexStatus])).toEqual([['LastActivityIndex', 'ACTIVE']]);
     expect(t.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
-    expect((await client.send(new DescribeTimeToLiveCommand({ TableName: 'user-sessions' }))).TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expires' });
+    expect((await client.send(new DescribeTimeToLiveCommand({ TableName: 'user-sessions' }))).TimeToLiveDescription).toEqual({
+      TimeToLiveStatus: 'ENABLED',
+      AttributeName: 'expires',
+    });
     client.destroy();
   });
 
@@ -191,11 +208,16 @@ describe('arc-dynamodb local up against a given endpoint', () => {
   it('seeds tables from --seed files named after the logical ID, with the provider loader', async () => {
     const seed = join(dir, 'seed');
     mkdirSync(seed, { recursive: true });
-    writeFileSync(join(seed, 'Orders.json'), ['{"Item":{"pk":{"S":"o#1"},"byStatusKey":{"S":"NEW"}}}', '{"Item":{"pk":{"S":"o#2"},"byStatusKey":{"S":"PAID"}}}', ''].join('\n'));
+    writeFileSync(
+      join(seed, 'Orders.json'),
+      ['{"Item":{"pk":{"S":"o#1"},"byStatusKey":{"S":"NEW"}}}', '{"Item":{"pk":{"S":"o#2"},"byStatusKey":{"S":"PAID"}}}', ''].join('\n'),
+    );
     writeFileSync(join(seed, 'Unknown.json'), '{"Item":{"pk":{"S":"x"}}}\n');
     const r = await up(join(dir, 'one.yaml'), '--param', 'Env=seeded', '--seed', seed);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('seed:\n  orders-seeded: 2 items written from 1 file(s)\n  ignored Unknown.json: its name matches no table, or its format is not .json, .jsonl, .csv or .ion\n');
+    expect(r.stdout).toContain(
+      'seed:\n  orders-seeded: 2 items written from 1 file(s)\n  ignored Unknown.json: its name matches no table, or its format is not .json, .jsonl, .csv or .ion\n',
+    );
     const items = (await client.send(new ScanCommand({ TableName: 'orders-seeded' }))).Items ?? [];
     expect(items.map((i) => i.pk.S).sort()).toEqual(['o#1', 'o#2']);
   });
@@ -216,8 +238,10 @@ describe('arc-dynamodb local up brings up every example template', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/AWS::DynamoDB::Table +table [a-z-]+: created\n/);
-    if (file === 'global.yaml') expect(r.stdout).toMatch(/Custom::ArcDynamoDbReplicas +skipped: replicas: DynamoDB Local has a single region and no global tables\n/);
-    if (file === 'import.yaml') expect(r.stdout).toContain('import from S3 (ImportSourceSpecification): DynamoDB Local cannot import; created empty, seed it with --seed');
+    if (file === 'global.yaml')
+      expect(r.stdout).toMatch(/Custom::ArcDynamoDbReplicas +skipped: replicas: DynamoDB Local has a single region and no global tables\n/);
+    if (file === 'import.yaml')
+      expect(r.stdout).toContain('import from S3 (ImportSourceSpecification): DynamoDB Local cannot import; created empty, seed it with --seed');
   });
 });
 
@@ -225,23 +249,45 @@ describe('arc-dynamodb local: bad input gets one clear line and no server', () =
   const dir = mkdtempSync(join(tmpdir(), 'arc-local-bad-'));
 
   it('rejects an unknown subcommand and a missing template as usage errors', async () => {
-    expect(await cli(['start'], dir)).toEqual({ code: 2, stdout: '', stderr: "arc-dynamodb local: unknown subcommand 'start' (expected 'up' or 'down')\nRun 'arc-dynamodb local --help' for usage.\n" });
-    expect(await cli(['up'], dir)).toEqual({ code: 2, stdout: '', stderr: "arc-dynamodb local: local up needs a template file\nRun 'arc-dynamodb local --help' for usage.\n" });
+    expect(await cli(['start'], dir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "arc-dynamodb local: unknown subcommand 'start' (expected 'up' or 'down')\nRun 'arc-dynamodb local --help' for usage.\n",
+    });
+    expect(await cli(['up'], dir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "arc-dynamodb local: local up needs a template file\nRun 'arc-dynamodb local --help' for usage.\n",
+    });
   });
 
   it('names a missing template file', async () => {
-    expect(await cli(['up', 'nope.yaml'], dir)).toEqual({ code: 1, stdout: '', stderr: 'arc-dynamodb local up: nope.yaml: cannot read nope.yaml: no such file\n' });
+    expect(await cli(['up', 'nope.yaml'], dir)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'arc-dynamodb local up: nope.yaml: cannot read nope.yaml: no such file\n',
+    });
   });
 
   it('names a parameter that has no Default and no --param', async () => {
     const file = join(dir, 'needs.yaml');
-    writeFileSync(file, "Transform: ArcDynamoDb\nParameters:\n  Env: { Type: String }\nResources:\n  T:\n    Type: Arc::DynamoDB::Table\n    Properties: { TableName: !Ref Env, HashKey: pk, Attributes: [{ Name: pk, Type: S }] }\n");
-    expect(await cli(['up', file], dir)).toEqual({ code: 1, stdout: '', stderr: `arc-dynamodb local up: ${file}: Parameters: Env has no Default: pass --param Env=VALUE\n` });
+    writeFileSync(
+      file,
+      'Transform: ArcDynamoDb\nParameters:\n  Env: { Type: String }\nResources:\n  T:\n    Type: Arc::DynamoDB::Table\n    Properties: { TableName: !Ref Env, HashKey: pk, Attributes: [{ Name: pk, Type: S }] }\n',
+    );
+    expect(await cli(['up', file], dir)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `arc-dynamodb local up: ${file}: Parameters: Env has no Default: pass --param Env=VALUE\n`,
+    });
   });
 
   it('reports the macro error for a bad Arc property with its logical ID, and starts nothing', async () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, "Transform: ArcDynamoDb\nResources:\n  Broken:\n    Type: Arc::DynamoDB::Table\n    Properties: { HashKey: pk, Attributes: [{ Name: pk, Type: X }] }\n");
+    writeFileSync(
+      file,
+      'Transform: ArcDynamoDb\nResources:\n  Broken:\n    Type: Arc::DynamoDB::Table\n    Properties: { HashKey: pk, Attributes: [{ Name: pk, Type: X }] }\n',
+    );
     const r = await cli(['up', file], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');

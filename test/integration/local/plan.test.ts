@@ -3,7 +3,12 @@ import { assertParametersSet, LocalInputError, planLocal } from '../../../local/
 const ctx = (parameters: Record<string, unknown>) => ({ stackName: 'shop', region: 'eu-west-1', accountId: '123456789012', parameters });
 const table = (extra: Record<string, unknown> = {}) => ({
   Type: 'AWS::DynamoDB::Table',
-  Properties: { BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], ...extra },
+  Properties: {
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    ...extra,
+  },
 });
 
 describe('local plan: from an expanded template to what local up does', () => {
@@ -32,16 +37,23 @@ describe('local plan: from an expanded template to what local up does', () => {
     expect(orders.kind === 'table' && orders.plan.create.StreamSpecification).toBeUndefined();
 
     const prod = planLocal(template, ctx({ Env: 'prod' }));
-    expect(prod.map((i) => [i.logicalId, i.kind])).toEqual([['Orders', 'table'], ['Audit', 'table'], ['Scratch', 'skipped'], ['Queue', 'skipped']]);
+    expect(prod.map((i) => [i.logicalId, i.kind])).toEqual([
+      ['Orders', 'table'],
+      ['Audit', 'table'],
+      ['Scratch', 'skipped'],
+      ['Queue', 'skipped'],
+    ]);
     const p = prod[0];
     expect(p.kind === 'table' && p.plan.create.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
   });
 
   it('names an undefined condition and a condition it cannot evaluate', () => {
-    expect(() => planLocal({ Resources: { T: { ...table(), Condition: 'Missing' } } }, ctx({}))).toThrow(new LocalInputError("Resources.T.Condition: condition 'Missing' is not defined in Conditions"));
-    expect(() => planLocal({ Conditions: { C: { 'Fn::Equals': [{ 'Fn::ImportValue': 'x' }, 'y'] } }, Resources: { T: { ...table(), Condition: 'C' } } }, ctx({}))).toThrow(
-      new LocalInputError('Conditions.C[0]: Fn::ImportValue is not evaluated here: it decides whether a resource exists, so it must be known locally'),
+    expect(() => planLocal({ Resources: { T: { ...table(), Condition: 'Missing' } } }, ctx({}))).toThrow(
+      new LocalInputError("Resources.T.Condition: condition 'Missing' is not defined in Conditions"),
     );
+    expect(() =>
+      planLocal({ Conditions: { C: { 'Fn::Equals': [{ 'Fn::ImportValue': 'x' }, 'y'] } }, Resources: { T: { ...table(), Condition: 'C' } } }, ctx({})),
+    ).toThrow(new LocalInputError('Conditions.C[0]: Fn::ImportValue is not evaluated here: it decides whether a resource exists, so it must be known locally'));
   });
 
   it('passes an unresolvable table property on to the native translation, which names the resource and path', () => {
@@ -51,7 +63,9 @@ describe('local plan: from an expanded template to what local up does', () => {
   });
 
   it('requires a value for every declared parameter', () => {
-    expect(() => assertParametersSet({ Parameters: { A: {}, B: {} } }, { A: 'x' })).toThrow(new LocalInputError('Parameters: B has no Default: pass --param B=VALUE'));
+    expect(() => assertParametersSet({ Parameters: { A: {}, B: {} } }, { A: 'x' })).toThrow(
+      new LocalInputError('Parameters: B has no Default: pass --param B=VALUE'),
+    );
     expect(() => assertParametersSet({ Parameters: { A: {} } }, { A: 'x' })).not.toThrow();
   });
 });

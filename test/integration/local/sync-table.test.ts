@@ -18,7 +18,13 @@ function orders(extra: Record<string, unknown> = {}, gsis: string[] = []) {
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ],
     ...(gsis.length > 0
-      ? { GlobalSecondaryIndexes: gsis.map((g) => ({ IndexName: g, KeySchema: [{ AttributeName: `${g}Key`, KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } })) }
+      ? {
+          GlobalSecondaryIndexes: gsis.map((g) => ({
+            IndexName: g,
+            KeySchema: [{ AttributeName: `${g}Key`, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          })),
+        }
       : {}),
     ...extra,
   };
@@ -40,7 +46,14 @@ describe('local table sync against DynamoDB Local', () => {
   const describe_ = async (name: string) => (await client.send(new DescribeTableCommand({ TableName: name }))).Table!;
 
   it('creates a table with its index, stream, TTL and deletion protection, then finds nothing to do on a second run', async () => {
-    const props = orders({ StreamSpecification: { StreamViewType: 'NEW_IMAGE' }, TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' }, DeletionProtectionEnabled: true }, ['byStatus']);
+    const props = orders(
+      {
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' },
+        DeletionProtectionEnabled: true,
+      },
+      ['byStatus'],
+    );
     const first = await sync('Orders', props);
     expect(first).toEqual({ logicalId: 'Orders', tableName: 'orders', result: 'created', changes: ['created', 'enabled TTL on expiresAt'], notes: [] });
     const t = await describe_('orders');
@@ -56,18 +69,36 @@ describe('local table sync against DynamoDB Local', () => {
 
   it('adds missing GSIs one at a time, keeps the data, and restores deletion protection that DynamoDB Local drops on UpdateTable', async () => {
     await client.send(new PutItemCommand({ TableName: 'orders', Item: { pk: { S: 'o#1' }, sk: { N: '1' }, byEmailKey: { S: 'a@example.com' } } }));
-    const props = orders({ StreamSpecification: { StreamViewType: 'NEW_IMAGE' }, TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' }, DeletionProtectionEnabled: true }, ['byStatus', 'byEmail', 'byDay']);
+    const props = orders(
+      {
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' },
+        DeletionProtectionEnabled: true,
+      },
+      ['byStatus', 'byEmail', 'byDay'],
+    );
     const outcome = await sync('Orders', props);
     expect(outcome).toEqual({ logicalId: 'Orders', tableName: 'orders', result: 'updated', changes: ['added index byEmail', 'added index byDay'], notes: [] });
     const t = await describe_('orders');
-    expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.IndexStatus]).sort()).toEqual([['byDay', 'ACTIVE'], ['byEmail', 'ACTIVE'], ['byStatus', 'ACTIVE']]);
+    expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.IndexStatus]).sort()).toEqual([
+      ['byDay', 'ACTIVE'],
+      ['byEmail', 'ACTIVE'],
+      ['byStatus', 'ACTIVE'],
+    ]);
     expect(t.DeletionProtectionEnabled).toBe(true);
     const item = await client.send(new GetItemCommand({ TableName: 'orders', Key: { pk: { S: 'o#1' }, sk: { N: '1' } } }));
     expect(item.Item?.byEmailKey).toEqual({ S: 'a@example.com' });
   });
 
   it('changes the stream view type and the TTL attribute in place, and keeps indexes the template no longer has', async () => {
-    const props = orders({ StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' }, TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' }, DeletionProtectionEnabled: true }, ['byStatus', 'byEmail']);
+    const props = orders(
+      {
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' },
+        DeletionProtectionEnabled: true,
+      },
+      ['byStatus', 'byEmail'],
+    );
     const outcome = await sync('Orders', props);
     expect(outcome.result).toBe('updated');
     expect(outcome.changes).toEqual(['enabled stream NEW_AND_OLD_IMAGES', 'enabled TTL on ttl']);
@@ -79,7 +110,12 @@ describe('local table sync against DynamoDB Local', () => {
 
   it('refuses a table that exists with another key schema, with a message naming both, and changes nothing', async () => {
     const before = await describe_('orders');
-    const props = { TableName: 'orders', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] };
+    const props = {
+      TableName: 'orders',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    };
     const inspection = await inspectTable(client, 'Orders', nativeTableToApi('Orders', props));
     const message =
       "Orders: table 'orders' already exists with key schema pk (HASH, S), sk (RANGE, N), but the template wants id (HASH, S). " +
@@ -93,9 +129,18 @@ describe('local table sync against DynamoDB Local', () => {
   });
 
   it('says which table features DynamoDB Local cannot hold instead of failing on them', async () => {
-    const props = { ...orders({ TableName: 'audit', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, ContributorInsightsSpecification: { Enabled: true } }) };
+    const props = {
+      ...orders({
+        TableName: 'audit',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        ContributorInsightsSpecification: { Enabled: true },
+      }),
+    };
     const outcome = await sync('Audit', props);
     expect(outcome.result).toBe('created');
-    expect(outcome.notes).toEqual(['contributor insights: not supported by DynamoDB Local, skipped', 'point-in-time recovery: not supported by DynamoDB Local, skipped']);
+    expect(outcome.notes).toEqual([
+      'contributor insights: not supported by DynamoDB Local, skipped',
+      'point-in-time recovery: not supported by DynamoDB Local, skipped',
+    ]);
   });
 });

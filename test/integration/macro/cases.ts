@@ -38,7 +38,11 @@ function defaults(template: Record<string, unknown>): Record<string, unknown> {
 export function discoverCases(): Case[] {
   const cases: Case[] = [];
   const outDir = join(fixtures, 'output');
-  const outputs = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.json') && !f.startsWith('error_')).sort() : [];
+  const outputs = existsSync(outDir)
+    ? readdirSync(outDir)
+        .filter((f) => f.endsWith('.json') && !f.startsWith('error_'))
+        .sort()
+    : [];
   for (const f of outputs) {
     const name = f.replace(/\.json$/, '');
     const template = readJson(join(outDir, f)) as Record<string, unknown>;
@@ -46,7 +50,11 @@ export function discoverCases(): Case[] {
     const given = existsSync(paramsFile) ? (readJson(paramsFile) as Record<string, unknown>) : {};
     cases.push({ name: `fixture ${name}`, template, params: { ...defaults(template), ...given } });
   }
-  const examples = existsSync(examplesDir) ? readdirSync(examplesDir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort() : [];
+  const examples = existsSync(examplesDir)
+    ? readdirSync(examplesDir)
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .sort()
+    : [];
   for (const f of examples) {
     const io = { stdout: process.stdout, stderr: process.stderr, cwd: examplesDir, env: {} };
     try {
@@ -72,7 +80,12 @@ export function templateOf(c: Case): Record<string, unknown> {
  */
 export function tablesOf(template: Record<string, unknown>, params: Record<string, unknown> = {}): [string, Record<string, unknown>][] {
   const resources = (template.Resources ?? {}) as Record<string, { Type?: string; Condition?: string; Properties?: Record<string, unknown> }>;
-  const ev = new Evaluator({ parameters: params, pseudo: pseudoParameters({ stackName: 'golden', region: 'us-east-1', accountId: '123456789012' }), conditions: (template.Conditions ?? {}) as Record<string, unknown>, unresolved: 'keep' });
+  const ev = new Evaluator({
+    parameters: params,
+    pseudo: pseudoParameters({ stackName: 'golden', region: 'us-east-1', accountId: '123456789012' }),
+    conditions: (template.Conditions ?? {}) as Record<string, unknown>,
+    unresolved: 'keep',
+  });
   return Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table' && (r.Condition === undefined || ev.condition(r.Condition) !== false))
     .map(([id, r]) => [id, r.Properties ?? {}]);

@@ -22,7 +22,6 @@ import { lintTemplates, type LintMatch } from '../../support/cfn-lint';
 import { checkTemplateStructure } from '../../support/service-spec';
 import { ACCOUNT, discoverCases, REGION, STACK, tablesOf, templateOf } from './cases';
 
-
 /**
  * cfn-lint findings tolerated in generated templates. Everything else (every E*, W* and I*
  * finding) fails the test.
@@ -79,9 +78,16 @@ function indexView(i: IndexShape, withThroughput: boolean) {
   const view: Record<string, unknown> = {
     IndexName: i.IndexName,
     KeySchema: i.KeySchema,
-    Projection: { ProjectionType: i.Projection?.ProjectionType, ...(i.Projection?.NonKeyAttributes ? { NonKeyAttributes: [...i.Projection.NonKeyAttributes].sort() } : {}) },
+    Projection: {
+      ProjectionType: i.Projection?.ProjectionType,
+      ...(i.Projection?.NonKeyAttributes ? { NonKeyAttributes: [...i.Projection.NonKeyAttributes].sort() } : {}),
+    },
   };
-  if (withThroughput) view.ProvisionedThroughput = { ReadCapacityUnits: Number(i.ProvisionedThroughput?.ReadCapacityUnits), WriteCapacityUnits: Number(i.ProvisionedThroughput?.WriteCapacityUnits) };
+  if (withThroughput)
+    view.ProvisionedThroughput = {
+      ReadCapacityUnits: Number(i.ProvisionedThroughput?.ReadCapacityUnits),
+      WriteCapacityUnits: Number(i.ProvisionedThroughput?.WriteCapacityUnits),
+    };
   return view;
 }
 
@@ -97,46 +103,57 @@ describe('DynamoDB Local accepts every generated table', () => {
     await ddb?.stop();
   });
 
-  test.each(cases.map((c, i) => [c.name, c, i] as const))('%s: tables are created with the template key schema, attributes and indexes', async (_name, c, i) => {
-    const template = templateOf(c);
-    // DynamoDB Local keeps one database per access key and region: one key per case keeps table names apart.
-    const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: { accessKeyId: `case${i}`, secretAccessKey: 'x' } });
-    try {
-      const tables = tablesOf(template, c.params);
-      expect(tables.length).toBeGreaterThan(0);
-      for (const [logicalId, rawProps] of tables) {
-        const conditions = (template.Conditions ?? {}) as Record<string, unknown>;
-        const props = resolvePseudoParameters(rawProps, { stackName: STACK, region: REGION, accountId: ACCOUNT, parameters: c.params, conditions }) as Props;
-        const plan = nativeTableToApi(logicalId, props, { defaultTableName: `${STACK}-${logicalId}` });
-        const created = await client.send(new CreateTableCommand(plan.create));
-        expect(created.TableDescription?.TableStatus).toBe('ACTIVE');
-        // DynamoDB Local implements UpdateTimeToLive but none of the other follow-up calls (tags, PITR, insights, Kinesis).
-        for (const f of plan.followUps) if (f.kind === 'UpdateTimeToLive') await client.send(new UpdateTimeToLiveCommand(f.input));
+  test.each(cases.map((c, i) => [c.name, c, i] as const))(
+    '%s: tables are created with the template key schema, attributes and indexes',
+    async (_name, c, i) => {
+      const template = templateOf(c);
+      // DynamoDB Local keeps one database per access key and region: one key per case keeps table names apart.
+      const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: { accessKeyId: `case${i}`, secretAccessKey: 'x' } });
+      try {
+        const tables = tablesOf(template, c.params);
+        expect(tables.length).toBeGreaterThan(0);
+        for (const [logicalId, rawProps] of tables) {
+          const conditions = (template.Conditions ?? {}) as Record<string, unknown>;
+          const props = resolvePseudoParameters(rawProps, { stackName: STACK, region: REGION, accountId: ACCOUNT, parameters: c.params, conditions }) as Props;
+          const plan = nativeTableToApi(logicalId, props, { defaultTableName: `${STACK}-${logicalId}` });
+          const created = await client.send(new CreateTableCommand(plan.create));
+          expect(created.TableDescription?.TableStatus).toBe('ACTIVE');
+          // DynamoDB Local implements UpdateTimeToLive but none of the other follow-up calls (tags, PITR, insights, Kinesis).
+          for (const f of plan.followUps) if (f.kind === 'UpdateTimeToLive') await client.send(new UpdateTimeToLiveCommand(f.input));
 
-        const { Table: t } = (await client.send(new DescribeTableCommand({ TableName: plan.tableName }))) as { Table: TableDescription };
-        const provisioned = props.BillingMode === 'PROVISIONED';
-        expect({ id: logicalId, KeySchema: t.KeySchema }).toEqual({ id: logicalId, KeySchema: props.KeySchema });
-        expect([...(t.AttributeDefinitions ?? [])].sort(byAttr)).toEqual([...props.AttributeDefinitions].sort(byAttr));
-        const gsis = (props.GlobalSecondaryIndexes ?? []) as IndexShape[];
-        expect((t.GlobalSecondaryIndexes ?? []).map((g) => indexView(g as IndexShape, provisioned)).sort(byName)).toEqual(gsis.map((g) => indexView(g, provisioned)).sort(byName));
-        const lsis = (props.LocalSecondaryIndexes ?? []) as IndexShape[];
-        expect((t.LocalSecondaryIndexes ?? []).map((l) => indexView(l as IndexShape, false)).sort(byName)).toEqual(lsis.map((l) => indexView(l, false)).sort(byName));
-        if (provisioned) {
-          const pt = props.ProvisionedThroughput as { ReadCapacityUnits: unknown; WriteCapacityUnits: unknown };
-          expect({ r: t.ProvisionedThroughput?.ReadCapacityUnits, w: t.ProvisionedThroughput?.WriteCapacityUnits }).toEqual({ r: Number(pt.ReadCapacityUnits), w: Number(pt.WriteCapacityUnits) });
-        } else {
-          expect(t.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+          const { Table: t } = (await client.send(new DescribeTableCommand({ TableName: plan.tableName }))) as { Table: TableDescription };
+          const provisioned = props.BillingMode === 'PROVISIONED';
+          expect({ id: logicalId, KeySchema: t.KeySchema }).toEqual({ id: logicalId, KeySchema: props.KeySchema });
+          expect([...(t.AttributeDefinitions ?? [])].sort(byAttr)).toEqual([...props.AttributeDefinitions].sort(byAttr));
+          const gsis = (props.GlobalSecondaryIndexes ?? []) as IndexShape[];
+          expect((t.GlobalSecondaryIndexes ?? []).map((g) => indexView(g as IndexShape, provisioned)).sort(byName)).toEqual(
+            gsis.map((g) => indexView(g, provisioned)).sort(byName),
+          );
+          const lsis = (props.LocalSecondaryIndexes ?? []) as IndexShape[];
+          expect((t.LocalSecondaryIndexes ?? []).map((l) => indexView(l as IndexShape, false)).sort(byName)).toEqual(
+            lsis.map((l) => indexView(l, false)).sort(byName),
+          );
+          if (provisioned) {
+            const pt = props.ProvisionedThroughput as { ReadCapacityUnits: unknown; WriteCapacityUnits: unknown };
+            expect({ r: t.ProvisionedThroughput?.ReadCapacityUnits, w: t.ProvisionedThroughput?.WriteCapacityUnits }).toEqual({
+              r: Number(pt.ReadCapacityUnits),
+              w: Number(pt.WriteCapacityUnits),
+            });
+          } else {
+            expect(t.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+          }
+          const stream = props.StreamSpecification as { StreamViewType: string } | undefined;
+          expect(t.StreamSpecification ?? null).toEqual(stream ? { StreamEnabled: true, StreamViewType: stream.StreamViewType } : null);
+          expect(Boolean(t.DeletionProtectionEnabled)).toBe(String(props.DeletionProtectionEnabled) === 'true');
+          const ttl = props.TimeToLiveSpecification as { Enabled: unknown; AttributeName: string } | undefined;
+          const described = await client.send(new DescribeTimeToLiveCommand({ TableName: plan.tableName }));
+          if (ttl && String(ttl.Enabled) === 'true')
+            expect(described.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: ttl.AttributeName });
+          else expect(described.TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
         }
-        const stream = props.StreamSpecification as { StreamViewType: string } | undefined;
-        expect(t.StreamSpecification ?? null).toEqual(stream ? { StreamEnabled: true, StreamViewType: stream.StreamViewType } : null);
-        expect(Boolean(t.DeletionProtectionEnabled)).toBe(String(props.DeletionProtectionEnabled) === 'true');
-        const ttl = props.TimeToLiveSpecification as { Enabled: unknown; AttributeName: string } | undefined;
-        const described = await client.send(new DescribeTimeToLiveCommand({ TableName: plan.tableName }));
-        if (ttl && String(ttl.Enabled) === 'true') expect(described.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: ttl.AttributeName });
-        else expect(described.TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
+      } finally {
+        client.destroy();
       }
-    } finally {
-      client.destroy();
-    }
-  });
+    },
+  );
 });

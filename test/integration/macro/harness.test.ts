@@ -20,7 +20,13 @@ const valid = template({
   T: table({ StreamSpecification: { StreamViewType: 'NEW_IMAGE' }, Tags: [{ Key: 'a', Value: { Ref: 'AWS::StackName' } }] }),
   Target: {
     Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
-    Properties: { MaxCapacity: 10, MinCapacity: 1, ResourceId: { 'Fn::Sub': 'table/${T}' }, ScalableDimension: 'dynamodb:table:ReadCapacityUnits', ServiceNamespace: 'dynamodb' },
+    Properties: {
+      MaxCapacity: 10,
+      MinCapacity: 1,
+      ResourceId: { 'Fn::Sub': 'table/${T}' },
+      ScalableDimension: 'dynamodb:table:ReadCapacityUnits',
+      ServiceNamespace: 'dynamodb',
+    },
   },
   Hook: { Type: 'Custom::Anything', Properties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:f', Free: { Form: [1] } } },
 });
@@ -43,12 +49,19 @@ describe('cfn-lint runner (one python process for many templates)', () => {
 
   test('an unknown property is E3002 at its path', () => {
     expect(results.typo).toEqual([
-      { rule: 'E3002', level: 'error', message: "Additional properties are not allowed ('TableNme' was unexpected. Did you mean 'TableName'?)", path: 'Resources/T/Properties/TableNme' },
+      {
+        rule: 'E3002',
+        level: 'error',
+        message: "Additional properties are not allowed ('TableNme' was unexpected. Did you mean 'TableName'?)",
+        path: 'Resources/T/Properties/TableNme',
+      },
     ]);
   });
 
   test('PROVISIONED without ProvisionedThroughput is E3639', () => {
-    expect(results.provisionedWithoutThroughput).toEqual([{ rule: 'E3639', level: 'error', message: "'ProvisionedThroughput' is a required property", path: 'Resources/T/Properties' }]);
+    expect(results.provisionedWithoutThroughput).toEqual([
+      { rule: 'E3639', level: 'error', message: "'ProvisionedThroughput' is a required property", path: 'Resources/T/Properties' },
+    ]);
   });
 
   test('a GetAtt of an attribute the type lacks is E1010 naming the bad attribute', () => {
@@ -65,7 +78,9 @@ describe('cfn-lint runner (one python process for many templates)', () => {
   });
 
   test('YAML text is linted too', () => {
-    expect(results.yamlText).toEqual([{ rule: 'E3012', level: 'error', message: "'one' is not of type 'integer'", path: 'Resources/Q/Properties/DelaySeconds' }]);
+    expect(results.yamlText).toEqual([
+      { rule: 'E3012', level: 'error', message: "'one' is not of type 'integer'", path: 'Resources/Q/Properties/DelaySeconds' },
+    ]);
   });
 });
 
@@ -106,7 +121,12 @@ describe('service-spec structural check', () => {
       checkTemplateStructure(
         template({
           G: { Type: 'AWS::DynamoDB::GlobalTable', Properties: { KeySchema: [], AttributeDefinitions: [], Replicas: {}, MultiRegionConsistency: 'STRONGISH' } },
-          S: { Type: 'AWS::ApplicationAutoScaling::ScalableTarget', Properties: { MaxCapacity: 1.5, MinCapacity: '1', ResourceId: 'r', ScalableDimension: 'd', ServiceNamespace: 'dynamodb' }, DeletionPolicy: 'Keep', Conditon: 'X' },
+          S: {
+            Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
+            Properties: { MaxCapacity: 1.5, MinCapacity: '1', ResourceId: 'r', ScalableDimension: 'd', ServiceNamespace: 'dynamodb' },
+            DeletionPolicy: 'Keep',
+            Conditon: 'X',
+          },
         }),
       ),
     ).toEqual([
@@ -119,7 +139,9 @@ describe('service-spec structural check', () => {
   });
 
   test('an unexpanded Arc resource is an unknown type', () => {
-    expect(checkTemplateStructure(template({ A: { Type: 'Arc::DynamoDB::Table', Properties: {} } }))).toEqual([{ path: 'Resources/A/Type', message: "unknown resource type 'Arc::DynamoDB::Table'" }]);
+    expect(checkTemplateStructure(template({ A: { Type: 'Arc::DynamoDB::Table', Properties: {} } }))).toEqual([
+      { path: 'Resources/A/Type', message: "unknown resource type 'Arc::DynamoDB::Table'" },
+    ]);
   });
 
   test('a template without Resources', () => {

@@ -57,7 +57,11 @@ function importLines(plan: TablePlan): string {
       const name = k.AttributeName as string;
       item[name] = types.get(name) === 'N' ? { N: String(i) } : types.get(name) === 'B' ? { B: new Uint8Array([i]) } : { S: `v${i}` };
     }
-    lines.push(JSON.stringify({ Item: Object.fromEntries(Object.entries(item).map(([k, v]) => [k, 'B' in v ? { B: Buffer.from(v.B as Uint8Array).toString('base64') } : v])) }));
+    lines.push(
+      JSON.stringify({
+        Item: Object.fromEntries(Object.entries(item).map(([k, v]) => [k, 'B' in v ? { B: Buffer.from(v.B as Uint8Array).toString('base64') } : v])),
+      }),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -68,7 +72,13 @@ async function importTable(plan: TablePlan): Promise<void> {
   const gzip = input.InputCompressionType === 'GZIP';
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const body = importLines(plan);
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${input.S3BucketSource!.S3KeyPrefix ?? ''}data/part-0.json${gzip ? '.gz' : ''}`, Body: gzip ? gzipSync(body) : body }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: `${input.S3BucketSource!.S3KeyPrefix ?? ''}data/part-0.json${gzip ? '.gz' : ''}`,
+      Body: gzip ? gzipSync(body) : body,
+    }),
+  );
   const started = await ddb.send(new ImportTableCommand(input));
   const arn = started.ImportTableDescription!.ImportArn!;
   const deadline = Date.now() + 30000;
@@ -76,7 +86,8 @@ async function importTable(plan: TablePlan): Promise<void> {
     const d = await ddb.send(new DescribeImportCommand({ ImportArn: arn }));
     const status = d.ImportTableDescription?.ImportStatus;
     if (status === 'COMPLETED') break;
-    if (status !== 'IN_PROGRESS' || Date.now() > deadline) throw new Error(`import ${arn} ended ${status}: ${d.ImportTableDescription?.FailureCode} ${d.ImportTableDescription?.FailureMessage}`);
+    if (status !== 'IN_PROGRESS' || Date.now() > deadline)
+      throw new Error(`import ${arn} ended ${status}: ${d.ImportTableDescription?.FailureCode} ${d.ImportTableDescription?.FailureMessage}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const scan = await ddb.send(new ScanCommand({ TableName: plan.tableName, Select: 'COUNT' }));
@@ -99,7 +110,13 @@ test.each(cases.map((c) => [c.name, c] as const))('%s: tables get their tags, PI
   const tables = tablesOf(template, c.params);
   expect(tables.length).toBeGreaterThan(0);
   for (const [logicalId, rawProps] of tables) {
-    const props = resolvePseudoParameters(rawProps, { stackName: STACK, region: REGION, accountId: ACCOUNT, parameters: c.params, conditions: (template.Conditions ?? {}) as Record<string, unknown> });
+    const props = resolvePseudoParameters(rawProps, {
+      stackName: STACK,
+      region: REGION,
+      accountId: ACCOUNT,
+      parameters: c.params,
+      conditions: (template.Conditions ?? {}) as Record<string, unknown>,
+    });
     const plan = nativeTableToApi(logicalId, props, { defaultTableName: `${STACK}-${logicalId}` });
     const imported = motoCanImport(plan);
     if (imported) await importTable(plan);

@@ -81,21 +81,48 @@ describe('moto_server CloudWatch accepts every generated alarm', () => {
     for (const a of alarms) {
       const d = described.find((x) => x.AlarmName === a.input.AlarmName);
       const want = a.input;
-      expect({ name: want.AlarmName, got: d && {
-        Threshold: d.Threshold, EvaluationPeriods: d.EvaluationPeriods, DatapointsToAlarm: d.DatapointsToAlarm,
-        ComparisonOperator: d.ComparisonOperator, TreatMissingData: d.TreatMissingData, AlarmDescription: d.AlarmDescription,
-        AlarmActions: d.AlarmActions, OKActions: d.OKActions, InsufficientDataActions: d.InsufficientDataActions,
-        MetricName: d.MetricName, Namespace: d.Namespace, Period: d.Period, Statistic: d.Statistic,
-        Dimensions: d.Dimensions?.length ? d.Dimensions : undefined,
-        Metrics: (d.Metrics ?? []).length === 0 ? undefined : d.Metrics?.map((q) => ({ Id: q.Id, Expression: q.Expression, ReturnData: q.ReturnData, MetricStat: q.MetricStat })),
-      } }).toEqual({ name: want.AlarmName, got: {
-        Threshold: want.Threshold, EvaluationPeriods: want.EvaluationPeriods, DatapointsToAlarm: want.DatapointsToAlarm,
-        ComparisonOperator: want.ComparisonOperator, TreatMissingData: want.TreatMissingData, AlarmDescription: want.AlarmDescription,
-        AlarmActions: want.AlarmActions ?? [], OKActions: want.OKActions ?? [], InsufficientDataActions: want.InsufficientDataActions ?? [],
-        MetricName: want.MetricName, Namespace: want.Namespace, Period: want.Period, Statistic: want.Statistic,
-        Dimensions: want.Dimensions?.length ? want.Dimensions : undefined,
-        Metrics: want.Metrics?.map((q) => ({ Id: q.Id, Expression: q.Expression, ReturnData: q.ReturnData, MetricStat: q.MetricStat })),
-      } });
+      expect({
+        name: want.AlarmName,
+        got: d && {
+          Threshold: d.Threshold,
+          EvaluationPeriods: d.EvaluationPeriods,
+          DatapointsToAlarm: d.DatapointsToAlarm,
+          ComparisonOperator: d.ComparisonOperator,
+          TreatMissingData: d.TreatMissingData,
+          AlarmDescription: d.AlarmDescription,
+          AlarmActions: d.AlarmActions,
+          OKActions: d.OKActions,
+          InsufficientDataActions: d.InsufficientDataActions,
+          MetricName: d.MetricName,
+          Namespace: d.Namespace,
+          Period: d.Period,
+          Statistic: d.Statistic,
+          Dimensions: d.Dimensions?.length ? d.Dimensions : undefined,
+          Metrics:
+            (d.Metrics ?? []).length === 0
+              ? undefined
+              : d.Metrics?.map((q) => ({ Id: q.Id, Expression: q.Expression, ReturnData: q.ReturnData, MetricStat: q.MetricStat })),
+        },
+      }).toEqual({
+        name: want.AlarmName,
+        got: {
+          Threshold: want.Threshold,
+          EvaluationPeriods: want.EvaluationPeriods,
+          DatapointsToAlarm: want.DatapointsToAlarm,
+          ComparisonOperator: want.ComparisonOperator,
+          TreatMissingData: want.TreatMissingData,
+          AlarmDescription: want.AlarmDescription,
+          AlarmActions: want.AlarmActions ?? [],
+          OKActions: want.OKActions ?? [],
+          InsufficientDataActions: want.InsufficientDataActions ?? [],
+          MetricName: want.MetricName,
+          Namespace: want.Namespace,
+          Period: want.Period,
+          Statistic: want.Statistic,
+          Dimensions: want.Dimensions?.length ? want.Dimensions : undefined,
+          Metrics: want.Metrics?.map((q) => ({ Id: q.Id, Expression: q.Expression, ReturnData: q.ReturnData, MetricStat: q.MetricStat })),
+        },
+      });
     }
   });
 
@@ -183,9 +210,7 @@ describe('each alarm expression is well formed and computes the expected value o
         );
       }
       const period = Number(stats[0].MetricStat!.Period);
-      const res = await cw.send(
-        new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: t0, EndTime: new Date(t0.getTime() + period * 1000) }),
-      );
+      const res = await cw.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: t0, EndTime: new Date(t0.getTime() + period * 1000) }));
       const byId = new Map((res.MetricDataResults ?? []).map((r) => [r.Id as string, r]));
       // moto answers every query, expressions included (their values are empty: it does not do math).
       expect({ alarm: a.input.AlarmName, ids: [...byId.keys()].sort() }).toEqual({ alarm: a.input.AlarmName, ids: queries.map((q) => q.Id as string).sort() });

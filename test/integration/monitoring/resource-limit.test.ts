@@ -11,7 +11,10 @@ function template(tables: number, monitoringEnabled: boolean): Record<string, un
         ReadCapacity: 1,
         WriteCapacity: 1,
         HashKey: 'pk',
-        Attributes: [{ Name: 'pk', Type: 'S' }, { Name: 'gk', Type: 'S' }],
+        Attributes: [
+          { Name: 'pk', Type: 'S' },
+          { Name: 'gk', Type: 'S' },
+        ],
         GlobalSecondaryIndexes: Array.from({ length: 20 }, (_, i) => ({ Name: `gsi${i}`, HashKey: 'gk', ReadCapacity: 1, WriteCapacity: 1 })),
         Monitoring: { Enabled: monitoringEnabled },
       },

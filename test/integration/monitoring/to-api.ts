@@ -42,9 +42,28 @@ function ref(name: string, b: Bindings): string {
 
 /** PutMetricAlarm members; AWS::CloudWatch::Alarm properties carry the same names. */
 const PUT_METRIC_ALARM_MEMBERS = new Set([
-  'AlarmName', 'AlarmDescription', 'ActionsEnabled', 'OKActions', 'AlarmActions', 'InsufficientDataActions', 'MetricName',
-  'Namespace', 'Statistic', 'ExtendedStatistic', 'Dimensions', 'Period', 'Unit', 'EvaluationPeriods', 'DatapointsToAlarm',
-  'Threshold', 'ComparisonOperator', 'TreatMissingData', 'EvaluateLowSampleCountPercentile', 'Metrics', 'Tags', 'ThresholdMetricId',
+  'AlarmName',
+  'AlarmDescription',
+  'ActionsEnabled',
+  'OKActions',
+  'AlarmActions',
+  'InsufficientDataActions',
+  'MetricName',
+  'Namespace',
+  'Statistic',
+  'ExtendedStatistic',
+  'Dimensions',
+  'Period',
+  'Unit',
+  'EvaluationPeriods',
+  'DatapointsToAlarm',
+  'Threshold',
+  'ComparisonOperator',
+  'TreatMissingData',
+  'EvaluateLowSampleCountPercentile',
+  'Metrics',
+  'Tags',
+  'ThresholdMetricId',
 ]);
 
 /** The PutMetricAlarm request equivalent to one AWS::CloudWatch::Alarm resource. */

@@ -54,13 +54,22 @@ const RESULT_MARK = '\n@@handler-result@@';
 const resultOf = (stdout: string) => JSON.parse(stdout.slice(stdout.lastIndexOf(RESULT_MARK) + RESULT_MARK.length)) as unknown;
 
 /** Loads the bundle in a fresh node process, as the Lambda runtime would, and calls its handler once. */
-function invoke(dir: string, handler: string, event: unknown, context: unknown, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function invoke(
+  dir: string,
+  handler: string,
+  event: unknown,
+  context: unknown,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const [file, exported] = handler.split('.');
   const script = `const m = require(${JSON.stringify(join(dir, `${file}.js`))});
     Promise.resolve(m[${JSON.stringify(exported)}](${JSON.stringify(event)}, { ...${JSON.stringify(context)}, getRemainingTimeInMillis: () => 60000 }))
       .then((r) => { process.stdout.write(${JSON.stringify(RESULT_MARK)} + JSON.stringify(r === undefined ? null : r)); }, (e) => { process.stderr.write('THREW ' + e.stack); process.exitCode = 1; });`;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', script], { cwd: dir, env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env } });
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -91,10 +100,20 @@ describe('Lambda bundles built as `sam build` builds them (template.yaml Metadat
         Resources: { Orders: { Type: 'Arc::DynamoDB::Table', Properties: { TableName: 'orders', HashKey: 'pk', Attributes: [{ Name: 'pk', Type: 'S' }] } } },
       },
     };
-    const r = await invoke(dir, handler, event, { awsRequestId: 'l-1' }, { [PROVIDER_ARN_ENV]: 'arn:aws:lambda:eu-west-1:123456789012:function:arc-dynamodb-provider', AWS_REGION: 'eu-west-1' });
+    const r = await invoke(
+      dir,
+      handler,
+      event,
+      { awsRequestId: 'l-1' },
+      { [PROVIDER_ARN_ENV]: 'arn:aws:lambda:eu-west-1:123456789012:function:arc-dynamodb-provider', AWS_REGION: 'eu-west-1' },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const response = resultOf(r.stdout) as { requestId: string; status: string; fragment: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> } };
+    const response = resultOf(r.stdout) as {
+      requestId: string;
+      status: string;
+      fragment: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    };
     expect(response.requestId).toBe('req-1');
     expect(response.status).toBe('success');
     expect(response.fragment.Resources.Orders.Type).toBe('AWS::DynamoDB::Table');
@@ -111,7 +130,14 @@ describe('Lambda bundles built as `sam build` builds them (template.yaml Metadat
       moto = await startMoto();
       cfnApi = await startCloudFormationApi();
       const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-      await ddb.send(new CreateTableCommand({ TableName: 'provider-state', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
+      await ddb.send(
+        new CreateTableCommand({
+          TableName: 'provider-state',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        }),
+      );
       ddb.destroy();
       port = await freePort();
       server = createServer((req, res) => {
@@ -155,14 +181,27 @@ describe('Lambda bundles built as `sam build` builds them (template.yaml Metadat
         },
       };
       // CloudFormation is deleting that resource, as its own record shows (the provider asks).
-      cfnApi.setResource(event.StackId, { logicalId: 'OrdersReplicas', resourceType: 'Custom::ArcDynamoDbReplicas', physicalId: event.PhysicalResourceId, status: 'DELETE_IN_PROGRESS' });
+      cfnApi.setResource(event.StackId, {
+        logicalId: 'OrdersReplicas',
+        resourceType: 'Custom::ArcDynamoDbReplicas',
+        physicalId: event.PhysicalResourceId,
+        status: 'DELETE_IN_PROGRESS',
+      });
       cfnApi.setStackStatus(event.StackId, 'DELETE_IN_PROGRESS');
       const r = await invoke(
         dir,
         handler,
         event,
         { awsRequestId: 'l-2', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:arc-dynamodb-provider' },
-        { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', [ENDPOINT_ENV]: moto.endpoint, ARC_DYNAMODB_ENDPOINT_CLOUDFORMATION: cfnApi.endpoint, [STATE_TABLE_ENV]: 'provider-state', [RESPONSE_URL_OVERRIDE_ENV]: `http://127.0.0.1:${port}/` },
+        {
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          [ENDPOINT_ENV]: moto.endpoint,
+          ARC_DYNAMODB_ENDPOINT_CLOUDFORMATION: cfnApi.endpoint,
+          [STATE_TABLE_ENV]: 'provider-state',
+          [RESPONSE_URL_OVERRIDE_ENV]: `http://127.0.0.1:${port}/`,
+        },
       );
       expect(r.code).toBe(0);
       expect(r.stderr).not.toContain('THREW');
@@ -170,7 +209,13 @@ describe('Lambda bundles built as `sam build` builds them (template.yaml Metadat
       expect(received[0].method).toBe('PUT');
       expect(received[0].url).toBe('/cloudformation-response?X-Amz-Signature=abc');
       const body = JSON.parse(received[0].body) as Record<string, unknown>;
-      expect(body).toMatchObject({ Status: 'SUCCESS', RequestId: 'cfn-req-1', LogicalResourceId: 'OrdersReplicas', StackId: event.StackId, PhysicalResourceId: 'arc-dynamodb:replicas:gone-table' });
+      expect(body).toMatchObject({
+        Status: 'SUCCESS',
+        RequestId: 'cfn-req-1',
+        LogicalResourceId: 'OrdersReplicas',
+        StackId: event.StackId,
+        PhysicalResourceId: 'arc-dynamodb:replicas:gone-table',
+      });
     });
   });
 });

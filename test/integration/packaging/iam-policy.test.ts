@@ -4,7 +4,12 @@ import { ROOT, list, roleStatements, samTranslate, type CfnTemplate, type Deploy
 
 const ACCOUNT = '123456789012';
 /** TableNamePrefix is required (no default); every deployment here names one unless a test overrides it. */
-const deployment = (parameters: Record<string, string> = {}, partition = 'aws'): Deployment => ({ parameters: { TableNamePrefix: 'app-', ...parameters }, partition, region: 'eu-west-1', accountId: ACCOUNT });
+const deployment = (parameters: Record<string, string> = {}, partition = 'aws'): Deployment => ({
+  parameters: { TableNamePrefix: 'app-', ...parameters },
+  partition,
+  region: 'eu-west-1',
+  accountId: ACCOUNT,
+});
 const KEY = 'arn:aws:kms:eu-central-1:123456789012:key/1111-2222';
 
 const actionsOf = (statements: Statement[]) => statements.flatMap((s) => list(s.Action));
@@ -43,7 +48,9 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
   });
 
   it('scopes every DynamoDB action to tables of this account whose names start with TableNamePrefix, in any region (the state table aside)', () => {
-    const statements = statementsWith(roleStatements(t, 'ProviderRole', deployment({ TableNamePrefix: 'app-' })), 'dynamodb:').filter((s) => s.Sid !== 'ProviderState');
+    const statements = statementsWith(roleStatements(t, 'ProviderRole', deployment({ TableNamePrefix: 'app-' })), 'dynamodb:').filter(
+      (s) => s.Sid !== 'ProviderState',
+    );
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) {
       expect(list(s.Action).every((a) => a.startsWith('dynamodb:'))).toBe(true);
@@ -62,13 +69,18 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     expect(p.MinLength).toBe(1);
     const re = new RegExp(String(p.AllowedPattern));
     for (const ok of ['app-', 'a', 'Team_1.prod-', 'ANY-TABLE']) expect([ok, re.test(ok)]).toEqual([ok, true]);
-    for (const bad of ['*', 'app-*', '', 'a b', 'app/', 'arn:aws:dynamodb:*', '${AWS::AccountId}', 'x'.repeat(201)]) expect([bad, re.test(bad)]).toEqual([bad, false]);
+    for (const bad of ['*', 'app-*', '', 'a b', 'app/', 'arn:aws:dynamodb:*', '${AWS::AccountId}', 'x'.repeat(201)])
+      expect([bad, re.test(bad)]).toEqual([bad, false]);
   });
 
   it('TableNamePrefix ANY-TABLE is the explicit whole-account choice: every table, still only this account', () => {
     const statements = roleStatements(t, 'ProviderRole', deployment({ TableNamePrefix: 'ANY-TABLE' }));
     const [managed] = statements.filter((s) => s.Sid === 'ManagedTables');
-    expect(list(managed.Resource).sort()).toEqual([`arn:aws:dynamodb:*:${ACCOUNT}:table/*`, `arn:aws:dynamodb:*:${ACCOUNT}:table/*/index/*`, `arn:aws:dynamodb:*:${ACCOUNT}:table/*/stream/*`]);
+    expect(list(managed.Resource).sort()).toEqual([
+      `arn:aws:dynamodb:*:${ACCOUNT}:table/*`,
+      `arn:aws:dynamodb:*:${ACCOUNT}:table/*/index/*`,
+      `arn:aws:dynamodb:*:${ACCOUNT}:table/*/stream/*`,
+    ]);
     expect(statements.find((s) => s.Sid === 'ReplicaRegionAlarms')?.Resource).toBe(`arn:aws:cloudwatch:*:${ACCOUNT}:alarm:TargetTracking-table/*`);
     // The literal never leaks into an ARN as a real prefix.
     expect(JSON.stringify(statements)).not.toContain('ANY-TABLE');
@@ -78,13 +90,23 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     const pattern = (name: string) => new RegExp(String((t.Parameters?.[name] as { AllowedPattern?: string }).AllowedPattern));
     const buckets = pattern('LoadBucketNames');
     for (const ok of ['', 'seed-data', 'exports.v2', 'abc', 'a'.repeat(63)]) expect([ok, buckets.test(ok)]).toEqual([ok, true]);
-    for (const bad of ['*', 'seed-*', 'ab', 'Seed', '-seed', 'seed-', 'a'.repeat(64), 'seed/obj', 'arn:aws:s3:::seed', 'seed data']) expect([bad, buckets.test(bad)]).toEqual([bad, false]);
+    for (const bad of ['*', 'seed-*', 'ab', 'Seed', '-seed', 'seed-', 'a'.repeat(64), 'seed/obj', 'arn:aws:s3:::seed', 'seed data'])
+      expect([bad, buckets.test(bad)]).toEqual([bad, false]);
     for (const name of ['ReplicaKmsKeyArns', 'LoadBucketKmsKeyArns']) {
       expect((t.Parameters?.[name] as { Type: string }).Type).toBe('CommaDelimitedList');
       expect(t.Parameters?.[name].Default).toBe('');
       const keys = pattern(name);
-      for (const ok of ['', KEY, 'arn:aws-cn:kms:cn-north-1:123456789012:key/mrk-1234abcd', 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1111-2222']) expect([name, ok, keys.test(ok)]).toEqual([name, ok, true]);
-      for (const bad of ['*', 'arn:aws:kms:*:123456789012:key/*', 'arn:aws:kms:eu-west-1:123456789012:key/*', 'arn:aws:kms:eu-west-1:123456789012:alias/app', 'arn:aws:kms:eu-west-1:*:key/k', '1111-2222', 'arn:aws:s3:::b']) {
+      for (const ok of ['', KEY, 'arn:aws-cn:kms:cn-north-1:123456789012:key/mrk-1234abcd', 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1111-2222'])
+        expect([name, ok, keys.test(ok)]).toEqual([name, ok, true]);
+      for (const bad of [
+        '*',
+        'arn:aws:kms:*:123456789012:key/*',
+        'arn:aws:kms:eu-west-1:123456789012:key/*',
+        'arn:aws:kms:eu-west-1:123456789012:alias/app',
+        'arn:aws:kms:eu-west-1:*:key/k',
+        '1111-2222',
+        'arn:aws:s3:::b',
+      ]) {
         expect([name, bad, keys.test(bad)]).toEqual([name, bad, false]);
       }
     }
@@ -99,7 +121,9 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
       `arn:aws:iam::${ACCOUNT}:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable`,
       `arn:aws:iam::${ACCOUNT}:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication`,
     ]);
-    expect(s.Condition).toEqual({ StringEquals: { 'iam:AWSServiceName': ['replication.dynamodb.amazonaws.com', 'dynamodb.application-autoscaling.amazonaws.com'] } });
+    expect(s.Condition).toEqual({
+      StringEquals: { 'iam:AWSServiceName': ['replication.dynamodb.amazonaws.com', 'dynamodb.application-autoscaling.amazonaws.com'] },
+    });
   });
 
   it('grants no S3 access at all when LoadBucketNames is empty (the default)', () => {
@@ -107,7 +131,7 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     expect(statementsWith(roleStatements(t, 'ProviderRole', deployment()), 's3:')).toEqual([]);
   });
 
-  it('limits S3 to reading the arc-dynamodb/ part of the named load buckets (the stacks\' load prefixes)', () => {
+  it("limits S3 to reading the arc-dynamodb/ part of the named load buckets (the stacks' load prefixes)", () => {
     const statements = statementsWith(roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'seed-data,exports' })), 's3:');
     expect(statements).toHaveLength(2);
     const [objects, listing] = statements;
@@ -130,7 +154,10 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     const statements = statementsWith(roleStatements(t, 'ProviderRole', deployment({ ProviderFunctionName: 'my-provider' })), 'lambda:');
     expect(statements).toHaveLength(1);
     expect(statements[0].Action).toBe('lambda:InvokeFunction');
-    expect(statements[0].Resource).toEqual([`arn:aws:lambda:eu-west-1:${ACCOUNT}:function:my-provider`, `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:my-provider:*`]);
+    expect(statements[0].Resource).toEqual([
+      `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:my-provider`,
+      `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:my-provider:*`,
+    ]);
     expect(statements[0]).not.toHaveProperty('Condition');
   });
 
@@ -160,15 +187,28 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
       {
         Sid: 'ReplicaRegionAutoScaling',
         Effect: 'Allow',
-        Action: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:DeregisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeleteScalingPolicy'],
+        Action: [
+          'application-autoscaling:RegisterScalableTarget',
+          'application-autoscaling:DeregisterScalableTarget',
+          'application-autoscaling:PutScalingPolicy',
+          'application-autoscaling:DeleteScalingPolicy',
+        ],
         Resource: `arn:aws:application-autoscaling:*:${ACCOUNT}:scalable-target/*`,
         Condition: { StringEquals: { 'application-autoscaling:service-namespace': 'dynamodb' } },
       },
       // No resource types and no condition keys for these (Service Authorization Reference).
-      { Sid: 'ReplicaRegionAutoScalingRead', Effect: 'Allow', Action: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'], Resource: '*' },
+      {
+        Sid: 'ReplicaRegionAutoScalingRead',
+        Effect: 'Allow',
+        Action: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'],
+        Resource: '*',
+      },
     ]);
     const starred = statements.filter((s) => list(s.Resource).includes('*'));
-    expect(starred.flatMap((s) => list(s.Action)).sort()).toEqual(['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies']);
+    expect(starred.flatMap((s) => list(s.Action)).sort()).toEqual([
+      'application-autoscaling:DescribeScalableTargets',
+      'application-autoscaling:DescribeScalingPolicies',
+    ]);
   });
 
   it('grants KMS only on the keys named by ReplicaKmsKeyArns, only through DynamoDB, and none by default', () => {
@@ -182,14 +222,28 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
   it('grants kms:Decrypt for SSE-KMS load objects only on LoadBucketKmsKeyArns, only through S3 in this region, and nothing by default', () => {
     expect(t.Parameters?.LoadBucketKmsKeyArns.Default).toBe('');
     expect(statementsWith(roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'seed' })), 'kms:')).toEqual([]);
-    const statements = statementsWith(roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'seed', LoadBucketKmsKeyArns: `${KEY},${KEY}9` })), 'kms:');
+    const statements = statementsWith(
+      roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'seed', LoadBucketKmsKeyArns: `${KEY},${KEY}9` })),
+      'kms:',
+    );
     expect(statements).toEqual([
-      { Sid: 'DecryptLoadObjects', Effect: 'Allow', Action: 'kms:Decrypt', Resource: [KEY, `${KEY}9`], Condition: { StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com.cn'] } } },
+      {
+        Sid: 'DecryptLoadObjects',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: [KEY, `${KEY}9`],
+        Condition: { StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com.cn'] } },
+      },
     ]);
   });
 
   it('creates the provider state table (on demand, pk String, SSE, PITR, deleted with the stack) and passes its name to the provider', () => {
-    const table = t.Resources.ProviderStateTable as { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+    const table = t.Resources.ProviderStateTable as {
+      Type: string;
+      Properties: Record<string, unknown>;
+      DeletionPolicy?: string;
+      UpdateReplacePolicy?: string;
+    };
     expect(table.Type).toBe('AWS::DynamoDB::Table');
     expect(table.DeletionPolicy).toBe('Delete');
     expect(table.UpdateReplacePolicy).toBe('Delete');
@@ -207,14 +261,26 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
   it('grants item reads and writes on the state table only, in addition to the managed-tables statement', () => {
     const statements = roleStatements(t, 'ProviderRole', deployment());
     const state = statements.filter((s) => list(s.Resource).includes('<ProviderStateTable.Arn>'));
-    expect(state).toEqual([{ Sid: 'ProviderState', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: '<ProviderStateTable.Arn>' }]);
+    expect(state).toEqual([
+      {
+        Sid: 'ProviderState',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: '<ProviderStateTable.Arn>',
+      },
+    ]);
     expect(statements.some((s) => s.Sid === 'ManagedTables')).toBe(true);
   });
 
   it('may read the stacks of this account and region (request authentication), nothing else of CloudFormation', () => {
     const statements = statementsWith(roleStatements(t, 'ProviderRole', deployment()), 'cloudformation:');
     expect(statements).toEqual([
-      { Sid: 'AuthenticateRequests', Effect: 'Allow', Action: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate'], Resource: `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/*/*` },
+      {
+        Sid: 'AuthenticateRequests',
+        Effect: 'Allow',
+        Action: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
+        Resource: `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/*/*`,
+      },
     ]);
   });
 
@@ -223,7 +289,9 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     const section = doc.split(/^## /m).find((s) => s.startsWith('AWS actions the provider calls'));
     expect(section).toBeDefined();
     const documented = [...new Set([...(section ?? '').matchAll(/`([a-z0-9-]+:[A-Za-z*]+)`/g)].map((m) => m[1]))];
-    const granted = new Set(actionsOf(roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'b', ReplicaKmsKeyArns: KEY, LoadBucketKmsKeyArns: KEY }))));
+    const granted = new Set(
+      actionsOf(roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'b', ReplicaKmsKeyArns: KEY, LoadBucketKmsKeyArns: KEY }))),
+    );
     const glob = (pattern: string) => new RegExp(`^${pattern.replace(/\*/g, '[A-Za-z]*')}$`);
     for (const action of documented) expect([action, [...granted].some((g) => glob(action).test(g))]).toEqual([action, true]);
     const extra = [...granted].filter((g) => !documented.some((d) => glob(d).test(g)));

@@ -11,7 +11,10 @@ const RULES = join(REGISTRY, 'cfn-lint-rules');
 const EXAMPLES = join(ROOT, 'templates', 'examples');
 
 function cfnLint(template: string, extra: string[]): { status: number | null; output: string } {
-  const r = spawnSync('cfn-lint', ['--regions', 'us-east-1', ...extra, '--template', template], { encoding: 'utf8', env: { ...process.env, AWS_DEFAULT_REGION: 'us-east-1' } });
+  const r = spawnSync('cfn-lint', ['--regions', 'us-east-1', ...extra, '--template', template], {
+    encoding: 'utf8',
+    env: { ...process.env, AWS_DEFAULT_REGION: 'us-east-1' },
+  });
   return { status: r.status, output: `${r.stdout}${r.stderr}`.trim() };
 }
 const withRegistry = ['--registry-schemas', REGISTRY, '--append-rules', RULES];
@@ -146,7 +149,9 @@ describe('editor schema (YAML language servers)', () => {
     const check = validate();
     const template = parseTemplate(BAD.replace('Resources:', 'Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: { Anything: 1 }'), 'bad.yaml');
     expect(check(template)).toBe(false);
-    const errors = (check.errors ?? []).map((e) => `${e.instancePath} ${e.message}${e.params && 'additionalProperty' in e.params ? ` '${String(e.params.additionalProperty)}'` : ''}`);
+    const errors = (check.errors ?? []).map(
+      (e) => `${e.instancePath} ${e.message}${e.params && 'additionalProperty' in e.params ? ` '${String(e.params.additionalProperty)}'` : ''}`,
+    );
     expect(errors).toContain("/Resources/Orders/Properties must NOT have additional properties 'HashKeys'");
     expect(errors).toContain('/Resources/Orders/Properties/BillingMode must be equal to one of the allowed values');
     expect(errors.some((e) => e.startsWith('/Resources/Bucket'))).toBe(false);

@@ -7,7 +7,10 @@ import { ROOT, samTranslate, type CfnTemplate } from './sam-template';
 
 /** The preinstalled Python cfn-lint (1.51); it runs the SAM transform offline itself. */
 function cfnLint(path: string): { status: number | null; output: string } {
-  const r = spawnSync('cfn-lint', ['--regions', 'us-east-1', '--template', path], { encoding: 'utf8', env: { ...process.env, AWS_DEFAULT_REGION: 'us-east-1' } });
+  const r = spawnSync('cfn-lint', ['--regions', 'us-east-1', '--template', path], {
+    encoding: 'utf8',
+    env: { ...process.env, AWS_DEFAULT_REGION: 'us-east-1' },
+  });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -29,7 +32,12 @@ describe('template.yaml (SAM packaging)', () => {
       expect(fn.Properties?.Code).toEqual({ S3Bucket: 'sam-artifacts-bucket', S3Key: expect.stringMatching(/\.zip$/) });
     }
     expect(ofType('AWS::CloudFormation::Macro')).toEqual([
-      ['Macro', expect.objectContaining({ Properties: expect.objectContaining({ Name: { Ref: 'MacroName' }, FunctionName: { 'Fn::GetAtt': ['MacroFunction', 'Arn'] } }) })],
+      [
+        'Macro',
+        expect.objectContaining({
+          Properties: expect.objectContaining({ Name: { Ref: 'MacroName' }, FunctionName: { 'Fn::GetAtt': ['MacroFunction', 'Arn'] } }),
+        }),
+      ],
     ]);
     expect(original.Parameters?.MacroName.Default).toBe('ArcDynamoDb');
     expect(original.Parameters?.ProviderFunctionName.Default).toBe('arc-dynamodb-provider');
@@ -64,8 +72,14 @@ describe('template.yaml (SAM packaging)', () => {
     const groups = ofType('AWS::Logs::LogGroup');
     expect(groups.map(([id]) => id).sort()).toEqual(['MacroLogGroup', 'ProviderLogGroup']);
     for (const [, g] of groups) expect(g.Properties?.RetentionInDays).toEqual({ Ref: 'LogRetentionInDays' });
-    expect((translated.Resources.MacroFunction.Properties as { LoggingConfig: unknown }).LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: 'MacroLogGroup' } });
-    expect((translated.Resources.ProviderFunction.Properties as { LoggingConfig: unknown }).LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: 'ProviderLogGroup' } });
+    expect((translated.Resources.MacroFunction.Properties as { LoggingConfig: unknown }).LoggingConfig).toEqual({
+      LogFormat: 'JSON',
+      LogGroup: { Ref: 'MacroLogGroup' },
+    });
+    expect((translated.Resources.ProviderFunction.Properties as { LoggingConfig: unknown }).LoggingConfig).toEqual({
+      LogFormat: 'JSON',
+      LogGroup: { Ref: 'ProviderLogGroup' },
+    });
   });
 
   it('outputs the provider ARN and the macro name', () => {
@@ -89,7 +103,11 @@ describe('template.yaml (SAM packaging)', () => {
   });
 
   it('samconfig.toml names the stack and region, resolves the S3 bucket and grants both capabilities', () => {
-    const r = spawnSync('python3', ['-c', 'import json,sys,tomllib; json.dump(tomllib.load(open(sys.argv[1],"rb")), sys.stdout)', join(ROOT, 'samconfig.toml')], { encoding: 'utf8' });
+    const r = spawnSync(
+      'python3',
+      ['-c', 'import json,sys,tomllib; json.dump(tomllib.load(open(sys.argv[1],"rb")), sys.stdout)', join(ROOT, 'samconfig.toml')],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     const cfg = JSON.parse(r.stdout) as { default: Record<string, { parameters: Record<string, unknown> }> };
     expect(cfg.default.global.parameters).toMatchObject({ stack_name: 'arc-dynamodb', region: 'us-east-1' });

@@ -38,16 +38,32 @@ describe('Service Catalog product and portfolio templates', () => {
   });
 
   it('the product lints pre-transform with the registry schema, and the portfolio lints as is', () => {
-    const r = cfnLint([join(DIR, 'product.yaml'), join(DIR, 'portfolio.yaml')], ['--registry-schemas', join(ROOT, 'schema', 'registry'), '--append-rules', join(ROOT, 'schema', 'registry', 'cfn-lint-rules')]);
+    const r = cfnLint(
+      [join(DIR, 'product.yaml'), join(DIR, 'portfolio.yaml')],
+      ['--registry-schemas', join(ROOT, 'schema', 'registry'), '--append-rules', join(ROOT, 'schema', 'registry', 'cfn-lint-rules')],
+    );
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
   });
 
   it.each([
-    ['on demand, defaults', { TableName: 'orders' }, ['Table', 'TableReadThrottleEventsAlarm', 'TableSystemErrorsAlarm', 'TableSystemErrorsAlarm2', 'TableWriteThrottleEventsAlarm']],
+    [
+      'on demand, defaults',
+      { TableName: 'orders' },
+      ['Table', 'TableReadThrottleEventsAlarm', 'TableSystemErrorsAlarm', 'TableSystemErrorsAlarm2', 'TableWriteThrottleEventsAlarm'],
+    ],
     [
       'provisioned with autoscaling, numeric keys, no protection',
-      { TableName: 'events', BillingMode: 'PROVISIONED', PartitionKeyType: 'N', SortKeyName: 'at', SortKeyType: 'N', PointInTimeRecovery: 'false', DeletionProtection: 'false', Environment: 'prod' },
+      {
+        TableName: 'events',
+        BillingMode: 'PROVISIONED',
+        PartitionKeyType: 'N',
+        SortKeyName: 'at',
+        SortKeyType: 'N',
+        PointInTimeRecovery: 'false',
+        DeletionProtection: 'false',
+        Environment: 'prod',
+      },
       [
         'Table',
         'TableReadCapacityUtilizationAlarm',

@@ -46,7 +46,12 @@ it('a Create right after the table was created and tagged re-reads past Resource
   const stack = w.cfn.stackId('fresh');
   const name = await justCreatedTable(stack);
   const mark = w.sim.calls.length;
-  const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
+  const r = await w.cfn.request({
+    RequestType: 'Create',
+    StackId: stack,
+    LogicalResourceId: 'TableReplicas',
+    ResourceProperties: replicasProps(name, [{ RegionName: EU }]),
+  });
   await w.cfn.idle();
   expect(r.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `arc-dynamodb:replicas:${name}` });
   expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
@@ -68,11 +73,25 @@ it('Update and a Retain Delete under lagging tag reads never answer FAILED (the 
   const arn = (await w.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.TableArn;
   await viaSimulator.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'team', Value: 'data' }] }));
   const next = replicasProps(name, [{ RegionName: EU, PointInTimeRecoveryEnabled: true }], { RetainOnDelete: true });
-  const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: next, OldResourceProperties: props });
+  const u = await w.cfn.request({
+    RequestType: 'Update',
+    StackId: stack,
+    LogicalResourceId: 'TableReplicas',
+    PhysicalResourceId: c.body.PhysicalResourceId,
+    ResourceProperties: next,
+    OldResourceProperties: props,
+  });
   await w.cfn.idle();
   expect(u.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: c.body.PhysicalResourceId });
   await viaSimulator.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'team', Value: 'payments' }] }));
-  const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: next, StackStatus: 'DELETE_IN_PROGRESS' });
+  const d = await w.cfn.request({
+    RequestType: 'Delete',
+    StackId: stack,
+    LogicalResourceId: 'TableReplicas',
+    PhysicalResourceId: c.body.PhysicalResourceId,
+    ResourceProperties: next,
+    StackStatus: 'DELETE_IN_PROGRESS',
+  });
   await w.cfn.idle();
   expect(d.body).toMatchObject({ Status: 'SUCCESS' });
   for (const r of [c, u, d]) expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);

@@ -60,7 +60,12 @@ it(`survives ${EVENTS + WELL_FORMED} hostile and malformed events: no throw, no 
   const victim = uniqueName('victim');
   await createHomeTable(w.sim, victim, { ownerStackId: stackA });
   await w.sim.direct(HOME).send(new PutItemCommand({ TableName: victim, Item: { pk: { S: 'p' }, sk: { N: '1' }, v: { S: ITEM_CANARY } } }));
-  const created = await w.cfn.request({ RequestType: 'Create', StackId: stackA, LogicalResourceId: 'VictimReplicas', ResourceProperties: replicasProps(victim, [{ RegionName: 'eu-west-1' }]) });
+  const created = await w.cfn.request({
+    RequestType: 'Create',
+    StackId: stackA,
+    LogicalResourceId: 'VictimReplicas',
+    ResourceProperties: replicasProps(victim, [{ RegionName: 'eu-west-1' }]),
+  });
   expect(created.body.Status).toBe('SUCCESS');
   await w.cfn.idle();
   const victimBefore = [await regionView(w.sim, HOME, victim), await regionView(w.sim, 'eu-west-1', victim)];
@@ -69,7 +74,11 @@ it(`survives ${EVENTS + WELL_FORMED} hostile and malformed events: no throw, no 
   const policy = { allowPrefix: validPrefix };
   const attempted: string[] = [];
   const logs: string[] = [];
-  const clients = makeAwsClients({ homeRegion: HOME, endpoints: { '*': w.sim.endpoint, cloudformation: w.cfn.cloudformation.endpoint }, credentials: TEST_CREDENTIALS });
+  const clients = makeAwsClients({
+    homeRegion: HOME,
+    endpoints: { '*': w.sim.endpoint, cloudformation: w.cfn.cloudformation.endpoint },
+    credentials: TEST_CREDENTIALS,
+  });
   const provider = createProvider({
     clients,
     handlers: [makeReplicasHandler({ initialMs: 20, maxMs: 100 }) as ResourceHandler<unknown>],
@@ -104,19 +113,39 @@ it(`survives ${EVENTS + WELL_FORMED} hostile and malformed events: no throw, no 
     () => 'x'.repeat(20000),
   );
   const validUrl = fc.constant(() => `${validPrefix}${encodeURIComponent(stackA)}/r?X-Amz-Signature=${secret()}`);
-  const anything = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 2 }), fc.constant('x'.repeat(100_000)));
-  const maybe = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: arb }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: anything });
+  const anything = fc.oneof(
+    fc.string(),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string(), { maxLength: 3 }),
+    fc.object({ maxDepth: 2 }),
+    fc.constant('x'.repeat(100_000)),
+  );
+  const maybe = <T>(arb: fc.Arbitrary<T>) =>
+    fc.oneof({ weight: 12, arbitrary: arb }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: anything });
   /** Mostly well-formed, sometimes anything: enough events reach the ownership check. */
   const usually = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 10, arbitrary: arb }, { weight: 1, arbitrary: anything });
   const otherStack = fc.uuid().map((u) => `arn:aws:cloudformation:us-east-1:123456789012:stack/other-${u.slice(0, 8)}/${u}`);
-  const table = fc.oneof({ weight: 8, arbitrary: fc.constant(victim) }, { weight: 1, arbitrary: fc.constant('no-such-table') }, { weight: 1, arbitrary: fc.string({ minLength: 0, maxLength: 300 }) });
-  const region = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('eu-west-1', 'ap-southeast-2', HOME, 'ca-central-1') }, { weight: 1, arbitrary: fc.string() });
+  const table = fc.oneof(
+    { weight: 8, arbitrary: fc.constant(victim) },
+    { weight: 1, arbitrary: fc.constant('no-such-table') },
+    { weight: 1, arbitrary: fc.string({ minLength: 0, maxLength: 300 }) },
+  );
+  const region = fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom('eu-west-1', 'ap-southeast-2', HOME, 'ca-central-1') },
+    { weight: 1, arbitrary: fc.string() },
+  );
   const replica = fc.record(
     {
       RegionName: region,
       PropagateTags: usually(fc.constantFrom('true', 'false', 'yes')),
       PointInTimeRecoveryEnabled: usually(fc.constantFrom('true', 'false')),
-      PointInTimeRecoveryPeriodInDays: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('7', '14') }, { weight: 1, arbitrary: fc.constantFrom('0', '36', '-1', '1e3', 'NaN') }, { weight: 1, arbitrary: anything }),
+      PointInTimeRecoveryPeriodInDays: fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom('7', '14') },
+        { weight: 1, arbitrary: fc.constantFrom('0', '36', '-1', '1e3', 'NaN') },
+        { weight: 1, arbitrary: anything },
+      ),
       DeletionProtectionEnabled: usually(fc.constantFrom('false', 'true')),
     },
     { requiredKeys: ['RegionName'] },
@@ -129,25 +158,56 @@ it(`survives ${EVENTS + WELL_FORMED} hostile and malformed events: no throw, no 
       Tags: usually(fc.constant([{ Key: 'team', Value: 'x' }])),
       WaitForReplication: usually(fc.constantFrom('true', 'false')),
       RetainOnDelete: usually(fc.constantFrom('false', 'true')),
-      ServiceTimeout: fc.oneof({ weight: 8, arbitrary: fc.constant('3600') }, { weight: 1, arbitrary: fc.constantFrom('1', '0', '99999') }, { weight: 1, arbitrary: anything }),
-      AdoptExistingTable: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(victim) }, { weight: 1, arbitrary: anything }),
+      ServiceTimeout: fc.oneof(
+        { weight: 8, arbitrary: fc.constant('3600') },
+        { weight: 1, arbitrary: fc.constantFrom('1', '0', '99999') },
+        { weight: 1, arbitrary: anything },
+      ),
+      AdoptExistingTable: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.constant(victim) },
+        { weight: 1, arbitrary: anything },
+      ),
     },
     { requiredKeys: ['TableName', 'BillingMode', 'Replicas'] },
   );
   const eventArb = fc.record(
     {
-      RequestType: fc.oneof({ weight: 12, arbitrary: fc.constantFrom('Create', 'Update', 'Delete') }, { weight: 1, arbitrary: fc.constantFrom('Destroy', 'create', '', 'Delete ') }, { weight: 1, arbitrary: anything }),
+      RequestType: fc.oneof(
+        { weight: 12, arbitrary: fc.constantFrom('Create', 'Update', 'Delete') },
+        { weight: 1, arbitrary: fc.constantFrom('Destroy', 'create', '', 'Delete ') },
+        { weight: 1, arbitrary: anything },
+      ),
       ResponseURL: fc.oneof({ weight: 5, arbitrary: validUrl }, { weight: 3, arbitrary: hostileUrls }, { weight: 1, arbitrary: anything }),
       StackId: maybe(otherStack),
       RequestId: maybe(fc.uuid()),
-      ResourceType: fc.oneof({ weight: 12, arbitrary: fc.constant('Custom::ArcDynamoDbReplicas') }, { weight: 1, arbitrary: fc.constantFrom('Custom::Other', 'AWS::S3::Bucket') }, { weight: 1, arbitrary: anything }),
+      ResourceType: fc.oneof(
+        { weight: 12, arbitrary: fc.constant('Custom::ArcDynamoDbReplicas') },
+        { weight: 1, arbitrary: fc.constantFrom('Custom::Other', 'AWS::S3::Bucket') },
+        { weight: 1, arbitrary: anything },
+      ),
       LogicalResourceId: maybe(fc.constantFrom('VictimReplicas', 'Replicas', 'X')),
       PhysicalResourceId: maybe(fc.constantFrom(`arc-dynamodb:replicas:${victim}`, 'arc-dynamodb:CREATE_FAILED:VictimReplicas', 'x')),
       ResourceProperties: fc.oneof({ weight: 12, arbitrary: props }, { weight: 1, arbitrary: anything }),
       OldResourceProperties: maybe(props),
-      ArcDynamoDbContinuation: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.record({ chainId: fc.string(), startedAt: fc.integer(), hop: fc.nat(), checkpoint: anything }) }),
+      ArcDynamoDbContinuation: fc.oneof(
+        { weight: 5, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.record({ chainId: fc.string(), startedAt: fc.integer(), hop: fc.nat(), checkpoint: anything }) },
+      ),
     },
-    { requiredKeys: ['RequestType', 'ResponseURL', 'StackId', 'RequestId', 'ResourceType', 'LogicalResourceId', 'PhysicalResourceId', 'ResourceProperties', 'OldResourceProperties'] },
+    {
+      requiredKeys: [
+        'RequestType',
+        'ResponseURL',
+        'StackId',
+        'RequestId',
+        'ResourceType',
+        'LogicalResourceId',
+        'PhysicalResourceId',
+        'ResourceProperties',
+        'OldResourceProperties',
+      ],
+    },
   );
   const raw = fc.sample(eventArb, { numRuns: EVENTS, seed: 20261125 });
   // Well-formed events from other stacks naming the victim: each reaches the ownership check.
@@ -159,13 +219,22 @@ it(`survives ${EVENTS + WELL_FORMED} hostile and malformed events: no throw, no 
     ResourceType: fc.constant('Custom::ArcDynamoDbReplicas'),
     LogicalResourceId: fc.constantFrom('VictimReplicas', 'Replicas'),
     PhysicalResourceId: fc.constantFrom(`arc-dynamodb:replicas:${victim}`, 'VictimReplicas'),
-    ResourceProperties: fc.record({
-      TableName: fc.constant(victim),
-      BillingMode: fc.constantFrom('PAY_PER_REQUEST', 'PROVISIONED'),
-      Replicas: fc.array(fc.record({ RegionName: fc.constantFrom('eu-west-1', 'ap-southeast-2', 'ca-central-1'), DeletionProtectionEnabled: fc.constantFrom('true', 'false') }), { maxLength: 2 }),
-      RetainOnDelete: fc.constantFrom('true', 'false'),
-      AdoptExistingTable: fc.constantFrom(victim, undefined),
-    }, { requiredKeys: ['TableName', 'BillingMode', 'Replicas'] }),
+    ResourceProperties: fc.record(
+      {
+        TableName: fc.constant(victim),
+        BillingMode: fc.constantFrom('PAY_PER_REQUEST', 'PROVISIONED'),
+        Replicas: fc.array(
+          fc.record({
+            RegionName: fc.constantFrom('eu-west-1', 'ap-southeast-2', 'ca-central-1'),
+            DeletionProtectionEnabled: fc.constantFrom('true', 'false'),
+          }),
+          { maxLength: 2 },
+        ),
+        RetainOnDelete: fc.constantFrom('true', 'false'),
+        AdoptExistingTable: fc.constantFrom(victim, undefined),
+      },
+      { requiredKeys: ['TableName', 'BillingMode', 'Replicas'] },
+    ),
     OldResourceProperties: fc.constant(replicasProps(victim, [{ RegionName: 'eu-west-1' }])),
   });
   raw.push(...fc.sample(wellFormed, { numRuns: WELL_FORMED, seed: 42 }));

@@ -43,10 +43,20 @@ it("stack B cannot create, update or delete the replicas of stack A's table", as
   const foreign =
     `Table ${name} in ${HOME} belongs to another stack: its ${OWNER_TAG_KEY} tag does not name this stack. ` +
     'The provider only changes tables owned by the requesting stack. Nothing was changed.';
-  const bCreate = await w.cfn.request({ RequestType: 'Create', StackId: stackB, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: CA }]) });
+  const bCreate = await w.cfn.request({
+    RequestType: 'Create',
+    StackId: stackB,
+    LogicalResourceId: 'TableReplicas',
+    ResourceProperties: replicasProps(name, [{ RegionName: CA }]),
+  });
   expect(bCreate.body).toMatchObject({ Status: 'FAILED', Reason: foreign, PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:TableReplicas' });
 
-  const bAdopt = await w.cfn.request({ RequestType: 'Create', StackId: stackB, LogicalResourceId: 'Sneaky', ResourceProperties: replicasProps(name, [{ RegionName: CA }], { AdoptExistingTable: name }) });
+  const bAdopt = await w.cfn.request({
+    RequestType: 'Create',
+    StackId: stackB,
+    LogicalResourceId: 'Sneaky',
+    ResourceProperties: replicasProps(name, [{ RegionName: CA }], { AdoptExistingTable: name }),
+  });
   expect(bAdopt.body).toMatchObject({ Status: 'FAILED', Reason: foreign });
 
   const bUpdate = await w.cfn.request({
@@ -59,7 +69,13 @@ it("stack B cannot create, update or delete the replicas of stack A's table", as
   });
   expect(bUpdate.body).toMatchObject({ Status: 'FAILED', Reason: foreign, PhysicalResourceId: a.body.PhysicalResourceId });
 
-  const bDelete = await w.cfn.request({ RequestType: 'Delete', StackId: stackB, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.body.PhysicalResourceId, ResourceProperties: aProps });
+  const bDelete = await w.cfn.request({
+    RequestType: 'Delete',
+    StackId: stackB,
+    LogicalResourceId: 'TableReplicas',
+    PhysicalResourceId: a.body.PhysicalResourceId,
+    ResourceProperties: aProps,
+  });
   expect(bDelete.body).toMatchObject({ Status: 'SUCCESS', Reason: `table ${name} belongs to another stack; it was not touched` });
   await w.cfn.idle();
 
@@ -89,7 +105,9 @@ it('refuses to change a replica whose own owner tag names another stack', async 
   });
   await w.cfn.idle();
   expect(u.body.Status).toBe('FAILED');
-  expect(u.body.Reason).toBe(`The replica of ${name} in ${EU} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was changed in ${EU}.`);
+  expect(u.body.Reason).toBe(
+    `The replica of ${name} in ${EU} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was changed in ${EU}.`,
+  );
   const pitr = await w.sim.direct(EU).send(new DescribeContinuousBackupsCommand({ TableName: name }));
   expect(pitr.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('DISABLED');
   expect(w.sim.calls.slice(mark).filter((x) => x.mutating && x.region === EU)).toEqual([]);
@@ -100,18 +118,33 @@ describe('adopting a table created elsewhere', () => {
     const stack = w.cfn.stackId('adopter');
     const name = uniqueName('legacy');
     await createHomeTable(w.sim, name); // no owner tag
-    const plain = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
+    const plain = await w.cfn.request({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'TableReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }]),
+    });
     expect(plain.body.Status).toBe('FAILED');
     expect(plain.body.Reason).toBe(
       `Table ${name} in ${HOME} has no ${OWNER_TAG_KEY} tag, so this stack does not own it. To manage a table created elsewhere, set AdoptExistingTable: ${name} on the Arc::DynamoDB::Table resource. Nothing was changed.`,
     );
     expect((await regionView(w.sim, HOME, name)).tags).toEqual({});
 
-    const wrong = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: 'some-other-table' }) });
+    const wrong = await w.cfn.request({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'TableReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: 'some-other-table' }),
+    });
     expect(wrong.body.Reason).toBe(`AdoptExistingTable must name the table itself (${name}), got some-other-table. Nothing was changed.`);
 
     // Naming the table is not enough: the owner has not consented, so nothing is written.
-    const squat = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }) });
+    const squat = await w.cfn.request({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'TableReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }),
+    });
     expect(squat.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:TableReplicas' });
     expect(squat.body.Reason).toContain(`may be adopted only with its owner's consent: tag it ${ADOPT_CONSENT_TAG_KEY}=adopter`);
     expect((await regionView(w.sim, HOME, name)).tags).toEqual({});
@@ -120,16 +153,32 @@ describe('adopting a table created elsewhere', () => {
     const arn = (await w.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.TableArn;
     await w.sim.direct(HOME).send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: ADOPT_CONSENT_TAG_KEY, Value: 'adopter' }] }));
     w.sim.failNextCreate(EU, 'KMS key not accessible');
-    const failed = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }) });
+    const failed = await w.cfn.request({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'TableReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }),
+    });
     await w.cfn.idle();
     expect(failed.body.Status).toBe('FAILED');
     expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBeUndefined();
-    const rollback = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: failed.body.PhysicalResourceId, ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }) });
+    const rollback = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: failed.body.PhysicalResourceId,
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }),
+    });
     await w.cfn.idle();
     expect(rollback.body.Status).toBe('SUCCESS');
     expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBeUndefined();
 
-    const adopt = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }) });
+    const adopt = await w.cfn.request({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'TableReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }),
+    });
     await w.cfn.idle();
     expect(adopt.body).toMatchObject({ Status: 'SUCCESS' });
     expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBe(stack);

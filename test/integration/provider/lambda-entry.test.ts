@@ -17,7 +17,14 @@ import { HOME, createHomeTable, footprint, replicasProps, startWorld, uniqueName
 type Handler = (event: unknown, context: { awsRequestId: string; invokedFunctionArn: string; getRemainingTimeInMillis(): number }) => Promise<void>;
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:arc-dynamodb-provider';
-const ENV_KEYS = ['ARC_DYNAMODB_AWS_ENDPOINT', 'ARC_DYNAMODB_ENDPOINT_LAMBDA', 'ARC_DYNAMODB_ENDPOINT_CLOUDFORMATION', 'ARC_DYNAMODB_STATE_TABLE', 'ARC_DYNAMODB_ALLOW_RESPONSE_URL_PREFIX', 'AWS_REGION'];
+const ENV_KEYS = [
+  'ARC_DYNAMODB_AWS_ENDPOINT',
+  'ARC_DYNAMODB_ENDPOINT_LAMBDA',
+  'ARC_DYNAMODB_ENDPOINT_CLOUDFORMATION',
+  'ARC_DYNAMODB_STATE_TABLE',
+  'ARC_DYNAMODB_ALLOW_RESPONSE_URL_PREFIX',
+  'AWS_REGION',
+];
 
 let w: World;
 let lambdaApi: http.Server;
@@ -30,13 +37,23 @@ let pending = 0;
 function invoke(payload: unknown) {
   pending++;
   const deadline = Date.now() + 25_000;
-  void handler(payload, { awsRequestId: randomUUID(), invokedFunctionArn: ARN, getRemainingTimeInMillis: () => deadline - Date.now() }).finally(() => pending--);
+  void handler(payload, { awsRequestId: randomUUID(), invokedFunctionArn: ARN, getRemainingTimeInMillis: () => deadline - Date.now() }).finally(
+    () => pending--,
+  );
 }
 
 beforeAll(async () => {
   w = await startWorld({ replicaDelayMs: 6000 });
   const dir = mkdtempSync(join(tmpdir(), 'arc-provider-bundle-'));
-  await build({ entryPoints: [join(__dirname, '../../../provider/handler.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(dir, 'index.js'), logLevel: 'error' });
+  await build({
+    entryPoints: [join(__dirname, '../../../provider/handler.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: join(dir, 'index.js'),
+    logLevel: 'error',
+  });
   const port = await freePort();
   lambdaApi = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -84,7 +101,12 @@ it('the bundled handler reconciles through env-configured endpoints and continue
   const stack = w.cfn.stackId('bundle');
   const name = uniqueName('bundle');
   await createHomeTable(w.sim, name, { ownerStackId: stack });
-  const ev = w.cfn.event({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: 'eu-west-1' }]) });
+  const ev = w.cfn.event({
+    RequestType: 'Create',
+    StackId: stack,
+    LogicalResourceId: 'TableReplicas',
+    ResourceProperties: replicasProps(name, [{ RegionName: 'eu-west-1' }]),
+  });
   w.cfn.cloudformation.setResource(stack, { logicalId: 'TableReplicas', resourceType: 'Custom::ArcDynamoDbReplicas', status: 'CREATE_IN_PROGRESS' });
   invoke(ev);
   const r = await w.cfn.waitForResponse(String(ev.RequestId), 90_000);

@@ -7,7 +7,12 @@
  * <Table>WriteScalingPolicy etc.), registered here as CloudFormation would.
  */
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand, PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { HOME, createHomeTable, footprint, replicasProps, startWorld, uniqueName, type World } from './world';
 
 const EU = 'eu-west-1';
@@ -28,7 +33,15 @@ const write = { ...scaling, TargetValue: 60 };
 /** What CloudFormation registers in the home region for the macro's ScalableTarget/ScalingPolicy pairs. */
 async function cfnScaling(resourceId: string, dimension: string, policyName: string, s: typeof scaling) {
   const aas = w.sim.directAutoscaling(HOME);
-  await aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: resourceId, ScalableDimension: dimension as 'dynamodb:table:ReadCapacityUnits', MinCapacity: s.MinCapacity, MaxCapacity: s.MaxCapacity }));
+  await aas.send(
+    new RegisterScalableTargetCommand({
+      ServiceNamespace: 'dynamodb',
+      ResourceId: resourceId,
+      ScalableDimension: dimension as 'dynamodb:table:ReadCapacityUnits',
+      MinCapacity: s.MinCapacity,
+      MaxCapacity: s.MaxCapacity,
+    }),
+  );
   await aas.send(
     new PutScalingPolicyCommand({
       ServiceNamespace: 'dynamodb',
@@ -40,7 +53,9 @@ async function cfnScaling(resourceId: string, dimension: string, policyName: str
         TargetValue: s.TargetValue,
         ScaleInCooldown: s.ScaleInCooldown,
         ScaleOutCooldown: s.ScaleOutCooldown,
-        PredefinedMetricSpecification: { PredefinedMetricType: dimension.endsWith('WriteCapacityUnits') ? 'DynamoDBWriteCapacityUtilization' : 'DynamoDBReadCapacityUtilization' },
+        PredefinedMetricSpecification: {
+          PredefinedMetricType: dimension.endsWith('WriteCapacityUnits') ? 'DynamoDBWriteCapacityUtilization' : 'DynamoDBReadCapacityUtilization',
+        },
       },
     }),
   );
@@ -60,8 +75,12 @@ async function scaledTable(stackName: string) {
 async function scalingIn(region: string, name: string) {
   const aas = w.sim.directAutoscaling(region);
   const mine = (id: string | undefined) => id === `table/${name}` || Boolean(id?.startsWith(`table/${name}/`));
-  const targets = ((await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb' }))).ScalableTargets ?? []).filter((t) => mine(t.ResourceId));
-  const policies = ((await aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'dynamodb' }))).ScalingPolicies ?? []).filter((p) => mine(p.ResourceId));
+  const targets = ((await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb' }))).ScalableTargets ?? []).filter((t) =>
+    mine(t.ResourceId),
+  );
+  const policies = ((await aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'dynamodb' }))).ScalingPolicies ?? []).filter((p) =>
+    mine(p.ResourceId),
+  );
   return {
     targets: targets.map((t) => `${t.ResourceId} ${t.ScalableDimension} ${t.MinCapacity}-${t.MaxCapacity}`).sort(),
     policies: policies.map((p) => `${p.ResourceId} ${p.ScalableDimension} ${p.PolicyName} ${p.TargetTrackingScalingPolicyConfiguration?.TargetValue}`).sort(),
@@ -70,7 +89,9 @@ async function scalingIn(region: string, name: string) {
 
 /** Application Auto Scaling calls the provider made itself (through the simulator) that register or put anything. */
 function clientScalingWrites(from: number) {
-  return w.sim.calls.slice(from).filter((c) => c.service === 'application-autoscaling' && (c.operation === 'RegisterScalableTarget' || c.operation === 'PutScalingPolicy'));
+  return w.sim.calls
+    .slice(from)
+    .filter((c) => c.service === 'application-autoscaling' && (c.operation === 'RegisterScalableTarget' || c.operation === 'PutScalingPolicy'));
 }
 
 it('creating replicas of a PROVISIONED autoscaled table leaves one write target and policy per region (DynamoDB mirrors them) and read settings per replica', async () => {
@@ -85,11 +106,20 @@ it('creating replicas of a PROVISIONED autoscaled table leaves one write target 
 
   // The provider registered nothing itself: every replica region's scaling came from DynamoDB.
   expect(clientScalingWrites(mark)).toEqual([]);
-  expect(w.sim.calls.slice(mark).filter((c) => c.operation === 'UpdateTableReplicaAutoScaling').map((c) => c.status)).toEqual([200]);
+  expect(
+    w.sim.calls
+      .slice(mark)
+      .filter((c) => c.operation === 'UpdateTableReplicaAutoScaling')
+      .map((c) => c.status),
+  ).toEqual([200]);
 
   const home = await scalingIn(HOME, name);
   expect(home).toEqual({
-    targets: [`table/${name} dynamodb:table:ReadCapacityUnits 5-50`, `table/${name} dynamodb:table:WriteCapacityUnits 5-50`, `table/${name}/index/by-gk dynamodb:index:ReadCapacityUnits 5-50`],
+    targets: [
+      `table/${name} dynamodb:table:ReadCapacityUnits 5-50`,
+      `table/${name} dynamodb:table:WriteCapacityUnits 5-50`,
+      `table/${name}/index/by-gk dynamodb:index:ReadCapacityUnits 5-50`,
+    ],
     policies: [
       `table/${name} dynamodb:table:ReadCapacityUnits OrdersReadScalingPolicy 70`,
       `table/${name} dynamodb:table:WriteCapacityUnits OrdersWriteScalingPolicy 60`,
@@ -106,18 +136,39 @@ it('creating replicas of a PROVISIONED autoscaled table leaves one write target 
   // DynamoDB manages write scaling globally now: a second, client-registered write target in a
   // replica region is the conflict R12 refuses.
   await expect(
-    w.cfn.clients.autoscaling(EU).send(new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}`, ScalableDimension: 'dynamodb:table:WriteCapacityUnits', MinCapacity: 1, MaxCapacity: 10 })),
+    w.cfn.clients.autoscaling(EU).send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'dynamodb',
+        ResourceId: `table/${name}`,
+        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+        MinCapacity: 1,
+        MaxCapacity: 10,
+      }),
+    ),
   ).rejects.toThrow(/managed globally by DynamoDB/);
 
   // The same properties again change nothing: everything is read first.
   const again = w.sim.calls.length;
-  const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props, OldResourceProperties: props });
+  const u = await w.cfn.request({
+    RequestType: 'Update',
+    StackId: stack,
+    LogicalResourceId: 'OrdersReplicas',
+    PhysicalResourceId: r.body.PhysicalResourceId,
+    ResourceProperties: props,
+    OldResourceProperties: props,
+  });
   await w.cfn.idle();
   expect(u.body.Status).toBe('SUCCESS');
   expect(w.sim.calls.slice(again).filter((c) => c.mutating && c.status === 200 && c.operation !== 'TagResource')).toEqual([]);
 
   // Deleting the replicas leaves none of their scaling behind, and the home region's is untouched.
-  const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
+  const d = await w.cfn.request({
+    RequestType: 'Delete',
+    StackId: stack,
+    LogicalResourceId: 'OrdersReplicas',
+    PhysicalResourceId: r.body.PhysicalResourceId,
+    ResourceProperties: props,
+  });
   await w.cfn.idle();
   expect(d.body.Status).toBe('SUCCESS');
   expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
@@ -140,7 +191,14 @@ it('adding an autoscaled GSI to a replicated PROVISIONED table works and collide
   const gsi = {
     AttributeDefinitions: [{ AttributeName: 'gk2', AttributeType: 'S' as const }],
     GlobalSecondaryIndexUpdates: [
-      { Create: { IndexName: 'by-gk2', KeySchema: [{ AttributeName: 'gk2', KeyType: 'HASH' as const }], Projection: { ProjectionType: 'ALL' as const }, ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } } },
+      {
+        Create: {
+          IndexName: 'by-gk2',
+          KeySchema: [{ AttributeName: 'gk2', KeyType: 'HASH' as const }],
+          Projection: { ProjectionType: 'ALL' as const },
+          ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
+        },
+      },
     ],
   };
   await w.cfn.clients.dynamodb(HOME).send(new UpdateTableCommand({ TableName: name, ...gsi }));
@@ -151,15 +209,27 @@ it('adding an autoscaled GSI to a replicated PROVISIONED table works and collide
   const after = { ...before, Indexes: { ...before.Indexes, 'by-gk2': { Read: scaling, Write: write } } };
   const newProps = replicasProps(name, [{ RegionName: EU }], { BillingMode: 'PROVISIONED', Autoscaling: after });
   const mark = w.sim.calls.length;
-  const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: newProps, OldResourceProperties: props });
+  const u = await w.cfn.request({
+    RequestType: 'Update',
+    StackId: stack,
+    LogicalResourceId: 'OrdersReplicas',
+    PhysicalResourceId: r.body.PhysicalResourceId,
+    ResourceProperties: newProps,
+    OldResourceProperties: props,
+  });
   await w.cfn.idle();
   expect(u.body.Status).toBe('SUCCESS');
   expect(w.cfn.responsesFor(u.requestId)).toHaveLength(1);
   // Nothing refused, nothing registered by the provider itself.
-  expect(w.sim.calls.slice(mark).filter((c) => c.status >= 400 && (c.service === 'application-autoscaling' || c.operation === 'UpdateTableReplicaAutoScaling'))).toEqual([]);
+  expect(
+    w.sim.calls.slice(mark).filter((c) => c.status >= 400 && (c.service === 'application-autoscaling' || c.operation === 'UpdateTableReplicaAutoScaling')),
+  ).toEqual([]);
   expect(clientScalingWrites(mark)).toEqual([]);
 
-  const gk2 = (s: { targets: string[]; policies: string[] }) => ({ targets: s.targets.filter((t) => t.includes('by-gk2')), policies: s.policies.filter((t) => t.includes('by-gk2')) });
+  const gk2 = (s: { targets: string[]; policies: string[] }) => ({
+    targets: s.targets.filter((t) => t.includes('by-gk2')),
+    policies: s.policies.filter((t) => t.includes('by-gk2')),
+  });
   const expected = {
     targets: [`table/${name}/index/by-gk2 dynamodb:index:ReadCapacityUnits 5-50`, `table/${name}/index/by-gk2 dynamodb:index:WriteCapacityUnits 5-50`],
     policies: [
@@ -172,6 +242,8 @@ it('adding an autoscaled GSI to a replicated PROVISIONED table works and collide
   // And the table's own write scaling is still one target and one policy in each region.
   for (const region of [HOME, EU]) {
     const all = await scalingIn(region, name);
-    expect(all.policies.filter((p) => p.startsWith(`table/${name} dynamodb:table:WriteCapacityUnits`))).toEqual([`table/${name} dynamodb:table:WriteCapacityUnits OrdersWriteScalingPolicy 60`]);
+    expect(all.policies.filter((p) => p.startsWith(`table/${name} dynamodb:table:WriteCapacityUnits`))).toEqual([
+      `table/${name} dynamodb:table:WriteCapacityUnits OrdersWriteScalingPolicy 60`,
+    ]);
   }
 });

@@ -80,7 +80,13 @@ describe('Create', () => {
 
     // CloudFormation's rollback: Delete with the marker ID. Nothing is called at all.
     const before = w.sim.calls.length;
-    const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+    });
     await w.cfn.idle();
     expect(d.body.Status).toBe('SUCCESS');
     expect(d.body.PhysicalResourceId).toBe(r.body.PhysicalResourceId);
@@ -102,7 +108,13 @@ describe('Create', () => {
     expect(r.body.PhysicalResourceId).toBe(`arc-dynamodb:replicas:${name}`);
     expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE', [AP]: 'CREATION_FAILED' });
 
-    const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+    });
     await w.cfn.idle();
     expect(d.body.Status).toBe('SUCCESS');
     expect(w.sim.replicaStatus(HOME, name)).toEqual({});
@@ -147,7 +159,13 @@ describe('Create', () => {
     const eu = await w.sim.direct(EU).send(new DescribeTableCommand({ TableName: name }));
     expect(eu.Table?.ProvisionedThroughput?.ReadCapacityUnits).toBe(8);
 
-    const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+    });
     await w.cfn.idle();
     expect(d.body.Status).toBe('SUCCESS');
     expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
@@ -167,7 +185,14 @@ describe('Update', () => {
     await w.cfn.idle();
     const mark = w.sim.calls.length;
     const newProps = replicasProps(name, [...two, { RegionName: CA }]);
-    const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: newProps, OldResourceProperties: props });
+    const u = await w.cfn.request({
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: newProps,
+      OldResourceProperties: props,
+    });
     await w.cfn.idle();
     expect(u.body.Status).toBe('SUCCESS');
     expect(u.body.PhysicalResourceId).toBe(r.body.PhysicalResourceId);
@@ -202,21 +227,49 @@ describe('Update', () => {
 
   it('changes per-replica settings in each replica region', async () => {
     const { stack, name } = await ownedTable('settings');
-    const { r, props } = await create(stack, name, [{ RegionName: EU }, { RegionName: AP }], { Tags: [{ Key: 'team', Value: 'data' }, { Key: 'tier', Value: 'gold' }] });
+    const { r, props } = await create(stack, name, [{ RegionName: EU }, { RegionName: AP }], {
+      Tags: [
+        { Key: 'team', Value: 'data' },
+        { Key: 'tier', Value: 'gold' },
+      ],
+    });
     expect(r.body.Status).toBe('SUCCESS');
     const newProps = replicasProps(
       name,
       [
-        { RegionName: EU, PointInTimeRecoveryEnabled: true, PointInTimeRecoveryPeriodInDays: 14, DeletionProtectionEnabled: true, ContributorInsightsEnabled: true, TableClass: 'STANDARD_INFREQUENT_ACCESS' },
+        {
+          RegionName: EU,
+          PointInTimeRecoveryEnabled: true,
+          PointInTimeRecoveryPeriodInDays: 14,
+          DeletionProtectionEnabled: true,
+          ContributorInsightsEnabled: true,
+          TableClass: 'STANDARD_INFREQUENT_ACCESS',
+        },
         { RegionName: AP, MaxReadRequestUnits: 100 },
       ],
       { Tags: [{ Key: 'team', Value: 'platform' }] },
     );
-    const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: newProps, OldResourceProperties: props });
+    const u = await w.cfn.request({
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: newProps,
+      OldResourceProperties: props,
+    });
     await w.cfn.idle();
     expect(u.body.Status).toBe('SUCCESS');
-    expect(await regionView(w.sim, EU, name)).toMatchObject({ pitr: 'ENABLED', pitrDays: 14, deletionProtection: true, tags: { [OWNER_TAG_KEY]: stack, team: 'platform' } });
-    expect(await regionView(w.sim, AP, name)).toMatchObject({ pitr: 'DISABLED', deletionProtection: false, tags: { [OWNER_TAG_KEY]: stack, team: 'platform' } });
+    expect(await regionView(w.sim, EU, name)).toMatchObject({
+      pitr: 'ENABLED',
+      pitrDays: 14,
+      deletionProtection: true,
+      tags: { [OWNER_TAG_KEY]: stack, team: 'platform' },
+    });
+    expect(await regionView(w.sim, AP, name)).toMatchObject({
+      pitr: 'DISABLED',
+      deletionProtection: false,
+      tags: { [OWNER_TAG_KEY]: stack, team: 'platform' },
+    });
     const ci = await w.cfn.clients.dynamodb(EU).send(new DescribeContributorInsightsCommand({ TableName: name }));
     expect(ci.ContributorInsightsStatus).toBe('ENABLED');
     const home = await w.cfn.clients.dynamodb(HOME).send(new DescribeTableCommand({ TableName: name }));
@@ -229,7 +282,14 @@ describe('Update', () => {
 
     // The same Update again changes nothing: every setting is read first.
     const mark = w.sim.calls.length;
-    const again = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: newProps, OldResourceProperties: newProps });
+    const again = await w.cfn.request({
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: newProps,
+      OldResourceProperties: newProps,
+    });
     await w.cfn.idle();
     expect(again.body.Status).toBe('SUCCESS');
     const changed = w.sim.calls.slice(mark).filter((c) => c.mutating && c.status === 200 && c.operation !== 'TagResource');
@@ -273,7 +333,13 @@ describe('Delete', () => {
     const { stack, name } = await ownedTable('retain');
     const { r, props } = await create(stack, name, [{ RegionName: EU }], { RetainOnDelete: true });
     const mark = w.sim.calls.length;
-    const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+    });
     await w.cfn.idle();
     expect(d.body.Status).toBe('SUCCESS');
     expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
@@ -284,7 +350,13 @@ describe('Delete', () => {
   it('without Retain deletes every replica it manages and leaves the home table', async () => {
     const { stack, name } = await ownedTable('noretain');
     const { r, props } = await create(stack, name, [{ RegionName: EU }, { RegionName: AP }]);
-    const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+    });
     await w.cfn.idle();
     expect(d.body.Status).toBe('SUCCESS');
     expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
@@ -296,7 +368,13 @@ describe('Delete', () => {
     const { stack, name } = await ownedTable('protected');
     const { r, props } = await create(stack, name, [{ RegionName: EU, DeletionProtectionEnabled: true }]);
     expect(r.body.Status).toBe('SUCCESS');
-    const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+    });
     await w.cfn.idle();
     expect(d.body.Status).toBe('FAILED');
     expect(d.body.Reason).toBe(
@@ -310,7 +388,13 @@ describe('Delete', () => {
 
     // After turning it off, the retried Delete removes it.
     await w.sim.direct(EU).send(new UpdateTableCommand({ TableName: name, DeletionProtectionEnabled: false }));
-    const again = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
+    const again = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+    });
     await w.cfn.idle();
     expect(again.body.Status).toBe('SUCCESS');
     expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
@@ -320,7 +404,13 @@ describe('Delete', () => {
     const stack = w.cfn.stackId('gone');
     const name = uniqueName('gone');
     const mark = w.sim.calls.length;
-    const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: `arc-dynamodb:replicas:${name}`, ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: `arc-dynamodb:replicas:${name}`,
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }]),
+    });
     await w.cfn.idle();
     expect(d.body.Status).toBe('SUCCESS');
     expect(d.body.Reason).toBe(`table ${name} no longer exists in ${HOME}; nothing to do`);
@@ -333,7 +423,12 @@ describe('Delete', () => {
 describe('delivery, races and crashes', () => {
   it('answers exactly once when the same event is delivered twice, and creates each replica once', async () => {
     const { stack, name } = await ownedTable('twice');
-    const ev = w.cfn.event({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
+    const ev = w.cfn.event({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }]),
+    });
     w.cfn.deliver(ev);
     await new Promise((res) => setTimeout(res, 100));
     w.cfn.deliver(ev); // while the first is working
@@ -360,7 +455,13 @@ describe('delivery, races and crashes', () => {
       // CloudFormation cancels the Create (another resource failed) and sends Delete while it runs.
       const until = Date.now() + 10000;
       while (Object.keys(w.sim.replicaStatus(HOME, name)).length === 0 && Date.now() < until) await new Promise((res) => setTimeout(res, 20));
-      const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: 'OrdersReplicas', ResourceProperties: props });
+      const d = await w.cfn.request({
+        RequestType: 'Delete',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        PhysicalResourceId: 'OrdersReplicas',
+        ResourceProperties: props,
+      });
       const c = await w.cfn.waitForResponse(String(create.RequestId));
       await w.cfn.idle();
       expect(d.body.Status).toBe('SUCCESS');
@@ -379,21 +480,37 @@ describe('delivery, races and crashes', () => {
     const { stack, name } = await ownedTable('crash');
     const crashesBefore = w.cfn.crashes;
     w.cfn.crashOn({ command: 'UpdateTableCommand', after: 1 }); // right after the first replica create
-    const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }, { RegionName: AP }]) });
+    const r = await w.cfn.request({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }, { RegionName: AP }]),
+    });
     await w.cfn.idle();
     expect(w.cfn.crashes).toBe(crashesBefore + 1);
     expect(r.body.Status).toBe('SUCCESS');
     expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
     expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE', [AP]: 'ACTIVE' });
-    for (const region of [EU, AP]) expect(await regionView(w.sim, region, name)).toMatchObject({ exists: true, status: 'ACTIVE', tags: { [OWNER_TAG_KEY]: stack, team: 'data' } });
+    for (const region of [EU, AP])
+      expect(await regionView(w.sim, region, name)).toMatchObject({ exists: true, status: 'ACTIVE', tags: { [OWNER_TAG_KEY]: stack, team: 'data' } });
     expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: true, [CA]: false });
   });
 
-  it("answers FAILED when Lambda gives up on an event (its on-failure destination is the provider itself)", async () => {
+  it('answers FAILED when Lambda gives up on an event (its on-failure destination is the provider itself)', async () => {
     const { stack, name } = await ownedTable('destination');
-    const ev = w.cfn.event({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
+    const ev = w.cfn.event({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }]),
+    });
     const mark = w.sim.calls.length;
-    w.cfn.deliver({ version: '1.0', requestContext: { requestId: 'x', condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: ev, responseContext: { statusCode: 200 } });
+    w.cfn.deliver({
+      version: '1.0',
+      requestContext: { requestId: 'x', condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+      requestPayload: ev,
+      responseContext: { statusCode: 200 },
+    });
     const r = await w.cfn.waitForResponse(String(ev.RequestId));
     await w.cfn.idle();
     expect(r.body).toMatchObject({
@@ -411,7 +528,12 @@ describe('delivery, races and crashes', () => {
     try {
       const { stack, name } = await ownedTable('long');
       const before = w.cfn.invocations;
-      const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }, { RegionName: AP }]) });
+      const r = await w.cfn.request({
+        RequestType: 'Create',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        ResourceProperties: replicasProps(name, [{ RegionName: EU }, { RegionName: AP }]),
+      });
       await w.cfn.idle();
       expect(r.body.Status).toBe('SUCCESS');
       // Each invocation lives 4 s; two replicas at 2.5 s each need more than one.
@@ -434,7 +556,12 @@ describe('delivery, races and crashes', () => {
     // Each invocation lives 4 s; this call answers after 6 s.
     w.sim.injectFault({ kind: 'latency', latencyMs: 6000, count: 1, operations: [operation] });
     try {
-      const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
+      const r = await w.cfn.request({
+        RequestType: 'Create',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        ResourceProperties: replicasProps(name, [{ RegionName: EU }]),
+      });
       await w.cfn.idle();
       expect(r.body.Status).toBe('SUCCESS');
       expect(w.cfn.logs.some((l) => l.includes(`"${logLine}"`) && l.includes(r.requestId))).toBe(true);
@@ -452,7 +579,12 @@ describe('delivery, races and crashes', () => {
     w.sim.replicaDelayMs = 20000;
     try {
       const { stack, name } = await ownedTable('timeout');
-      const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { ServiceTimeout: 6 }) });
+      const r = await w.cfn.request({
+        RequestType: 'Create',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        ResourceProperties: replicasProps(name, [{ RegionName: EU }], { ServiceTimeout: 6 }),
+      });
       await w.cfn.idle();
       expect(r.body.Status).toBe('FAILED');
       expect(r.body.Reason).toBe(
@@ -479,7 +611,12 @@ describe('faults injected at the simulator', () => {
     const { stack, name } = await ownedTable(`fault${fault.kind}`);
     w.sim.injectFault(fault);
     try {
-      const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU, PointInTimeRecoveryEnabled: true }, { RegionName: AP }]) });
+      const r = await w.cfn.request({
+        RequestType: 'Create',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        ResourceProperties: replicasProps(name, [{ RegionName: EU, PointInTimeRecoveryEnabled: true }, { RegionName: AP }]),
+      });
       await w.cfn.idle();
       expect(w.sim.calls.filter((c) => c.fault === fault.kind).length).toBeGreaterThan(0);
       expect(r.body.Status).toBe('SUCCESS');
@@ -496,7 +633,12 @@ describe('faults injected at the simulator', () => {
   it('retries the response PUT when the response endpoint fails', async () => {
     const { stack, name } = await ownedTable('putretry');
     w.cfn.failNextPuts(2);
-    const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
+    const r = await w.cfn.request({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }]),
+    });
     await w.cfn.idle();
     expect(r.body.Status).toBe('SUCCESS');
     expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
@@ -507,23 +649,74 @@ describe('faults injected at the simulator', () => {
 
 describe('which Delete keeps the replicas (CloudFormation says which phase it is in)', () => {
   const cases: [string, Record<string, unknown>, { stackStatus: string; tableStatus?: string; replaced?: boolean; tableRemoved?: boolean }, boolean][] = [
-    ['a stack delete with DeletionPolicy Retain keeps them', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, true],
-    ['a stack delete with DeletionPolicy Delete removes them', { RetainOnDelete: false, TableLogicalId: 'Orders' }, { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, false],
-    ['removing ReplicaRegions from a template that keeps the table removes them, whatever RetainOnDelete says', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE' }, false],
-    ['removing the whole table (Retain) keeps them with it', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, true],
-    ['removing the whole table keeps them even while its record still reads UPDATE_COMPLETE (it is deleted after them)', { RetainOnDelete: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', tableRemoved: true }, true],
-    ['a replaced table with UpdateReplacePolicy Delete loses them', { RetainOnDelete: true, RetainOnReplace: false, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true }, false],
-    ['a replaced table with UpdateReplacePolicy Retain keeps them', { RetainOnDelete: false, RetainOnReplace: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true }, true],
-    ['RetainExceptOnCreate: the rollback of a failed stack create removes them with the table', { RetainOnDelete: true, RetainExceptOnCreate: true, TableLogicalId: 'Orders' }, { stackStatus: 'ROLLBACK_IN_PROGRESS', tableStatus: 'CREATE_COMPLETE' }, false],
-    ['RetainExceptOnCreate: a later stack delete keeps them', { RetainOnDelete: true, RetainExceptOnCreate: true, TableLogicalId: 'Orders' }, { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' }, true],
-    ['the rollback cleanup of a replacement deletes the NEW table\'s replicas by its DeletionPolicy, not its UpdateReplacePolicy', { RetainOnDelete: false, RetainOnReplace: true, TableLogicalId: 'Orders' }, { stackStatus: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true }, false],
+    [
+      'a stack delete with DeletionPolicy Retain keeps them',
+      { RetainOnDelete: true, TableLogicalId: 'Orders' },
+      { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' },
+      true,
+    ],
+    [
+      'a stack delete with DeletionPolicy Delete removes them',
+      { RetainOnDelete: false, TableLogicalId: 'Orders' },
+      { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' },
+      false,
+    ],
+    [
+      'removing ReplicaRegions from a template that keeps the table removes them, whatever RetainOnDelete says',
+      { RetainOnDelete: true, TableLogicalId: 'Orders' },
+      { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE' },
+      false,
+    ],
+    [
+      'removing the whole table (Retain) keeps them with it',
+      { RetainOnDelete: true, TableLogicalId: 'Orders' },
+      { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' },
+      true,
+    ],
+    [
+      'removing the whole table keeps them even while its record still reads UPDATE_COMPLETE (it is deleted after them)',
+      { RetainOnDelete: true, TableLogicalId: 'Orders' },
+      { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', tableRemoved: true },
+      true,
+    ],
+    [
+      'a replaced table with UpdateReplacePolicy Delete loses them',
+      { RetainOnDelete: true, RetainOnReplace: false, TableLogicalId: 'Orders' },
+      { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true },
+      false,
+    ],
+    [
+      'a replaced table with UpdateReplacePolicy Retain keeps them',
+      { RetainOnDelete: false, RetainOnReplace: true, TableLogicalId: 'Orders' },
+      { stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true },
+      true,
+    ],
+    [
+      'RetainExceptOnCreate: the rollback of a failed stack create removes them with the table',
+      { RetainOnDelete: true, RetainExceptOnCreate: true, TableLogicalId: 'Orders' },
+      { stackStatus: 'ROLLBACK_IN_PROGRESS', tableStatus: 'CREATE_COMPLETE' },
+      false,
+    ],
+    [
+      'RetainExceptOnCreate: a later stack delete keeps them',
+      { RetainOnDelete: true, RetainExceptOnCreate: true, TableLogicalId: 'Orders' },
+      { stackStatus: 'DELETE_IN_PROGRESS', tableStatus: 'DELETE_IN_PROGRESS' },
+      true,
+    ],
+    [
+      "the rollback cleanup of a replacement deletes the NEW table's replicas by its DeletionPolicy, not its UpdateReplacePolicy",
+      { RetainOnDelete: false, RetainOnReplace: true, TableLogicalId: 'Orders' },
+      { stackStatus: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', tableStatus: 'UPDATE_COMPLETE', replaced: true },
+      false,
+    ],
   ];
   it.each(cases)('%s', async (_what, extra, phase, kept) => {
     const { stack, name } = await ownedTable('phase');
     const { r, props } = await create(stack, name, [{ RegionName: EU }], extra);
     await w.cfn.idle();
     expect(r.body.Status).toBe('SUCCESS');
-    if (phase.tableStatus) w.cfn.cloudformation.setResource(stack, { logicalId: 'Orders', resourceType: 'AWS::DynamoDB::Table', physicalId: name, status: phase.tableStatus });
+    if (phase.tableStatus)
+      w.cfn.cloudformation.setResource(stack, { logicalId: 'Orders', resourceType: 'AWS::DynamoDB::Table', physicalId: name, status: phase.tableStatus });
     // The stack's template as it now stands: CloudFormation deletes removed resources in reverse
     // dependency order, so a removed table still shows UPDATE_COMPLETE while its replicas go first;
     // only the template says whether the table stays.
@@ -571,7 +764,14 @@ it('ReplicaRegions: [] removes every replica in one Update, and the stream Dynam
   const { r, props } = await create(stack, name, [{ RegionName: EU }, { RegionName: AP }]);
   await w.cfn.idle();
   expect(r.body.Status).toBe('SUCCESS');
-  const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: replicasProps(name, []), OldResourceProperties: props });
+  const u = await w.cfn.request({
+    RequestType: 'Update',
+    StackId: stack,
+    LogicalResourceId: 'OrdersReplicas',
+    PhysicalResourceId: r.body.PhysicalResourceId,
+    ResourceProperties: replicasProps(name, []),
+    OldResourceProperties: props,
+  });
   await w.cfn.idle();
   expect(u.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: r.body.PhysicalResourceId, Data: { Regions: '' } });
   expect(w.cfn.responsesFor(u.requestId)).toHaveLength(1);

@@ -40,7 +40,14 @@ describe('a rollback while a replica the failed update added is still CREATING',
     try {
       // The update adds AP; its replica takes longer than the ServiceTimeout.
       const failedUpdate = replicasProps(name, [{ RegionName: EU }, { RegionName: AP }], { ServiceTimeout: 4 });
-      const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: failedUpdate, OldResourceProperties: before });
+      const u = await w.cfn.request({
+        RequestType: 'Update',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        PhysicalResourceId: c.body.PhysicalResourceId,
+        ResourceProperties: failedUpdate,
+        OldResourceProperties: before,
+      });
       await w.cfn.idle();
       expect(u.body.Status).toBe('FAILED');
       expect(u.body.Reason).toMatch(/^The operation did not finish within the custom resource's ServiceTimeout \(4 s\)/);
@@ -63,12 +70,21 @@ describe('a rollback while a replica the failed update added is still CREATING',
       // It did not wait for the replica: that one is still CREATING, and the stack events say what happens to it.
       expect(rb.body.Reason).toContain(`replica in ${AP} is still being created; the next deploy of this stack removes it`);
       expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE', [AP]: 'CREATING' });
-      expect(w.cfn.logs.some((l) => l.includes(rb.requestId) && l.includes(`replica in ${AP} is still being created; the next deploy of this stack removes it`))).toBe(true);
+      expect(
+        w.cfn.logs.some((l) => l.includes(rb.requestId) && l.includes(`replica in ${AP} is still being created; the next deploy of this stack removes it`)),
+      ).toBe(true);
       expect(w.cfn.responsesFor(rb.requestId)).toHaveLength(1);
 
       // The next deploy (any Update; here a tag change) removes it once it is ACTIVE.
       const next = replicasProps(name, [{ RegionName: EU }], { Tags: [{ Key: 'team', Value: 'platform' }] });
-      const n = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: next, OldResourceProperties: before });
+      const n = await w.cfn.request({
+        RequestType: 'Update',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        PhysicalResourceId: c.body.PhysicalResourceId,
+        ResourceProperties: next,
+        OldResourceProperties: before,
+      });
       await w.cfn.idle();
       expect(n.body.Status).toBe('SUCCESS');
       expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE' });
@@ -76,7 +92,14 @@ describe('a rollback while a replica the failed update added is still CREATING',
 
       // Nothing is remembered any more: the deploy after that touches no replica.
       const mark = w.sim.calls.length;
-      const again = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: next, OldResourceProperties: next });
+      const again = await w.cfn.request({
+        RequestType: 'Update',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        PhysicalResourceId: c.body.PhysicalResourceId,
+        ResourceProperties: next,
+        OldResourceProperties: next,
+      });
       await w.cfn.idle();
       expect(again.body.Status).toBe('SUCCESS');
       expect(w.sim.calls.slice(mark).filter((x) => x.operation === 'UpdateTable' && x.status === 200)).toEqual([]);
@@ -94,16 +117,37 @@ describe('a rollback while a replica the failed update added is still CREATING',
     w.sim.replicaDelayMs = 2500;
     try {
       const added = replicasProps(name, [{ RegionName: EU }, { RegionName: AP }], { WaitForReplication: false });
-      const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: added, OldResourceProperties: before });
+      const u = await w.cfn.request({
+        RequestType: 'Update',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        PhysicalResourceId: c.body.PhysicalResourceId,
+        ResourceProperties: added,
+        OldResourceProperties: before,
+      });
       await w.cfn.idle();
       expect(u.body).toMatchObject({ Status: 'SUCCESS', Data: { PendingRegions: AP } });
       // Another resource of the update failed: rollback.
-      const rb = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: before, OldResourceProperties: added, StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' });
+      const rb = await w.cfn.request({
+        RequestType: 'Update',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        PhysicalResourceId: c.body.PhysicalResourceId,
+        ResourceProperties: before,
+        OldResourceProperties: added,
+        StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
+      });
       await w.cfn.idle();
       expect(rb.body.Status).toBe('SUCCESS');
       expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'ACTIVE', [AP]: 'CREATING' });
 
-      const d = await w.cfn.request({ RequestType: 'Delete', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: before });
+      const d = await w.cfn.request({
+        RequestType: 'Delete',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        PhysicalResourceId: c.body.PhysicalResourceId,
+        ResourceProperties: before,
+      });
       await w.cfn.idle();
       expect(d.body.Status).toBe('SUCCESS');
       expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
@@ -126,7 +170,14 @@ describe('replica ownership in its own region', () => {
 
     const one = replicasProps(name, [{ RegionName: EU }]);
     const mark = w.sim.calls.length;
-    const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: one, OldResourceProperties: two });
+    const u = await w.cfn.request({
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: c.body.PhysicalResourceId,
+      ResourceProperties: one,
+      OldResourceProperties: two,
+    });
     await w.cfn.idle();
     expect(u.body.Status).toBe('FAILED');
     expect(u.body.Reason).toBe(
@@ -138,7 +189,14 @@ describe('replica ownership in its own region', () => {
 
     // Untagged, it is a member of our group: the retried update deletes it.
     await w.sim.direct(AP).send(new UntagResourceCommand({ ResourceArn: arnIn(AP, name), TagKeys: [OWNER_TAG_KEY] }));
-    const again = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'OrdersReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: one, OldResourceProperties: two });
+    const again = await w.cfn.request({
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: c.body.PhysicalResourceId,
+      ResourceProperties: one,
+      OldResourceProperties: two,
+    });
     await w.cfn.idle();
     expect(again.body.Status).toBe('SUCCESS');
     expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
@@ -148,7 +206,12 @@ describe('replica ownership in its own region', () => {
     w.sim.replicaDelayMs = 3000;
     try {
       const { stack, name } = await ownedTable('tag-early');
-      const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { WaitForReplication: false }) });
+      const r = await w.cfn.request({
+        RequestType: 'Create',
+        StackId: stack,
+        LogicalResourceId: 'OrdersReplicas',
+        ResourceProperties: replicasProps(name, [{ RegionName: EU }], { WaitForReplication: false }),
+      });
       expect(r.body).toMatchObject({ Status: 'SUCCESS', Data: { PendingRegions: EU } });
       expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'CREATING' });
       expect((await regionView(w.sim, EU, name)).tags).toEqual({ [OWNER_TAG_KEY]: stack, team: 'data' });
@@ -167,7 +230,12 @@ it('a Create that changed something before it failed answers with its real physi
   while (w.sim.replicaStatus(HOME, name)[EU] !== 'ACTIVE' && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
   w.sim.injectFault({ kind: 'error500', count: 20, operations: ['UpdateContinuousBackups'] });
   try {
-    const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU, PointInTimeRecoveryEnabled: true }]) });
+    const r = await w.cfn.request({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU, PointInTimeRecoveryEnabled: true }]),
+    });
     await w.cfn.idle();
     expect(r.body.Status).toBe('FAILED');
     expect(r.body.Reason).toMatch(/^InternalServerError: /);

@@ -45,7 +45,12 @@ export const uniqueName = (base: string) => `${base}-${process.pid}-${++counter}
 export async function createHomeTable(
   sim: ReplicaSimulator,
   name: string,
-  opts: { ownerStackId?: string; billing?: 'PAY_PER_REQUEST' | 'PROVISIONED'; stream?: 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY' | 'none'; writeScaling?: boolean } = {},
+  opts: {
+    ownerStackId?: string;
+    billing?: 'PAY_PER_REQUEST' | 'PROVISIONED';
+    stream?: 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY' | 'none';
+    writeScaling?: boolean;
+  } = {},
 ): Promise<void> {
   const billing = opts.billing ?? 'PAY_PER_REQUEST';
   const stream = opts.stream ?? 'NEW_AND_OLD_IMAGES';
@@ -77,7 +82,13 @@ export async function createHomeTable(
   );
   if (opts.writeScaling) {
     await sim.directAutoscaling(HOME).send(
-      new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}`, ScalableDimension: 'dynamodb:table:WriteCapacityUnits', MinCapacity: 5, MaxCapacity: 50 }),
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'dynamodb',
+        ResourceId: `table/${name}`,
+        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+        MinCapacity: 5,
+        MaxCapacity: 50,
+      }),
     );
   }
 }
@@ -85,7 +96,13 @@ export async function createHomeTable(
 export function replicasProps(name: string, replicas: Partial<ReplicaProps>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
   // As CloudFormation delivers them: every scalar a string.
   const stringify = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(stringify) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stringify(x)])) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+    Array.isArray(v)
+      ? v.map(stringify)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stringify(x)]))
+        : typeof v === 'number' || typeof v === 'boolean'
+          ? String(v)
+          : v;
   return stringify({
     ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:arc-dynamodb-provider',
     ServiceTimeout: 3600,
@@ -130,7 +147,10 @@ export async function regionView(sim: ReplicaSimulator, region: string, name: st
     pitr: pitr?.PointInTimeRecoveryStatus,
     pitrDays: pitr?.RecoveryPeriodInDays,
     tags: tags as Record<string, string>,
-    scalableTargets: (targets.ScalableTargets ?? []).filter((x) => x.ResourceId?.startsWith(`table/${name}`)).map((x) => `${x.ResourceId} ${x.ScalableDimension} ${x.MinCapacity}-${x.MaxCapacity}`).sort(),
+    scalableTargets: (targets.ScalableTargets ?? [])
+      .filter((x) => x.ResourceId?.startsWith(`table/${name}`))
+      .map((x) => `${x.ResourceId} ${x.ScalableDimension} ${x.MinCapacity}-${x.MaxCapacity}`)
+      .sort(),
   };
 }
 

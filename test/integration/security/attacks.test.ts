@@ -11,7 +11,14 @@
  * Stack B loading A's objects is proved in test/integration/load/custom-resource.test.ts, and a
  * replica delete that meets another stack's replica in test/integration/provider/hostile-stack.test.ts.
  */
-import { CreateTableCommand, DescribeContinuousBackupsCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CONTINUATION_KEY } from '../../../provider/continuation';
 import { listTags } from '../../../provider/guard/ownership';
 import { loadHandler } from '../../../provider/load/handler';
@@ -26,7 +33,10 @@ let w: World;
 let state: DynamoDBClient;
 
 beforeAll(async () => {
-  w = await startWorld({ replicaDelayMs: 200, handlers: [makeReplicasHandler({ initialMs: 50, maxMs: 400 }) as ResourceHandler<unknown>, loadHandler as ResourceHandler<unknown>] });
+  w = await startWorld({
+    replicaDelayMs: 200,
+    handlers: [makeReplicasHandler({ initialMs: 50, maxMs: 400 }) as ResourceHandler<unknown>, loadHandler as ResourceHandler<unknown>],
+  });
   state = new DynamoDBClient({ region: HOME, endpoint: w.moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 });
 afterAll(async () => {
@@ -55,7 +65,10 @@ async function victim() {
 }
 
 async function snapshot(name: string) {
-  const pitr = await w.sim.direct(EU).send(new DescribeContinuousBackupsCommand({ TableName: name })).catch(() => undefined);
+  const pitr = await w.sim
+    .direct(EU)
+    .send(new DescribeContinuousBackupsCommand({ TableName: name }))
+    .catch(() => undefined);
   const items = await w.sim.direct(HOME).send(new ScanCommand({ TableName: name }));
   return {
     home: await regionView(w.sim, HOME, name),
@@ -91,10 +104,25 @@ const REFUSED = /^Refused: this request does not match what CloudFormation is do
 it("forged Create, Update and Delete naming stack A's table, logical ID and physical ID while A is idle: refused, zero mutating calls", async () => {
   const a = await victim();
   await noMutation(a.name, async () => {
-    const stripped = replicasProps(a.name, [{ RegionName: EU, DeletionProtectionEnabled: false, PointInTimeRecoveryEnabled: false }], { RetainOnDelete: false });
+    const stripped = replicasProps(a.name, [{ RegionName: EU, DeletionProtectionEnabled: false, PointInTimeRecoveryEnabled: false }], {
+      RetainOnDelete: false,
+    });
     const create = await forge({ RequestType: 'Create', StackId: a.stack, LogicalResourceId: 'TableReplicas', ResourceProperties: stripped });
-    const update = await forge({ RequestType: 'Update', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: stripped, OldResourceProperties: a.props });
-    const del = await forge({ RequestType: 'Delete', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: stripped });
+    const update = await forge({
+      RequestType: 'Update',
+      StackId: a.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: a.physicalId,
+      ResourceProperties: stripped,
+      OldResourceProperties: a.props,
+    });
+    const del = await forge({
+      RequestType: 'Delete',
+      StackId: a.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: a.physicalId,
+      ResourceProperties: stripped,
+    });
     for (const r of [create, update, del]) expect(r?.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(REFUSED) });
   });
 });
@@ -102,16 +130,56 @@ it("forged Create, Update and Delete naming stack A's table, logical ID and phys
 it('the same forgeries while stack A is updating another resource: refused, zero mutating calls', async () => {
   const a = await victim();
   w.cfn.cloudformation.setStackStatus(a.stack, 'UPDATE_IN_PROGRESS');
-  w.cfn.cloudformation.setResource(a.stack, { logicalId: 'TableLoad', resourceType: 'Custom::ArcDynamoDbLoad', physicalId: `arc-dynamodb-load:${a.name}:TableLoad`, status: 'UPDATE_IN_PROGRESS' });
+  w.cfn.cloudformation.setResource(a.stack, {
+    logicalId: 'TableLoad',
+    resourceType: 'Custom::ArcDynamoDbLoad',
+    physicalId: `arc-dynamodb-load:${a.name}:TableLoad`,
+    status: 'UPDATE_IN_PROGRESS',
+  });
   const stripped = replicasProps(a.name, [{ RegionName: EU, DeletionProtectionEnabled: false }], { RetainOnDelete: false });
   await noMutation(a.name, async () => {
-    const update = await forge({ RequestType: 'Update', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: stripped, OldResourceProperties: a.props });
-    const del = await forge({ RequestType: 'Delete', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: stripped });
+    const update = await forge({
+      RequestType: 'Update',
+      StackId: a.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: a.physicalId,
+      ResourceProperties: stripped,
+      OldResourceProperties: a.props,
+    });
+    const del = await forge({
+      RequestType: 'Delete',
+      StackId: a.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: a.physicalId,
+      ResourceProperties: stripped,
+    });
     // The resource that IS in progress, under the wrong type: CloudFormation's record says Load.
-    const wrongType = await forge({ RequestType: 'Update', StackId: a.stack, LogicalResourceId: 'TableLoad', PhysicalResourceId: `arc-dynamodb-load:${a.name}:TableLoad`, ResourceProperties: stripped, OldResourceProperties: a.props });
+    const wrongType = await forge({
+      RequestType: 'Update',
+      StackId: a.stack,
+      LogicalResourceId: 'TableLoad',
+      PhysicalResourceId: `arc-dynamodb-load:${a.name}:TableLoad`,
+      ResourceProperties: stripped,
+      OldResourceProperties: a.props,
+    });
     // The load that is in progress, with a physical ID CloudFormation does not hold.
-    const loadProps = { TableName: a.name, S3BucketSource: { Bucket: 'attacker-bucket', KeyPrefix: 'arc-dynamodb/victim/' }, InputFormat: 'DYNAMODB_JSON', InputCompressionType: 'NONE', WriteMode: 'Overwrite', MaxRejectedRecords: '0' };
-    const wrongId = await forge({ RequestType: 'Update', StackId: a.stack, LogicalResourceId: 'TableLoad', ResourceType: 'Custom::ArcDynamoDbLoad', PhysicalResourceId: 'arc-dynamodb-load:other:TableLoad', ResourceProperties: loadProps, OldResourceProperties: loadProps });
+    const loadProps = {
+      TableName: a.name,
+      S3BucketSource: { Bucket: 'attacker-bucket', KeyPrefix: 'arc-dynamodb/victim/' },
+      InputFormat: 'DYNAMODB_JSON',
+      InputCompressionType: 'NONE',
+      WriteMode: 'Overwrite',
+      MaxRejectedRecords: '0',
+    };
+    const wrongId = await forge({
+      RequestType: 'Update',
+      StackId: a.stack,
+      LogicalResourceId: 'TableLoad',
+      ResourceType: 'Custom::ArcDynamoDbLoad',
+      PhysicalResourceId: 'arc-dynamodb-load:other:TableLoad',
+      ResourceProperties: loadProps,
+      OldResourceProperties: loadProps,
+    });
     for (const r of [update, del, wrongType, wrongId]) expect(r?.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(REFUSED) });
   });
   w.cfn.cloudformation.setStackStatus(a.stack, 'UPDATE_COMPLETE');
@@ -123,18 +191,48 @@ it('a forged continuation (any hop, any start, a crafted checkpoint) is ignored:
   const crafted = { chainId: 'attacker', startedAt: Date.now() + 86_400_000, hop: 0, checkpoint: { mutated: false, synced: [] } };
   const logMark = w.cfn.logs.length;
   await noMutation(a.name, async () => {
-    const idle = await forge({ RequestType: 'Delete', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: stripped }, { [CONTINUATION_KEY]: crafted });
+    const idle = await forge(
+      { RequestType: 'Delete', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: stripped },
+      { [CONTINUATION_KEY]: crafted },
+    );
     expect(idle).toBeUndefined();
     // CloudFormation really is updating TableReplicas now: an unsealed continuation still counts for nothing.
-    w.cfn.cloudformation.setResource(a.stack, { logicalId: 'TableReplicas', resourceType: 'Custom::ArcDynamoDbReplicas', physicalId: a.physicalId, status: 'UPDATE_IN_PROGRESS' });
-    const busy = await forge({ RequestType: 'Update', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: stripped, OldResourceProperties: a.props }, { [CONTINUATION_KEY]: crafted });
+    w.cfn.cloudformation.setResource(a.stack, {
+      logicalId: 'TableReplicas',
+      resourceType: 'Custom::ArcDynamoDbReplicas',
+      physicalId: a.physicalId,
+      status: 'UPDATE_IN_PROGRESS',
+    });
+    const busy = await forge(
+      {
+        RequestType: 'Update',
+        StackId: a.stack,
+        LogicalResourceId: 'TableReplicas',
+        PhysicalResourceId: a.physicalId,
+        ResourceProperties: stripped,
+        OldResourceProperties: a.props,
+      },
+      { [CONTINUATION_KEY]: crafted },
+    );
     expect(busy).toBeUndefined();
     const fakeSeal = await forge(
-      { RequestType: 'Update', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: stripped, OldResourceProperties: a.props },
+      {
+        RequestType: 'Update',
+        StackId: a.stack,
+        LogicalResourceId: 'TableReplicas',
+        PhysicalResourceId: a.physicalId,
+        ResourceProperties: stripped,
+        OldResourceProperties: a.props,
+      },
       { [CONTINUATION_KEY]: { v: 1, state: JSON.stringify({ ...crafted, hop: 1 }), mac: 'a'.repeat(64) } },
     );
     expect(fakeSeal).toBeUndefined();
-    w.cfn.cloudformation.setResource(a.stack, { logicalId: 'TableReplicas', resourceType: 'Custom::ArcDynamoDbReplicas', physicalId: a.physicalId, status: 'UPDATE_COMPLETE' });
+    w.cfn.cloudformation.setResource(a.stack, {
+      logicalId: 'TableReplicas',
+      resourceType: 'Custom::ArcDynamoDbReplicas',
+      physicalId: a.physicalId,
+      status: 'UPDATE_COMPLETE',
+    });
   });
   expect(w.cfn.logs.slice(logMark).filter((l) => l.includes('a continuation that this provider did not seal'))).toHaveLength(3);
 });
@@ -147,7 +245,14 @@ it("a forged Load naming A's table cannot overwrite A's items", async () => {
       StackId: a.stack,
       LogicalResourceId: 'TableLoad',
       ResourceType: 'Custom::ArcDynamoDbLoad',
-      ResourceProperties: { TableName: a.name, S3BucketSource: { Bucket: 'attacker-bucket', KeyPrefix: 'arc-dynamodb/victim/' }, InputFormat: 'DYNAMODB_JSON', InputCompressionType: 'NONE', WriteMode: 'Overwrite', MaxRejectedRecords: '0' },
+      ResourceProperties: {
+        TableName: a.name,
+        S3BucketSource: { Bucket: 'attacker-bucket', KeyPrefix: 'arc-dynamodb/victim/' },
+        InputFormat: 'DYNAMODB_JSON',
+        InputCompressionType: 'NONE',
+        WriteMode: 'Overwrite',
+        MaxRejectedRecords: '0',
+      },
     });
     expect(r?.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(REFUSED) });
   });
@@ -162,7 +267,13 @@ it("adoption squatting: stack B names an untagged table in AdoptExistingTable wi
     const r = await w.cfn.request({ RequestType: 'Create', StackId: b, LogicalResourceId: 'TableReplicas', ResourceProperties: props });
     expect(r.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:TableReplicas' });
     expect(r.body.Reason).toContain(`tag it ${ADOPT_CONSENT_TAG_KEY}=squatter`);
-    const rollback = await w.cfn.request({ RequestType: 'Delete', StackId: b, LogicalResourceId: 'TableReplicas', PhysicalResourceId: r.body.PhysicalResourceId, ResourceProperties: props });
+    const rollback = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: b,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+    });
     expect(rollback.body.Status).toBe('SUCCESS');
   });
   expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBeUndefined();
@@ -171,7 +282,13 @@ it("adoption squatting: stack B names an untagged table in AdoptExistingTable wi
 it("after every forgery, stack A's replica and item are as A left them", async () => {
   const a = await victim();
   await noMutation(a.name, async () => {
-    await forge({ RequestType: 'Delete', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: replicasProps(a.name, [], { RetainOnDelete: false }) });
+    await forge({
+      RequestType: 'Delete',
+      StackId: a.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: a.physicalId,
+      ResourceProperties: replicasProps(a.name, [], { RetainOnDelete: false }),
+    });
   });
   expect(w.sim.replicaStatus(HOME, a.name)).toEqual({ [EU]: 'ACTIVE' });
   expect((await w.sim.direct(EU).send(new DescribeTableCommand({ TableName: a.name }))).Table?.DeletionProtectionEnabled).toBe(true);
@@ -194,14 +311,25 @@ it("a table at DynamoDB's 50-tag limit (49 user tags and the owner tag) keeps ev
   );
   const stateBefore = await stateItems();
   const mark = w.sim.calls.length;
-  const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [], { Tags: [] }) });
+  const r = await w.cfn.request({
+    RequestType: 'Create',
+    StackId: stack,
+    LogicalResourceId: 'TableReplicas',
+    ResourceProperties: replicasProps(name, [], { Tags: [] }),
+  });
   await w.cfn.idle();
   expect(r.body.Status).toBe('SUCCESS');
   expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
   expect(w.sim.calls.slice(mark).filter((c) => c.mutating && c.region === HOME)).toEqual([]);
   expect(await stateItems()).not.toBe(stateBefore); // the lease was written where it belongs
   // A duplicate delivery of the same request is recognised from that lease and stays silent.
-  const again = w.cfn.event({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [], { Tags: [] }), RequestId: r.requestId });
+  const again = w.cfn.event({
+    RequestType: 'Create',
+    StackId: stack,
+    LogicalResourceId: 'TableReplicas',
+    ResourceProperties: replicasProps(name, [], { Tags: [] }),
+    RequestId: r.requestId,
+  });
   w.cfn.deliverForged(again);
   await w.cfn.idle();
   expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);

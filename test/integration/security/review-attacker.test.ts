@@ -27,7 +27,10 @@ let w: World;
 let state: DynamoDBClient;
 
 beforeAll(async () => {
-  w = await startWorld({ replicaDelayMs: 200, handlers: [makeReplicasHandler({ initialMs: 50, maxMs: 400 }) as ResourceHandler<unknown>, loadHandler as ResourceHandler<unknown>] });
+  w = await startWorld({
+    replicaDelayMs: 200,
+    handlers: [makeReplicasHandler({ initialMs: 50, maxMs: 400 }) as ResourceHandler<unknown>, loadHandler as ResourceHandler<unknown>],
+  });
   state = new DynamoDBClient({ region: HOME, endpoint: w.moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 });
 afterAll(async () => {
@@ -68,7 +71,14 @@ async function renamedVictim() {
   await w.cfn.idle();
   expect(c.body.Status).toBe('SUCCESS');
   const id1 = c.body.PhysicalResourceId;
-  const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: id1, ResourceProperties: p2, OldResourceProperties: p1 });
+  const u = await w.cfn.request({
+    RequestType: 'Update',
+    StackId: stack,
+    LogicalResourceId: 'TableReplicas',
+    PhysicalResourceId: id1,
+    ResourceProperties: p2,
+    OldResourceProperties: p1,
+  });
   await w.cfn.idle();
   expect(u.body.Status).toBe('SUCCESS');
   const id2 = u.body.PhysicalResourceId;
@@ -161,7 +171,13 @@ describe('cleanup-phase Deletes with old physical IDs', () => {
     const v = await renamedVictim();
     const mark = w.sim.calls.length;
     const before = await stateItems();
-    const r = await forge({ RequestType: 'Delete', StackId: v.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: v.id1, ResourceProperties: replicasProps(v.t2, [{ RegionName: EU }], { RetainOnDelete: false, RetainOnReplace: false }) });
+    const r = await forge({
+      RequestType: 'Delete',
+      StackId: v.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: v.id1,
+      ResourceProperties: replicasProps(v.t2, [{ RegionName: EU }], { RetainOnDelete: false, RetainOnReplace: false }),
+    });
     expect(r?.body.Status).toBe('FAILED');
     expect(mutatingSince(mark)).toEqual([]);
     expect(await stateItems()).toBe(before);
@@ -196,7 +212,14 @@ describe('duplicate and replayed deliveries', () => {
     const r1 = await w.cfn.waitForResponse(String(first.RequestId));
     await w.cfn.idle();
     expect(r1.body.Status).toBe('SUCCESS');
-    const u = await w.cfn.request({ RequestType: 'Update', StackId: stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: r1.body.PhysicalResourceId, ResourceProperties: props, OldResourceProperties: props });
+    const u = await w.cfn.request({
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: r1.body.PhysicalResourceId,
+      ResourceProperties: props,
+      OldResourceProperties: props,
+    });
     await w.cfn.idle();
     expect(u.body.Status).toBe('SUCCESS');
     // Lambda delivers the first event once more (at-least-once asynchronous delivery).
@@ -211,16 +234,30 @@ describe('duplicate and replayed deliveries', () => {
   // (guard/lease.ts:50-55) lets any different, non-continuation request take over a running one.
   // The stale properties are applied, and CloudFormation's real request is answered FAILED
   // ("Superseded by a later request") although CloudFormation sent nothing later.
-  it("a duplicate of an earlier Update arriving during a later Update neither supersedes it nor turns its answer into FAILED", async () => {
+  it('a duplicate of an earlier Update arriving during a later Update neither supersedes it nor turns its answer into FAILED', async () => {
     const v = await victim('dup-window');
     const r1props = replicasProps(v.name, [{ RegionName: EU, PointInTimeRecoveryEnabled: false }]);
-    const r1 = w.cfn.event({ RequestType: 'Update', StackId: v.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: v.physicalId, ResourceProperties: r1props, OldResourceProperties: v.props });
+    const r1 = w.cfn.event({
+      RequestType: 'Update',
+      StackId: v.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: v.physicalId,
+      ResourceProperties: r1props,
+      OldResourceProperties: v.props,
+    });
     w.cfn.deliver(r1);
     expect((await w.cfn.waitForResponse(String(r1.RequestId))).body.Status).toBe('SUCCESS');
     await w.cfn.idle();
     // The later Update adds a replica in AP; the replica takes a while to create.
     const r2props = replicasProps(v.name, [{ RegionName: EU, PointInTimeRecoveryEnabled: false }, { RegionName: AP }]);
-    const r2 = w.cfn.event({ RequestType: 'Update', StackId: v.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: v.physicalId, ResourceProperties: r2props, OldResourceProperties: r1props });
+    const r2 = w.cfn.event({
+      RequestType: 'Update',
+      StackId: v.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: v.physicalId,
+      ResourceProperties: r2props,
+      OldResourceProperties: r1props,
+    });
     w.cfn.deliver(r2);
     await new Promise((r) => setTimeout(r, 80));
     // The old event once more, in CloudFormation's own window for r2.
@@ -228,7 +265,12 @@ describe('duplicate and replayed deliveries', () => {
     const answer = await w.cfn.waitForResponse(String(r2.RequestId));
     await w.cfn.idle();
     // CloudFormation's real request r2 must get its SUCCESS, r1 no second answer, r2's replica must exist.
-    expect({ r2: answer.body.Status, r2Reason: answer.body.Reason, r1Answers: w.cfn.responsesFor(String(r1.RequestId)).length, replicas: w.sim.replicaStatus(HOME, v.name) }).toEqual({
+    expect({
+      r2: answer.body.Status,
+      r2Reason: answer.body.Reason,
+      r1Answers: w.cfn.responsesFor(String(r1.RequestId)).length,
+      replicas: w.sim.replicaStatus(HOME, v.name),
+    }).toEqual({
       r2: 'SUCCESS',
       r2Reason: 'SUCCESS',
       r1Answers: 1,
@@ -248,16 +290,27 @@ describe('duplicate continuations', () => {
     const stack = w.cfn.stackId('dupcont');
     const name = uniqueName('dupcont');
     await createHomeTable(w.sim, name, { ownerStackId: stack });
-    const first = w.cfn.event({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }]) });
+    const first = w.cfn.event({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'TableReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }]),
+    });
     w.cfn.deliver(first);
     expect((await w.cfn.waitForResponse(String(first.RequestId))).body.Status).toBe('SUCCESS');
     await w.cfn.idle();
     // What the provider itself sealed for this request's next hop (the test reads the key that
     // only the provider can read, to stand in for Lambda re-delivering a real continuation).
-    const secret = (await state.send(new GetItemCommand({ TableName: w.cfn.stateTable, Key: { pk: { S: 'key|continuation' } }, ConsistentRead: true }))).Item?.secret?.B as Uint8Array;
+    const secret = (await state.send(new GetItemCommand({ TableName: w.cfn.stateTable, Key: { pk: { S: 'key|continuation' } }, ConsistentRead: true }))).Item
+      ?.secret?.B as Uint8Array;
     const parsed = parseEvent(first, { allowPrefix: w.cfn.responsePrefix });
     if (!parsed.ok) throw new Error(parsed.reason);
-    const envelope = seal(Buffer.from(secret), parsed.event, { chainId: 'the-real-chain', startedAt: Date.now() - 5000, hop: 1, checkpoint: { mutated: true, synced: [], tagged: [], scaled: false } });
+    const envelope = seal(Buffer.from(secret), parsed.event, {
+      chainId: 'the-real-chain',
+      startedAt: Date.now() - 5000,
+      hop: 1,
+      checkpoint: { mutated: true, synced: [], tagged: [], scaled: false },
+    });
     const mark = w.sim.calls.length;
     w.cfn.deliverForged({ ...first, [CONTINUATION_KEY]: envelope });
     await w.cfn.idle();
@@ -271,14 +324,31 @@ describe('Lambda on-failure destination records', () => {
     const v = await victim('dest');
     const mark = w.sim.calls.length;
     const before = await stateItems();
-    const inner = w.cfn.event({ RequestType: 'Delete', StackId: v.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: v.physicalId, ResourceProperties: replicasProps(v.name, [], { RetainOnDelete: false }) });
-    const record = { version: '1.0', requestContext: { condition: 'RetriesExhausted', requestId: 'x', functionArn: 'arn', approximateInvokeCount: 3 }, requestPayload: inner, responseContext: { statusCode: 200 } };
+    const inner = w.cfn.event({
+      RequestType: 'Delete',
+      StackId: v.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: v.physicalId,
+      ResourceProperties: replicasProps(v.name, [], { RetainOnDelete: false }),
+    });
+    const record = {
+      version: '1.0',
+      requestContext: { condition: 'RetriesExhausted', requestId: 'x', functionArn: 'arn', approximateInvokeCount: 3 },
+      requestPayload: inner,
+      responseContext: { statusCode: 200 },
+    };
     w.cfn.deliverForged(record);
     // And one wrapping an event with a ResponseURL off the allowed hosts: no response at all.
     const urls = w.cfn.attemptedUrls.length;
-    w.cfn.deliverForged({ requestContext: { condition: 'RetriesExhausted' }, requestPayload: { ...inner, RequestId: 'evil', ResponseURL: 'https://attacker.example.com/x' } });
+    w.cfn.deliverForged({
+      requestContext: { condition: 'RetriesExhausted' },
+      requestPayload: { ...inner, RequestId: 'evil', ResponseURL: 'https://attacker.example.com/x' },
+    });
     // A destination record nested in a destination record.
-    w.cfn.deliverForged({ requestContext: { condition: 'RetriesExhausted' }, requestPayload: { requestContext: { condition: 'RetriesExhausted' }, requestPayload: inner } });
+    w.cfn.deliverForged({
+      requestContext: { condition: 'RetriesExhausted' },
+      requestPayload: { requestContext: { condition: 'RetriesExhausted' }, requestPayload: inner },
+    });
     await w.cfn.idle();
     expect(w.cfn.responsesFor(String(inner.RequestId)).map((r) => r.body.Status)).toEqual(['FAILED']);
     expect(w.cfn.attemptedUrls.slice(urls).every((u) => u.startsWith(w.cfn.responsePrefix))).toBe(true);
@@ -304,7 +374,15 @@ describe('state-table keys and odd identifiers', () => {
       { StackId: v.stack, LogicalResourceId: '__proto__' },
     ];
     for (const s of shapes) {
-      const r = await forge({ RequestType: 'Update', StackId: v.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: v.physicalId, ResourceProperties: replicasProps(v.name, []), OldResourceProperties: v.props, ...s } as HarnessEvent);
+      const r = await forge({
+        RequestType: 'Update',
+        StackId: v.stack,
+        LogicalResourceId: 'TableReplicas',
+        PhysicalResourceId: v.physicalId,
+        ResourceProperties: replicasProps(v.name, []),
+        OldResourceProperties: v.props,
+        ...s,
+      } as HarnessEvent);
       expect(r?.body.Status).toBe('FAILED');
       expect(r?.body.Reason).toMatch(/^Invalid custom resource request/);
     }
@@ -319,7 +397,14 @@ describe('state-table keys and odd identifiers', () => {
   // truncates it to 1,024 BYTES before escaping: 1,024 control characters escape to 6,144 bytes.
   it('a response to a Delete whose PhysicalResourceId is 1,024 control characters still fits 4,096 bytes', async () => {
     const v = await victim('big-id');
-    const r = await forge({ RequestType: 'Delete', StackId: v.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: '\u0001'.repeat(1024), ResourceProperties: replicasProps(v.name, []), RequestId: '\u0002'.repeat(200) });
+    const r = await forge({
+      RequestType: 'Delete',
+      StackId: v.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: '\u0001'.repeat(1024),
+      ResourceProperties: replicasProps(v.name, []),
+      RequestId: '\u0002'.repeat(200),
+    });
     expect(r).toBeDefined();
     expect(r?.bodyBytes).toBeLessThanOrEqual(4096);
   });
@@ -328,8 +413,19 @@ describe('state-table keys and odd identifiers', () => {
     const v = await victim('huge');
     const mark = w.sim.calls.length;
     const before = await stateItems();
-    const huge = replicasProps(v.name, [], { RetainOnDelete: false, Padding: 'x'.repeat(200_000), Tags: Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: '"'.repeat(256) })) });
-    const r = await forge({ RequestType: 'Update', StackId: v.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: v.physicalId, ResourceProperties: huge, OldResourceProperties: huge });
+    const huge = replicasProps(v.name, [], {
+      RetainOnDelete: false,
+      Padding: 'x'.repeat(200_000),
+      Tags: Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: '"'.repeat(256) })),
+    });
+    const r = await forge({
+      RequestType: 'Update',
+      StackId: v.stack,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: v.physicalId,
+      ResourceProperties: huge,
+      OldResourceProperties: huge,
+    });
     expect(r?.body.Status).toBe('FAILED');
     expect(r?.bodyBytes).toBeLessThanOrEqual(4096);
     expect(mutatingSince(mark)).toEqual([]);
@@ -349,8 +445,12 @@ describe('prototype keys in properties', () => {
         .replace(/^\{/, `{"__proto__":{"TableName":"${v.name}","RetainOnDelete":"false","polluted":"yes"},`)
         .replace('"Tags":[', '"Tags":[{"Key":"__proto__","Value":"x"},'),
     ) as Record<string, unknown>;
-    raw.Autoscaling = JSON.parse('{"__proto__":{"Write":{"MinCapacity":"1","MaxCapacity":"2","TargetValue":"50"}},"Indexes":{"__proto__":{"Read":{"MinCapacity":"1","MaxCapacity":"2","TargetValue":"50"}},"constructor":{}}}');
-    (raw.Replicas as Record<string, unknown>[])[0] = JSON.parse(`{"__proto__":{"RegionName":"${AP}"},"RegionName":"${EU}","PropagateTags":"true","PointInTimeRecoveryEnabled":"false"}`);
+    raw.Autoscaling = JSON.parse(
+      '{"__proto__":{"Write":{"MinCapacity":"1","MaxCapacity":"2","TargetValue":"50"}},"Indexes":{"__proto__":{"Read":{"MinCapacity":"1","MaxCapacity":"2","TargetValue":"50"}},"constructor":{}}}',
+    );
+    (raw.Replicas as Record<string, unknown>[])[0] = JSON.parse(
+      `{"__proto__":{"RegionName":"${AP}"},"RegionName":"${EU}","PropagateTags":"true","PointInTimeRecoveryEnabled":"false"}`,
+    );
     const mark = w.sim.calls.length;
     const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: raw });
     await w.cfn.idle();
@@ -365,20 +465,40 @@ describe('prototype keys in properties', () => {
 });
 
 describe('load KeyPrefix tricks', () => {
-  it("HOLDS: stack `team` cannot read under `arc-dynamodb/team-b/` (sibling names, no slash, empty, unicode look-alikes, case, double slash): refused before any S3 call", async () => {
+  it('HOLDS: stack `team` cannot read under `arc-dynamodb/team-b/` (sibling names, no slash, empty, unicode look-alikes, case, double slash): refused before any S3 call', async () => {
     const team = w.cfn.stackId('team');
     const table = uniqueName('team');
     await createHomeTable(w.sim, table, { ownerStackId: team });
     const s3Mark = w.cfn.awsCalls.length;
     const mark = w.sim.calls.length;
-    const prefixes: (string | undefined)[] = [undefined, '', 'arc-dynamodb/', 'arc-dynamodb/team', 'arc-dynamodb/team-b/', 'arc-dynamodb/team-', 'arc-dynamodb/tеam/', 'arc-dynamodb/Team/', 'Arc-dynamodb/team/', 'arc-dynamodb//team/', '/arc-dynamodb/team/', 'arc-dynamodb/team\u200b/'];
+    const prefixes: (string | undefined)[] = [
+      undefined,
+      '',
+      'arc-dynamodb/',
+      'arc-dynamodb/team',
+      'arc-dynamodb/team-b/',
+      'arc-dynamodb/team-',
+      'arc-dynamodb/tеam/',
+      'arc-dynamodb/Team/',
+      'Arc-dynamodb/team/',
+      'arc-dynamodb//team/',
+      '/arc-dynamodb/team/',
+      'arc-dynamodb/team\u200b/',
+    ];
     for (const [i, KeyPrefix] of prefixes.entries()) {
       const r = await w.cfn.request({
         RequestType: 'Create',
         StackId: team,
         LogicalResourceId: `Load${i}`,
         ResourceType: 'Custom::ArcDynamoDbLoad',
-        ResourceProperties: { TableName: table, S3BucketSource: { Bucket: 'shared-bucket', ...(KeyPrefix !== undefined ? { KeyPrefix } : {}) }, InputFormat: 'DYNAMODB_JSON', InputCompressionType: 'NONE', WriteMode: 'Overwrite', MaxRejectedRecords: '0' },
+        ResourceProperties: {
+          TableName: table,
+          S3BucketSource: { Bucket: 'shared-bucket', ...(KeyPrefix !== undefined ? { KeyPrefix } : {}) },
+          InputFormat: 'DYNAMODB_JSON',
+          InputCompressionType: 'NONE',
+          WriteMode: 'Overwrite',
+          MaxRejectedRecords: '0',
+        },
       });
       expect(r.body.Status).toBe('FAILED');
     }
@@ -388,13 +508,24 @@ describe('load KeyPrefix tricks', () => {
   });
 
   it("HOLDS: a dot-segment KeyPrefix under the stack's own prefix (`arc-dynamodb/team/../team-b/`) lists and reads only literal keys: team-b's object is not loaded", async () => {
-    const s3 = new S3Client({ region: HOME, endpoint: w.moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, forcePathStyle: true });
+    const s3 = new S3Client({
+      region: HOME,
+      endpoint: w.moto.endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      forcePathStyle: true,
+    });
     const bucket = uniqueName('loads').toLowerCase();
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const secret = JSON.stringify({ Item: { pk: { S: 'stolen' }, sk: { N: '1' }, secret: { S: 'team-b-private' } } });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'arc-dynamodb/team-b/data.json', Body: secret }));
     // The attacker's own object under its own prefix, shaped like the traversal path.
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'arc-dynamodb/team2/../team-b/data.json', Body: JSON.stringify({ Item: { pk: { S: 'own' }, sk: { N: '2' } } }) }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'arc-dynamodb/team2/../team-b/data.json',
+        Body: JSON.stringify({ Item: { pk: { S: 'own' }, sk: { N: '2' } } }),
+      }),
+    );
     s3.destroy();
     const team = w.cfn.stackId('team2');
     const table = uniqueName('team2');
@@ -404,7 +535,14 @@ describe('load KeyPrefix tricks', () => {
       StackId: team,
       LogicalResourceId: 'Traverse',
       ResourceType: 'Custom::ArcDynamoDbLoad',
-      ResourceProperties: { TableName: table, S3BucketSource: { Bucket: bucket, KeyPrefix: 'arc-dynamodb/team2/../team-b/' }, InputFormat: 'DYNAMODB_JSON', InputCompressionType: 'NONE', WriteMode: 'Overwrite', MaxRejectedRecords: '0' },
+      ResourceProperties: {
+        TableName: table,
+        S3BucketSource: { Bucket: bucket, KeyPrefix: 'arc-dynamodb/team2/../team-b/' },
+        InputFormat: 'DYNAMODB_JSON',
+        InputCompressionType: 'NONE',
+        WriteMode: 'Overwrite',
+        MaxRejectedRecords: '0',
+      },
     });
     await w.cfn.idle();
     const items = (await w.sim.direct(HOME).send(new ScanCommand({ TableName: table }))).Items ?? [];
@@ -424,13 +562,25 @@ describe('adoption consent and reused stack names', () => {
     const c = await w.cfn.request({ RequestType: 'Create', StackId: first, LogicalResourceId: 'TableReplicas', ResourceProperties: props });
     await w.cfn.idle();
     expect(c.body.Status).toBe('SUCCESS');
-    const d = await w.cfn.request({ RequestType: 'Delete', StackId: first, LogicalResourceId: 'TableReplicas', PhysicalResourceId: c.body.PhysicalResourceId, ResourceProperties: props, StackStatus: 'DELETE_IN_PROGRESS' });
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: first,
+      LogicalResourceId: 'TableReplicas',
+      PhysicalResourceId: c.body.PhysicalResourceId,
+      ResourceProperties: props,
+      StackStatus: 'DELETE_IN_PROGRESS',
+    });
     await w.cfn.idle();
     expect(d.body.Status).toBe('SUCCESS');
     w.cfn.cloudformation.setStackStatus(first, 'DELETE_COMPLETE');
     const second = w.cfn.stackId('app');
     const mark = w.sim.calls.length;
-    const again = await w.cfn.request({ RequestType: 'Create', StackId: second, LogicalResourceId: 'TableReplicas', ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }) });
+    const again = await w.cfn.request({
+      RequestType: 'Create',
+      StackId: second,
+      LogicalResourceId: 'TableReplicas',
+      ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }),
+    });
     await w.cfn.idle();
     expect(again.body.Status).toBe('FAILED');
     expect(again.body.Reason).toContain('belongs to another stack');

@@ -14,7 +14,14 @@ import {
   UpdateTableCommand,
   UpdateTableReplicaAutoScalingCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ApplicationAutoScalingClient, DeregisterScalableTargetCommand, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand, PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  ApplicationAutoScalingClient,
+  DeregisterScalableTargetCommand,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { LOCAL_CREDENTIALS, startMoto, type Moto } from '../../support/moto';
 import { LIFECYCLE_FAULTS, startReplicaSimulator, type ReplicaSimulator } from '../../support/replica-simulator';
 import { ConsistencyModel, StaleWindows } from '../../support/replica-simulator/consistency';
@@ -24,8 +31,17 @@ const HOME = 'us-east-1';
 const EU = 'eu-west-1';
 const AP = 'ap-southeast-2';
 
-const ON_DEMAND: TableFacts = { TableName: 't', BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' }, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } };
-const PROVISIONED: TableFacts = { TableName: 't', BillingModeSummary: { BillingMode: 'PROVISIONED' }, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' }, GlobalSecondaryIndexes: [{ IndexName: 'by-gk' }] };
+const ON_DEMAND: TableFacts = {
+  TableName: 't',
+  BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
+  StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+};
+const PROVISIONED: TableFacts = {
+  TableName: 't',
+  BillingModeSummary: { BillingMode: 'PROVISIONED' },
+  StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+  GlobalSecondaryIndexes: [{ IndexName: 'by-gk' }],
+};
 const facts = (over: Partial<{ autoscaled: boolean; protectedRegions: string[] }> = {}): ReplicaUpdateFacts => ({
   writeAutoscaled: async () => over.autoscaled ?? false,
   deletionProtected: async (r) => (over.protectedRegions ?? []).includes(r),
@@ -55,13 +71,31 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
 
   it('R1: one replica create or delete per UpdateTable', async () => {
     const g = new ReplicationGroups();
-    const r = await refusal(g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU } }, { Create: { RegionName: AP } }] }, ON_DEMAND, facts(), 0, DELAY));
+    const r = await refusal(
+      g.planReplicaUpdates(
+        HOME,
+        { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU } }, { Create: { RegionName: AP } }] },
+        ON_DEMAND,
+        facts(),
+        0,
+        DELAY,
+      ),
+    );
     expect(r).toEqual({ type: 'ValidationException', message: 'Only one replica can be created or deleted per UpdateTable request' });
   });
 
   it('R2: each ReplicationGroupUpdate holds exactly one action', async () => {
     const g = new ReplicationGroups();
-    const r = await refusal(g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU }, Delete: { RegionName: EU } }] }, ON_DEMAND, facts(), 0, DELAY));
+    const r = await refusal(
+      g.planReplicaUpdates(
+        HOME,
+        { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU }, Delete: { RegionName: EU } }] },
+        ON_DEMAND,
+        facts(),
+        0,
+        DELAY,
+      ),
+    );
     expect(r).toEqual({ type: 'ValidationException', message: 'Each ReplicationGroupUpdate must contain exactly one of Create, Update or Delete' });
   });
 
@@ -73,38 +107,93 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
     expect(g.busy(HOME, 't', 50)).toBe(true);
     expect(await refusal(g.checkTableUpdate(HOME, { TableName: 't', BillingMode: 'PAY_PER_REQUEST' }, ON_DEMAND, async () => true, 50))).toEqual(r);
     const later = await g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: AP } }] }, ON_DEMAND, facts(), DELAY, DELAY);
-    expect(later.effects).toEqual([{ kind: 'create-replica-table', region: AP, provisioned: false, readCapacity: undefined, kms: undefined, tableClass: undefined }]);
+    expect(later.effects).toEqual([
+      { kind: 'create-replica-table', region: AP, provisioned: false, readCapacity: undefined, kms: undefined, tableClass: undefined },
+    ]);
   });
 
   it('R4: a replica needs streams with NEW_AND_OLD_IMAGES', async () => {
     const g = new ReplicationGroups();
     for (const stream of [undefined, { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' }]) {
-      const r = await refusal(g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU } }] }, { ...ON_DEMAND, StreamSpecification: stream }, facts(), 0, DELAY));
-      expect(r).toEqual({ type: 'ValidationException', message: 'Table must have DynamoDB Streams enabled with StreamViewType NEW_AND_OLD_IMAGES to add a replica' });
+      const r = await refusal(
+        g.planReplicaUpdates(
+          HOME,
+          { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU } }] },
+          { ...ON_DEMAND, StreamSpecification: stream },
+          facts(),
+          0,
+          DELAY,
+        ),
+      );
+      expect(r).toEqual({
+        type: 'ValidationException',
+        message: 'Table must have DynamoDB Streams enabled with StreamViewType NEW_AND_OLD_IMAGES to add a replica',
+      });
     }
   });
 
   it('R5: a PROVISIONED table needs write auto scaling before a replica is added', async () => {
     const g = new ReplicationGroups();
-    const r = await refusal(g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU } }] }, PROVISIONED, facts({ autoscaled: false }), 0, DELAY));
+    const r = await refusal(
+      g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU } }] }, PROVISIONED, facts({ autoscaled: false }), 0, DELAY),
+    );
     expect(r).toEqual({ type: 'ValidationException', message: 'Table write capacity should either be Pay-Per-Request or AutoScaled to add a replica' });
-    const ok = await g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU, ProvisionedThroughputOverride: { ReadCapacityUnits: 7 } } }] }, PROVISIONED, facts({ autoscaled: true }), 0, DELAY);
+    const ok = await g.planReplicaUpdates(
+      HOME,
+      { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU, ProvisionedThroughputOverride: { ReadCapacityUnits: 7 } } }] },
+      PROVISIONED,
+      facts({ autoscaled: true }),
+      0,
+      DELAY,
+    );
     expect(ok.effects).toEqual([{ kind: 'create-replica-table', region: EU, provisioned: true, readCapacity: 7, kms: undefined, tableClass: undefined }]);
   });
 
   it('R6/R7: create makes the replica table in the target region; CREATING then ACTIVE after the delay; delete goes DELETING then gone', async () => {
     const g = new ReplicationGroups();
-    const plan = await g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Create: { RegionName: EU, KMSMasterKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/k', TableClassOverride: 'STANDARD_INFREQUENT_ACCESS' } }] }, ON_DEMAND, facts(), 0, DELAY);
-    expect(plan.effects).toEqual([{ kind: 'create-replica-table', region: EU, provisioned: false, readCapacity: undefined, kms: 'arn:aws:kms:eu-west-1:123456789012:key/k', tableClass: 'STANDARD_INFREQUENT_ACCESS' }]);
+    const plan = await g.planReplicaUpdates(
+      HOME,
+      {
+        TableName: 't',
+        ReplicaUpdates: [
+          { Create: { RegionName: EU, KMSMasterKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/k', TableClassOverride: 'STANDARD_INFREQUENT_ACCESS' } },
+        ],
+      },
+      ON_DEMAND,
+      facts(),
+      0,
+      DELAY,
+    );
+    expect(plan.effects).toEqual([
+      {
+        kind: 'create-replica-table',
+        region: EU,
+        provisioned: false,
+        readCapacity: undefined,
+        kms: 'arn:aws:kms:eu-west-1:123456789012:key/k',
+        tableClass: 'STANDARD_INFREQUENT_ACCESS',
+      },
+    ]);
     expect(plan.commit(0)).toEqual([{ table: 't', region: EU, kind: 'create', startedAt: 0, readyAt: 100 }]);
     expect(g.replicaStatus(HOME, 't', 99)).toEqual({ [EU]: 'CREATING' });
     expect(g.patchDescription(HOME, { TableName: 't', TableStatus: 'ACTIVE' }, 99)).toEqual({
       TableName: 't',
       TableStatus: 'UPDATING',
       GlobalTableVersion: '2019.11.21',
-      Replicas: [{ RegionName: EU, ReplicaStatus: 'CREATING', ReplicaStatusPercentProgress: '0', KMSMasterKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/k', ReplicaTableClassSummary: { TableClass: 'STANDARD_INFREQUENT_ACCESS' } }],
+      Replicas: [
+        {
+          RegionName: EU,
+          ReplicaStatus: 'CREATING',
+          ReplicaStatusPercentProgress: '0',
+          KMSMasterKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/k',
+          ReplicaTableClassSummary: { TableClass: 'STANDARD_INFREQUENT_ACCESS' },
+        },
+      ],
     });
-    expect(g.patchDescription(EU, { TableName: 't', TableStatus: 'ACTIVE' }, 99)).toMatchObject({ TableStatus: 'CREATING', Replicas: [{ RegionName: HOME, ReplicaStatus: 'ACTIVE' }] });
+    expect(g.patchDescription(EU, { TableName: 't', TableStatus: 'ACTIVE' }, 99)).toMatchObject({
+      TableStatus: 'CREATING',
+      Replicas: [{ RegionName: HOME, ReplicaStatus: 'ACTIVE' }],
+    });
     expect(g.replicaStatus(HOME, 't', 100)).toEqual({ [EU]: 'ACTIVE' });
     const del = await g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Delete: { RegionName: EU } }] }, ON_DEMAND, facts(), 200, DELAY);
     expect(del.effects).toEqual([{ kind: 'delete-replica-table', region: EU }]);
@@ -120,23 +209,62 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
     expect(plan.effects).toEqual([]);
     plan.commit(0);
     expect(g.replicaStatus(HOME, 't', 100)).toEqual({ [EU]: 'CREATION_FAILED' });
-    expect(g.replicaDescriptions(g.groupOf(HOME, 't', 100)!, HOME)).toEqual([{ RegionName: EU, ReplicaStatus: 'CREATION_FAILED', ReplicaStatusDescription: 'KMS key not accessible' }]);
+    expect(g.replicaDescriptions(g.groupOf(HOME, 't', 100)!, HOME)).toEqual([
+      { RegionName: EU, ReplicaStatus: 'CREATION_FAILED', ReplicaStatusDescription: 'KMS key not accessible' },
+    ]);
   });
 
   it('R8: a replica protected against deletion cannot be deleted', async () => {
     const g = await withReplica();
-    const r = await refusal(g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Delete: { RegionName: EU } }] }, ON_DEMAND, facts({ protectedRegions: [EU] }), 1000, DELAY));
-    expect(r).toEqual({ type: 'ValidationException', message: `Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. (replica t in ${EU})` });
+    const r = await refusal(
+      g.planReplicaUpdates(
+        HOME,
+        { TableName: 't', ReplicaUpdates: [{ Delete: { RegionName: EU } }] },
+        ON_DEMAND,
+        facts({ protectedRegions: [EU] }),
+        1000,
+        DELAY,
+      ),
+    );
+    expect(r).toEqual({
+      type: 'ValidationException',
+      message: `Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. (replica t in ${EU})`,
+    });
   });
 
   it('R9: Update overrides read capacity, max read units and table class, and makes the replica UPDATING for a third of the delay', async () => {
     const g = await withReplica();
-    const plan = await g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Update: { RegionName: EU, ProvisionedThroughputOverride: { ReadCapacityUnits: 9 }, OnDemandThroughputOverride: { MaxReadRequestUnits: 400 }, TableClassOverride: 'STANDARD' } }] }, ON_DEMAND, facts(), 1000, DELAY);
+    const plan = await g.planReplicaUpdates(
+      HOME,
+      {
+        TableName: 't',
+        ReplicaUpdates: [
+          {
+            Update: {
+              RegionName: EU,
+              ProvisionedThroughputOverride: { ReadCapacityUnits: 9 },
+              OnDemandThroughputOverride: { MaxReadRequestUnits: 400 },
+              TableClassOverride: 'STANDARD',
+            },
+          },
+        ],
+      },
+      ON_DEMAND,
+      facts(),
+      1000,
+      DELAY,
+    );
     expect(plan.effects).toEqual([]);
     expect(plan.commit(1000)).toEqual([{ table: 't', region: EU, kind: 'update', startedAt: 1000, readyAt: 1034 }]);
     expect(g.replicaStatus(HOME, 't', 1010)).toEqual({ [EU]: 'UPDATING' });
     expect(g.replicaDescriptions(g.groupOf(HOME, 't', 1034)!, HOME)).toEqual([
-      { RegionName: EU, ReplicaStatus: 'ACTIVE', ProvisionedThroughputOverride: { ReadCapacityUnits: 9 }, OnDemandThroughputOverride: { MaxReadRequestUnits: 400 }, ReplicaTableClassSummary: { TableClass: 'STANDARD' } },
+      {
+        RegionName: EU,
+        ReplicaStatus: 'ACTIVE',
+        ProvisionedThroughputOverride: { ReadCapacityUnits: 9 },
+        OnDemandThroughputOverride: { MaxReadRequestUnits: 400 },
+        ReplicaTableClassSummary: { TableClass: 'STANDARD' },
+      },
     ]);
   });
 
@@ -146,14 +274,40 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
       HOME,
       {
         TableName: 't',
-        ProvisionedWriteCapacityAutoScalingUpdate: { MinimumUnits: 5, MaximumUnits: 40, ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } } },
-        GlobalSecondaryIndexUpdates: [{ IndexName: 'by-gk', ProvisionedWriteCapacityAutoScalingUpdate: { MinimumUnits: 2, MaximumUnits: 20, ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 70 } } } }],
-        ReplicaUpdates: [{ RegionName: EU, ReplicaProvisionedReadCapacityAutoScalingUpdate: { MinimumUnits: 3, MaximumUnits: 30, ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 50 } } } }],
+        ProvisionedWriteCapacityAutoScalingUpdate: {
+          MinimumUnits: 5,
+          MaximumUnits: 40,
+          ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } },
+        },
+        GlobalSecondaryIndexUpdates: [
+          {
+            IndexName: 'by-gk',
+            ProvisionedWriteCapacityAutoScalingUpdate: {
+              MinimumUnits: 2,
+              MaximumUnits: 20,
+              ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 70 } },
+            },
+          },
+        ],
+        ReplicaUpdates: [
+          {
+            RegionName: EU,
+            ReplicaProvisionedReadCapacityAutoScalingUpdate: {
+              MinimumUnits: 3,
+              MaximumUnits: 30,
+              ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 50 } },
+            },
+          },
+        ],
       },
       PROVISIONED,
       1000,
     );
-    expect(effects.map((e) => `${e.region} ${e.resourceId} ${e.dimension} ${e.settings?.min}-${e.settings?.max}@${e.settings?.targetValue} ${e.settings?.policyName}`)).toEqual([
+    expect(
+      effects.map(
+        (e) => `${e.region} ${e.resourceId} ${e.dimension} ${e.settings?.min}-${e.settings?.max}@${e.settings?.targetValue} ${e.settings?.policyName}`,
+      ),
+    ).toEqual([
       `${HOME} table/t dynamodb:table:WriteCapacityUnits 5-40@65 DynamoDBWriteCapacityUtilization:table/t`,
       `${EU} table/t dynamodb:table:WriteCapacityUnits 5-40@65 DynamoDBWriteCapacityUtilization:table/t`,
       `${HOME} table/t/index/by-gk dynamodb:index:WriteCapacityUnits 2-20@70 DynamoDBWriteCapacityUtilization:table/t/index/by-gk`,
@@ -167,21 +321,32 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
   it('R10: refuses on-demand tables, unknown replicas and indexes, and min above max', () => {
     const g = new ReplicationGroups();
     const write = { MinimumUnits: 5, MaximumUnits: 40, ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } } };
-    expect(() => g.planReplicaAutoScaling(HOME, { TableName: 't', ProvisionedWriteCapacityAutoScalingUpdate: write }, ON_DEMAND, 0)).toThrow('AutoScaling is not available for tables with PAY_PER_REQUEST billing mode');
-    expect(() => g.planReplicaAutoScaling(HOME, { TableName: 't', ReplicaUpdates: [{ RegionName: AP }] }, PROVISIONED, 0)).toThrow(`Replica ${AP} does not exist for table t`);
-    expect(() => g.planReplicaAutoScaling(HOME, { TableName: 't', GlobalSecondaryIndexUpdates: [{ IndexName: 'nope' }] }, PROVISIONED, 0)).toThrow('Requested resource not found: Index: nope not found for table t');
-    expect(() => g.planReplicaAutoScaling(HOME, { TableName: 't', ProvisionedWriteCapacityAutoScalingUpdate: { ...write, MinimumUnits: 50 } }, PROVISIONED, 0)).toThrow(
-      'ProvisionedWriteCapacityAutoScalingUpdate: MinimumUnits (50) must be at least 1 and at most MaximumUnits (40)',
+    expect(() => g.planReplicaAutoScaling(HOME, { TableName: 't', ProvisionedWriteCapacityAutoScalingUpdate: write }, ON_DEMAND, 0)).toThrow(
+      'AutoScaling is not available for tables with PAY_PER_REQUEST billing mode',
     );
+    expect(() => g.planReplicaAutoScaling(HOME, { TableName: 't', ReplicaUpdates: [{ RegionName: AP }] }, PROVISIONED, 0)).toThrow(
+      `Replica ${AP} does not exist for table t`,
+    );
+    expect(() => g.planReplicaAutoScaling(HOME, { TableName: 't', GlobalSecondaryIndexUpdates: [{ IndexName: 'nope' }] }, PROVISIONED, 0)).toThrow(
+      'Requested resource not found: Index: nope not found for table t',
+    );
+    expect(() =>
+      g.planReplicaAutoScaling(HOME, { TableName: 't', ProvisionedWriteCapacityAutoScalingUpdate: { ...write, MinimumUnits: 50 } }, PROVISIONED, 0),
+    ).toThrow('ProvisionedWriteCapacityAutoScalingUpdate: MinimumUnits (50) must be at least 1 and at most MaximumUnits (40)');
     expect(() => g.planReplicaAutoScaling(HOME, { TableName: 'gone' }, undefined, 0)).toThrow('Requested resource not found: Table: gone not found');
     // A single-region PROVISIONED table: only its own region.
-    expect(g.planReplicaAutoScaling(HOME, { TableName: 't', ProvisionedWriteCapacityAutoScalingUpdate: write }, PROVISIONED, 0).map((e) => e.region)).toEqual([HOME]);
+    expect(g.planReplicaAutoScaling(HOME, { TableName: 't', ProvisionedWriteCapacityAutoScalingUpdate: write }, PROVISIONED, 0).map((e) => e.region)).toEqual([
+      HOME,
+    ]);
   });
 
   it("R11: a new GSI on a replicated PROVISIONED table needs the table's write capacity auto scaled", async () => {
     const g = await withReplica(PROVISIONED);
     const create = { TableName: 't', GlobalSecondaryIndexUpdates: [{ Create: { IndexName: 'by-x', KeySchema: [], Projection: {} } }] };
-    expect(await refusal(g.checkTableUpdate(HOME, create, PROVISIONED, async () => false, 1000))).toEqual({ type: 'ValidationException', message: 'Table write capacity should either be Pay-Per-Request or AutoScaled' });
+    expect(await refusal(g.checkTableUpdate(HOME, create, PROVISIONED, async () => false, 1000))).toEqual({
+      type: 'ValidationException',
+      message: 'Table write capacity should either be Pay-Per-Request or AutoScaled',
+    });
     await expect(g.checkTableUpdate(HOME, create, PROVISIONED, async () => true, 1000)).resolves.toBeUndefined();
     // On demand, or no replicas: no rule.
     await expect(g.checkTableUpdate(HOME, create, ON_DEMAND, async () => false, 1000)).resolves.toBeUndefined();
@@ -194,7 +359,19 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
     const call = { ServiceNamespace: 'dynamodb', ResourceId: 'table/t', ScalableDimension: 'dynamodb:table:WriteCapacityUnits' };
     // Before UpdateTableReplicaAutoScaling the caller manages replica regions itself.
     expect(() => g.checkScalingCall(EU, 'RegisterScalableTarget', call, 1000)).not.toThrow();
-    g.planReplicaAutoScaling(HOME, { TableName: 't', ProvisionedWriteCapacityAutoScalingUpdate: { MinimumUnits: 5, MaximumUnits: 40, ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } } } }, PROVISIONED, 1000);
+    g.planReplicaAutoScaling(
+      HOME,
+      {
+        TableName: 't',
+        ProvisionedWriteCapacityAutoScalingUpdate: {
+          MinimumUnits: 5,
+          MaximumUnits: 40,
+          ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } },
+        },
+      },
+      PROVISIONED,
+      1000,
+    );
     for (const op of ['RegisterScalableTarget', 'PutScalingPolicy']) {
       expect(() => g.checkScalingCall(EU, op, call, 1000)).toThrow(
         'replica simulator: the write capacity of replicated PROVISIONED table t is managed globally by DynamoDB (UpdateTableReplicaAutoScaling); a second write scalable target or scaling policy for table/t in replica region eu-west-1 would conflict with it',
@@ -211,8 +388,14 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
   it('R13: the stream cannot be disabled while replicas exist, and can once they are gone', async () => {
     const g = await withReplica();
     const off = { TableName: 't', StreamSpecification: { StreamEnabled: false } };
-    expect(await refusal(g.checkTableUpdate(HOME, off, ON_DEMAND, async () => true, 1000))).toEqual({ type: 'ValidationException', message: 'Disabling Stream is not allowed for a Global Table replica' });
-    expect(await refusal(g.checkTableUpdate(EU, off, ON_DEMAND, async () => true, 1000))).toEqual({ type: 'ValidationException', message: 'Disabling Stream is not allowed for a Global Table replica' });
+    expect(await refusal(g.checkTableUpdate(HOME, off, ON_DEMAND, async () => true, 1000))).toEqual({
+      type: 'ValidationException',
+      message: 'Disabling Stream is not allowed for a Global Table replica',
+    });
+    expect(await refusal(g.checkTableUpdate(EU, off, ON_DEMAND, async () => true, 1000))).toEqual({
+      type: 'ValidationException',
+      message: 'Disabling Stream is not allowed for a Global Table replica',
+    });
     (await g.planReplicaUpdates(HOME, { TableName: 't', ReplicaUpdates: [{ Delete: { RegionName: EU } }] }, ON_DEMAND, facts(), 1000, DELAY)).commit(1000);
     await expect(g.checkTableUpdate(HOME, off, ON_DEMAND, async () => true, 1100)).resolves.toBeUndefined();
   });
@@ -290,7 +473,9 @@ describe('replica simulator proxy against moto_server', () => {
           { AttributeName: 'gk', AttributeType: 'S' },
         ],
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [{ IndexName: 'by-gk', KeySchema: [{ AttributeName: 'gk', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' }, ...provisioned }],
+        GlobalSecondaryIndexes: [
+          { IndexName: 'by-gk', KeySchema: [{ AttributeName: 'gk', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' }, ...provisioned },
+        ],
         BillingMode: billing,
         ...provisioned,
         StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
@@ -302,7 +487,15 @@ describe('replica simulator proxy against moto_server', () => {
   async function replicated(name: string, billing: 'PAY_PER_REQUEST' | 'PROVISIONED') {
     await createTable(name, billing);
     if (billing === 'PROVISIONED') {
-      await sim.directAutoscaling(HOME).send(new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}`, ScalableDimension: 'dynamodb:table:WriteCapacityUnits', MinCapacity: 5, MaxCapacity: 50 }));
+      await sim.directAutoscaling(HOME).send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'dynamodb',
+          ResourceId: `table/${name}`,
+          ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+          MinCapacity: 5,
+          MaxCapacity: 50,
+        }),
+      );
     }
     await ddb(HOME).send(new UpdateTableCommand({ TableName: name, ReplicaUpdates: [{ Create: { RegionName: EU } }] }));
     await new Promise((r) => setTimeout(r, sim.replicaDelayMs + 20));
@@ -351,10 +544,16 @@ describe('replica simulator proxy against moto_server', () => {
     sim.setConsistencyFaults({ enabled: true, describeLagReads: 1, describeLagMs: 300 });
     const name = unique('created');
     await createTable(name, 'PAY_PER_REQUEST', ddb(HOME));
-    expect(await refusal(ddb(HOME).send(new DescribeTableCommand({ TableName: name })))).toEqual({ type: 'ResourceNotFoundException', message: `Requested resource not found: Table: ${name} not found` });
+    expect(await refusal(ddb(HOME).send(new DescribeTableCommand({ TableName: name })))).toEqual({
+      type: 'ResourceNotFoundException',
+      message: `Requested resource not found: Table: ${name} not found`,
+    });
     await new Promise((r) => setTimeout(r, 350));
     expect((await ddb(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.TableName).toBe(name);
-    expect(sim.calls.filter((c) => c.operation === 'DescribeTable' && c.table === name).map((c) => c.consistencyFault ?? 'fresh')).toEqual(['describe-not-found', 'fresh']);
+    expect(sim.calls.filter((c) => c.operation === 'DescribeTable' && c.table === name).map((c) => c.consistencyFault ?? 'fresh')).toEqual([
+      'describe-not-found',
+      'fresh',
+    ]);
   });
 
   it('describe lag after UpdateTable: the pre-update description for a while', async () => {
@@ -373,17 +572,41 @@ describe('replica simulator proxy against moto_server', () => {
     const out = await ddb(HOME).send(
       new UpdateTableReplicaAutoScalingCommand({
         TableName: name,
-        ProvisionedWriteCapacityAutoScalingUpdate: { MinimumUnits: 5, MaximumUnits: 40, ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } } },
-        ReplicaUpdates: [{ RegionName: EU, ReplicaProvisionedReadCapacityAutoScalingUpdate: { MinimumUnits: 3, MaximumUnits: 30, ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 50 } } } }],
+        ProvisionedWriteCapacityAutoScalingUpdate: {
+          MinimumUnits: 5,
+          MaximumUnits: 40,
+          ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } },
+        },
+        ReplicaUpdates: [
+          {
+            RegionName: EU,
+            ReplicaProvisionedReadCapacityAutoScalingUpdate: {
+              MinimumUnits: 3,
+              MaximumUnits: 30,
+              ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 50 } },
+            },
+          },
+        ],
       }),
     );
     for (const region of [HOME, EU]) {
-      const targets = (await sim.directAutoscaling(region).send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb', ResourceIds: [`table/${name}`] }))).ScalableTargets ?? [];
-      const policies = (await sim.directAutoscaling(region).send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}` }))).ScalingPolicies ?? [];
-      const expected = region === EU ? ['dynamodb:table:ReadCapacityUnits 3-30', 'dynamodb:table:WriteCapacityUnits 5-40'] : ['dynamodb:table:WriteCapacityUnits 5-40'];
+      const targets =
+        (await sim.directAutoscaling(region).send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb', ResourceIds: [`table/${name}`] })))
+          .ScalableTargets ?? [];
+      const policies =
+        (await sim.directAutoscaling(region).send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}` })))
+          .ScalingPolicies ?? [];
+      const expected =
+        region === EU ? ['dynamodb:table:ReadCapacityUnits 3-30', 'dynamodb:table:WriteCapacityUnits 5-40'] : ['dynamodb:table:WriteCapacityUnits 5-40'];
       expect([region, targets.map((x) => `${x.ScalableDimension} ${x.MinCapacity}-${x.MaxCapacity}`).sort()]).toEqual([region, expected]);
-      const expectedPolicies = region === EU ? [`DynamoDBReadCapacityUtilization:table/${name} 50`, `DynamoDBWriteCapacityUtilization:table/${name} 65`] : [`DynamoDBWriteCapacityUtilization:table/${name} 65`];
-      expect([region, policies.map((p) => `${p.PolicyName} ${p.TargetTrackingScalingPolicyConfiguration?.TargetValue}`).sort()]).toEqual([region, expectedPolicies]);
+      const expectedPolicies =
+        region === EU
+          ? [`DynamoDBReadCapacityUtilization:table/${name} 50`, `DynamoDBWriteCapacityUtilization:table/${name} 65`]
+          : [`DynamoDBWriteCapacityUtilization:table/${name} 65`];
+      expect([region, policies.map((p) => `${p.PolicyName} ${p.TargetTrackingScalingPolicyConfiguration?.TargetValue}`).sort()]).toEqual([
+        region,
+        expectedPolicies,
+      ]);
     }
     const described = (await ddb(HOME).send(new DescribeTableReplicaAutoScalingCommand({ TableName: name }))).TableAutoScalingDescription;
     expect(out.TableAutoScalingDescription).toEqual(described);
@@ -395,7 +618,12 @@ describe('replica simulator proxy against moto_server', () => {
         MinimumUnits: 5,
         MaximumUnits: 40,
         AutoScalingDisabled: false,
-        ScalingPolicies: [{ PolicyName: `DynamoDBWriteCapacityUtilization:table/${name}`, TargetTrackingScalingPolicyConfiguration: expect.objectContaining({ TargetValue: 65 }) }],
+        ScalingPolicies: [
+          {
+            PolicyName: `DynamoDBWriteCapacityUtilization:table/${name}`,
+            TargetTrackingScalingPolicyConfiguration: expect.objectContaining({ TargetValue: 65 }),
+          },
+        ],
       });
     }
     expect(byRegion[EU].ReplicaProvisionedReadCapacityAutoScalingSettings).toMatchObject({ MinimumUnits: 3, MaximumUnits: 30 });
@@ -405,7 +633,18 @@ describe('replica simulator proxy against moto_server', () => {
   it('R10 through the proxy: refused on an on-demand table', async () => {
     const name = unique('od');
     await createTable(name, 'PAY_PER_REQUEST');
-    const r = await refusal(ddb(HOME).send(new UpdateTableReplicaAutoScalingCommand({ TableName: name, ProvisionedWriteCapacityAutoScalingUpdate: { MinimumUnits: 1, MaximumUnits: 2, ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 70 } } } })));
+    const r = await refusal(
+      ddb(HOME).send(
+        new UpdateTableReplicaAutoScalingCommand({
+          TableName: name,
+          ProvisionedWriteCapacityAutoScalingUpdate: {
+            MinimumUnits: 1,
+            MaximumUnits: 2,
+            ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 70 } },
+          },
+        }),
+      ),
+    );
     expect(r).toEqual({ type: 'ValidationException', message: 'AutoScaling is not available for tables with PAY_PER_REQUEST billing mode' });
   });
 
@@ -413,31 +652,78 @@ describe('replica simulator proxy against moto_server', () => {
     const name = unique('gsi');
     await replicated(name, 'PROVISIONED');
     // Replicas need it (R5); here it is taken away again to see R11 refuse.
-    await sim.directAutoscaling(HOME).send(new DeregisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}`, ScalableDimension: 'dynamodb:table:WriteCapacityUnits' }));
+    await sim.directAutoscaling(HOME).send(
+      new DeregisterScalableTargetCommand({
+        ServiceNamespace: 'dynamodb',
+        ResourceId: `table/${name}`,
+        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+      }),
+    );
     const add = (index: string) =>
       ddb(HOME).send(
         new UpdateTableCommand({
           TableName: name,
           AttributeDefinitions: [{ AttributeName: 'x', AttributeType: 'S' }],
-          GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index, KeySchema: [{ AttributeName: 'x', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' }, ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } } }],
+          GlobalSecondaryIndexUpdates: [
+            {
+              Create: {
+                IndexName: index,
+                KeySchema: [{ AttributeName: 'x', KeyType: 'HASH' }],
+                Projection: { ProjectionType: 'KEYS_ONLY' },
+                ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 },
+              },
+            },
+          ],
         }),
       );
     expect(await refusal(add('by-x'))).toEqual({ type: 'ValidationException', message: 'Table write capacity should either be Pay-Per-Request or AutoScaled' });
-    expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual(['by-gk']);
-    await sim.directAutoscaling(HOME).send(new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}`, ScalableDimension: 'dynamodb:table:WriteCapacityUnits', MinCapacity: 1, MaxCapacity: 10 }));
+    expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual([
+      'by-gk',
+    ]);
+    await sim.directAutoscaling(HOME).send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'dynamodb',
+        ResourceId: `table/${name}`,
+        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+        MinCapacity: 1,
+        MaxCapacity: 10,
+      }),
+    );
     await add('by-x');
-    expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual(['by-gk', 'by-x']);
+    expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual([
+      'by-gk',
+      'by-x',
+    ]);
   });
 
   it('R12 through the proxy: a second write target or policy in the replica region conflicts once DynamoDB manages write auto scaling', async () => {
     const name = unique('second');
     await replicated(name, 'PROVISIONED');
     await ddb(HOME).send(
-      new UpdateTableReplicaAutoScalingCommand({ TableName: name, ProvisionedWriteCapacityAutoScalingUpdate: { MinimumUnits: 5, MaximumUnits: 40, ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } } } }),
+      new UpdateTableReplicaAutoScalingCommand({
+        TableName: name,
+        ProvisionedWriteCapacityAutoScalingUpdate: {
+          MinimumUnits: 5,
+          MaximumUnits: 40,
+          ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } },
+        },
+      }),
     );
     const message = `replica simulator: the write capacity of replicated PROVISIONED table ${name} is managed globally by DynamoDB (UpdateTableReplicaAutoScaling); a second write scalable target or scaling policy for table/${name} in replica region ${EU} would conflict with it`;
     const client = aas(EU);
-    expect(await refusal(client.send(new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}`, ScalableDimension: 'dynamodb:table:WriteCapacityUnits', MinCapacity: 1, MaxCapacity: 99 })))).toEqual({ type: 'ValidationException', message });
+    expect(
+      await refusal(
+        client.send(
+          new RegisterScalableTargetCommand({
+            ServiceNamespace: 'dynamodb',
+            ResourceId: `table/${name}`,
+            ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+            MinCapacity: 1,
+            MaxCapacity: 99,
+          }),
+        ),
+      ),
+    ).toEqual({ type: 'ValidationException', message });
     expect(
       await refusal(
         client.send(
@@ -447,16 +733,29 @@ describe('replica simulator proxy against moto_server', () => {
             ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
             PolicyName: 'mine',
             PolicyType: 'TargetTrackingScaling',
-            TargetTrackingScalingPolicyConfiguration: { TargetValue: 30, PredefinedMetricSpecification: { PredefinedMetricType: 'DynamoDBWriteCapacityUtilization' } },
+            TargetTrackingScalingPolicyConfiguration: {
+              TargetValue: 30,
+              PredefinedMetricSpecification: { PredefinedMetricType: 'DynamoDBWriteCapacityUtilization' },
+            },
           }),
         ),
       ),
     ).toEqual({ type: 'ValidationException', message });
     // DynamoDB's own target is untouched: still 5-40.
-    const targets = (await sim.directAutoscaling(EU).send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb', ResourceIds: [`table/${name}`] }))).ScalableTargets ?? [];
+    const targets =
+      (await sim.directAutoscaling(EU).send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb', ResourceIds: [`table/${name}`] })))
+        .ScalableTargets ?? [];
     expect(targets.map((x) => `${x.ScalableDimension} ${x.MinCapacity}-${x.MaxCapacity}`)).toEqual(['dynamodb:table:WriteCapacityUnits 5-40']);
     // Per-replica read settings stay the caller's.
-    await client.send(new RegisterScalableTargetCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}`, ScalableDimension: 'dynamodb:table:ReadCapacityUnits', MinCapacity: 2, MaxCapacity: 20 }));
+    await client.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'dynamodb',
+        ResourceId: `table/${name}`,
+        ScalableDimension: 'dynamodb:table:ReadCapacityUnits',
+        MinCapacity: 2,
+        MaxCapacity: 20,
+      }),
+    );
     client.destroy();
   });
 
@@ -467,6 +766,9 @@ describe('replica simulator proxy against moto_server', () => {
       type: 'ValidationException',
       message: 'Disabling Stream is not allowed for a Global Table replica',
     });
-    expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.StreamSpecification).toEqual({
+      StreamEnabled: true,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    });
   });
 });

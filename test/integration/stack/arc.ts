@@ -40,7 +40,9 @@ export function arcTable(t: TableSpec): Record<string, unknown> {
     Attributes: [{ Name: hashKey, Type: 'S' }, ...(t.gsis ?? []).map((g) => ({ Name: `${g}Key`, Type: 'S' }))],
     ...(provisioned ? { ReadCapacity: 5, WriteCapacity: 5 } : {}),
     ...(t.autoscaling ? { AutoscalingEnabled: true, AutoscalingRead: { MaxCapacity: 50 }, AutoscalingWrite: { MaxCapacity: 50 } } : {}),
-    ...(t.gsis?.length ? { GlobalSecondaryIndexes: t.gsis.map((g) => ({ Name: g, HashKey: `${g}Key`, ...(provisioned ? { ReadCapacity: 5, WriteCapacity: 5 } : {}) })) } : {}),
+    ...(t.gsis?.length
+      ? { GlobalSecondaryIndexes: t.gsis.map((g) => ({ Name: g, HashKey: `${g}Key`, ...(provisioned ? { ReadCapacity: 5, WriteCapacity: 5 } : {}) })) }
+      : {}),
     ...(t.replicas?.length ? { StreamEnabled: true, ReplicaRegions: t.replicas.map((r) => ({ RegionName: r, PointInTimeRecoveryEnabled: false })) } : {}),
     Monitoring: t.monitoring === false ? { Enabled: false } : { Dashboard: t.dashboard ?? false },
     ...(t.tags ? { Tags: t.tags } : {}),
@@ -78,8 +80,14 @@ export async function scaling(engine: StackEngine, name: string): Promise<{ targ
   const t = await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb' }));
   const p = await aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'dynamodb' }));
   return {
-    targets: (t.ScalableTargets ?? []).filter((x) => x.ResourceId === `table/${name}`).map((x) => `${x.ScalableDimension} ${x.MinCapacity}-${x.MaxCapacity}`).sort(),
-    policies: (p.ScalingPolicies ?? []).filter((x) => x.ResourceId === `table/${name}`).map((x) => String(x.PolicyName)).sort(),
+    targets: (t.ScalableTargets ?? [])
+      .filter((x) => x.ResourceId === `table/${name}`)
+      .map((x) => `${x.ScalableDimension} ${x.MinCapacity}-${x.MaxCapacity}`)
+      .sort(),
+    policies: (p.ScalingPolicies ?? [])
+      .filter((x) => x.ResourceId === `table/${name}`)
+      .map((x) => String(x.PolicyName))
+      .sort(),
   };
 }
 

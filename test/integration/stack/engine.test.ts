@@ -25,14 +25,17 @@ afterAll(async () => {
 function expectAnsweredOnce(stackId: string) {
   const mine = engine.requests.filter((r) => r.stackId === stackId && r.result !== 'TIMEOUT');
   expect(mine.length).toBeGreaterThan(0);
-  for (const r of mine) expect({ id: r.requestId, type: r.requestType, n: engine.responsesFor(r.requestId).length }).toEqual({ id: r.requestId, type: r.requestType, n: 1 });
+  for (const r of mine)
+    expect({ id: r.requestId, type: r.requestType, n: engine.responsesFor(r.requestId).length }).toEqual({ id: r.requestId, type: r.requestType, n: 1 });
 }
 
 it('creates a table with autoscaling and alarms in dependency order, then deletes it (DeletionPolicy Delete)', async () => {
   const stack = unique('create');
   const name = unique('orders');
   const template = engine.expand(arcTemplate({ tableName: name, billing: 'PROVISIONED', autoscaling: true, gsis: ['ByG1'], deletionPolicy: 'Delete' }));
-  const alarms = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
+  const alarms = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+    .map(([id]) => id);
   expect(alarms.length).toBeGreaterThanOrEqual(6);
 
   const r = await engine.deploy(stack, template);
@@ -163,7 +166,12 @@ it('keeps a DeletionPolicy Retain table on stack delete and removes a DeletionPo
   const stack = unique('policy');
   const kept = unique('kept');
   const dropped = unique('dropped');
-  const t = engine.expand(arcTemplate({ logicalId: 'Kept', tableName: kept, monitoring: false }, { logicalId: 'Dropped', tableName: dropped, monitoring: false, deletionPolicy: 'Delete' }));
+  const t = engine.expand(
+    arcTemplate(
+      { logicalId: 'Kept', tableName: kept, monitoring: false },
+      { logicalId: 'Dropped', tableName: dropped, monitoring: false, deletionPolicy: 'Delete' },
+    ),
+  );
   expect(t.Resources.Kept.DeletionPolicy).toBe('Retain'); // the macro's default
   expect((await engine.deploy(stack, t)).status).toBe('CREATE_COMPLETE');
   const d = await engine.deleteStack(stack);
@@ -176,7 +184,8 @@ it('keeps a DeletionPolicy Retain table on stack delete and removes a DeletionPo
 it('replaces a table on a TableName change (and its replicas resource by its new physical ID), deleting the old ones in cleanup', async () => {
   const stack = unique('replace');
   const [first, second] = [unique('first'), unique('second')];
-  const v = (tableName: string) => engine.expand(arcTemplate({ tableName, replicas: ['eu-west-1'], monitoring: false, deletionPolicy: 'Delete', updateReplacePolicy: 'Delete' }));
+  const v = (tableName: string) =>
+    engine.expand(arcTemplate({ tableName, replicas: ['eu-west-1'], monitoring: false, deletionPolicy: 'Delete', updateReplacePolicy: 'Delete' }));
   expect((await engine.deploy(stack, v(first))).status).toBe('CREATE_COMPLETE');
   const sent = engine.requests.length;
   const seen = sightings.length;
@@ -197,7 +206,11 @@ it('replaces a table on a TableName change (and its replicas resource by its new
   ]);
   // While the old ID was being deleted, the logical ID showed the NEW physical ID, UPDATE_COMPLETE.
   const del = sightings.slice(seen).find((s) => s.cfnRequestId === reqs[1].requestId);
-  expect(del).toMatchObject({ resourceStatus: 'UPDATE_COMPLETE', physicalId: `arc-dynamodb:replicas:${second}`, stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' });
+  expect(del).toMatchObject({
+    resourceStatus: 'UPDATE_COMPLETE',
+    physicalId: `arc-dynamodb:replicas:${second}`,
+    stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  });
   expect(await footprint(engine, first)).toEqual({ [HOME]: false, 'eu-west-1': false, 'ap-southeast-2': false });
   expect(await footprint(engine, second)).toEqual({ [HOME]: true, 'eu-west-1': true, 'ap-southeast-2': false });
   expectAnsweredOnce(r.stackId);

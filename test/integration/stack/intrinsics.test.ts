@@ -10,7 +10,12 @@ import { creationOrder, deletionOrder } from '../../support/stack-engine/graph';
 import type { Template } from '../../support/stack-engine/types';
 
 const DIR = join(__dirname, '..', '..', 'fixtures', 'output');
-const pseudo = pseudoParameters({ stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1', stackName: 's', region: 'us-east-1', accountId: '123456789012' });
+const pseudo = pseudoParameters({
+  stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/s/1',
+  stackName: 's',
+  region: 'us-east-1',
+  accountId: '123456789012',
+});
 const lookup = { ref: (id: string) => `phys-${id}`, getAtt: (id: string, a: string) => `att-${id}-${a}` };
 
 function unresolved(v: unknown, path = ''): string[] {
@@ -30,9 +35,15 @@ it('resolves every resource of every expanded fixture to literals, in a dependen
   let resolved = 0;
   for (const [file, template] of fixtures as [string, Template][]) {
     // Parameters without a Default take their first allowed value.
-    const given = Object.fromEntries(Object.entries(template.Parameters ?? {}).filter(([, p]) => p.Default === undefined).map(([k, p]) => [k, String((p.AllowedValues as unknown[] | undefined)?.[0] ?? 'x')]));
+    const given = Object.fromEntries(
+      Object.entries(template.Parameters ?? {})
+        .filter(([, p]) => p.Default === undefined)
+        .map(([k, p]) => [k, String((p.AllowedValues as unknown[] | undefined)?.[0] ?? 'x')]),
+    );
     const ev = new Evaluator(template, resolveParameters(template, given), pseudo, lookup);
-    const ids = Object.entries(template.Resources).filter(([, r]) => r.Condition === undefined || ev.condition(r.Condition)).map(([id]) => id);
+    const ids = Object.entries(template.Resources)
+      .filter(([, r]) => r.Condition === undefined || ev.condition(r.Condition))
+      .map(([id]) => id);
     const order = creationOrder(template, ids);
     expect({ file, n: order.length }).toEqual({ file, n: ids.length });
     expect(deletionOrder(template, ids)).toEqual([...order].reverse());
@@ -41,7 +52,8 @@ it('resolves every resource of every expanded fixture to literals, in a dependen
       expect({ file, id, left: unresolved(props) }).toEqual({ file, id, left: [] });
       resolved++;
     }
-    for (const o of Object.values(template.Outputs ?? {})) if (typeof o.Condition !== 'string' || ev.condition(o.Condition)) expect(unresolved(ev.resolve(o.Value))).toEqual([]);
+    for (const o of Object.values(template.Outputs ?? {}))
+      if (typeof o.Condition !== 'string' || ev.condition(o.Condition)) expect(unresolved(ev.resolve(o.Value))).toEqual([]);
   }
   expect(resolved).toBeGreaterThan(150);
 });
@@ -49,7 +61,11 @@ it('resolves every resource of every expanded fixture to literals, in a dependen
 it('implements the pseudo-parameters, NoValue, Sub, Select, Split, Join, If and the condition functions', () => {
   const t: Template = {
     Parameters: { Env: { Type: 'String', AllowedValues: ['prod', 'dev'] }, Zones: { Type: 'CommaDelimitedList', Default: 'a,b' } },
-    Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] }, NotProd: { 'Fn::Not': [{ Condition: 'IsProd' }] }, Both: { 'Fn::And': [{ Condition: 'IsProd' }, { 'Fn::Or': [{ Condition: 'NotProd' }, { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] }] }] } },
+    Conditions: {
+      IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] },
+      NotProd: { 'Fn::Not': [{ Condition: 'IsProd' }] },
+      Both: { 'Fn::And': [{ Condition: 'IsProd' }, { 'Fn::Or': [{ Condition: 'NotProd' }, { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] }] }] },
+    },
     Resources: { T: { Type: 'AWS::DynamoDB::Table' } },
   };
   const ev = new Evaluator(t, resolveParameters(t, { Env: 'prod' }), pseudo, lookup);

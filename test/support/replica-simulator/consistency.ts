@@ -38,7 +38,13 @@ export const NO_CONSISTENCY_FAULTS: ConsistencyFaults = { enabled: false };
  * What lifecycle tests turn on: at least one stale read after every tag write and every table
  * create/update is guaranteed (the read counts), and a short real-time window on top.
  */
-export const LIFECYCLE_FAULTS: Readonly<ConsistencyFaults> = Object.freeze({ enabled: true, tagLagMs: 1000, tagLagReads: 1, describeLagMs: 500, describeLagReads: 1 });
+export const LIFECYCLE_FAULTS: Readonly<ConsistencyFaults> = Object.freeze({
+  enabled: true,
+  tagLagMs: 1000,
+  tagLagReads: 1,
+  describeLagMs: 500,
+  describeLagReads: 1,
+});
 
 interface Window<T> {
   /** What readers see meanwhile. */

@@ -170,9 +170,22 @@ export interface UpdateTableReplicaAutoScalingInput {
 export interface ScalingEffect {
   region: string;
   resourceId: string;
-  dimension: 'dynamodb:table:WriteCapacityUnits' | 'dynamodb:table:ReadCapacityUnits' | 'dynamodb:index:WriteCapacityUnits' | 'dynamodb:index:ReadCapacityUnits';
+  dimension:
+    | 'dynamodb:table:WriteCapacityUnits'
+    | 'dynamodb:table:ReadCapacityUnits'
+    | 'dynamodb:index:WriteCapacityUnits'
+    | 'dynamodb:index:ReadCapacityUnits';
   /** undefined: deregister (AutoScalingDisabled). */
-  settings?: { min: number; max: number; targetValue: number; policyName: string; scaleInCooldown?: number; scaleOutCooldown?: number; disableScaleIn?: boolean; roleArn?: string };
+  settings?: {
+    min: number;
+    max: number;
+    targetValue: number;
+    policyName: string;
+    scaleInCooldown?: number;
+    scaleOutCooldown?: number;
+    disableScaleIn?: boolean;
+    roleArn?: string;
+  };
 }
 
 const WRITE_DIMENSIONS = new Set(['dynamodb:table:WriteCapacityUnits', 'dynamodb:index:WriteCapacityUnits']);
@@ -268,7 +281,14 @@ export class ReplicationGroups {
    * UpdateTable with ReplicaUpdates (R1-R9). `table` is the table in `region` as moto holds it
    * (undefined: it does not exist). Throws SimError when DynamoDB would refuse the call.
    */
-  async planReplicaUpdates(region: string, input: Record<string, unknown>, table: TableFacts | undefined, facts: ReplicaUpdateFacts, now: number, delayMs: number): Promise<ReplicaUpdatePlan> {
+  async planReplicaUpdates(
+    region: string,
+    input: Record<string, unknown>,
+    table: TableFacts | undefined,
+    facts: ReplicaUpdateFacts,
+    now: number,
+    delayMs: number,
+  ): Promise<ReplicaUpdatePlan> {
     const name = String(input.TableName ?? '');
     const updates = input.ReplicaUpdates as Record<string, Record<string, unknown>>[];
     const other = Object.keys(input).filter((k) => k !== 'TableName' && k !== 'ReplicaUpdates');
@@ -281,14 +301,17 @@ export class ReplicationGroups {
       }
     }
     // R1
-    if (updates.filter((u) => u.Create || u.Delete).length > 1) throw new SimError('ValidationException', 'Only one replica can be created or deleted per UpdateTable request');
+    if (updates.filter((u) => u.Create || u.Delete).length > 1)
+      throw new SimError('ValidationException', 'Only one replica can be created or deleted per UpdateTable request');
     if (!table) throw new SimError('ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
     const existing = this.groups.get(name);
     if (existing) this.settle(existing, now);
     // R3
-    const inFlight = existing && (now < existing.busyUntil || [...existing.members.values()].some((m) => m.status !== 'ACTIVE' && m.status !== 'CREATION_FAILED'));
+    const inFlight =
+      existing && (now < existing.busyUntil || [...existing.members.values()].some((m) => m.status !== 'ACTIVE' && m.status !== 'CREATION_FAILED'));
     if (inFlight) throw new SimError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
-    if (existing && existing.home !== region) throw new SimError('ValidationException', 'replica simulator: replica updates are accepted in the home region only');
+    if (existing && existing.home !== region)
+      throw new SimError('ValidationException', 'replica simulator: replica updates are accepted in the home region only');
 
     const provisioned = table.BillingModeSummary?.BillingMode !== 'PAY_PER_REQUEST';
     const effects: ReplicaEffect[] = [];
@@ -298,13 +321,15 @@ export class ReplicationGroups {
         const c = u.Create;
         const target = String(c.RegionName ?? '');
         if (target === region) throw new SimError('ValidationException', `Cannot add replica in the table's own region ${region}`);
-        if (existing?.members.has(target)) throw new SimError('ValidationException', `Failed to create a replica of table ${name} in ${target}: a replica already exists there`);
+        if (existing?.members.has(target))
+          throw new SimError('ValidationException', `Failed to create a replica of table ${name} in ${target}: a replica already exists there`);
         // R4
         if (!table.StreamSpecification?.StreamEnabled || table.StreamSpecification.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
           throw new SimError('ValidationException', 'Table must have DynamoDB Streams enabled with StreamViewType NEW_AND_OLD_IMAGES to add a replica');
         }
         // R5
-        if (provisioned && !(await facts.writeAutoscaled())) throw new SimError('ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled to add a replica');
+        if (provisioned && !(await facts.writeAutoscaled()))
+          throw new SimError('ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled to add a replica');
         const failure = this.failingCreates.get(target);
         const read = (c.ProvisionedThroughputOverride as { ReadCapacityUnits?: number } | undefined)?.ReadCapacityUnits;
         const kms = c.KMSMasterKeyId as string | undefined;
@@ -323,7 +348,10 @@ export class ReplicationGroups {
         if (!existing?.members.get(target)) throw new SimError('ValidationException', `Cannot delete replica: table ${name} has no replica in ${target}`);
         // R8
         if (await facts.deletionProtected(target)) {
-          throw new SimError('ValidationException', `Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. (replica ${name} in ${target})`);
+          throw new SimError(
+            'ValidationException',
+            `Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. (replica ${name} in ${target})`,
+          );
         }
         effects.push({ kind: 'delete-replica-table', region: target });
         changes.push((g, at) => {
@@ -368,9 +396,16 @@ export class ReplicationGroups {
    * UpdateTable without ReplicaUpdates, before it reaches moto: R3 (busy), R13 (stream) and R11
    * (new index on a replicated PROVISIONED table). `tableWriteAutoscaled` answers R11's fact.
    */
-  async checkTableUpdate(region: string, input: Record<string, unknown>, table: TableFacts | undefined, tableWriteAutoscaled: () => Promise<boolean>, now: number): Promise<void> {
+  async checkTableUpdate(
+    region: string,
+    input: Record<string, unknown>,
+    table: TableFacts | undefined,
+    tableWriteAutoscaled: () => Promise<boolean>,
+    now: number,
+  ): Promise<void> {
     const name = String(input.TableName ?? '');
-    if (this.busy(region, name, now)) throw new SimError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
+    if (this.busy(region, name, now))
+      throw new SimError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
     if (!table || !this.hasReplicas(region, name, now)) return;
     // R13
     const stream = input.StreamSpecification as { StreamEnabled?: boolean } | undefined;
@@ -379,7 +414,8 @@ export class ReplicationGroups {
     const billing = (input.BillingMode as string | undefined) ?? table.BillingModeSummary?.BillingMode ?? 'PROVISIONED';
     if (billing === 'PAY_PER_REQUEST') return;
     const creates = ((input.GlobalSecondaryIndexUpdates as { Create?: { IndexName?: string } }[] | undefined) ?? []).filter((u) => u.Create);
-    if (creates.length > 0 && !(await tableWriteAutoscaled())) throw new SimError('ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled');
+    if (creates.length > 0 && !(await tableWriteAutoscaled()))
+      throw new SimError('ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled');
   }
 
   /**
@@ -390,9 +426,11 @@ export class ReplicationGroups {
   planReplicaAutoScaling(region: string, input: UpdateTableReplicaAutoScalingInput, table: TableFacts | undefined, now: number): ScalingEffect[] {
     const name = String(input.TableName ?? '');
     if (!table) throw new SimError('ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
-    if (table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST') throw new SimError('ValidationException', 'AutoScaling is not available for tables with PAY_PER_REQUEST billing mode');
+    if (table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST')
+      throw new SimError('ValidationException', 'AutoScaling is not available for tables with PAY_PER_REQUEST billing mode');
     const g = this.groupOf(region, name, now);
-    if (g && now < g.busyUntil) throw new SimError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
+    if (g && now < g.busyUntil)
+      throw new SimError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
     const regions = g ? this.regionsOf(g, now) : [region];
     const indexes = new Set((table.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
     const effects: ScalingEffect[] = [];
@@ -402,9 +440,13 @@ export class ReplicationGroups {
       const max = u.MaximumUnits;
       const target = u.ScalingPolicyUpdate?.TargetTrackingScalingPolicyConfiguration;
       if (min === undefined || max === undefined || target?.TargetValue === undefined) {
-        throw new SimError('ValidationException', `${where}: MinimumUnits, MaximumUnits and ScalingPolicyUpdate.TargetTrackingScalingPolicyConfiguration.TargetValue are required to enable auto scaling`);
+        throw new SimError(
+          'ValidationException',
+          `${where}: MinimumUnits, MaximumUnits and ScalingPolicyUpdate.TargetTrackingScalingPolicyConfiguration.TargetValue are required to enable auto scaling`,
+        );
       }
-      if (min < 1 || max < min) throw new SimError('ValidationException', `${where}: MinimumUnits (${min}) must be at least 1 and at most MaximumUnits (${max})`);
+      if (min < 1 || max < min)
+        throw new SimError('ValidationException', `${where}: MinimumUnits (${min}) must be at least 1 and at most MaximumUnits (${max})`);
       return {
         min,
         max,
@@ -419,7 +461,11 @@ export class ReplicationGroups {
     const managed: [string, boolean][] = [];
     if (input.ProvisionedWriteCapacityAutoScalingUpdate) {
       const resourceId = `table/${name}`;
-      const s = settingsOf(input.ProvisionedWriteCapacityAutoScalingUpdate, 'ProvisionedWriteCapacityAutoScalingUpdate', `DynamoDBWriteCapacityUtilization:${resourceId}`);
+      const s = settingsOf(
+        input.ProvisionedWriteCapacityAutoScalingUpdate,
+        'ProvisionedWriteCapacityAutoScalingUpdate',
+        `DynamoDBWriteCapacityUtilization:${resourceId}`,
+      );
       for (const r of regions) effects.push({ region: r, resourceId, dimension: 'dynamodb:table:WriteCapacityUnits', settings: s });
       managed.push([resourceId, s !== undefined]);
     }
@@ -428,7 +474,11 @@ export class ReplicationGroups {
       if (!indexes.has(index)) throw new SimError('ResourceNotFoundException', `Requested resource not found: Index: ${index} not found for table ${name}`);
       if (!u.ProvisionedWriteCapacityAutoScalingUpdate) continue;
       const resourceId = `table/${name}/index/${index}`;
-      const s = settingsOf(u.ProvisionedWriteCapacityAutoScalingUpdate, `GlobalSecondaryIndexUpdates[${index}]`, `DynamoDBWriteCapacityUtilization:${resourceId}`);
+      const s = settingsOf(
+        u.ProvisionedWriteCapacityAutoScalingUpdate,
+        `GlobalSecondaryIndexUpdates[${index}]`,
+        `DynamoDBWriteCapacityUtilization:${resourceId}`,
+      );
       for (const r of regions) effects.push({ region: r, resourceId, dimension: 'dynamodb:index:WriteCapacityUnits', settings: s });
       managed.push([resourceId, s !== undefined]);
     }
@@ -437,14 +487,24 @@ export class ReplicationGroups {
       if (!regions.includes(r)) throw new SimError('ValidationException', `Replica ${r} does not exist for table ${name}`);
       if (u.ReplicaProvisionedReadCapacityAutoScalingUpdate) {
         const resourceId = `table/${name}`;
-        effects.push({ region: r, resourceId, dimension: 'dynamodb:table:ReadCapacityUnits', settings: settingsOf(u.ReplicaProvisionedReadCapacityAutoScalingUpdate, `ReplicaUpdates[${r}]`, `DynamoDBReadCapacityUtilization:${resourceId}`) });
+        effects.push({
+          region: r,
+          resourceId,
+          dimension: 'dynamodb:table:ReadCapacityUnits',
+          settings: settingsOf(u.ReplicaProvisionedReadCapacityAutoScalingUpdate, `ReplicaUpdates[${r}]`, `DynamoDBReadCapacityUtilization:${resourceId}`),
+        });
       }
       for (const gu of u.ReplicaGlobalSecondaryIndexUpdates ?? []) {
         const index = String(gu.IndexName ?? '');
         if (!indexes.has(index)) throw new SimError('ResourceNotFoundException', `Requested resource not found: Index: ${index} not found for table ${name}`);
         if (!gu.ProvisionedReadCapacityAutoScalingUpdate) continue;
         const resourceId = `table/${name}/index/${index}`;
-        effects.push({ region: r, resourceId, dimension: 'dynamodb:index:ReadCapacityUnits', settings: settingsOf(gu.ProvisionedReadCapacityAutoScalingUpdate, `ReplicaUpdates[${r}][${index}]`, `DynamoDBReadCapacityUtilization:${resourceId}`) });
+        effects.push({
+          region: r,
+          resourceId,
+          dimension: 'dynamodb:index:ReadCapacityUnits',
+          settings: settingsOf(gu.ProvisionedReadCapacityAutoScalingUpdate, `ReplicaUpdates[${r}][${index}]`, `DynamoDBReadCapacityUtilization:${resourceId}`),
+        });
       }
     }
     let set = this.managedWrite.get(name);
@@ -465,7 +525,12 @@ export class ReplicationGroups {
    * R12: an Application Auto Scaling RegisterScalableTarget/PutScalingPolicy reaching the
    * simulator (a client's call, not DynamoDB's own mirroring, which goes to moto directly).
    */
-  checkScalingCall(region: string, operation: string, input: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string }, now: number): void {
+  checkScalingCall(
+    region: string,
+    operation: string,
+    input: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string },
+    now: number,
+  ): void {
     if (operation !== 'RegisterScalableTarget' && operation !== 'PutScalingPolicy') return;
     if (input.ServiceNamespace !== 'dynamodb' || !WRITE_DIMENSIONS.has(String(input.ScalableDimension))) return;
     const m = /^table\/([^/]+)(?:\/index\/.+)?$/.exec(String(input.ResourceId ?? ''));

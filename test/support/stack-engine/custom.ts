@@ -117,7 +117,14 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
         body = { Status: 'UNPARSEABLE' };
       }
       const resolve = waiting.get(requestId);
-      const record: CustomResponseRecord = { requestId, body, contentType: req.headers['content-type'], bytes: raw.length, receivedAt: Date.now(), late: !resolve };
+      const record: CustomResponseRecord = {
+        requestId,
+        body,
+        contentType: req.headers['content-type'],
+        bytes: raw.length,
+        receivedAt: Date.now(),
+        late: !resolve,
+      };
       responses.push(record);
       res.writeHead(200, { 'content-length': 0 });
       res.end();
@@ -129,7 +136,12 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
 
-  async function send(ctx: OperationContext, type: CustomRequestRecord['requestType'], props: Json, extra: { physicalId?: string; oldProps?: Json }): Promise<ResponseBody> {
+  async function send(
+    ctx: OperationContext,
+    type: CustomRequestRecord['requestType'],
+    props: Json,
+    extra: { physicalId?: string; oldProps?: Json },
+  ): Promise<ResponseBody> {
     const token = String(props.ServiceToken ?? '');
     if (token !== opts.lambda.functionArn) {
       throw new ResourceFailure(`Invalid service token: ${token || '(none)'}; this engine serves only ${opts.lambda.functionArn}`, { sent: false });
@@ -179,7 +191,10 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
       waiting.delete(requestId);
       record.result = 'TIMEOUT';
       // The event text CloudFormation shows (aws/aws-cdk#18746).
-      throw new ResourceFailure(`CloudFormation did not receive a response from your Custom Resource. Please check your logs for requestId [${requestId}]. If you are using the Python cfn-response module, you may need to update your Lambda function code so that CloudFormation can attach the updated version.`, { sent: true });
+      throw new ResourceFailure(
+        `CloudFormation did not receive a response from your Custom Resource. Please check your logs for requestId [${requestId}]. If you are using the Python cfn-response module, you may need to update your Lambda function code so that CloudFormation can attach the updated version.`,
+        { sent: true },
+      );
     }
     const body = outcome.body;
     const problem =
@@ -198,7 +213,10 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
     }
     record.result = body.Status as 'SUCCESS' | 'FAILED';
     if (body.Status === 'FAILED') {
-      throw new ResourceFailure(`Received response status [FAILED] from custom resource. Message returned: ${body.Reason ?? '(none)'}`, { sent: true, physicalId: body.PhysicalResourceId });
+      throw new ResourceFailure(`Received response status [FAILED] from custom resource. Message returned: ${body.Reason ?? '(none)'}`, {
+        sent: true,
+        physicalId: body.PhysicalResourceId,
+      });
     }
     return body;
   }

@@ -19,7 +19,8 @@ export function dependencies(template: Template, ids: string[]): Map<string, Set
     const deps = references(r.Properties ?? {}, known);
     const explicit = r.DependsOn === undefined ? [] : Array.isArray(r.DependsOn) ? r.DependsOn : [r.DependsOn];
     for (const d of explicit) {
-      if (!(d in template.Resources)) throw new TemplateError(`Template format error: Unresolved resource dependencies [${d}] in the Resources block of the template`);
+      if (!(d in template.Resources))
+        throw new TemplateError(`Template format error: Unresolved resource dependencies [${d}] in the Resources block of the template`);
       if (known.has(d)) deps.add(d);
     }
     deps.delete(id);

@@ -151,7 +151,10 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
   let overrides: Record<string, number> = {};
   // An override applies to the create/update phase only: rollback requests keep the scaled clock.
   const forward = (phase: string) => phase === 'CREATE_IN_PROGRESS' || phase === 'UPDATE_IN_PROGRESS';
-  const custom = await startCustomResources({ lambda, serviceTimeoutMs: (seconds, ctx) => (forward(ctx.phase) ? overrides[ctx.logicalId] : undefined) ?? seconds * scale });
+  const custom = await startCustomResources({
+    lambda,
+    serviceTimeoutMs: (seconds, ctx) => (forward(ctx.phase) ? overrides[ctx.logicalId] : undefined) ?? seconds * scale,
+  });
 
   const cache = new Map<string, unknown>();
   const client = <T>(kind: string, r: string, make: () => T): T => {
@@ -166,7 +169,12 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
 
   // The provider's state table (key pk, on demand) in the home region, before the provider runs.
   await dynamodb(region).send(
-    new CreateTableCommand({ TableName: stateTableName, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }),
+    new CreateTableCommand({
+      TableName: stateTableName,
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
   );
 
   // The provider function's configuration: environment variables only, as deployed.
@@ -235,13 +243,23 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
     deploy(stackName, template, o = {}) {
       const run = serial(async () => {
         const unsupported = Object.entries(template.Resources ?? {}).filter(([, r]) => !handlerFor(r.Type));
-        if (unsupported.length > 0) throw new TemplateError(`The stack engine does not implement these resource types: ${unsupported.map(([id, r]) => `${id} (${r.Type})`).join(', ')}`);
+        if (unsupported.length > 0)
+          throw new TemplateError(`The stack engine does not implement these resource types: ${unsupported.map(([id, r]) => `${id} (${r.Type})`).join(', ')}`);
         let s = stacks.get(stackName);
         if (s && TERMINAL_BLOCKED.includes(s.status)) throw new TemplateError(`Stack:${s.stackId} is in ${s.status} state and can not be updated.`);
-        if (s && s.template && !o.failResource && sameValue(s.template, template) && sameValue(s.parameters, resolveParameters(template, o.parameters))) throw new TemplateError('No updates are to be performed.');
+        if (s && s.template && !o.failResource && sameValue(s.template, template) && sameValue(s.parameters, resolveParameters(template, o.parameters)))
+          throw new TemplateError('No updates are to be performed.');
         const creating = !s;
         if (!s) {
-          s = { stackId: `arn:aws:cloudformation:${region}:${accountId}:stack/${stackName}/${randomUUID()}`, stackName, status: 'CREATE_IN_PROGRESS', parameters: {}, resources: new Map(), outputs: {}, events: [] };
+          s = {
+            stackId: `arn:aws:cloudformation:${region}:${accountId}:stack/${stackName}/${randomUUID()}`,
+            stackName,
+            status: 'CREATE_IN_PROGRESS',
+            parameters: {},
+            resources: new Map(),
+            outputs: {},
+            events: [],
+          };
           stacks.set(stackName, s);
           cfnApi.stack(s.stackId, 'CREATE_IN_PROGRESS');
         }
@@ -280,7 +298,8 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
     deleteStackDuringCreate(stackName) {
       const s = stacks.get(stackName);
       const run = running.get(stackName);
-      if (!s || !run || s.status !== 'CREATE_IN_PROGRESS') throw new TemplateError(`Stack ${stackName} is not CREATE_IN_PROGRESS (${s?.status ?? 'no such stack'})`);
+      if (!s || !run || s.status !== 'CREATE_IN_PROGRESS')
+        throw new TemplateError(`Stack ${stackName} is not CREATE_IN_PROGRESS (${s?.status ?? 'no such stack'})`);
       s.deleteRequested = true;
       custom.interrupt({ stackId: s.stackId }, 'cancel');
       return run;

@@ -16,7 +16,15 @@
  * - Dependencies (User Guide, "DependsOn attribute"): a resource depends on every resource it
  *   names with Ref, Fn::GetAtt or Fn::Sub, and on its DependsOn list.
  */
-import { Evaluator as Intrinsics, IntrinsicError, intrinsicName, NO_VALUE, partitionOf, pseudoParameters, type PseudoInput } from '../../../contract/intrinsics';
+import {
+  Evaluator as Intrinsics,
+  IntrinsicError,
+  intrinsicName,
+  NO_VALUE,
+  partitionOf,
+  pseudoParameters,
+  type PseudoInput,
+} from '../../../contract/intrinsics';
 import type { Json, Template } from './types';
 
 export class TemplateError extends Error {
@@ -116,7 +124,11 @@ export class Evaluator {
       pseudo,
       conditions: template.Conditions ?? {},
       mappings: template.Mappings as Record<string, Record<string, Record<string, unknown>>> | undefined,
-      resources: { has: (id) => Object.prototype.hasOwnProperty.call(template.Resources, id), ref: (id) => lookup.ref(id), getAtt: (id, a) => lookup.getAtt(id, a) },
+      resources: {
+        has: (id) => Object.prototype.hasOwnProperty.call(template.Resources, id),
+        ref: (id) => lookup.ref(id),
+        getAtt: (id, a) => lookup.getAtt(id, a),
+      },
       unresolved: 'throw',
     });
   }
@@ -155,6 +167,11 @@ export function sameValue(a: unknown, b: unknown): boolean {
 
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
-  if (isObj(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
+  if (isObj(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical(v[k])]),
+    );
   return v;
 }

@@ -29,7 +29,10 @@ import { build } from 'esbuild';
 import { freePort } from '../ports';
 import { CONTINUATION_KEY } from '../../../provider/continuation';
 
-type Handler = (event: unknown, context: { awsRequestId: string; invokedFunctionArn: string; functionName: string; getRemainingTimeInMillis(): number }) => Promise<unknown>;
+type Handler = (
+  event: unknown,
+  context: { awsRequestId: string; invokedFunctionArn: string; functionName: string; getRemainingTimeInMillis(): number },
+) => Promise<unknown>;
 
 export interface InvocationMatch {
   logicalId?: string;
@@ -83,7 +86,15 @@ export interface LambdaOptions {
 
 export async function bundleProvider(): Promise<Handler> {
   const dir = mkdtempSync(join(tmpdir(), 'arc-stack-engine-'));
-  await build({ entryPoints: [join(__dirname, '../../../provider/handler.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(dir, 'index.js'), logLevel: 'error' });
+  await build({
+    entryPoints: [join(__dirname, '../../../provider/handler.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: join(dir, 'index.js'),
+    logLevel: 'error',
+  });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(join(dir, 'index.js')) as { handler: Handler }).handler;
 }
@@ -170,7 +181,12 @@ export async function startLocalLambda(opts: LambdaOptions): Promise<LocalLambda
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timed-out'>((r) => (timer = setTimeout(() => r('timed-out'), opts.invocationMs + 1000)));
     try {
-      const ctx = { awsRequestId: record.awsRequestId, invokedFunctionArn: record.functionArn, functionName: opts.functionName, getRemainingTimeInMillis: () => deadline - Date.now() };
+      const ctx = {
+        awsRequestId: record.awsRequestId,
+        invokedFunctionArn: record.functionArn,
+        functionName: opts.functionName,
+        getRemainingTimeInMillis: () => deadline - Date.now(),
+      };
       const outcome = await Promise.race([handler(payload, ctx).then(() => 'ok' as const), timeout]);
       // A timed-out invocation is not retried here: the process would be frozen in AWS, but
       // this one keeps running in the test process, and a retry would run the work twice.

@@ -223,7 +223,10 @@ export class Lifecycle {
       this.ops.setStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
       const removed = [...this.stack.resources.keys()].filter((id) => !newIds.includes(id));
       const replaced = new Map(journal.flatMap((j) => (j.kind === 'replaced' ? [[j.logicalId, j.before] as const] : [])));
-      for (const id of deletionOrder(oldTemplate, [...new Set([...removed, ...replaced.keys()])].filter((x) => x in oldTemplate.Resources))) {
+      for (const id of deletionOrder(
+        oldTemplate,
+        [...new Set([...removed, ...replaced.keys()])].filter((x) => x in oldTemplate.Resources),
+      )) {
         try {
           const before = replaced.get(id);
           if (before) await this.ops.deletePhysical(before, this.stack.resources.get(id)!.updateReplacePolicy, false, false);
@@ -260,7 +263,9 @@ export class Lifecycle {
       const { before, attempted } = j;
       try {
         await this.ops.run('UPDATE', j.logicalId, before.type, before.physicalId, async () => {
-          const out = await this.ops.handler(before.type).update(this.ops.context(j.logicalId, before.type), before.physicalId as string, attempted, before.properties, before.attributes);
+          const out = await this.ops
+            .handler(before.type)
+            .update(this.ops.context(j.logicalId, before.type), before.physicalId as string, attempted, before.properties, before.attributes);
           this.stack.resources.set(j.logicalId, { ...copy(before), attributes: { ...before.attributes, ...out.attributes }, status: 'UPDATE_COMPLETE' });
         });
       } catch {
@@ -288,7 +293,13 @@ export class Lifecycle {
     return { status: 'UPDATE_ROLLBACK_COMPLETE', reason: failed.reason };
   }
 
-  private async updateOne(ev: Evaluator, r: Template['Resources'][string], old: ResourceRecord, failResource: string | undefined, journal: Journal[]): Promise<void> {
+  private async updateOne(
+    ev: Evaluator,
+    r: Template['Resources'][string],
+    old: ResourceRecord,
+    failResource: string | undefined,
+    journal: Journal[],
+  ): Promise<void> {
     const id = old.logicalId;
     const before = copy(old);
     const policies = { deletionPolicy: policyOf(ev, r.DeletionPolicy, 'Delete'), updateReplacePolicy: policyOf(ev, r.UpdateReplacePolicy, 'Delete') };
@@ -315,7 +326,14 @@ export class Lifecycle {
         reason: `Requested update requires the creation of a new physical resource (${replacement} changed); hence creating one.`,
         donePhysicalId: (o) => o.physicalId,
       });
-      const after: ResourceRecord = { ...before, ...policies, physicalId: out.physicalId, properties: props, attributes: out.attributes, status: 'UPDATE_COMPLETE' };
+      const after: ResourceRecord = {
+        ...before,
+        ...policies,
+        physicalId: out.physicalId,
+        properties: props,
+        attributes: out.attributes,
+        status: 'UPDATE_COMPLETE',
+      };
       this.stack.resources.set(id, after);
       journal.push({ kind: 'replaced', logicalId: id, before, after: copy(after) });
       return;
@@ -332,9 +350,20 @@ export class Lifecycle {
         },
         { donePhysicalId: (o) => o.physicalId },
       );
-      const after: ResourceRecord = { ...before, ...policies, physicalId: out.physicalId, properties: props, attributes: out.attributes, status: 'UPDATE_COMPLETE' };
+      const after: ResourceRecord = {
+        ...before,
+        ...policies,
+        physicalId: out.physicalId,
+        properties: props,
+        attributes: out.attributes,
+        status: 'UPDATE_COMPLETE',
+      };
       this.stack.resources.set(id, after);
-      journal.push(out.physicalId !== before.physicalId ? { kind: 'replaced', logicalId: id, before, after: copy(after) } : { kind: 'updated', logicalId: id, before, attempted: props });
+      journal.push(
+        out.physicalId !== before.physicalId
+          ? { kind: 'replaced', logicalId: id, before, after: copy(after) }
+          : { kind: 'updated', logicalId: id, before, attempted: props },
+      );
     } catch (e) {
       // The failed resource is rolled back too when its backend was asked to do something.
       if ((e as ResourceFailure).opts?.sent) journal.push({ kind: 'updated', logicalId: id, before, attempted: props });
@@ -345,7 +374,8 @@ export class Lifecycle {
   /** `creating`: the template of a Create still running (deleteStackDuringCreate), for the order. */
   async delete(creating?: Template): Promise<LifecycleResult> {
     this.ops.setStatus('DELETE_IN_PROGRESS', 'User Initiated');
-    const template = creating ?? this.stack.template ?? { Resources: Object.fromEntries([...this.stack.resources.values()].map((r) => [r.logicalId, { Type: r.type }])) };
+    const template = creating ??
+      this.stack.template ?? { Resources: Object.fromEntries([...this.stack.resources.values()].map((r) => [r.logicalId, { Type: r.type }])) };
     const ids = [...this.stack.resources.keys()].filter((id) => id in template.Resources);
     for (const id of deletionOrder(template, ids)) {
       const rec = this.stack.resources.get(id)!;

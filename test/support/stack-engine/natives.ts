@@ -45,7 +45,10 @@ async function call<T>(what: string, f: () => Promise<T>, ignore: string[] = [])
 
 function assertKnown(ctx: OperationContext, props: Json, allowed: string[]): void {
   const extra = Object.keys(props).filter((k) => !allowed.includes(k));
-  if (extra.length > 0) throw new ResourceFailure(`Properties validation failed for resource ${ctx.logicalId}: the stack engine does not implement ${extra.join(', ')} of ${ctx.resourceType}`);
+  if (extra.length > 0)
+    throw new ResourceFailure(
+      `Properties validation failed for resource ${ctx.logicalId}: the stack engine does not implement ${extra.join(', ')} of ${ctx.resourceType}`,
+    );
 }
 
 const TARGET_KEYS = ['ServiceNamespace', 'ResourceId', 'ScalableDimension'];
@@ -75,7 +78,16 @@ export function scalableTargetHandler(c: NativeClients): ResourceTypeHandler {
     update: (ctx, _id, _old, p) => register(ctx, p),
     async delete(ctx, physicalId) {
       const [ResourceId, ScalableDimension, ServiceNamespace] = physicalId.split('|');
-      await call('DeregisterScalableTarget', () => c.autoscaling(ctx.region).send(new DeregisterScalableTargetCommand({ ResourceId, ScalableDimension: ScalableDimension as never, ServiceNamespace: ServiceNamespace as never })), ['ObjectNotFoundException']);
+      await call(
+        'DeregisterScalableTarget',
+        () =>
+          c
+            .autoscaling(ctx.region)
+            .send(
+              new DeregisterScalableTargetCommand({ ResourceId, ScalableDimension: ScalableDimension as never, ServiceNamespace: ServiceNamespace as never }),
+            ),
+        ['ObjectNotFoundException'],
+      );
     },
   };
 }
@@ -89,7 +101,14 @@ export function scalingPolicyHandler(c: NativeClients): ResourceTypeHandler {
     return { ResourceId: String(p.ResourceId), ScalableDimension: String(p.ScalableDimension), ServiceNamespace: String(p.ServiceNamespace) };
   };
   const put = async (ctx: OperationContext, p: Json) => {
-    assertKnown(ctx, p, ['PolicyName', 'PolicyType', 'ScalingTargetId', ...TARGET_KEYS, 'TargetTrackingScalingPolicyConfiguration', 'StepScalingPolicyConfiguration']);
+    assertKnown(ctx, p, [
+      'PolicyName',
+      'PolicyType',
+      'ScalingTargetId',
+      ...TARGET_KEYS,
+      'TargetTrackingScalingPolicyConfiguration',
+      'StepScalingPolicyConfiguration',
+    ]);
     const t = target(p);
     const tt = p.TargetTrackingScalingPolicyConfiguration as Json | undefined;
     const out = await call('PutScalingPolicy', () =>
@@ -122,22 +141,55 @@ export function scalingPolicyHandler(c: NativeClients): ResourceTypeHandler {
     update: (ctx, _id, _old, p) => put(ctx, p),
     async delete(ctx, _id, p) {
       const t = target(p);
-      await call('DeleteScalingPolicy', () => c.autoscaling(ctx.region).send(new DeleteScalingPolicyCommand({ PolicyName: String(p.PolicyName), ResourceId: t.ResourceId, ScalableDimension: t.ScalableDimension as never, ServiceNamespace: t.ServiceNamespace as never })), ['ObjectNotFoundException']);
+      await call(
+        'DeleteScalingPolicy',
+        () =>
+          c.autoscaling(ctx.region).send(
+            new DeleteScalingPolicyCommand({
+              PolicyName: String(p.PolicyName),
+              ResourceId: t.ResourceId,
+              ScalableDimension: t.ScalableDimension as never,
+              ServiceNamespace: t.ServiceNamespace as never,
+            }),
+          ),
+        ['ObjectNotFoundException'],
+      );
     },
   };
 }
 
 /** PutMetricAlarm members; AWS::CloudWatch::Alarm properties carry the same names. */
 const ALARM_KEYS = [
-  'AlarmName', 'AlarmDescription', 'ActionsEnabled', 'OKActions', 'AlarmActions', 'InsufficientDataActions', 'MetricName', 'Namespace',
-  'Statistic', 'ExtendedStatistic', 'Dimensions', 'Period', 'Unit', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold',
-  'ComparisonOperator', 'TreatMissingData', 'EvaluateLowSampleCountPercentile', 'Metrics', 'Tags', 'ThresholdMetricId',
+  'AlarmName',
+  'AlarmDescription',
+  'ActionsEnabled',
+  'OKActions',
+  'AlarmActions',
+  'InsufficientDataActions',
+  'MetricName',
+  'Namespace',
+  'Statistic',
+  'ExtendedStatistic',
+  'Dimensions',
+  'Period',
+  'Unit',
+  'EvaluationPeriods',
+  'DatapointsToAlarm',
+  'Threshold',
+  'ComparisonOperator',
+  'TreatMissingData',
+  'EvaluateLowSampleCountPercentile',
+  'Metrics',
+  'Tags',
+  'ThresholdMetricId',
 ];
 
 export function alarmHandler(c: NativeClients): ResourceTypeHandler {
   const put = async (ctx: OperationContext, p: Json, name: string) => {
     assertKnown(ctx, p, ALARM_KEYS);
-    const numbers = Object.fromEntries(['Period', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold'].filter((k) => p[k] !== undefined).map((k) => [k, Number(p[k])]));
+    const numbers = Object.fromEntries(
+      ['Period', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold'].filter((k) => p[k] !== undefined).map((k) => [k, Number(p[k])]),
+    );
     await call('PutMetricAlarm', () => c.cloudwatch(ctx.region).send(new PutMetricAlarmCommand({ ...(p as object), ...numbers, AlarmName: name } as never)));
     return { physicalId: name, attributes: { Arn: `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${name}` } };
   };
@@ -166,7 +218,10 @@ export function dashboardHandler(c: NativeClients): ResourceTypeHandler {
     create: (ctx, p) => put(ctx, p, p.DashboardName !== undefined ? String(p.DashboardName) : ctx.generatedName(255).replace(/[^A-Za-z0-9_-]/g, '-')),
     update: (ctx, id, _old, p) => put(ctx, p, id),
     async delete(ctx, id) {
-      await call('DeleteDashboards', () => c.cloudwatch(ctx.region).send(new DeleteDashboardsCommand({ DashboardNames: [id] })), ['ResourceNotFound', 'DashboardNotFoundError']);
+      await call('DeleteDashboards', () => c.cloudwatch(ctx.region).send(new DeleteDashboardsCommand({ DashboardNames: [id] })), [
+        'ResourceNotFound',
+        'DashboardNotFoundError',
+      ]);
     },
   };
 }

@@ -19,7 +19,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { CloudFormationApi } from '../cloudformation-api';
-import { ResourceFailure, type OperationContext, type ResourceRecord, type ResourceTypeHandler, type StackEvent, type StackStatus, type Template } from './types';
+import {
+  ResourceFailure,
+  type OperationContext,
+  type ResourceRecord,
+  type ResourceTypeHandler,
+  type StackEvent,
+  type StackStatus,
+  type Template,
+} from './types';
 
 export interface StackState {
   stackId: string;
@@ -74,7 +82,15 @@ export class StackOps {
   }
 
   event(logicalId: string, resourceType: string, status: string, physicalId?: string, reason?: string): void {
-    this.stack.events.push({ seq: ++eventSeq, at: Date.now(), logicalId, resourceType, status, ...(physicalId !== undefined ? { physicalId } : {}), ...(reason ? { reason } : {}) });
+    this.stack.events.push({
+      seq: ++eventSeq,
+      at: Date.now(),
+      logicalId,
+      resourceType,
+      status,
+      ...(physicalId !== undefined ? { physicalId } : {}),
+      ...(reason ? { reason } : {}),
+    });
   }
 
   /** The resource's record on the CloudFormation API, and its event. */
@@ -95,7 +111,11 @@ export class StackOps {
       phase: s.status,
       // CloudFormation names unnamed resources <stack>-<logicalId>-<random suffix>, shortened to fit.
       generatedName: (max = 255) => {
-        const suffix = createHash('sha256').update(`${s.stackId}/${logicalId}/${s.events.length}/${++this.nameCounter}`).digest('hex').slice(0, 12).toUpperCase();
+        const suffix = createHash('sha256')
+          .update(`${s.stackId}/${logicalId}/${s.events.length}/${++this.nameCounter}`)
+          .digest('hex')
+          .slice(0, 12)
+          .toUpperCase();
         const room = Math.max(2, max - suffix.length - 2);
         const head = `${s.stackName}-${logicalId}`.slice(0, room);
         return `${head}-${suffix}`;
@@ -148,7 +168,9 @@ export class StackOps {
       this.mark(logicalId, type, 'DELETE_SKIPPED', physicalId, undefined, api);
       return 'retained';
     }
-    await this.run('DELETE', logicalId, type, physicalId, () => this.handler(type).delete(this.context(logicalId, type), physicalId, record.properties), { api });
+    await this.run('DELETE', logicalId, type, physicalId, () => this.handler(type).delete(this.context(logicalId, type), physicalId, record.properties), {
+      api,
+    });
     return 'deleted';
   }
 

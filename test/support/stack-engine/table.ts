@@ -68,7 +68,11 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
     for (;;) {
       const t = await describe(ctx, name);
       if (t?.TableStatus === 'ACTIVE') return t;
-      if (Date.now() > until) throw new ResourceFailure(`Table ${name} did not become ACTIVE within ${opts.waitMs} ms (status ${t?.TableStatus ?? 'missing'})`, { sent: true, physicalId: name });
+      if (Date.now() > until)
+        throw new ResourceFailure(`Table ${name} did not become ACTIVE within ${opts.waitMs} ms (status ${t?.TableStatus ?? 'missing'})`, {
+          sent: true,
+          physicalId: name,
+        });
       await sleep(50);
     }
   };
@@ -167,11 +171,29 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
       const provisioned = (a.BillingMode ?? 'PROVISIONED') === 'PROVISIONED';
 
       // 1. Billing mode and throughput, with the throughput of indexes that stay.
-      const staying = [...newG.values()].filter((g) => oldG.has(String(g.IndexName)) && !creates.includes(String(g.IndexName)) && actualG.has(String(g.IndexName)));
+      const staying = [...newG.values()].filter(
+        (g) => oldG.has(String(g.IndexName)) && !creates.includes(String(g.IndexName)) && actualG.has(String(g.IndexName)),
+      );
       const gsiUpdates = staying
-        .filter((g) => differ(g.ProvisionedThroughput, oldG.get(String(g.IndexName))?.ProvisionedThroughput) || differ(g.OnDemandThroughput, oldG.get(String(g.IndexName))?.OnDemandThroughput) || (provisioned && differ(a.BillingMode, b.BillingMode)))
-        .map((g) => ({ Update: { IndexName: g.IndexName, ...(provisioned ? { ProvisionedThroughput: g.ProvisionedThroughput } : {}), ...(g.OnDemandThroughput ? { OnDemandThroughput: g.OnDemandThroughput } : {}) } }));
-      if (differ(a.BillingMode, b.BillingMode) || differ(a.ProvisionedThroughput, b.ProvisionedThroughput) || differ(a.OnDemandThroughput, b.OnDemandThroughput) || gsiUpdates.length > 0) {
+        .filter(
+          (g) =>
+            differ(g.ProvisionedThroughput, oldG.get(String(g.IndexName))?.ProvisionedThroughput) ||
+            differ(g.OnDemandThroughput, oldG.get(String(g.IndexName))?.OnDemandThroughput) ||
+            (provisioned && differ(a.BillingMode, b.BillingMode)),
+        )
+        .map((g) => ({
+          Update: {
+            IndexName: g.IndexName,
+            ...(provisioned ? { ProvisionedThroughput: g.ProvisionedThroughput } : {}),
+            ...(g.OnDemandThroughput ? { OnDemandThroughput: g.OnDemandThroughput } : {}),
+          },
+        }));
+      if (
+        differ(a.BillingMode, b.BillingMode) ||
+        differ(a.ProvisionedThroughput, b.ProvisionedThroughput) ||
+        differ(a.OnDemandThroughput, b.OnDemandThroughput) ||
+        gsiUpdates.length > 0
+      ) {
         await updateTable('billing and throughput', {
           BillingMode: a.BillingMode ?? 'PROVISIONED',
           ...(provisioned && a.ProvisionedThroughput ? { ProvisionedThroughput: a.ProvisionedThroughput } : {}),
@@ -180,10 +202,14 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
         });
       }
       // 2. and 3. One index delete or create (only what the table really has, or lacks).
-      for (const n of deletes.filter((x) => actualG.has(x))) await updateTable(`delete index ${n}`, { GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: n } }] });
+      for (const n of deletes.filter((x) => actualG.has(x)))
+        await updateTable(`delete index ${n}`, { GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: n } }] });
       for (const n of creates.filter((x) => !actualG.has(x) || deletes.includes(x))) {
         const g = newG.get(n)!;
-        await updateTable(`create index ${n}`, { AttributeDefinitions: a.AttributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: { ...g, ...(provisioned ? {} : { ProvisionedThroughput: undefined }) } }] });
+        await updateTable(`create index ${n}`, {
+          AttributeDefinitions: a.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: { ...g, ...(provisioned ? {} : { ProvisionedThroughput: undefined }) } }],
+        });
       }
       // 4. Stream: enabling needs no stream, so a new view type goes through "disabled".
       if (differ(a.StreamSpecification, b.StreamSpecification)) {
@@ -191,29 +217,38 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
         if (a.StreamSpecification) await updateTable('enable stream', { StreamSpecification: a.StreamSpecification });
       }
       // 5. Settings that UpdateTable takes one at a time here.
-      if (differ(a.DeletionProtectionEnabled ?? false, b.DeletionProtectionEnabled ?? false)) await updateTable('deletion protection', { DeletionProtectionEnabled: a.DeletionProtectionEnabled ?? false });
+      if (differ(a.DeletionProtectionEnabled ?? false, b.DeletionProtectionEnabled ?? false))
+        await updateTable('deletion protection', { DeletionProtectionEnabled: a.DeletionProtectionEnabled ?? false });
       if (differ(a.TableClass, b.TableClass)) await updateTable('table class', { TableClass: a.TableClass ?? 'STANDARD' });
       if (differ(a.SSESpecification, b.SSESpecification)) await updateTable('SSE', { SSESpecification: a.SSESpecification ?? { Enabled: false } });
       if (differ(a.WarmThroughput, b.WarmThroughput) && a.WarmThroughput) await updateTable('warm throughput', { WarmThroughput: a.WarmThroughput });
 
       // 6. Follow-up settings: TTL, PITR, contributor insights.
-      const find = (p: TablePlan, kind: FollowUp['kind'], index?: string) => p.followUps.find((f) => f.kind === kind && (f.kind !== 'UpdateContributorInsights' || f.input.IndexName === index));
+      const find = (p: TablePlan, kind: FollowUp['kind'], index?: string) =>
+        p.followUps.find((f) => f.kind === kind && (f.kind !== 'UpdateContributorInsights' || f.input.IndexName === index));
       const ttlB = find(before, 'UpdateTimeToLive') as Extract<FollowUp, { kind: 'UpdateTimeToLive' }> | undefined;
       const ttlA = find(after, 'UpdateTimeToLive') as Extract<FollowUp, { kind: 'UpdateTimeToLive' }> | undefined;
       if (differ(ttlA?.input, ttlB?.input)) {
-        if (ttlB) await run('UpdateTimeToLive', name, () => ddb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { ...ttlB.input.TimeToLiveSpecification, Enabled: false } })));
+        if (ttlB)
+          await run('UpdateTimeToLive', name, () =>
+            ddb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { ...ttlB.input.TimeToLiveSpecification, Enabled: false } })),
+          );
         if (ttlA) await run('UpdateTimeToLive', name, () => ddb.send(new UpdateTimeToLiveCommand({ ...ttlA.input, TableName: name })));
       }
       const pitrA = find(after, 'UpdateContinuousBackups') as Extract<FollowUp, { kind: 'UpdateContinuousBackups' }> | undefined;
       if (differ(pitrA?.input, find(before, 'UpdateContinuousBackups')?.input)) {
         const spec = pitrA?.input.PointInTimeRecoverySpecification ?? { PointInTimeRecoveryEnabled: false };
-        await run('UpdateContinuousBackups', name, () => ddb.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: spec })));
+        await run('UpdateContinuousBackups', name, () =>
+          ddb.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: spec })),
+        );
       }
       for (const index of new Set([undefined, ...oldG.keys(), ...newG.keys()])) {
         const ia = find(after, 'UpdateContributorInsights', index);
         const ib = find(before, 'UpdateContributorInsights', index);
         if (!differ(ia?.input, ib?.input) || (index !== undefined && !newG.has(index))) continue;
-        const input = ia ? { ...(ia.input as Json), TableName: name } : { TableName: name, ...(index ? { IndexName: index } : {}), ContributorInsightsAction: 'DISABLE' as const };
+        const input = ia
+          ? { ...(ia.input as Json), TableName: name }
+          : { TableName: name, ...(index ? { IndexName: index } : {}), ContributorInsightsAction: 'DISABLE' as const };
         await run('UpdateContributorInsights', name, () => ddb.send(new UpdateContributorInsightsCommand(input as never)));
       }
       // 7. Tags: remove keys no longer declared, then write the declared set.

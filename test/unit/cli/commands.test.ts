@@ -91,7 +91,12 @@ describe('arc-dynamodb expand', () => {
     const r = await cli('expand', file('orders.yaml', ORDERS));
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const out = JSON.parse(r.stdout);
-    const expected = expandTemplate({ fragment: parseTemplate(ORDERS), templateParameterValues: { Env: 'dev' }, region: 'us-east-1', accountId: '123456789012' });
+    const expected = expandTemplate({
+      fragment: parseTemplate(ORDERS),
+      templateParameterValues: { Env: 'dev' },
+      region: 'us-east-1',
+      accountId: '123456789012',
+    });
     if (!expected.ok) throw new Error(expected.errorMessage);
     const { Transform: _t, ...withoutTransform } = expected.fragment;
     expect(out).toEqual(withoutTransform);
@@ -187,11 +192,16 @@ Resources:
       expect(await cli('expand', file('bad.yaml', 'Resources:\n  A: [1\n  B: 2\n'))).toEqual({
         code: 1,
         stdout: '',
-        stderr: 'arc-dynamodb expand: bad.yaml: invalid YAML (line 3, column 3): Flow sequence in block collection must be sufficiently indented and end with a ]\n',
+        stderr:
+          'arc-dynamodb expand: bad.yaml: invalid YAML (line 3, column 3): Flow sequence in block collection must be sufficiently indented and end with a ]\n',
       });
     });
     test('a YAML scalar instead of a template', async () => {
-      expect(await cli('expand', file('scalar.yaml', 'just text\n'))).toEqual({ code: 1, stdout: '', stderr: 'arc-dynamodb expand: scalar.yaml: a template must be a YAML or JSON object\n' });
+      expect(await cli('expand', file('scalar.yaml', 'just text\n'))).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'arc-dynamodb expand: scalar.yaml: a template must be a YAML or JSON object\n',
+      });
     });
   });
 
@@ -235,7 +245,12 @@ describe('parameterValues: what the macro event carries as templateParameterValu
   });
 
   test('--param values win over defaults, and list values are split', () => {
-    expect(parameterValues(template, { Env: 'prod', Subnets: 'subnet-1,subnet-2' })).toEqual({ Env: 'prod', Size: '5', Regions: ['eu-west-1', 'us-west-2'], Subnets: ['subnet-1', 'subnet-2'] });
+    expect(parameterValues(template, { Env: 'prod', Subnets: 'subnet-1,subnet-2' })).toEqual({
+      Env: 'prod',
+      Size: '5',
+      Regions: ['eu-west-1', 'us-west-2'],
+      Subnets: ['subnet-1', 'subnet-2'],
+    });
   });
 });
 

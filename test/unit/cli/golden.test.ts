@@ -32,15 +32,34 @@ interface Case {
 
 function cases(): Case[] {
   const out: Case[] = [];
-  const inputs = existsSync(inputDir) ? readdirSync(inputDir).filter((f) => /\.(ya?ml|json)$/.test(f) && !f.endsWith('.params.json')).sort() : [];
+  const inputs = existsSync(inputDir)
+    ? readdirSync(inputDir)
+        .filter((f) => /\.(ya?ml|json)$/.test(f) && !f.endsWith('.params.json'))
+        .sort()
+    : [];
   for (const f of inputs) {
     const name = f.replace(/\.(ya?ml|json)$/, '');
     const sidecar = join(inputDir, `${name}.params.json`);
-    const params = existsSync(sidecar) ? Object.entries(JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, unknown>).flatMap(([k, v]) => ['--param', `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`]) : [];
+    const params = existsSync(sidecar)
+      ? Object.entries(JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, unknown>).flatMap(([k, v]) => [
+          '--param',
+          `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`,
+        ])
+      : [];
     out.push({ name, input: join(inputDir, f), output: join(outputDir, `${name}.json`), params });
   }
-  const examples = existsSync(examplesDir) ? readdirSync(examplesDir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
-  for (const f of examples) out.push({ name: `example_${f.replace(/\.ya?ml$/, '')}`, input: join(examplesDir, f), output: join(outputDir, `example_${f.replace(/\.ya?ml$/, '')}.json`), params: [] });
+  const examples = existsSync(examplesDir)
+    ? readdirSync(examplesDir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+    : [];
+  for (const f of examples)
+    out.push({
+      name: `example_${f.replace(/\.ya?ml$/, '')}`,
+      input: join(examplesDir, f),
+      output: join(outputDir, `example_${f.replace(/\.ya?ml$/, '')}.json`),
+      params: [],
+    });
   return out.filter((c) => existsSync(c.output));
 }
 
@@ -59,7 +78,10 @@ test.each(all.map((c) => [c.name, c] as const))('expand %s matches its golden ou
   const golden = readFileSync(c.output, 'utf8');
   const warning = /^warning: .*\n/;
   if (c.name.startsWith('error_')) {
-    const { errorMessage, errors } = JSON.parse(golden) as { errorMessage: string; errors: { rule: string; logicalId: string; path: string; message: string }[] };
+    const { errorMessage, errors } = JSON.parse(golden) as {
+      errorMessage: string;
+      errors: { rule: string; logicalId: string; path: string; message: string }[];
+    };
     expect({ code, stdout: stdout.text, stderr: stderr.text.replace(warning, '') }).toEqual({ code: 1, stdout: '', stderr: `${file}: ${errorMessage}\n` });
     // The breakdown and the text agree: one line per recorded error, naming its rule.
     const lines = stderr.text.replace(warning, '').trimEnd().split('\n').slice(1);

@@ -29,7 +29,16 @@ describe('nativeTableToApi: native AWS::DynamoDB::Table Properties to DynamoDB A
           ContributorInsightsSpecification: { Enabled: true },
         },
       ],
-      LocalSecondaryIndexes: [{ IndexName: 'by-l', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'lsk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+      LocalSecondaryIndexes: [
+        {
+          IndexName: 'by-l',
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'lsk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
       SSESpecification: { SSEEnabled: 'true', SSEType: 'KMS', KMSMasterKeyId: 'alias/k' },
       TableClass: 'STANDARD_INFREQUENT_ACCESS',
@@ -61,7 +70,16 @@ describe('nativeTableToApi: native AWS::DynamoDB::Table Properties to DynamoDB A
             ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 2 },
           },
         ],
-        LocalSecondaryIndexes: [{ IndexName: 'by-l', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'lsk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+        LocalSecondaryIndexes: [
+          {
+            IndexName: 'by-l',
+            KeySchema: [
+              { AttributeName: 'pk', KeyType: 'HASH' },
+              { AttributeName: 'lsk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
         StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
         SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: 'alias/k' },
         Tags: [{ Key: 'team', Value: 'core' }],
@@ -71,8 +89,18 @@ describe('nativeTableToApi: native AWS::DynamoDB::Table Properties to DynamoDB A
         { kind: 'UpdateTimeToLive', input: { TableName: 'orders', TimeToLiveSpecification: { Enabled: true, AttributeName: 'expires' } } },
         { kind: 'UpdateContributorInsights', input: { TableName: 'orders', ContributorInsightsAction: 'ENABLE', ContributorInsightsMode: 'THROTTLED_KEYS' } },
         { kind: 'UpdateContributorInsights', input: { TableName: 'orders', IndexName: 'by-g', ContributorInsightsAction: 'ENABLE' } },
-        { kind: 'UpdateContinuousBackups', input: { TableName: 'orders', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 } } },
-        { kind: 'EnableKinesisStreamingDestination', input: { TableName: 'orders', StreamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/s', EnableKinesisStreamingConfiguration: { ApproximateCreationDateTimePrecision: 'MICROSECOND' } } },
+        {
+          kind: 'UpdateContinuousBackups',
+          input: { TableName: 'orders', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 } },
+        },
+        {
+          kind: 'EnableKinesisStreamingDestination',
+          input: {
+            TableName: 'orders',
+            StreamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/s',
+            EnableKinesisStreamingConfiguration: { ApproximateCreationDateTimePrecision: 'MICROSECOND' },
+          },
+        },
       ],
     });
   });
@@ -105,12 +133,20 @@ describe('nativeTableToApi: native AWS::DynamoDB::Table Properties to DynamoDB A
       InputFormat: 'CSV',
       InputFormatOptions: { Csv: { Delimiter: ';', HeaderList: ['pk', 'v'] } },
       InputCompressionType: 'GZIP',
-      TableCreationParameters: { TableName: 'imp', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' },
+      TableCreationParameters: {
+        TableName: 'imp',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      },
     });
   });
 
   test('a stream resource policy becomes a follow-up that waits for the stream ARN', () => {
-    const plan = nativeTableToApi('T', { ...base, StreamSpecification: { StreamViewType: 'KEYS_ONLY', ResourcePolicy: { PolicyDocument: '{"Statement":[]}' } } });
+    const plan = nativeTableToApi('T', {
+      ...base,
+      StreamSpecification: { StreamViewType: 'KEYS_ONLY', ResourcePolicy: { PolicyDocument: '{"Statement":[]}' } },
+    });
     expect(plan.followUps).toEqual([{ kind: 'PutStreamResourcePolicy', input: { Policy: '{"Statement":[]}' } }]);
   });
 
@@ -121,12 +157,45 @@ describe('nativeTableToApi: native AWS::DynamoDB::Table Properties to DynamoDB A
 
   describe('errors name the logical ID and the property path', () => {
     const cases: [string, Record<string, unknown>, string][] = [
-      ['an unresolved Fn::Sub table name', { TableName: { 'Fn::Sub': '${Env}-t' } }, "Orders: Properties.TableName: is an unresolved intrinsic (Fn::Sub); only literal values can be sent to the DynamoDB API"],
-      ['a Ref capacity inside a GSI', { GlobalSecondaryIndexes: [{ IndexName: 'g', KeySchema: [{ AttributeName: 'gpk', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' }, ProvisionedThroughput: { ReadCapacityUnits: { Ref: 'R' }, WriteCapacityUnits: 1 } }] }, 'Orders: Properties.GlobalSecondaryIndexes[0].ProvisionedThroughput.ReadCapacityUnits: is an unresolved intrinsic (Ref); only literal values can be sent to the DynamoDB API'],
-      ['an intrinsic deep inside a policy document', { ResourcePolicy: { PolicyDocument: { Statement: [{ Resource: { 'Fn::GetAtt': ['X', 'Arn'] } }] } } }, 'Orders: Properties.ResourcePolicy.PolicyDocument.Statement[0].Resource: is an unresolved intrinsic (Fn::GetAtt); only literal values can be sent to the DynamoDB API'],
-      ['an unknown property', { VectorIndexes: [] }, 'Orders: Properties.VectorIndexes: is not a property this translation knows (expected one of TableName, AttributeDefinitions, KeySchema, BillingMode, ProvisionedThroughput, GlobalSecondaryIndexes, LocalSecondaryIndexes, StreamSpecification, SSESpecification, TableClass, DeletionProtectionEnabled, Tags, TimeToLiveSpecification, PointInTimeRecoverySpecification, ContributorInsightsSpecification, KinesisStreamSpecification, ResourcePolicy, OnDemandThroughput, WarmThroughput, ImportSourceSpecification)'],
-      ['a non-numeric capacity', { ProvisionedThroughput: { ReadCapacityUnits: 'five', WriteCapacityUnits: 1 } }, 'Orders: Properties.ProvisionedThroughput.ReadCapacityUnits: must be a number, got string "five"'],
-      ['a bad key type', { KeySchema: [{ AttributeName: 'pk', KeyType: 'PARTITION' }] }, "Orders: Properties.KeySchema[0].KeyType: must be one of HASH, RANGE, got 'PARTITION'"],
+      [
+        'an unresolved Fn::Sub table name',
+        { TableName: { 'Fn::Sub': '${Env}-t' } },
+        'Orders: Properties.TableName: is an unresolved intrinsic (Fn::Sub); only literal values can be sent to the DynamoDB API',
+      ],
+      [
+        'a Ref capacity inside a GSI',
+        {
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'g',
+              KeySchema: [{ AttributeName: 'gpk', KeyType: 'HASH' }],
+              Projection: { ProjectionType: 'ALL' },
+              ProvisionedThroughput: { ReadCapacityUnits: { Ref: 'R' }, WriteCapacityUnits: 1 },
+            },
+          ],
+        },
+        'Orders: Properties.GlobalSecondaryIndexes[0].ProvisionedThroughput.ReadCapacityUnits: is an unresolved intrinsic (Ref); only literal values can be sent to the DynamoDB API',
+      ],
+      [
+        'an intrinsic deep inside a policy document',
+        { ResourcePolicy: { PolicyDocument: { Statement: [{ Resource: { 'Fn::GetAtt': ['X', 'Arn'] } }] } } },
+        'Orders: Properties.ResourcePolicy.PolicyDocument.Statement[0].Resource: is an unresolved intrinsic (Fn::GetAtt); only literal values can be sent to the DynamoDB API',
+      ],
+      [
+        'an unknown property',
+        { VectorIndexes: [] },
+        'Orders: Properties.VectorIndexes: is not a property this translation knows (expected one of TableName, AttributeDefinitions, KeySchema, BillingMode, ProvisionedThroughput, GlobalSecondaryIndexes, LocalSecondaryIndexes, StreamSpecification, SSESpecification, TableClass, DeletionProtectionEnabled, Tags, TimeToLiveSpecification, PointInTimeRecoverySpecification, ContributorInsightsSpecification, KinesisStreamSpecification, ResourcePolicy, OnDemandThroughput, WarmThroughput, ImportSourceSpecification)',
+      ],
+      [
+        'a non-numeric capacity',
+        { ProvisionedThroughput: { ReadCapacityUnits: 'five', WriteCapacityUnits: 1 } },
+        'Orders: Properties.ProvisionedThroughput.ReadCapacityUnits: must be a number, got string "five"',
+      ],
+      [
+        'a bad key type',
+        { KeySchema: [{ AttributeName: 'pk', KeyType: 'PARTITION' }] },
+        "Orders: Properties.KeySchema[0].KeyType: must be one of HASH, RANGE, got 'PARTITION'",
+      ],
       ['a non-boolean flag', { DeletionProtectionEnabled: 'yes' }, 'Orders: Properties.DeletionProtectionEnabled: must be a boolean, got string "yes"'],
     ];
     test.each(cases)('%s', (_name, override, message) => {
@@ -166,7 +235,10 @@ describe('resolvePseudoParameters', () => {
   });
 
   test('substitutes given template parameters', () => {
-    expect(resolvePseudoParameters({ n: { 'Fn::Sub': '${Env}-t' }, r: { Ref: 'Env' } }, { ...ctx, parameters: { Env: 'prod' } })).toEqual({ n: 'prod-t', r: 'prod' });
+    expect(resolvePseudoParameters({ n: { 'Fn::Sub': '${Env}-t' }, r: { Ref: 'Env' } }, { ...ctx, parameters: { Env: 'prod' } })).toEqual({
+      n: 'prod-t',
+      r: 'prod',
+    });
   });
 
   test('leaves what it cannot resolve unchanged, so the translation names it', () => {
@@ -188,14 +260,21 @@ describe('resolvePseudoParameters', () => {
       both: { 'Fn::If': ['DevInEu', 'yes', 'no'] },
       open: { 'Fn::If': ['Either', 'a', 'b'] },
     };
-    expect(resolvePseudoParameters(value, { ...ctx, parameters: { Env: 'dev' }, conditions })).toEqual({ name: 'tenants-dev', both: 'yes', open: { 'Fn::If': ['Either', 'a', 'b'] } });
+    expect(resolvePseudoParameters(value, { ...ctx, parameters: { Env: 'dev' }, conditions })).toEqual({
+      name: 'tenants-dev',
+      both: 'yes',
+      open: { 'Fn::If': ['Either', 'a', 'b'] },
+    });
     expect(resolvePseudoParameters(value, { ...ctx, parameters: { Env: 'prod' }, conditions })).toEqual({ name: 'tenants', both: 'no', open: 'a' });
   });
 
   test('Ref AWS::NoValue removes the property or the list item', () => {
     const conditions = { Off: { 'Fn::Equals': ['a', 'b'] } };
     expect(
-      resolvePseudoParameters({ keep: 1, drop: { 'Fn::If': ['Off', 5, { Ref: 'AWS::NoValue' }] }, list: ['a', { 'Fn::If': ['Off', 'b', { Ref: 'AWS::NoValue' }] }] }, { ...ctx, conditions }),
+      resolvePseudoParameters(
+        { keep: 1, drop: { 'Fn::If': ['Off', 5, { Ref: 'AWS::NoValue' }] }, list: ['a', { 'Fn::If': ['Off', 'b', { Ref: 'AWS::NoValue' }] }] },
+        { ...ctx, conditions },
+      ),
     ).toEqual({ keep: 1, list: ['a'] });
   });
 

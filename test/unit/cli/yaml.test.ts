@@ -27,7 +27,11 @@ describe('parseTemplate: CloudFormation short tags become the long JSON form', (
     ['!Or', 'v: !Or [!Condition A, !Equals [x, y]]', { 'Fn::Or': [{ Condition: 'A' }, { 'Fn::Equals': ['x', 'y'] }] }],
     ['!Not', 'v: !Not [!Condition A]', { 'Fn::Not': [{ Condition: 'A' }] }],
     ['!Condition', 'v: !Condition IsProd', { Condition: 'IsProd' }],
-    ['!Transform', 'v: !Transform { Name: AWS::Include, Parameters: { Location: s3://b/k } }', { 'Fn::Transform': { Name: 'AWS::Include', Parameters: { Location: 's3://b/k' } } }],
+    [
+      '!Transform',
+      'v: !Transform { Name: AWS::Include, Parameters: { Location: s3://b/k } }',
+      { 'Fn::Transform': { Name: 'AWS::Include', Parameters: { Location: 's3://b/k' } } },
+    ],
   ];
   test.each(cases)('%s', (_name, yaml, expected) => {
     expect(parse(yaml).v).toEqual(expected);
@@ -42,7 +46,9 @@ describe('parseTemplate: CloudFormation short tags become the long JSON form', (
   });
 
   test('JSON templates are read as JSON', () => {
-    expect(parseTemplate('{"Resources": {"T": {"Type": "X", "Properties": {"N": 1.50}}}}', 't.json')).toEqual({ Resources: { T: { Type: 'X', Properties: { N: 1.5 } } } });
+    expect(parseTemplate('{"Resources": {"T": {"Type": "X", "Properties": {"N": 1.50}}}}', 't.json')).toEqual({
+      Resources: { T: { Type: 'X', Properties: { N: 1.5 } } },
+    });
   });
 });
 
@@ -54,7 +60,9 @@ describe('parseTemplate: unreadable input gives one line naming the file and pos
     expect(() => parse('a: 1\na: 2\n')).toThrow(new TemplateReadError('t.yaml: invalid YAML (line 2, column 1): Map keys must be unique'));
   });
   test('a broken flow sequence', () => {
-    expect(() => parse('a: [1\nb: 2\n')).toThrow('t.yaml: invalid YAML (line 2, column 1): Flow sequence in block collection must be sufficiently indented and end with a ]');
+    expect(() => parse('a: [1\nb: 2\n')).toThrow(
+      't.yaml: invalid YAML (line 2, column 1): Flow sequence in block collection must be sufficiently indented and end with a ]',
+    );
   });
   test('invalid JSON', () => {
     expect(() => parseTemplate('{"a": }', 'x.json')).toThrow(/^x\.json: invalid JSON: Unexpected token/);

@@ -17,7 +17,10 @@ test('no Load: the generator adds nothing', () => {
 });
 
 test('with replicas the load also waits for the replicas resource, and a Condition is carried', () => {
-  const m = model({ ReplicaRegions: [{ RegionName: 'eu-west-1' }], StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES', Load: LOAD }, { Condition: 'Prod' });
+  const m = model(
+    { ReplicaRegions: [{ RegionName: 'eu-west-1' }], StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES', Load: LOAD },
+    { Condition: 'Prod' },
+  );
   const out = loadGenerator(m, ctx);
   expect(out.resources).toEqual({
     TLoad: {

@@ -39,17 +39,36 @@ test('CSV fields: quotes, doubled quotes, delimiters inside quotes, open quotes'
 });
 
 test('a CSV record may span lines inside quotes; keys take their defined types, other values stay strings', () => {
-  const p = new CsvParser({ delimiter: ',' }, new Map([['pk', 'S'], ['n', 'N']] as const));
+  const p = new CsvParser(
+    { delimiter: ',' },
+    new Map([
+      ['pk', 'S'],
+      ['n', 'N'],
+    ] as const),
+  );
   expect(p.feed({ text: 'pk,n,note', line: 1, end: 10 })).toEqual({ kind: 'none' });
   expect(p.feed({ text: 'a,5,"two', line: 2, end: 19 })).toEqual({ kind: 'none' });
   expect(p.pending()).toBe(true);
-  expect(p.feed({ text: 'lines"', line: 3, end: 26 })).toEqual({ kind: 'record', item: { pk: { S: 'a' }, n: { N: '5' }, note: { S: 'two\nlines' } }, line: 2, end: 26 });
+  expect(p.feed({ text: 'lines"', line: 3, end: 26 })).toEqual({
+    kind: 'record',
+    item: { pk: { S: 'a' }, n: { N: '5' }, note: { S: 'two\nlines' } },
+    line: 2,
+    end: 26,
+  });
   expect(p.feed({ text: 'b,,x', line: 4, end: 31 })).toEqual({ kind: 'record', item: { pk: { S: 'b' }, note: { S: 'x' } }, line: 4, end: 31 });
   expect(p.feed({ text: 'c,1', line: 5, end: 35 })).toEqual({ kind: 'record', error: '2 fields, but the header has 3', line: 5, end: 35 });
 });
 
 test('Ion decimals become plain DynamoDB numbers', () => {
-  expect(['103.', '1.50', '2d3', '-0.25', '0.000', '150d-2', '-7'].map((s) => decimalToNumber(Decimal.parse(s)!))).toEqual(['103', '1.5', '2000', '-0.25', '0', '1.5', '-7']);
+  expect(['103.', '1.50', '2d3', '-0.25', '0.000', '150d-2', '-7'].map((s) => decimalToNumber(Decimal.parse(s)!))).toEqual([
+    '103',
+    '1.5',
+    '2000',
+    '-0.25',
+    '0',
+    '1.5',
+    '-7',
+  ]);
 });
 
 test('Ion and DynamoDB JSON lines written by ion-js and JSON carry the same items', () => {

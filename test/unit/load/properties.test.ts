@@ -3,7 +3,9 @@ import { parseLoadProperties, sourceKey } from '../../../provider/load/propertie
 const base = { ServiceToken: 'arn', ServiceTimeout: '3600', TableName: 'orders', S3BucketSource: { Bucket: 'seed-bucket' }, InputFormat: 'CSV' };
 
 test('CloudFormation strings become typed properties, with defaults', () => {
-  expect(parseLoadProperties({ ...base, MaxRejectedRecords: '7', InputFormatOptions: { Csv: { Delimiter: '|', HeaderList: ['a', 'b'] } }, Revision: '3' })).toEqual({
+  expect(
+    parseLoadProperties({ ...base, MaxRejectedRecords: '7', InputFormatOptions: { Csv: { Delimiter: '|', HeaderList: ['a', 'b'] } }, Revision: '3' }),
+  ).toEqual({
     TableName: 'orders',
     S3BucketSource: { Bucket: 'seed-bucket', KeyPrefix: undefined, BucketOwner: undefined },
     InputFormat: 'CSV',
@@ -19,7 +21,10 @@ test('CloudFormation strings become typed properties, with defaults', () => {
 test.each([
   [{ ...base, InputFormat: 'XML' }, "Property 'InputFormat' must be one of"],
   [{ ...base, S3BucketSource: { Bucket: 'Bad_Bucket' } }, "Property 'S3BucketSource.Bucket' must be an S3 bucket name, got 'Bad_Bucket'"],
-  [{ ...base, S3BucketSource: { Bucket: 'ok-bucket', BucketOwner: '12' } }, "Property 'S3BucketSource.BucketOwner' must be a 12-digit AWS account ID, got '12'"],
+  [
+    { ...base, S3BucketSource: { Bucket: 'ok-bucket', BucketOwner: '12' } },
+    "Property 'S3BucketSource.BucketOwner' must be a 12-digit AWS account ID, got '12'",
+  ],
   [{ ...base, MaxRejectedRecords: 'many' }, "Property 'MaxRejectedRecords'"],
   [{ ...base, InputFormatOptions: { Csv: { Delimiter: '#' } } }, "Property 'InputFormatOptions.Csv.Delimiter' must be one of , ; : | tab or space"],
   [{ ...base, TableName: undefined }, "Property 'TableName' must be a string, got missing"],

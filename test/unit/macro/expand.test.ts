@@ -62,8 +62,12 @@ describe('expandTemplate', () => {
     const fragment = { Resources: { T: arc({ ReplicaRegions: [{ RegionName: 'eu-west-1' }] }) } };
     const token = (r: ReturnType<typeof expandTemplate>) =>
       r.ok ? (r.fragment.Resources as Record<string, { Properties: { ServiceToken?: unknown } }>).TReplicas.Properties.ServiceToken : undefined;
-    expect(token(expandTemplate({ ...base, fragment, providerServiceToken: 'arn:aws:lambda:us-east-1:1:function:p' }))).toBe('arn:aws:lambda:us-east-1:1:function:p');
-    expect(token(expandTemplate({ ...base, fragment }))).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:arc-dynamodb-provider' });
+    expect(token(expandTemplate({ ...base, fragment, providerServiceToken: 'arn:aws:lambda:us-east-1:1:function:p' }))).toBe(
+      'arn:aws:lambda:us-east-1:1:function:p',
+    );
+    expect(token(expandTemplate({ ...base, fragment }))).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:arc-dynamodb-provider',
+    });
   });
 });
 

@@ -36,12 +36,15 @@ describe('macro handler contract', () => {
     expect(res).toEqual({
       requestId: 'req-7',
       status: 'failure',
-      errorMessage: '1 error(s) in Arc::DynamoDB::Table resources:\n- [Orders] BillingMode: must be one of PAY_PER_REQUEST, PROVISIONED or a Ref to a template parameter (ARC-E1012)',
+      errorMessage:
+        '1 error(s) in Arc::DynamoDB::Table resources:\n- [Orders] BillingMode: must be one of PAY_PER_REQUEST, PROVISIONED or a Ref to a template parameter (ARC-E1012)',
     });
   });
 
   it('resolves shape-deciding Refs from templateParameterValues', async () => {
-    const fragment = { Resources: { Orders: { ...table, Properties: { ...table.Properties, BillingMode: { Ref: 'Mode' }, ReadCapacity: 5, WriteCapacity: 5 } } } };
+    const fragment = {
+      Resources: { Orders: { ...table, Properties: { ...table.Properties, BillingMode: { Ref: 'Mode' }, ReadCapacity: 5, WriteCapacity: 5 } } },
+    };
     const res = await handler(event({ fragment, templateParameterValues: { Mode: 'PROVISIONED' } }));
     expect(res.status).toBe('success');
     const props = (res.fragment as { Resources: { Orders: { Properties: Record<string, unknown> } } }).Resources.Orders.Properties;
@@ -65,7 +68,17 @@ describe('macro handler contract', () => {
   });
 
   it('never throws even when reading the event throws', async () => {
-    const hostile = new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+        ownKeys: () => {
+          throw new Error('trap');
+        },
+      },
+    );
     const res = await handler(hostile);
     expect(res).toEqual({ requestId: '', status: 'failure', errorMessage: 'ArcDynamoDb macro: internal error: trap' });
   });

@@ -9,7 +9,10 @@ const SECRET = 'hunter2-not-a-billing-mode';
 const fragment = {
   Parameters: { Mode: { Type: 'String', NoEcho: true }, Flag: { Type: 'String', NoEcho: true } },
   Resources: {
-    T: { Type: 'Arc::DynamoDB::Table', Properties: { BillingMode: { Ref: 'Mode' }, PointInTimeRecoveryEnabled: { Ref: 'Flag' }, HashKey: 'id', Attributes: [{ Name: 'id', Type: 'S' }] } },
+    T: {
+      Type: 'Arc::DynamoDB::Table',
+      Properties: { BillingMode: { Ref: 'Mode' }, PointInTimeRecoveryEnabled: { Ref: 'Flag' }, HashKey: 'id', Attributes: [{ Name: 'id', Type: 'S' }] },
+    },
   },
 };
 
@@ -28,9 +31,18 @@ it('the Lambda handler neither answers nor logs the value', async () => {
     lines.push(String(chunk));
     return true;
   });
-  const spies = (['log', 'info', 'warn', 'error'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(' '))));
+  const spies = (['log', 'info', 'warn', 'error'] as const).map((m) =>
+    jest.spyOn(console, m).mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(' '))),
+  );
   try {
-    const out = await handler({ requestId: 'r1', region: 'us-east-1', accountId: '123456789012', fragment, templateParameterValues: { Mode: SECRET, Flag: 'x' }, params: {} } as never);
+    const out = await handler({
+      requestId: 'r1',
+      region: 'us-east-1',
+      accountId: '123456789012',
+      fragment,
+      templateParameterValues: { Mode: SECRET, Flag: 'x' },
+      params: {},
+    } as never);
     expect(out.status).toBe('failure');
     expect(JSON.stringify(out)).not.toContain(SECRET);
   } finally {

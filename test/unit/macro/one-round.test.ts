@@ -7,7 +7,7 @@ import { FailedPaths } from '../../../macro/errors';
 import { expandTemplate } from '../../../macro/expand';
 import { editDistance, nearest, suggestProperty } from '../../../macro/model/suggestions';
 import { booleanString } from '../../../macro/model/values';
-import { fit, ids, MAX_LOGICAL_ID_LENGTH, safeName, stableHash } from '../../../macro/naming';
+import { fitId, ids, MAX_LOGICAL_ID_LENGTH, safeName, stableHash } from '../../../macro/naming';
 
 const base = { region: 'us-east-1', accountId: '123456789012' };
 const arc = (props: Record<string, unknown> = {}) => ({
@@ -41,7 +41,16 @@ describe('every error in one round', () => {
         Parameters: { Flag: { Type: 'String' } },
         Resources: {
           // BillingMode misspelt (schema), a parameter with a bad value (value), an unused attribute (rule)
-          T: arc({ BilingMode: 'PROVISIONED', ReadCapacity: 5, TtlEnabled: { Ref: 'Flag' }, TtlAttributeName: 'exp', Attributes: [{ Name: 'id', Type: 'S' }, { Name: 'x', Type: 'S' }] }),
+          T: arc({
+            BilingMode: 'PROVISIONED',
+            ReadCapacity: 5,
+            TtlEnabled: { Ref: 'Flag' },
+            TtlAttributeName: 'exp',
+            Attributes: [
+              { Name: 'id', Type: 'S' },
+              { Name: 'x', Type: 'S' },
+            ],
+          }),
         },
       },
     });
@@ -51,14 +60,19 @@ describe('every error in one round', () => {
 
   it('treats a path as failed at itself and below, and touching from above too', () => {
     const f = new FailedPaths([{ rule: 'ARC-E1012', logicalId: 'T', path: 'GlobalSecondaryIndexes[0].ProjectionType', message: 'x' }]);
-    expect([f.at('GlobalSecondaryIndexes[0].ProjectionType'), f.at('GlobalSecondaryIndexes[0]'), f.touching('GlobalSecondaryIndexes[0]'), f.at('GlobalSecondaryIndexes[1].Name')]).toEqual([true, false, true, false]);
+    expect([
+      f.at('GlobalSecondaryIndexes[0].ProjectionType'),
+      f.at('GlobalSecondaryIndexes[0]'),
+      f.touching('GlobalSecondaryIndexes[0]'),
+      f.at('GlobalSecondaryIndexes[1].Name'),
+    ]).toEqual([true, false, true, false]);
   });
 });
 
 describe('generated names', () => {
   it('leaves every ID that fits as it always was', () => {
     expect(ids.indexScalableTarget('Orders', 'last_activity-idx', 'Read')).toBe('OrdersIndexLastActivityIdxReadScalableTarget');
-    expect(fit('A', 'b', 'C')).toBe('AbC');
+    expect(fitId('A', 'b', 'C')).toBe('AbC');
   });
 
   it('shortens a too-long ID to exactly 255 characters with a stable hash of the index name, the same for every resource of that index', () => {
@@ -96,12 +110,24 @@ describe('suggestions', () => {
       names: 'TableName',
     });
     expect(suggestProperty('/ReplicaRegions/0', 'point_in_time_recovery', true, ['PointInTimeRecoveryEnabled'])?.names).toBe('PointInTimeRecoveryEnabled');
-    expect(suggestProperty('', 'KeySchema', [{ AttributeName: 'pk', KeyType: 'HASH' }], ['HashKey'])?.advice).toBe('write HashKey: pk (KeySchema is the native AWS::DynamoDB::Table form)');
+    expect(suggestProperty('', 'KeySchema', [{ AttributeName: 'pk', KeyType: 'HASH' }], ['HashKey'])?.advice).toBe(
+      'write HashKey: pk (KeySchema is the native AWS::DynamoDB::Table form)',
+    );
   });
 });
 
 describe('booleans CloudFormation reads', () => {
   it('accepts true, false, "true", "false", "True" and "False", and nothing else', () => {
-    expect([true, false, 'true', 'false', 'True', 'False', 'TRUE', 'yes', 1].map(booleanString)).toEqual([true, false, true, false, true, false, undefined, undefined, undefined]);
+    expect([true, false, 'true', 'false', 'True', 'False', 'TRUE', 'yes', 1].map(booleanString)).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

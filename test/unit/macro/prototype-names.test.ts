@@ -10,7 +10,14 @@ import { parseDynamoDbJsonLine } from '../../../load/formats/ddbjson';
 const base = { region: 'us-east-1', accountId: '123456789012' };
 
 it('a table whose logical ID is constructor expands like any other (no false "generated twice")', () => {
-  const r = expandTemplate({ ...base, fragment: { Resources: { constructor: { Type: 'Arc::DynamoDB::Table', Properties: { HashKey: 'id', Attributes: [{ Name: 'id', Type: 'S' }], Monitoring: { Enabled: false } } } } } });
+  const r = expandTemplate({
+    ...base,
+    fragment: {
+      Resources: {
+        constructor: { Type: 'Arc::DynamoDB::Table', Properties: { HashKey: 'id', Attributes: [{ Name: 'id', Type: 'S' }], Monitoring: { Enabled: false } } },
+      },
+    },
+  });
   expect(r.ok ? Object.keys(r.fragment.Resources as object) : r.errorMessage).toEqual(['constructor']);
   expect(Object.prototype).not.toHaveProperty('Type');
 });
@@ -32,7 +39,10 @@ it('GSIs named constructor, toString and __proto__ get exactly the autoscaling a
             ReadCapacity: 5,
             WriteCapacity: 5,
             HashKey: 'id',
-            Attributes: [{ Name: 'id', Type: 'S' }, { Name: 'g', Type: 'S' }],
+            Attributes: [
+              { Name: 'id', Type: 'S' },
+              { Name: 'g', Type: 'S' },
+            ],
             GlobalSecondaryIndexes: [gsi('constructor'), gsi('toString'), gsi('__proto__')],
             GsiAutoscalingRead: JSON.parse('{"toString": {"MaxCapacity": 20}}'),
             GsiContributorInsightsEnabled: JSON.parse('{"__proto__": true}'),
@@ -44,7 +54,9 @@ it('GSIs named constructor, toString and __proto__ get exactly the autoscaling a
   });
   expect(r.ok).toBe(true);
   const resources = (r.ok ? r.fragment.Resources : {}) as Record<string, { Type: string; Properties: Record<string, unknown> }>;
-  const targets = Object.values(resources).filter((x) => x.Type === 'AWS::ApplicationAutoScaling::ScalableTarget').map((x) => x.Properties.ResourceId);
+  const targets = Object.values(resources)
+    .filter((x) => x.Type === 'AWS::ApplicationAutoScaling::ScalableTarget')
+    .map((x) => x.Properties.ResourceId);
   expect(targets.filter((t) => JSON.stringify(t).includes('/index/'))).toEqual([{ 'Fn::Sub': 'table/${T}/index/toString' }]);
   const indexes = resources.T.Properties.GlobalSecondaryIndexes as { IndexName: string; ContributorInsightsSpecification?: { Enabled: boolean } }[];
   expect(indexes.map((g) => [g.IndexName, g.ContributorInsightsSpecification?.Enabled ?? null])).toEqual([

@@ -26,7 +26,10 @@ describe('the rule catalog', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(CATALOG.map((r) => r.name)).size).toBe(CATALOG.length);
     for (const r of CATALOG) {
-      expect({ id: r.id, ok: /^ARC-E[0-9]{4}$/.test(r.id) && r.description.length > 10 && (r.source === null || r.source.startsWith('https://')) }).toEqual({ id: r.id, ok: true });
+      expect({ id: r.id, ok: /^ARC-E[0-9]{4}$/.test(r.id) && r.description.length > 10 && (r.source === null || r.source.startsWith('https://')) }).toEqual({
+        id: r.id,
+        ok: true,
+      });
     }
     // IDs are listed in order, so the catalog reads by group.
     expect([...ids].sort()).toEqual(ids);
@@ -35,7 +38,11 @@ describe('the rule catalog', () => {
   it('registers every table rule exactly once, in RULES, and nothing else there', () => {
     const registered = RULES.map((r) => r.meta.name);
     expect(new Set(registered).size).toBe(registered.length);
-    expect([...registered].sort()).toEqual(CATALOG.filter((r) => r.stage === 'table').map((r) => r.name).sort());
+    expect([...registered].sort()).toEqual(
+      CATALOG.filter((r) => r.stage === 'table')
+        .map((r) => r.name)
+        .sort(),
+    );
   });
 
   it('every rule but internal-error is fired by at least one error golden', () => {
@@ -59,7 +66,9 @@ describe('the rule catalog', () => {
 describe('docs/reference.md', () => {
   const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'reference.md'), 'utf8');
   it('lists every rule with its ID, description and source', () => {
-    const missing = CATALOG.filter((r) => !doc.includes(`| \`${r.id}\` | ${r.name} | ${r.description} | ${r.source === null ? '—' : r.source} |`)).map((r) => r.id);
+    const missing = CATALOG.filter((r) => !doc.includes(`| \`${r.id}\` | ${r.name} | ${r.description} | ${r.source === null ? '—' : r.source} |`)).map(
+      (r) => r.id,
+    );
     expect(missing).toEqual([]);
   });
 });

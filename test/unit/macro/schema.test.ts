@@ -15,7 +15,10 @@ describe('schema/arc-dynamodb-table.schema.json', () => {
 
   it('describes every top-level property, stating a default or constraint', () => {
     for (const [name, prop] of Object.entries<Record<string, unknown>>(schema.properties)) {
-      expect({ name, hasDescription: typeof prop.description === 'string' && (prop.description as string).length > 20 }).toEqual({ name, hasDescription: true });
+      expect({ name, hasDescription: typeof prop.description === 'string' && (prop.description as string).length > 20 }).toEqual({
+        name,
+        hasDescription: true,
+      });
     }
   });
 
@@ -25,12 +28,34 @@ describe('schema/arc-dynamodb-table.schema.json', () => {
 
   it('has the module variables of the usage guide as PascalCase properties', () => {
     const variables = [
-      'table_name', 'billing_mode', 'table_class', 'hash_key', 'range_key', 'attributes', 'read_capacity', 'write_capacity',
-      'autoscaling_enabled', 'autoscaling_read', 'autoscaling_write', 'global_secondary_indexes', 'local_secondary_indexes',
-      'stream_enabled', 'stream_view_type', 'ttl_enabled', 'ttl_attribute_name', 'server_side_encryption_enabled',
-      'point_in_time_recovery_enabled', 'replica_regions', 'import_table', 'tags',
+      'table_name',
+      'billing_mode',
+      'table_class',
+      'hash_key',
+      'range_key',
+      'attributes',
+      'read_capacity',
+      'write_capacity',
+      'autoscaling_enabled',
+      'autoscaling_read',
+      'autoscaling_write',
+      'global_secondary_indexes',
+      'local_secondary_indexes',
+      'stream_enabled',
+      'stream_view_type',
+      'ttl_enabled',
+      'ttl_attribute_name',
+      'server_side_encryption_enabled',
+      'point_in_time_recovery_enabled',
+      'replica_regions',
+      'import_table',
+      'tags',
     ];
-    const pascal = (v: string) => v.split('_').map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+    const pascal = (v: string) =>
+      v
+        .split('_')
+        .map((p) => p[0].toUpperCase() + p.slice(1))
+        .join('');
     for (const v of variables) expect(Object.keys(schema.properties)).toContain(pascal(v));
   });
 });

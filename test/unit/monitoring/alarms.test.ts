@@ -6,12 +6,19 @@ import { baseTable, gsi, SCENARIOS } from './scenarios';
 
 const ctx: ExpandContext = { region: 'us-east-1', accountId: '123456789012', providerServiceToken: 'arn' };
 const alarms = (t: TableModel) => alarmsGenerator(t, ctx).resources;
-type Query = { Id: string; ReturnData: boolean; Expression?: unknown; MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Period: unknown; Stat: string } };
+type Query = {
+  Id: string;
+  ReturnData: boolean;
+  Expression?: unknown;
+  MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Period: unknown; Stat: string };
+};
 const props = (r: CfnResource) => r.Properties as Record<string, unknown>;
 const queries = (r: CfnResource) => (props(r).Metrics as Query[] | undefined) ?? [];
 const returned = (r: CfnResource) => queries(r).find((q) => q.ReturnData)?.Expression;
 const dimValues = (r: CfnResource, name: string) =>
-  queries(r).map((q) => q.MetricStat?.Metric.Dimensions.find((d) => d.Name === name)?.Value).filter((v) => v !== undefined);
+  queries(r)
+    .map((q) => q.MetricStat?.Metric.Dimensions.find((d) => d.Name === name)?.Value)
+    .filter((v) => v !== undefined);
 
 describe('default alarm set of an on-demand table', () => {
   const out = alarms(SCENARIOS.onDemandDefaults);
@@ -24,7 +31,16 @@ describe('default alarm set of an on-demand table', () => {
       'OrdersSystemErrorsAlarm2',
     ]);
     expect(dimValues(out.OrdersSystemErrorsAlarm, 'Operation')).toEqual([
-      'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactGetItems', 'TransactWriteItems',
+      'GetItem',
+      'PutItem',
+      'UpdateItem',
+      'DeleteItem',
+      'Query',
+      'Scan',
+      'BatchGetItem',
+      'BatchWriteItem',
+      'TransactGetItems',
+      'TransactWriteItems',
     ]);
     expect(dimValues(out.OrdersSystemErrorsAlarm2, 'Operation')).toEqual(['ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction']);
     expect(returned(out.OrdersSystemErrorsAlarm2)).toBe('SUM([FILL(m1,0),FILL(m2,0),FILL(m3,0)])');
@@ -175,7 +191,11 @@ describe('overrides, actions, names and conditions', () => {
   it('applies Threshold, Period (to every metric of the expression), EvaluationPeriods and DatapointsToAlarm', () => {
     const r = out.OrdersReadThrottleEventsAlarm;
     expect(props(r)).toMatchObject({ Threshold: 10, EvaluationPeriods: 2, DatapointsToAlarm: 1 });
-    expect(queries(r).filter((q) => q.MetricStat).map((q) => q.MetricStat?.Period)).toEqual([300]);
+    expect(
+      queries(r)
+        .filter((q) => q.MetricStat)
+        .map((q) => q.MetricStat?.Period),
+    ).toEqual([300]);
     expect(String(props(r).AlarmDescription)).toContain('exceeded 10 in 1 of 2 periods of 300 s');
     // Untouched kinds keep their defaults.
     expect(props(out.OrdersWriteThrottleEventsAlarm)).toMatchObject({ Threshold: 0, EvaluationPeriods: 5 });
@@ -230,8 +250,7 @@ describe('overrides, actions, names and conditions', () => {
 });
 
 describe('bad overrides are reported with their property path (the macro adds the logical ID)', () => {
-  const problems = (kind: 'ReadThrottleEvents' | 'SystemErrors', o: Record<string, number>) =>
-    monitoringProblems(baseTable({}, { alarms: { [kind]: o } }));
+  const problems = (kind: 'ReadThrottleEvents' | 'SystemErrors', o: Record<string, number>) => monitoringProblems(baseTable({}, { alarms: { [kind]: o } }));
 
   it('DatapointsToAlarm above EvaluationPeriods, naming which value is the default', () => {
     expect(problems('ReadThrottleEvents', { datapointsToAlarm: 6 })).toEqual([
@@ -244,18 +263,26 @@ describe('bad overrides are reported with their property path (the macro adds th
 
   it('a period that is not a multiple of 60 s', () => {
     expect(problems('ReadThrottleEvents', { period: 30 })).toEqual([
-      { path: 'Monitoring.Alarms.ReadThrottleEvents.Period', message: 'must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got 30' },
+      {
+        path: 'Monitoring.Alarms.ReadThrottleEvents.Period',
+        message: 'must be a positive multiple of 60 seconds (DynamoDB publishes 1-minute metrics), got 30',
+      },
     ]);
   });
 
   it('an evaluation window longer than one day', () => {
     expect(problems('ReadThrottleEvents', { period: 3600, evaluationPeriods: 25, datapointsToAlarm: 1 })).toEqual([
-      { path: 'Monitoring.Alarms.ReadThrottleEvents.EvaluationPeriods', message: 'EvaluationPeriods x Period is 90000 s; CloudWatch allows at most 86400 s (one day)' },
+      {
+        path: 'Monitoring.Alarms.ReadThrottleEvents.EvaluationPeriods',
+        message: 'EvaluationPeriods x Period is 90000 s; CloudWatch allows at most 86400 s (one day)',
+      },
     ]);
   });
 
   it('a negative threshold or a fractional evaluation count', () => {
-    expect(problems('SystemErrors', { threshold: -1 })).toEqual([{ path: 'Monitoring.Alarms.SystemErrors.Threshold', message: 'must be a number >= 0, got -1' }]);
+    expect(problems('SystemErrors', { threshold: -1 })).toEqual([
+      { path: 'Monitoring.Alarms.SystemErrors.Threshold', message: 'must be a number >= 0, got -1' },
+    ]);
     expect(problems('SystemErrors', { evaluationPeriods: 12.5 })).toEqual([
       { path: 'Monitoring.Alarms.SystemErrors.EvaluationPeriods', message: 'must be a whole number >= 1, got 12.5' },
     ]);
@@ -275,7 +302,12 @@ describe('bad overrides are reported with their property path (the macro adds th
 
 describe('GSI name safety', () => {
   it('makes index alarm IDs alphanumeric while the dimension keeps the real index name', () => {
-    const t = baseTable({ billingMode: 'PROVISIONED', readCapacity: 1, writeCapacity: 1, globalSecondaryIndexes: [gsi('last_activity-idx', { readCapacity: 1, writeCapacity: 1 })] });
+    const t = baseTable({
+      billingMode: 'PROVISIONED',
+      readCapacity: 1,
+      writeCapacity: 1,
+      globalSecondaryIndexes: [gsi('last_activity-idx', { readCapacity: 1, writeCapacity: 1 })],
+    });
     const r = alarms(t).OrdersIndexLastActivityIdxReadCapacityUtilizationAlarm;
     expect(dimValues(r, 'GlobalSecondaryIndexName')).toEqual(['last_activity-idx', 'last_activity-idx']);
   });

@@ -5,7 +5,14 @@ import { evaluate, type SeriesPoint } from '../../integration/monitoring/metric-
 import { SCENARIOS } from './scenarios';
 
 const ctx: ExpandContext = { region: 'us-east-1', accountId: '123456789012', providerServiceToken: 'arn' };
-type Widget = { type: string; x: number; y: number; width: number; height: number; properties: { title?: string; region?: string; metrics?: unknown[][]; annotations?: unknown } };
+type Widget = {
+  type: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  properties: { title?: string; region?: string; metrics?: unknown[][]; annotations?: unknown };
+};
 
 function dashboard(t: TableModel): { resource: CfnResource; sub: [string, Record<string, unknown>]; widgets: Widget[] } {
   const resource = dashboardGenerator(t, ctx).resources.OrdersDashboard;

@@ -25,7 +25,12 @@ export function metricRefs(resources: Record<string, CfnResource>): MetricRef[] 
       for (const q of (p.Metrics as Query[] | undefined) ?? []) {
         if (q.MetricStat === undefined) continue;
         const m = q.MetricStat.Metric;
-        out.push({ resource: id, namespace: m.Namespace, metricName: m.MetricName, dimensions: (m.Dimensions ?? []).map((d) => ({ name: d.Name, value: d.Value })) });
+        out.push({
+          resource: id,
+          namespace: m.Namespace,
+          metricName: m.MetricName,
+          dimensions: (m.Dimensions ?? []).map((d) => ({ name: d.Name, value: d.Value })),
+        });
       }
     } else if (r.Type === 'AWS::CloudWatch::Dashboard') {
       const body = JSON.parse((p.DashboardBody as { 'Fn::Sub': [string, unknown] })['Fn::Sub'][0]) as {
@@ -50,7 +55,12 @@ export function metricRefs(resources: Record<string, CfnResource>): MetricRef[] 
 export function unpublishedRefs(refs: MetricRef[]): string[] {
   return refs.flatMap((ref) => {
     const op = ref.dimensions.find((d) => d.name === 'Operation')?.value;
-    const reason = unpublishedReason(ref.namespace, ref.metricName, ref.dimensions.map((d) => d.name), typeof op === 'string' ? op : undefined);
+    const reason = unpublishedReason(
+      ref.namespace,
+      ref.metricName,
+      ref.dimensions.map((d) => d.name),
+      typeof op === 'string' ? op : undefined,
+    );
     return reason === null ? [] : [`${ref.resource}: ${reason}`];
   });
 }

@@ -76,7 +76,15 @@ describe('every metric the alarms and dashboards emit is one DynamoDB publishes'
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
         Metrics: [
-          { Id: 'm1', ReturnData: false, MetricStat: { Metric: { Namespace: 'AWS/DynamoDB', MetricName: 'SystemErrors', Dimensions: [{ Name: 'TableName', Value: 'x' }] }, Period: 60, Stat: 'Sum' } },
+          {
+            Id: 'm1',
+            ReturnData: false,
+            MetricStat: {
+              Metric: { Namespace: 'AWS/DynamoDB', MetricName: 'SystemErrors', Dimensions: [{ Name: 'TableName', Value: 'x' }] },
+              Period: 60,
+              Stat: 'Sum',
+            },
+          },
           {
             Id: 'm2',
             ReturnData: false,
@@ -90,7 +98,11 @@ describe('every metric the alarms and dashboards emit is one DynamoDB publishes'
               Stat: 'Sum',
             },
           },
-          { Id: 'm3', ReturnData: false, MetricStat: { Metric: { Namespace: 'AWS/DDB', MetricName: 'SystemErrors', Dimensions: [] }, Period: 60, Stat: 'Sum' } },
+          {
+            Id: 'm3',
+            ReturnData: false,
+            MetricStat: { Metric: { Namespace: 'AWS/DDB', MetricName: 'SystemErrors', Dimensions: [] }, Period: 60, Stat: 'Sum' },
+          },
           { Id: 'e', ReturnData: true, Expression: 'm1+m2+m3' },
         ],
       },

@@ -47,7 +47,10 @@ export const SCENARIOS: Record<string, TableModel> = {
   onDemandMaximum: baseTable(
     {
       onDemandThroughput: { MaxReadRequestUnits: 500, MaxWriteRequestUnits: 200 },
-      attributes: [{ name: 'pk', type: 'S' }, { name: 'gk', type: 'S' }],
+      attributes: [
+        { name: 'pk', type: 'S' },
+        { name: 'gk', type: 'S' },
+      ],
       globalSecondaryIndexes: [gsi('by-gk', { onDemandThroughput: { MaxReadRequestUnits: 100 } })],
     },
     { dashboard: true },
@@ -57,12 +60,21 @@ export const SCENARIOS: Record<string, TableModel> = {
       billingMode: 'PROVISIONED',
       readCapacity: 5,
       writeCapacity: 5,
-      attributes: [{ name: 'pk', type: 'S' }, { name: 'gk', type: 'S' }],
+      attributes: [
+        { name: 'pk', type: 'S' },
+        { name: 'gk', type: 'S' },
+      ],
       globalSecondaryIndexes: [gsi('by-gk', { readCapacity: 5, writeCapacity: 5 }), gsi('status.idx', { readCapacity: 1, writeCapacity: 1 })],
     },
     { dashboard: true },
   ),
-  manyGsis: baseTable({ attributes: [{ name: 'pk', type: 'S' }, { name: 'gk', type: 'S' }], globalSecondaryIndexes: gsis(12) }),
+  manyGsis: baseTable({
+    attributes: [
+      { name: 'pk', type: 'S' },
+      { name: 'gk', type: 'S' },
+    ],
+    globalSecondaryIndexes: gsis(12),
+  }),
   replicas: baseTable(
     {
       stream: { viewType: 'NEW_AND_OLD_IMAGES' },

@@ -13,7 +13,11 @@ describe('self-invoke continuation', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ path: String(req.url), invocationType: req.headers['x-amz-invocation-type'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
+        seen.push({
+          path: String(req.url),
+          invocationType: req.headers['x-amz-invocation-type'] as string | undefined,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         res.writeHead(202);
         res.end();
       });
@@ -51,7 +55,13 @@ describe('sealed continuation state', () => {
     LogicalResourceId: 'OrdersLoad',
     ResourceProperties: { TableName: 'orders' },
   };
-  const state = { chainId: 'lambda-request-1', startedAt: 1_700_000_000_000, hop: 3, checkpoint: { after: 'k/0001.json' }, physicalResourceId: 'arc-dynamodb-load:orders:OrdersLoad' };
+  const state = {
+    chainId: 'lambda-request-1',
+    startedAt: 1_700_000_000_000,
+    hop: 3,
+    checkpoint: { after: 'k/0001.json' },
+    physicalResourceId: 'arc-dynamodb-load:orders:OrdersLoad',
+  };
 
   it('opens what the provider sealed, for the same event', () => {
     expect(unseal(key, event, seal(key, event, state))).toEqual(state);
@@ -61,7 +71,10 @@ describe('sealed continuation state', () => {
     ['another key', () => unseal(Buffer.alloc(32, 8), event, seal(key, event, state))],
     ['another event (properties changed)', () => unseal(key, { ...event, ResourceProperties: { TableName: 'other' } }, seal(key, event, state))],
     ['another request', () => unseal(key, { ...event, RequestId: 'r2' }, seal(key, event, state))],
-    ['a state edited after sealing (hop reset, start moved)', () => unseal(key, event, { ...seal(key, event, state), state: JSON.stringify({ ...state, hop: 1, startedAt: Date.now() }) })],
+    [
+      'a state edited after sealing (hop reset, start moved)',
+      () => unseal(key, event, { ...seal(key, event, state), state: JSON.stringify({ ...state, hop: 1, startedAt: Date.now() }) }),
+    ],
     ['an unsealed state, as version 0.1 sent it', () => unseal(key, event, state)],
     ['a forged MAC', () => unseal(key, event, { v: 1, state: JSON.stringify(state), mac: '0'.repeat(64) })],
     ['garbage', () => unseal(key, event, 'x')],

@@ -36,7 +36,10 @@ describe('decideOwnership', () => {
   });
 
   it('explains an untagged Delete without touching anything', () => {
-    expect(decideOwnership(untagged, 'Delete', 'orders', 'us-east-1', undefined)).toEqual({ action: 'noop', reason: `table orders has no ${OWNER_TAG_KEY} tag; it was not touched` });
+    expect(decideOwnership(untagged, 'Delete', 'orders', 'us-east-1', undefined)).toEqual({
+      action: 'noop',
+      reason: `table orders has no ${OWNER_TAG_KEY} tag; it was not touched`,
+    });
   });
 });
 

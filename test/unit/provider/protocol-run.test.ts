@@ -90,7 +90,7 @@ function setup(opts: {
   return { w, run, session };
 }
 
-it('proceeds, settles SUCCESS with the handler\'s physical ID, then answers once', async () => {
+it("proceeds, settles SUCCESS with the handler's physical ID, then answers once", async () => {
   const { w, run } = setup({});
   await run();
   expect(w.settled).toEqual([{ status: 'SUCCESS', id: 'thing-1' }]);
@@ -100,8 +100,16 @@ it('proceeds, settles SUCCESS with the handler\'s physical ID, then answers once
 
 it.each<[string, Admission, { Status: string; Reason?: string; PhysicalResourceId: string }[]]>([
   ['a duplicate delivery stays silent', { kind: 'ignore', reason: 'another invocation is already working on this request' }, []],
-  ['a refusal answers FAILED with the failed-create marker', { kind: 'refuse', reason: 'Refused: not CloudFormation. Nothing was changed.' }, [{ Status: 'FAILED', Reason: 'Refused: not CloudFormation. Nothing was changed.', PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:Thing' }]],
-  ['a superseded request answers FAILED Superseded', { kind: 'superseded' }, [{ Status: 'FAILED', Reason: expect.stringContaining('Superseded') as unknown as string, PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:Thing' }]],
+  [
+    'a refusal answers FAILED with the failed-create marker',
+    { kind: 'refuse', reason: 'Refused: not CloudFormation. Nothing was changed.' },
+    [{ Status: 'FAILED', Reason: 'Refused: not CloudFormation. Nothing was changed.', PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:Thing' }],
+  ],
+  [
+    'a superseded request answers FAILED Superseded',
+    { kind: 'superseded' },
+    [{ Status: 'FAILED', Reason: expect.stringContaining('Superseded') as unknown as string, PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:Thing' }],
+  ],
 ])('%s, and the handler never runs', async (_what, admission, puts) => {
   const { w, run } = setup({ admission });
   await run();
@@ -126,7 +134,11 @@ it.each<[Settlement, string[]]>([
 });
 
 it('the watchdog continues from the last checkpoint when the handler does not return, and nothing is answered', async () => {
-  const { w, run } = setup({ remainingMs: 600, handle: () => new Promise<HandlerResult>(() => undefined), session: { checkpoint: { step: 3 }, physicalResourceId: 'thing-1' } });
+  const { w, run } = setup({
+    remainingMs: 600,
+    handle: () => new Promise<HandlerResult>(() => undefined),
+    session: { checkpoint: { step: 3 }, physicalResourceId: 'thing-1' },
+  });
   await run();
   expect(w.puts).toEqual([]);
   expect(w.continued).toHaveLength(1);
@@ -148,7 +160,10 @@ it('a continuation that cannot be queued answers FAILED once, with the real phys
 });
 
 it('a handler error after a change keeps the real physical ID the chain carries', async () => {
-  const { w, run } = setup({ session: { physicalResourceId: 'thing-1', isContinuation: true, hop: 2 }, handle: async () => Promise.reject(new Error('UpdateTable said no')) });
+  const { w, run } = setup({
+    session: { physicalResourceId: 'thing-1', isContinuation: true, hop: 2 },
+    handle: async () => Promise.reject(new Error('UpdateTable said no')),
+  });
   await run();
   expect(w.puts).toEqual([expect.objectContaining({ Status: 'FAILED', PhysicalResourceId: 'thing-1', Reason: 'UpdateTable said no' })]);
 });
@@ -162,11 +177,13 @@ it('a later request taking over mid-work stops with FAILED Superseded; another c
   expect(same.w.puts).toEqual([]);
 });
 
-it('past the ServiceTimeout (counted from CloudFormation\'s own start time) it answers FAILED without running the handler', async () => {
+it("past the ServiceTimeout (counted from CloudFormation's own start time) it answers FAILED without running the handler", async () => {
   const { w, run } = setup({ session: { operationStart: Date.now() - 3_600_000, physicalResourceId: 'thing-1' } });
   await run();
   expect(w.handled).toEqual([]);
-  expect(w.puts).toEqual([expect.objectContaining({ Status: 'FAILED', PhysicalResourceId: 'thing-1', Reason: expect.stringContaining('ServiceTimeout (3600 s)') })]);
+  expect(w.puts).toEqual([
+    expect.objectContaining({ Status: 'FAILED', PhysicalResourceId: 'thing-1', Reason: expect.stringContaining('ServiceTimeout (3600 s)') }),
+  ]);
 });
 
 it('an admission that hangs past the deadline delivers the same payload again and answers nothing', async () => {
@@ -181,11 +198,16 @@ it("Lambda's on-failure record answers FAILED with the ID the sealed continuatio
   const { w, run } = setup({});
   await run({ requestContext: { condition: 'RetriesExhausted' }, requestPayload: { ...event(), ArcDynamoDbContinuation: { v: 1 } } });
   expect(w.handled).toEqual([]);
-  expect(w.puts).toEqual([expect.objectContaining({ Status: 'FAILED', PhysicalResourceId: 'real-id-from-seal', Reason: expect.stringContaining('Lambda retries exhausted') })]);
+  expect(w.puts).toEqual([
+    expect.objectContaining({ Status: 'FAILED', PhysicalResourceId: 'real-id-from-seal', Reason: expect.stringContaining('Lambda retries exhausted') }),
+  ]);
 });
 
-it("hands the handler what it asked to remember last time, and stores what it asks to remember now", async () => {
-  const { w, run } = setup({ session: { memo: { pendingRemovals: ['eu-west-1'] } }, handle: async (req) => ({ status: 'done', physicalResourceId: 'thing-1', memo: { seen: req.memo } }) });
+it('hands the handler what it asked to remember last time, and stores what it asks to remember now', async () => {
+  const { w, run } = setup({
+    session: { memo: { pendingRemovals: ['eu-west-1'] } },
+    handle: async (req) => ({ status: 'done', physicalResourceId: 'thing-1', memo: { seen: req.memo } }),
+  });
   await run();
   expect(w.handled[0].memo).toEqual({ pendingRemovals: ['eu-west-1'] });
   expect(w.settled).toEqual([{ status: 'SUCCESS', id: 'thing-1', memo: { seen: { pendingRemovals: ['eu-west-1'] } } }]);
@@ -200,7 +222,13 @@ it.each<[string, string, string, string]>([
   ['Delete', 'DELETE_IN_PROGRESS', 'thing-1', 'The stack delete fails (DELETE_FAILED)'],
 ])('a %s past its ServiceTimeout while the stack is %s says what really happens next', async (requestType, status, physicalId, next) => {
   const { w, run } = setup({ session: { operationStart: Date.now() - 3_600_000, stack: { status, replaced: false, keeps: async () => true } } });
-  await run(event({ RequestType: requestType, ...(physicalId ? { PhysicalResourceId: physicalId } : {}), ...(requestType === 'Update' ? { OldResourceProperties: {} } : {}) }));
+  await run(
+    event({
+      RequestType: requestType,
+      ...(physicalId ? { PhysicalResourceId: physicalId } : {}),
+      ...(requestType === 'Update' ? { OldResourceProperties: {} } : {}),
+    }),
+  );
   expect(w.puts).toHaveLength(1);
   expect(w.puts[0].Reason).toContain(next);
 });

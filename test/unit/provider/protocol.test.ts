@@ -44,7 +44,9 @@ describe('ResponseURL check', () => {
     const policy = { allowPrefix: 'http://127.0.0.1:8080/' };
     expect(checkResponseUrl('http://127.0.0.1:8080/stack/req?sig=1', policy)).toBeUndefined();
     expect(checkResponseUrl('http://127.0.0.1:9090/stack/req', policy)).toBe('ResponseURL must use https, not http');
-    expect(checkResponseUrl('http://u:p@127.0.0.1:8080/x', { allowPrefix: 'http://u:p@127.0.0.1:8080/' })).toBe('ResponseURL carries credentials in its authority');
+    expect(checkResponseUrl('http://u:p@127.0.0.1:8080/x', { allowPrefix: 'http://u:p@127.0.0.1:8080/' })).toBe(
+      'ResponseURL carries credentials in its authority',
+    );
   });
 });
 
@@ -160,7 +162,10 @@ describe('boundary parsing of CloudFormation strings', () => {
   it.each([
     [() => asBool('yes', 'Replicas[0].PropagateTags'), "Property 'Replicas[0].PropagateTags' must be true or false, got 'yes'"],
     [() => asInt('1e3', 'ServiceTimeout', 1, 3600), "Property 'ServiceTimeout' must be a whole number, got '1e3'"],
-    [() => asInt('36', 'Replicas[1].PointInTimeRecoveryPeriodInDays', 1, 35), "Property 'Replicas[1].PointInTimeRecoveryPeriodInDays' must be between 1 and 35, got 36"],
+    [
+      () => asInt('36', 'Replicas[1].PointInTimeRecoveryPeriodInDays', 1, 35),
+      "Property 'Replicas[1].PointInTimeRecoveryPeriodInDays' must be between 1 and 35, got 36",
+    ],
   ])('names the property path in errors (%#)', (fn, message) => {
     expect(fn).toThrow(message);
   });

@@ -37,22 +37,37 @@ describe('planStructure', () => {
     expect(planStructure(home('ACTIVE', [{ region: 'ap-south-1' }, { region: 'added-by-hand-1' }]), ['ap-south-1'], [])).toEqual({ kind: 'settled' });
   });
   it('fails with what to do when a desired replica failed to create', () => {
-    expect(planStructure(home('ACTIVE', [{ region: 'eu-west-1', status: 'CREATION_FAILED', statusDescription: 'KMS key not found' }]), ['eu-west-1'], [])).toEqual({
+    expect(
+      planStructure(home('ACTIVE', [{ region: 'eu-west-1', status: 'CREATION_FAILED', statusDescription: 'KMS key not found' }]), ['eu-west-1'], []),
+    ).toEqual({
       kind: 'fail',
       reason:
         'The replica of orders in eu-west-1 failed to create (KMS key not found). Fix the cause (for a KmsKeyArn, the key must exist in eu-west-1 and allow DynamoDB), or remove eu-west-1 from ReplicaRegions, then update the stack.',
     });
   });
   it('deletes a failed replica whose region is being removed instead of failing', () => {
-    expect(planStructure(home('ACTIVE', [{ region: 'eu-west-1', status: 'CREATION_FAILED' }]), [], ['eu-west-1'])).toEqual({ kind: 'delete', region: 'eu-west-1' });
+    expect(planStructure(home('ACTIVE', [{ region: 'eu-west-1', status: 'CREATION_FAILED' }]), [], ['eu-west-1'])).toEqual({
+      kind: 'delete',
+      region: 'eu-west-1',
+    });
   });
 });
 
 describe('overrideUpdate', () => {
   it('asks only for the overrides that differ from what DynamoDB reports', () => {
     const h = home('ACTIVE', [{ region: 'eu-west-1', tableClass: 'STANDARD', maxReadRequestUnitsOverride: 50 }]);
-    expect(overrideUpdate(h, { RegionName: 'eu-west-1', PropagateTags: false, PointInTimeRecoveryEnabled: false, TableClass: 'STANDARD', MaxReadRequestUnits: 50 })).toBeUndefined();
-    expect(overrideUpdate(h, { RegionName: 'eu-west-1', PropagateTags: false, PointInTimeRecoveryEnabled: false, TableClass: 'STANDARD_INFREQUENT_ACCESS', MaxReadRequestUnits: 80 })).toEqual({
+    expect(
+      overrideUpdate(h, { RegionName: 'eu-west-1', PropagateTags: false, PointInTimeRecoveryEnabled: false, TableClass: 'STANDARD', MaxReadRequestUnits: 50 }),
+    ).toBeUndefined();
+    expect(
+      overrideUpdate(h, {
+        RegionName: 'eu-west-1',
+        PropagateTags: false,
+        PointInTimeRecoveryEnabled: false,
+        TableClass: 'STANDARD_INFREQUENT_ACCESS',
+        MaxReadRequestUnits: 80,
+      }),
+    ).toEqual({
       Update: { RegionName: 'eu-west-1', TableClassOverride: 'STANDARD_INFREQUENT_ACCESS', OnDemandThroughputOverride: { MaxReadRequestUnits: 80 } },
     });
   });
@@ -87,7 +102,10 @@ describe('parseReplicasProps', () => {
     [{ Replicas: [{ RegionName: 'eu-west-1' }, { RegionName: 'eu-west-1' }] }, "Property 'Replicas[1].RegionName' names eu-west-1 twice"],
     [{ BillingMode: 'PAY_PER_REQUEST' }, "Property 'Replicas[0].ReadCapacity' applies only to PROVISIONED tables; use MaxReadRequestUnits for PAY_PER_REQUEST"],
     [{ Replicas: [{ RegionName: 'Europe' }] }, "Property 'Replicas[0].RegionName' must be an AWS region name such as eu-west-1, got 'Europe'"],
-    [{ Autoscaling: { Read: { MinCapacity: '9', MaxCapacity: '5', TargetValue: '70' } } }, "Property 'Autoscaling.Read.MinCapacity' (9) must not exceed MaxCapacity (5)"],
+    [
+      { Autoscaling: { Read: { MinCapacity: '9', MaxCapacity: '5', TargetValue: '70' } } },
+      "Property 'Autoscaling.Read.MinCapacity' (9) must not exceed MaxCapacity (5)",
+    ],
     [{ TableName: 'x' }, "Property 'TableName' must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got 'x'"],
   ])('rejects %j with the property path', (patch, message) => {
     expect(() => parseReplicasProps({ ...raw, ...patch })).toThrow(message);
@@ -105,9 +123,9 @@ describe('replica KmsKeyArn (DescribeTable reports a key ARN: cloudformation-cov
     expect(parseReplicasProps(withKey('arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab')).Replicas[0].KmsKeyArn).toBe(
       'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     );
-    expect(parseReplicasProps(withKey('arn:aws-cn:kms:cn-north-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab', 'cn-north-1')).Replicas[0].KmsKeyArn).toBe(
-      'arn:aws-cn:kms:cn-north-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab',
-    );
+    expect(
+      parseReplicasProps(withKey('arn:aws-cn:kms:cn-north-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab', 'cn-north-1')).Replicas[0].KmsKeyArn,
+    ).toBe('arn:aws-cn:kms:cn-north-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab');
   });
   it.each([
     ['alias/orders'],
@@ -146,7 +164,9 @@ describe('regions to remove and the memo (a rollback leaves a creating replica f
     expect(regionsToRemove('Create', ['eu-west-1'], ['eu-west-1'], [], memo)).toEqual(['ap-south-1', 'ca-central-1']);
   });
   it('the next memo keeps regions still present and not wanted, and drops the rest', () => {
-    expect(nextMemo({ pendingRemoval: ['ap-south-1'] }, ['ca-central-1'], ['eu-west-1'], ['eu-west-1', 'ap-south-1', 'ca-central-1'])).toEqual({ pendingRemoval: ['ap-south-1', 'ca-central-1'] });
+    expect(nextMemo({ pendingRemoval: ['ap-south-1'] }, ['ca-central-1'], ['eu-west-1'], ['eu-west-1', 'ap-south-1', 'ca-central-1'])).toEqual({
+      pendingRemoval: ['ap-south-1', 'ca-central-1'],
+    });
     expect(nextMemo({ pendingRemoval: ['ap-south-1'] }, [], ['eu-west-1'], ['eu-west-1'])).toEqual({ pendingRemoval: [] });
     expect(nextMemo({ pendingRemoval: ['ap-south-1'] }, [], ['ap-south-1'], ['ap-south-1'])).toEqual({ pendingRemoval: [] });
     expect(readMemo(undefined)).toEqual(none);
@@ -167,23 +187,57 @@ describe('regions to remove and the memo (a rollback leaves a creating replica f
 });
 
 describe('planReplicaScaling (global tables: write settings once, read settings per replica)', () => {
-  const s = (min: number, max: number, target: number) => ({ MinCapacity: min, MaxCapacity: max, TargetValue: target, ScaleInCooldown: 60, ScaleOutCooldown: 60 });
-  const o = (min: number, max: number, target: number, policyName?: string) => ({ min, max, targetValue: target, scaleInCooldown: 60, scaleOutCooldown: 60, ...(policyName ? { policyName } : {}) });
+  const s = (min: number, max: number, target: number) => ({
+    MinCapacity: min,
+    MaxCapacity: max,
+    TargetValue: target,
+    ScaleInCooldown: 60,
+    ScaleOutCooldown: 60,
+  });
+  const o = (min: number, max: number, target: number, policyName?: string) => ({
+    min,
+    max,
+    targetValue: target,
+    scaleInCooldown: 60,
+    scaleOutCooldown: 60,
+    ...(policyName ? { policyName } : {}),
+  });
   const desired = { Read: s(5, 50, 70), Write: s(5, 50, 60), Indexes: { 'by-gk': { Read: s(2, 20, 70), Write: s(2, 20, 60) } } };
-  const homeScaling: RegionScaling = { read: o(5, 50, 70, 'OrdersReadScalingPolicy'), write: o(5, 50, 60, 'OrdersWriteScalingPolicy'), indexes: { 'by-gk': { read: o(2, 20, 70, 'R'), write: o(2, 20, 60, 'W') } } };
+  const homeScaling: RegionScaling = {
+    read: o(5, 50, 70, 'OrdersReadScalingPolicy'),
+    write: o(5, 50, 60, 'OrdersWriteScalingPolicy'),
+    indexes: { 'by-gk': { read: o(2, 20, 70, 'R'), write: o(2, 20, 60, 'W') } },
+  };
   const input = (observed: GroupScaling, extra: Partial<Parameters<typeof planReplicaScaling>[0]> = {}) =>
     planReplicaScaling({ tableName: 'orders', home: 'us-east-1', replicaRegions: ['eu-west-1'], indexNames: ['by-gk'], desired, observed, ...extra });
 
   it('sets write once (with the home policy names) and read for the new replica only', () => {
-    expect(input(new Map<string, RegionScaling>([['us-east-1', homeScaling], ['eu-west-1', { indexes: {} }]]))).toEqual({
+    expect(
+      input(
+        new Map<string, RegionScaling>([
+          ['us-east-1', homeScaling],
+          ['eu-west-1', { indexes: {} }],
+        ]),
+      ),
+    ).toEqual({
       TableName: 'orders',
       ProvisionedWriteCapacityAutoScalingUpdate: {
         MinimumUnits: 5,
         MaximumUnits: 50,
-        ScalingPolicyUpdate: { PolicyName: 'OrdersWriteScalingPolicy', TargetTrackingScalingPolicyConfiguration: { TargetValue: 60, ScaleInCooldown: 60, ScaleOutCooldown: 60 } },
+        ScalingPolicyUpdate: {
+          PolicyName: 'OrdersWriteScalingPolicy',
+          TargetTrackingScalingPolicyConfiguration: { TargetValue: 60, ScaleInCooldown: 60, ScaleOutCooldown: 60 },
+        },
       },
       GlobalSecondaryIndexUpdates: [
-        { IndexName: 'by-gk', ProvisionedWriteCapacityAutoScalingUpdate: { MinimumUnits: 2, MaximumUnits: 20, ScalingPolicyUpdate: { PolicyName: 'W', TargetTrackingScalingPolicyConfiguration: { TargetValue: 60, ScaleInCooldown: 60, ScaleOutCooldown: 60 } } } },
+        {
+          IndexName: 'by-gk',
+          ProvisionedWriteCapacityAutoScalingUpdate: {
+            MinimumUnits: 2,
+            MaximumUnits: 20,
+            ScalingPolicyUpdate: { PolicyName: 'W', TargetTrackingScalingPolicyConfiguration: { TargetValue: 60, ScaleInCooldown: 60, ScaleOutCooldown: 60 } },
+          },
+        },
       ],
       ReplicaUpdates: [
         {
@@ -191,21 +245,58 @@ describe('planReplicaScaling (global tables: write settings once, read settings 
           ReplicaProvisionedReadCapacityAutoScalingUpdate: {
             MinimumUnits: 5,
             MaximumUnits: 50,
-            ScalingPolicyUpdate: { PolicyName: 'OrdersReadScalingPolicy', TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, ScaleInCooldown: 60, ScaleOutCooldown: 60 } },
+            ScalingPolicyUpdate: {
+              PolicyName: 'OrdersReadScalingPolicy',
+              TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, ScaleInCooldown: 60, ScaleOutCooldown: 60 },
+            },
           },
           ReplicaGlobalSecondaryIndexUpdates: [
-            { IndexName: 'by-gk', ProvisionedReadCapacityAutoScalingUpdate: { MinimumUnits: 2, MaximumUnits: 20, ScalingPolicyUpdate: { PolicyName: 'R', TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, ScaleInCooldown: 60, ScaleOutCooldown: 60 } } } },
+            {
+              IndexName: 'by-gk',
+              ProvisionedReadCapacityAutoScalingUpdate: {
+                MinimumUnits: 2,
+                MaximumUnits: 20,
+                ScalingPolicyUpdate: {
+                  PolicyName: 'R',
+                  TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, ScaleInCooldown: 60, ScaleOutCooldown: 60 },
+                },
+              },
+            },
           ],
         },
       ],
     });
   });
   it('asks nothing when every region already matches, and never touches the home region read settings', () => {
-    expect(input(new Map<string, RegionScaling>([['us-east-1', homeScaling], ['eu-west-1', homeScaling]]))).toBeUndefined();
-    expect(input(new Map<string, RegionScaling>([['us-east-1', { indexes: {} }], ['eu-west-1', homeScaling]]), { desired: { Read: s(5, 50, 70) } })).toBeUndefined();
+    expect(
+      input(
+        new Map<string, RegionScaling>([
+          ['us-east-1', homeScaling],
+          ['eu-west-1', homeScaling],
+        ]),
+      ),
+    ).toBeUndefined();
+    expect(
+      input(
+        new Map<string, RegionScaling>([
+          ['us-east-1', { indexes: {} }],
+          ['eu-west-1', homeScaling],
+        ]),
+        { desired: { Read: s(5, 50, 70) } },
+      ),
+    ).toBeUndefined();
   });
   it('skips an index the table does not have yet, and disables read settings the new properties dropped', () => {
-    const plan = input(new Map<string, RegionScaling>([['us-east-1', homeScaling], ['eu-west-1', homeScaling]]), { indexNames: [], desired: { Write: s(5, 50, 60), Indexes: { 'not-yet': { Write: s(1, 2, 50) } } }, previous: desired });
-    expect(plan).toEqual({ TableName: 'orders', ReplicaUpdates: [{ RegionName: 'eu-west-1', ReplicaProvisionedReadCapacityAutoScalingUpdate: { AutoScalingDisabled: true } }] });
+    const plan = input(
+      new Map<string, RegionScaling>([
+        ['us-east-1', homeScaling],
+        ['eu-west-1', homeScaling],
+      ]),
+      { indexNames: [], desired: { Write: s(5, 50, 60), Indexes: { 'not-yet': { Write: s(1, 2, 50) } } }, previous: desired },
+    );
+    expect(plan).toEqual({
+      TableName: 'orders',
+      ReplicaUpdates: [{ RegionName: 'eu-west-1', ReplicaProvisionedReadCapacityAutoScalingUpdate: { AutoScalingDisabled: true } }],
+    });
   });
 });
