@@ -15,7 +15,11 @@ const ITEM_CANARY = 'item-canary-7f3a9c1e-never-logged';
 
 let w: World;
 beforeAll(async () => {
-  w = await startWorld({ replicaDelayMs: 300 });
+  // Consistency faults off: these tests check exact decisions and call counts against state they
+  // write straight to moto, which the simulator's stale windows do not see (a stale read would be
+  // older than any real one); AWS's lag is exercised in consistency.test.ts, the attack suite and
+  // the lifecycle scenarios.
+  w = await startWorld({ replicaDelayMs: 300, consistencyFaults: false });
   w.cfn.secrets.push(ITEM_CANARY);
 });
 afterAll(async () => {

@@ -9,7 +9,7 @@ import {
 import { DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { OWNER_TAG_KEY, type ReplicaProps } from '../../../contract/resources';
 import { startMoto, type Moto } from '../../support/moto';
-import { startReplicaSimulator, type ReplicaSimulator } from '../../support/replica-simulator';
+import { LIFECYCLE_FAULTS, NO_CONSISTENCY_FAULTS, startReplicaSimulator, type ReplicaSimulator } from '../../support/replica-simulator';
 import { startCfnHarness, type CfnHarness, type HarnessOptions } from '../../support/cfn-harness';
 
 export const HOME = 'us-east-1';
@@ -23,9 +23,15 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(opts: Partial<HarnessOptions> & { replicaDelayMs?: number } = {}): Promise<World> {
+export async function startWorld(opts: Partial<HarnessOptions> & { replicaDelayMs?: number; consistencyFaults?: boolean } = {}): Promise<World> {
   const moto = await startMoto();
-  const sim = await startReplicaSimulator(moto, { replicaDelayMs: opts.replicaDelayMs ?? 300 });
+  // AWS's eventual consistency is on in every lifecycle test: tag reads and DescribeTable lag
+  // behind writes (test/support/replica-simulator/consistency.ts). `consistencyFaults: false`
+  // turns it off, for suites that check a decision against state they write straight to moto.
+  const sim = await startReplicaSimulator(moto, {
+    replicaDelayMs: opts.replicaDelayMs ?? 300,
+    consistencyFaults: opts.consistencyFaults === false ? NO_CONSISTENCY_FAULTS : LIFECYCLE_FAULTS,
+  });
   const cfn = await startCfnHarness({ endpoint: sim.endpoint, stateEndpoint: moto.endpoint, homeRegion: HOME, ...opts });
   return {
     moto,

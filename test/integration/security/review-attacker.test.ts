@@ -27,7 +27,12 @@ let w: World;
 let state: DynamoDBClient;
 
 beforeAll(async () => {
+  // Consistency faults off: these tests check exact decisions and call counts against state they
+  // write straight to moto, which the simulator's stale windows do not see (a stale read would be
+  // older than any real one); AWS's lag is exercised in consistency.test.ts, the attack suite and
+  // the lifecycle scenarios.
   w = await startWorld({
+    consistencyFaults: false,
     replicaDelayMs: 200,
     handlers: [makeReplicasHandler({ initialMs: 50, maxMs: 400 }) as ResourceHandler<unknown>, loadHandler as ResourceHandler<unknown>],
   });
