@@ -99,6 +99,10 @@ const WHAT_NEXT_AFTER_TIMEOUT: Record<'Create' | 'Update' | 'Delete', string> = 
     'The stack delete fails (DELETE_FAILED). AWS may still finish work it had started; delete the stack again, and the provider continues from what it then observes.',
 };
 
+/** How often a request whose admission hung is delivered again before the provider gives up. */
+const MAX_REDELIVERIES = 3;
+const REDELIVERY_KEY = 'ArcDynamoDbRedelivery';
+
 const SUPERSEDED_REASON = 'Superseded by a later request for this resource (CloudFormation sent a Delete while this operation was running).';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
@@ -222,9 +226,16 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
     if (admission === 'timeout') {
       admissionAbort.abort();
       if (!gate.claim()) return;
-      log.warn('admission did not finish before the deadline; delivering the request again', {});
+      // Bounded: a count that travels with the payload (a caller can only lower its own budget).
+      const previous = Number((inner as Record<string, unknown>)[REDELIVERY_KEY] ?? 0);
+      const count = Number.isInteger(previous) && previous >= 0 ? previous + 1 : MAX_REDELIVERIES + 1;
+      if (count > MAX_REDELIVERIES) {
+        log.error('admission kept hanging; giving up without an answer (CloudFormation times the request out)', { redeliveries: previous });
+        return;
+      }
+      log.warn('admission did not finish before the deadline; delivering the request again', { redelivery: count });
       try {
-        await deps.continuation.continue(inner as Record<string, unknown>);
+        await deps.continuation.continue({ ...(inner as Record<string, unknown>), [REDELIVERY_KEY]: count });
       } catch (e) {
         log.error('could not deliver the request again', { error: message(e) });
       }

@@ -1,4 +1,5 @@
 import type { MetricDataQuery, PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+import { PUT_METRIC_ALARM_MEMBERS as ALARM_MEMBERS } from '../../support/alarm-members';
 
 /** Values for the Refs and pseudo parameters the monitoring resources use. */
 export interface Bindings {
@@ -40,31 +41,7 @@ function ref(name: string, b: Bindings): string {
   return v;
 }
 
-/** PutMetricAlarm members; AWS::CloudWatch::Alarm properties carry the same names. */
-const PUT_METRIC_ALARM_MEMBERS = new Set([
-  'AlarmName',
-  'AlarmDescription',
-  'ActionsEnabled',
-  'OKActions',
-  'AlarmActions',
-  'InsufficientDataActions',
-  'MetricName',
-  'Namespace',
-  'Statistic',
-  'ExtendedStatistic',
-  'Dimensions',
-  'Period',
-  'Unit',
-  'EvaluationPeriods',
-  'DatapointsToAlarm',
-  'Threshold',
-  'ComparisonOperator',
-  'TreatMissingData',
-  'EvaluateLowSampleCountPercentile',
-  'Metrics',
-  'Tags',
-  'ThresholdMetricId',
-]);
+const PUT_METRIC_ALARM_MEMBERS = new Set(ALARM_MEMBERS);
 
 /** The PutMetricAlarm request equivalent to one AWS::CloudWatch::Alarm resource. */
 export function putMetricAlarmInput(logicalId: string, properties: Record<string, unknown>, b: Bindings): PutMetricAlarmCommandInput {

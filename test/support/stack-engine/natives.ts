@@ -24,6 +24,7 @@ import {
 import { CloudWatchClient, DeleteAlarmsCommand, DeleteDashboardsCommand, PutDashboardCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { sameValue } from './intrinsics';
 import { ResourceFailure, type Json, type OperationContext, type ResourceTypeHandler } from './types';
+import { PUT_METRIC_ALARM_MEMBERS } from '../alarm-members';
 
 export interface NativeClients {
   autoscaling(region: string): ApplicationAutoScalingClient;
@@ -158,31 +159,7 @@ export function scalingPolicyHandler(c: NativeClients): ResourceTypeHandler {
   };
 }
 
-/** PutMetricAlarm members; AWS::CloudWatch::Alarm properties carry the same names. */
-const ALARM_KEYS = [
-  'AlarmName',
-  'AlarmDescription',
-  'ActionsEnabled',
-  'OKActions',
-  'AlarmActions',
-  'InsufficientDataActions',
-  'MetricName',
-  'Namespace',
-  'Statistic',
-  'ExtendedStatistic',
-  'Dimensions',
-  'Period',
-  'Unit',
-  'EvaluationPeriods',
-  'DatapointsToAlarm',
-  'Threshold',
-  'ComparisonOperator',
-  'TreatMissingData',
-  'EvaluateLowSampleCountPercentile',
-  'Metrics',
-  'Tags',
-  'ThresholdMetricId',
-];
+const ALARM_KEYS = PUT_METRIC_ALARM_MEMBERS;
 
 export function alarmHandler(c: NativeClients): ResourceTypeHandler {
   const put = async (ctx: OperationContext, p: Json, name: string) => {

@@ -191,7 +191,15 @@ it('an admission that hangs past the deadline delivers the same payload again an
   const { w, run } = setup({ remainingMs: 600, admission: () => new Promise<Admission>(() => undefined) });
   await run(raw);
   expect(w.puts).toEqual([]);
-  expect(w.continued).toEqual([raw]);
+  expect(w.continued).toEqual([{ ...raw, ArcDynamoDbRedelivery: 1 }]);
+});
+
+it('a request whose admission keeps hanging is delivered again at most three times', async () => {
+  const { w, run } = setup({ remainingMs: 600, admission: () => new Promise<Admission>(() => undefined) });
+  await run({ ...event(), ArcDynamoDbRedelivery: 3 });
+  expect(w.continued).toEqual([]);
+  expect(w.puts).toEqual([]);
+  expect(w.logs).toContain('admission kept hanging; giving up without an answer (CloudFormation times the request out)');
 });
 
 it("Lambda's on-failure record answers FAILED with the ID the sealed continuation carries", async () => {
