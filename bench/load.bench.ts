@@ -98,7 +98,8 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `load bench: ${ITEMS} items of ~${Math.round(avg)} bytes, ${OBJECTS} gzip objects in moto S3, DynamoDB Local, ${CONCURRENCY} requests in flight, ${RUNS} runs each`,
+      `load bench: ${ITEMS} items of ~${Math.round(avg)} bytes, ${OBJECTS} gzip objects in moto S3, DynamoDB Local, ${CONCURRENCY} requests in ` +
+        `flight, ${RUNS} runs each`,
     );
 
     // One untimed full run of each path first (JIT, connections, DynamoDB Local warming up).

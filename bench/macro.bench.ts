@@ -122,7 +122,9 @@ function expansion(): void {
     const tJson = timeIt(() => JSON.parse(JSON.stringify(out)), budget);
     const ratio = tExpand / tJson;
     const resources = Object.keys(out.Resources as object).length;
-    let line = `${String(n).padStart(6)}  ${String(resources).padStart(9)}  ${(text.length / 1024).toFixed(1).padStart(9)}  ${ms(tExpand).padStart(12)}  ${ms(tJson).padStart(12)}  ${ratio.toFixed(2)}x`;
+    let line =
+      `${String(n).padStart(6)}  ${String(resources).padStart(9)}  ${(text.length / 1024).toFixed(1).padStart(9)}  ` +
+      `${ms(tExpand).padStart(12)}  ${ms(tJson).padStart(12)}  ${ratio.toFixed(2)}x`;
     if (n === 100) {
       line += `   target <= 2.00x  ${verdict(ratio <= 2)}`;
       if (ratio > 2) failed = true;

@@ -117,11 +117,14 @@ async function main() {
         rows
           .map(
             (r) =>
-              `${`${r.label} ${r.poll}`.padEnd(22)} | ${String(r.operationMs).padStart(9)} | ${`${r.overheadMs} (${r.maxOverheadMs})`.padStart(17)} | ${String(r.pollsPerStep).padStart(10)} | ${String(r.callsPerRequest).padStart(17)} | ${r.callsPerStep.toFixed(1).padStart(13)} | ${String(r.requestMs).padStart(10)}`,
+              `${`${r.label} ${r.poll}`.padEnd(22)} | ${String(r.operationMs).padStart(9)} | ${`${r.overheadMs} (${r.maxOverheadMs})`.padStart(17)} ` +
+              `| ${String(r.pollsPerStep).padStart(10)} | ${String(r.callsPerRequest).padStart(17)} | ${r.callsPerStep.toFixed(1).padStart(13)} | ` +
+              `${String(r.requestMs).padStart(10)}`,
           )
           .join('\n') +
         `\n\ntarget: overhead per step <= one poll interval (backoff's largest interval reached while waiting ${OPERATION_MS} ms is 1000 ms): ` +
-        `${backoff.maxOverheadMs <= 1000 + 100 ? 'met' : 'NOT met'}; backoff polls ${(backoff.pollsPerStep / fixed.pollsPerStep).toFixed(2)}x as often as the fixed 250 ms baseline\n`,
+        `${backoff.maxOverheadMs <= 1000 + 100 ? 'met' : 'NOT met'}; backoff polls ${(backoff.pollsPerStep / fixed.pollsPerStep).toFixed(2)}x as ` +
+        `often as the fixed 250 ms baseline\n`,
     );
   } finally {
     await sim.stop();

@@ -154,7 +154,8 @@ export class ItemWriter {
       remaining = remaining.filter((p) => left.has(p.key));
       if (attempt >= retry.maxAttempts) {
         throw new LoadError(
-          `DynamoDB left ${remaining.length} items unprocessed after ${attempt} BatchWriteItem attempts; the table is throttled (raise its write capacity, then load again with a new Revision)`,
+          `DynamoDB left ${remaining.length} items unprocessed after ${attempt} BatchWriteItem attempts; the table is throttled (raise its write ` +
+            `capacity, then load again with a new Revision)`,
         );
       }
       await retry.sleep(backoffMs(attempt, retry));

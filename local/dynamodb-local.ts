@@ -38,7 +38,8 @@ export function findDynamoDbLocalJar(): string {
     pkg = dirname(require.resolve('amplify-dynamodb-simulator/package.json'));
   } catch {
     throw new Error(
-      'DynamoDB Local is not installed: run `npm install --save-dev amplify-dynamodb-simulator` (it ships DynamoDBLocal.jar), or pass --endpoint to use a running DynamoDB.',
+      'DynamoDB Local is not installed: run `npm install --save-dev amplify-dynamodb-simulator` (it ships DynamoDBLocal.jar), or pass --endpoint to ' +
+        'use a running DynamoDB.',
     );
   }
   const jar = join(pkg, 'emulator', 'DynamoDBLocal.jar');

@@ -48,7 +48,8 @@ export async function ensureServer(cwd: string, options: { dbPath?: string }): P
     if (isOurServer(previous) && (await answers(previous.endpoint))) {
       if (previous.dbPath !== dbPath) {
         throw new Error(
-          `DynamoDB Local already runs from this folder (pid ${previous.pid}, ${previous.dbPath ? `--db-path ${previous.dbPath}` : 'in memory'}); run 'arc-dynamodb local down' first to change --db-path`,
+          `DynamoDB Local already runs from this folder (pid ${previous.pid}, ${previous.dbPath ? `--db-path ${previous.dbPath}` : 'in memory'}); ` +
+            `run 'arc-dynamodb local down' first to change --db-path`,
         );
       }
       return { endpoint: previous.endpoint, how: 'reused', state: previous };

@@ -163,7 +163,8 @@ function checkTableNames(tables: NamedTable[]): ArcError[] {
         'table-names-unique',
         t.logicalId,
         'TableName',
-        `'${t.name}' is also the TableName of ${first.logicalId}; DynamoDB table names are unique in an account and region, so the second table would fail to create`,
+        `'${t.name}' is also the TableName of ${first.logicalId}; DynamoDB table names are unique in an account and region, so the second table ` +
+          `would fail to create`,
       ),
     );
   });
@@ -191,7 +192,8 @@ function checkLimits(counts: Counts, expansions: Expansion[]): ArcError[] {
         'resource-limit',
         TEMPLATE_SCOPE,
         'Resources',
-        `the expanded template has ${atLeast}${counts.resources} resources, over CloudFormation's limit of ${MAX_RESOURCES} (the Arc::DynamoDB::Table resources expand to ${atLeast}${generated}${partial}${hint})`,
+        `the expanded template has ${atLeast}${counts.resources} resources, over CloudFormation's limit of ${MAX_RESOURCES} (the ` +
+          `Arc::DynamoDB::Table resources expand to ${atLeast}${generated}${partial}${hint})`,
       ),
     );
   }

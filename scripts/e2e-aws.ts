@@ -38,7 +38,8 @@ async function main(): Promise<number> {
     return 2;
   }
   console.log(
-    `e2e:aws: run ${config.runId} in account ${config.account}, regions ${Object.values(config.regionMap).join(', ')}; everything it creates starts with ${runPrefix(config)}`,
+    `e2e:aws: run ${config.runId} in account ${config.account}, regions ${Object.values(config.regionMap).join(', ')}; everything it creates starts ` +
+      `with ${runPrefix(config)}`,
   );
 
   const startedAt = new Date().toISOString();

@@ -134,7 +134,10 @@ export function progressLine(p: Progress, totalBytes: number, elapsedS: number, 
   const share = totalBytes > 0 ? Math.min(1, p.sourceBytes / totalBytes) : 0;
   const eta = share > 0 && share < 1 ? fmtTime((elapsedS / share) * (1 - share)) : '--:--';
   const filled = Math.round(share * width);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${fmtInt(done)} items  ${fmtInt(rate)} items/s  ETA ${eta}${c.recordsRejected ? `  ${fmtInt(c.recordsRejected)} rejected` : ''}`;
+  return (
+    `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${fmtInt(done)} items  ${fmtInt(rate)} ` +
+    `items/s  ETA ${eta}${c.recordsRejected ? `  ${fmtInt(c.recordsRejected)} rejected` : ''}`
+  );
 }
 
 /** Local endpoints take any credentials; supply placeholders when none are configured. */
@@ -195,7 +198,10 @@ async function load(cfg: LoadCommandConfig, io: CliIO): Promise<number> {
     if (tty) io.stderr.write('\r\x1b[K');
     const c = out.status === 'continue' ? out.checkpoint.counters : out.counters;
     const secs = elapsed();
-    const summary = `${fmtInt(c.itemsWritten)} items written, ${fmtInt(c.itemsSkipped)} skipped, ${fmtInt(c.recordsRejected)} rejected; ${fmtInt(c.objectsRead)} object(s), ${fmtBytes(c.bytesRead)} in ${secs.toFixed(1)} s (${fmtInt(secs > 0 ? (c.itemsWritten + c.itemsSkipped) / secs : 0)} items/s)`;
+    const summary =
+      `${fmtInt(c.itemsWritten)} items written, ${fmtInt(c.itemsSkipped)} skipped, ${fmtInt(c.recordsRejected)} rejected; ` +
+      `${fmtInt(c.objectsRead)} object(s), ${fmtBytes(c.bytesRead)} in ${secs.toFixed(1)} s ` +
+      `(${fmtInt(secs > 0 ? (c.itemsWritten + c.itemsSkipped) / secs : 0)} items/s)`;
     if (out.status === 'done') {
       io.stdout.write(`Loaded ${source.description} into ${cfg.options.tableName}: ${summary}\n`);
       return 0;

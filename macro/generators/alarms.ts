@@ -22,7 +22,8 @@ type Capacity = 'Read' | 'Write';
 
 const describe = (v: Passthrough<number>): string => (typeof v === 'number' ? String(v) : 'the configured value');
 const when = (s: AlarmSettings): string =>
-  `in ${describe(s.datapointsToAlarm)} of ${describe(s.evaluationPeriods)} periods of ${typeof s.period === 'number' ? `${s.period} s` : 'the configured length'}`;
+  `in ${describe(s.datapointsToAlarm)} of ${describe(s.evaluationPeriods)} periods of ` +
+  `${typeof s.period === 'number' ? `${s.period} s` : 'the configured length'}`;
 
 /** MaxRead/WriteRequestUnits of an OnDemandThroughput, when set and not -1 (DynamoDB's "no maximum"). */
 function onDemandMaximum(throughput: unknown, capacity: Capacity): Passthrough<number> | undefined {

@@ -16,7 +16,8 @@ import { childAttributes, ref, sub } from './common';
 import type { CfnResource, Generator } from './types';
 
 export const SERVICE_LINKED_ROLE_ARN =
-  'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable';
+  'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/' +
+  'AWSServiceRoleForApplicationAutoScaling_DynamoDBTable';
 
 interface Dimension {
   targetId: string;

@@ -196,7 +196,8 @@ export function nativeTagsHint(value: unknown): string | undefined {
     .slice(0, 3)
     .map(
       (t) =>
-        `${String((t as Record<string, unknown>).Key)}: ${typeof (t as Record<string, unknown>).Value === 'string' ? String((t as Record<string, unknown>).Value) : '...'}`,
+        `${String((t as Record<string, unknown>).Key)}: ` +
+        `${typeof (t as Record<string, unknown>).Value === 'string' ? String((t as Record<string, unknown>).Value) : '...'}`,
     )
     .join(', ');
   return `is a list of {Key, Value}, the native AWS::DynamoDB::Table form; write a map: Tags: {${sample}}`;

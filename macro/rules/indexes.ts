@@ -108,7 +108,8 @@ export const nonKeyAttributeTotal: Check = ({ model }, r) => {
   if (total > MAX_NON_KEY_ATTRIBUTES) {
     r.error(
       'GlobalSecondaryIndexes',
-      `project ${total} NonKeyAttributes in total (with LocalSecondaryIndexes); DynamoDB allows at most ${MAX_NON_KEY_ATTRIBUTES} across all indexes of a table`,
+      `project ${total} NonKeyAttributes in total (with LocalSecondaryIndexes); DynamoDB allows at most ${MAX_NON_KEY_ATTRIBUTES} across all ` +
+        `indexes of a table`,
     );
   }
 };

@@ -30,7 +30,8 @@ export const loadSourceIsBoundToTheStack: Check = ({ model, properties: p }, r) 
   if (start !== undefined && !BOUND.test(start)) {
     r.error(
       'Load.S3BucketSource.KeyPrefix',
-      `must start with ${LOAD_KEY_ROOT}<this stack's name>/ (for example !Sub '${LOAD_KEY_ROOT}\${AWS::StackName}/seed/'), got '${start.slice(0, 200)}': a stack loads only objects under its own prefix`,
+      `must start with ${LOAD_KEY_ROOT}<this stack's name>/ (for example !Sub '${LOAD_KEY_ROOT}\${AWS::StackName}/seed/'), got ` +
+        `'${start.slice(0, 200)}': a stack loads only objects under its own prefix`,
     );
   }
 };

@@ -43,7 +43,8 @@ export const replicaKmsKeyArns: Check = ({ model }, r) => {
     if (typeof kms === 'string' && !KMS_KEY_ARN.test(kms)) {
       r.error(
         joinPath('ReplicaRegions', at(rep, model.replicas), 'KmsKeyArn'),
-        `must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not a key ID or an alias: DynamoDB reports the key ARN, so anything else never matches; got '${kms.slice(0, 200)}'`,
+        `must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not a key ID or an alias: DynamoDB reports the key ARN, so anything else ` +
+          `never matches; got '${kms.slice(0, 200)}'`,
       );
     }
   }
@@ -127,7 +128,8 @@ export const provisionedReplicaIndexesNeedWriteAutoscaling: Check = ({ model, fa
     if (!Object.prototype.hasOwnProperty.call(model.autoscaling?.gsiWrite ?? {}, g.name)) {
       r.error(
         `GlobalSecondaryIndexes[${i}]`,
-        `'${g.name}' needs write autoscaling on a PROVISIONED table with replicas: add GsiAutoscalingWrite.${g.name} (DynamoDB keeps every replica's index writes in step through it)`,
+        `'${g.name}' needs write autoscaling on a PROVISIONED table with replicas: add GsiAutoscalingWrite.${g.name} (DynamoDB keeps every ` +
+          `replica's index writes in step through it)`,
       );
     }
   });

@@ -163,7 +163,9 @@ export function makeGuard(deps: GuardDeps): Guard {
       if (auth.cleanup && !(record?.ids ?? []).includes(event.PhysicalResourceId ?? '')) {
         return {
           kind: 'noop',
-          reason: `physical ID ${event.PhysicalResourceId} was never this provider's answer for ${event.LogicalResourceId} (or its Delete was answered already); nothing was touched`,
+          reason:
+            `physical ID ${event.PhysicalResourceId} was never this provider's answer for ${event.LogicalResourceId} (or its Delete was ` +
+            `answered already); nothing was touched`,
         };
       }
       // CloudFormation deletes a physical resource with the properties it was last created or

@@ -92,7 +92,9 @@ export function decideOwnership(
       if (requestType === 'Delete') return { action: 'noop', reason: `table ${tableName} belongs to another stack; it was not touched` };
       return {
         action: 'refuse',
-        reason: `Table ${tableName} in ${region} belongs to another stack: its ${OWNER_TAG_KEY} tag does not name this stack. The provider only changes tables owned by the requesting stack. Nothing was changed.`,
+        reason:
+          `Table ${tableName} in ${region} belongs to another stack: its ${OWNER_TAG_KEY} tag does not name this stack. The provider only ` +
+          `changes tables owned by the requesting stack. Nothing was changed.`,
       };
     case 'untagged':
       // The consent names the stack by name, or (stronger: a name can be taken by whoever creates
@@ -106,12 +108,16 @@ export function decideOwnership(
       if (adopt === tableName) {
         return {
           action: 'refuse',
-          reason: `Table ${tableName} in ${region} may be adopted only with its owner's consent: tag it ${ADOPT_CONSENT_TAG_KEY}=${stackName || '<stack name>'} (aws dynamodb tag-resource), then deploy again. Nothing was changed.`,
+          reason:
+            `Table ${tableName} in ${region} may be adopted only with its owner's consent: tag it ` +
+            `${ADOPT_CONSENT_TAG_KEY}=${stackName || '<stack name>'} (aws dynamodb tag-resource), then deploy again. Nothing was changed.`,
         };
       }
       return {
         action: 'refuse',
-        reason: `Table ${tableName} in ${region} has no ${OWNER_TAG_KEY} tag, so this stack does not own it. To manage a table created elsewhere, set AdoptExistingTable: ${tableName} on the Arc::DynamoDB::Table resource. Nothing was changed.`,
+        reason:
+          `Table ${tableName} in ${region} has no ${OWNER_TAG_KEY} tag, so this stack does not own it. To manage a table created elsewhere, ` +
+          `set AdoptExistingTable: ${tableName} on the Arc::DynamoDB::Table resource. Nothing was changed.`,
       };
   }
 }

@@ -49,7 +49,9 @@ function isCheckpoint(v: unknown): v is LoadCheckpoint {
 
 export function failureReason(table: string, o: Extract<LoadOutcome, { status: 'failed' }>): string {
   const c = o.counters;
-  const tail = `${o.reason.endsWith('.') ? '' : '.'} Before stopping: ItemsWritten ${c.itemsWritten}, ItemsSkipped ${c.itemsSkipped}, RecordsRejected ${c.recordsRejected}, ObjectsRead ${c.objectsRead} (written items stay in the table).`;
+  const tail =
+    `${o.reason.endsWith('.') ? '' : '.'} Before stopping: ItemsWritten ${c.itemsWritten}, ItemsSkipped ${c.itemsSkipped}, ` +
+    `RecordsRejected ${c.recordsRejected}, ObjectsRead ${c.objectsRead} (written items stay in the table).`;
   return truncateBytes(
     `Load into table '${table}' failed: ${truncateBytes(o.reason, MAX_REASON_BYTES - Buffer.byteLength(tail) - 60)}${tail}`,
     MAX_REASON_BYTES,
@@ -94,7 +96,8 @@ export const loadHandler: ResourceHandler<LoadProps> = {
       return {
         status: 'failed',
         reason: truncateBytes(
-          `Load source s3://${p.S3BucketSource.Bucket}/${p.S3BucketSource.KeyPrefix ?? ''} is not this stack's: a stack loads only objects under s3://${p.S3BucketSource.Bucket}/${bound}. Nothing was read or written.`,
+          `Load source s3://${p.S3BucketSource.Bucket}/${p.S3BucketSource.KeyPrefix ?? ''} is not this stack's: a stack loads only objects under ` +
+            `s3://${p.S3BucketSource.Bucket}/${bound}. Nothing was read or written.`,
           MAX_REASON_BYTES,
         ),
         physicalResourceId: id,

@@ -79,24 +79,33 @@ function whatNextAfterTimeout(requestType: 'Create' | 'Update' | 'Delete', stack
   // a failed cleanup Delete leaves the stack UPDATE_COMPLETE with the resource in place, a failed
   // rollback Delete of a create leaves ROLLBACK_FAILED.
   if (requestType === 'Update' && stackStatus === 'UPDATE_ROLLBACK_IN_PROGRESS') {
-    return 'The rollback fails (UPDATE_ROLLBACK_FAILED). Once AWS has finished the work it had started, run aws cloudformation continue-update-rollback; the provider then continues from what it observes.';
+    return (
+      'The rollback fails (UPDATE_ROLLBACK_FAILED). Once AWS has finished the work it had started, run aws cloudformation ' +
+      'continue-update-rollback; the provider then continues from what it observes.'
+    );
   }
   if (requestType === 'Delete' && stackStatus.endsWith('_CLEANUP_IN_PROGRESS')) {
     return 'CloudFormation finishes the update anyway and leaves what this resource made in place; deploy again, or remove it by hand.';
   }
   if (requestType === 'Delete' && stackStatus === 'ROLLBACK_IN_PROGRESS') {
-    return 'The stack ends ROLLBACK_FAILED. Once AWS has finished the work it had started, delete the stack again; the provider continues from what it observes.';
+    return (
+      'The stack ends ROLLBACK_FAILED. Once AWS has finished the work it had started, delete the stack again; the provider continues from what ' +
+      'it observes.'
+    );
   }
   return WHAT_NEXT_AFTER_TIMEOUT[requestType];
 }
 
 const WHAT_NEXT_AFTER_TIMEOUT: Record<'Create' | 'Update' | 'Delete', string> = {
   Create:
-    "CloudFormation now rolls the stack back and sends this resource a Delete, which keeps or removes what was made as the table's DeletionPolicy says. AWS may still finish work it had started; the next deploy continues from what it then observes.",
+    "CloudFormation now rolls the stack back and sends this resource a Delete, which keeps or removes what was made as the table's DeletionPolicy " +
+    'says. AWS may still finish work it had started; the next deploy continues from what it then observes.',
   Update:
-    'CloudFormation now rolls the stack back with the previous properties. AWS may still finish work it had started; the rollback and the next deploy continue from what they then observe.',
+    'CloudFormation now rolls the stack back with the previous properties. AWS may still finish work it had started; the rollback and the next ' +
+    'deploy continue from what they then observe.',
   Delete:
-    'The stack delete fails (DELETE_FAILED). AWS may still finish work it had started; delete the stack again, and the provider continues from what it then observes.',
+    'The stack delete fails (DELETE_FAILED). AWS may still finish work it had started; delete the stack again, and the provider continues from what ' +
+    'it then observes.',
 };
 
 /** How often a request whose admission hung is delivered again before the provider gives up. */
@@ -304,7 +313,9 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
       await deps.continuation.continue(payload);
       log.info('continuing in a new invocation', { hop: session.hop + 1 });
     };
-    const timeoutReason = `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s), counted from CloudFormation's request. ${whatNextAfterTimeout(event.RequestType, session.stack.status)}`;
+    const timeoutReason =
+      `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s), counted from ` +
+      `CloudFormation's request. ${whatNextAfterTimeout(event.RequestType, session.stack.status)}`;
 
     const work = async (): Promise<void> => {
       if (now() >= limits.service) return finish('FAILED', timeoutReason, failureId());

@@ -178,8 +178,10 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
           const own = await observeReplicaOwnership(req.clients, state, region, req.stackId);
           if (own === 'foreign') {
             return failed(
-              `The replica of ${p.TableName} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so it was not deleted. Nothing was changed in ${region}. ` +
-                `If that table really is this stack's, set its ${OWNER_TAG_KEY} tag to this stack's ID deliberately and retry; otherwise delete it by hand or leave it.`,
+              `The replica of ${p.TableName} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so it was not deleted. Nothing was ` +
+                `changed in ${region}. ` +
+                `If that table really is this stack's, set its ${OWNER_TAG_KEY} tag to this stack's ID deliberately and retry; otherwise delete it ` +
+                `by hand or leave it.`,
             );
           }
           const replica = await req.clients
@@ -192,8 +194,10 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
           if (replica?.Table?.DeletionProtectionEnabled) {
             return failed(
               `The replica of ${p.TableName} in ${region} has deletion protection enabled, so it was not deleted. ` +
-                `To delete it, turn protection off first: aws dynamodb update-table --region ${region} --table-name ${p.TableName} --no-deletion-protection-enabled ` +
-                `(or set DeletionProtectionEnabled: false for that replica and update the stack before removing the region), then retry. To keep it, leave ${region} in ReplicaRegions.`,
+                `To delete it, turn protection off first: aws dynamodb update-table --region ${region} --table-name ${p.TableName} ` +
+                `--no-deletion-protection-enabled ` +
+                `(or set DeletionProtectionEnabled: false for that replica and update the stack before removing the region), then retry. To keep ` +
+                `it, leave ${region} in ReplicaRegions.`,
             );
           }
           const old = req.requestType === 'Delete' ? p : req.oldProperties;

@@ -26,13 +26,25 @@ export function failureFor(tableName: string, region: string, status: string, de
   const detail = description ? ` (${description})` : '';
   switch (status) {
     case 'CREATION_FAILED':
-      return `The replica of ${tableName} in ${region} failed to create${detail}. Fix the cause (for a KmsKeyArn, the key must exist in ${region} and allow DynamoDB), or remove ${region} from ReplicaRegions, then update the stack.`;
+      return (
+        `The replica of ${tableName} in ${region} failed to create${detail}. Fix the cause (for a KmsKeyArn, the key must exist in ${region} ` +
+        `and allow DynamoDB), or remove ${region} from ReplicaRegions, then update the stack.`
+      );
     case 'INACCESSIBLE_ENCRYPTION_CREDENTIALS':
-      return `The replica of ${tableName} in ${region} cannot use its KMS key${detail}. Re-enable the key or restore DynamoDB's access to it, then update the stack.`;
+      return (
+        `The replica of ${tableName} in ${region} cannot use its KMS key${detail}. Re-enable the key or restore DynamoDB's access to it, then ` +
+        `update the stack.`
+      );
     case 'REPLICATION_NOT_AUTHORIZED':
-      return `DynamoDB is not authorized to replicate ${tableName} to ${region}${detail}. Check the AWSServiceRoleForDynamoDBReplication service-linked role, then update the stack.`;
+      return (
+        `DynamoDB is not authorized to replicate ${tableName} to ${region}${detail}. Check the AWSServiceRoleForDynamoDBReplication ` +
+        `service-linked role, then update the stack.`
+      );
     case 'REGION_DISABLED':
-      return `Region ${region} is disabled for this account, so the replica of ${tableName} there cannot be managed. Enable the region or remove it from ReplicaRegions.`;
+      return (
+        `Region ${region} is disabled for this account, so the replica of ${tableName} there cannot be managed. Enable the region or remove it ` +
+        `from ReplicaRegions.`
+      );
     case 'ARCHIVED':
       return `The replica of ${tableName} in ${region} is archived${detail}. Remove ${region} from ReplicaRegions, update the stack, then add it again.`;
     default:

@@ -28,7 +28,8 @@ function kmsKeyArn(v: unknown, path: string, region: string): string | undefined
   if (!m) {
     throw new PropertyError(
       path,
-      `must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>), got '${kms.slice(0, 120)}': DynamoDB reports a replica's key as its key ARN, so an alias or key ID would never match and be re-applied on every update`,
+      `must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>), got '${kms.slice(0, 120)}': DynamoDB reports a replica's key as ` +
+        `its key ARN, so an alias or key ID would never match and be re-applied on every update`,
     );
   }
   if (m[1] !== region) throw new PropertyError(path, `names a key in ${m[1]}, but a replica's key must be in the replica's own region (${region})`);

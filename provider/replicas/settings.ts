@@ -113,7 +113,8 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
   const own = replicaOwnership(tags, stackId);
   if (own === 'foreign') {
     throw new Refusal(
-      `The replica of ${name} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was changed in ${region}.`,
+      `The replica of ${name} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was ` +
+        `changed in ${region}.`,
     );
   }
   if (own === 'untagged') {
@@ -262,7 +263,8 @@ export async function tagCreatingReplica(input: TagEarlyInput): Promise<boolean>
   if (own === 'missing') return false;
   if (own === 'foreign') {
     throw new Refusal(
-      `The replica of ${props.TableName} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. Nothing was changed in ${region}.`,
+      `The replica of ${props.TableName} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so its settings were not changed. ` +
+        `Nothing was changed in ${region}.`,
     );
   }
   if (own === 'owned') return true;

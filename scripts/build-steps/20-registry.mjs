@@ -110,7 +110,8 @@ export function generateEditorSchema(source) {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'CloudFormation template with Arc::DynamoDB::Table resources (arc-dynamodb)',
     description:
-      'Generated from schema/arc-dynamodb-table.schema.json by scripts/build-steps/20-registry.mjs. Checks the Properties of Arc::DynamoDB::Table resources; everything else is left to other tools.',
+      'Generated from schema/arc-dynamodb-table.schema.json by scripts/build-steps/20-registry.mjs. ' +
+      'Checks the Properties of Arc::DynamoDB::Table resources; everything else is left to other tools.',
     type: 'object',
     properties: {
       Resources: { type: 'object', additionalProperties: { $ref: `#/definitions/${RESOURCE}` } },

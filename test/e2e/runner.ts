@@ -395,13 +395,15 @@ const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 export function formatReport(r: Report): string {
   const lines = [
     `arc-dynamodb end-to-end run ${r.runId} on ${r.backend}: ${r.ok ? 'OK' : 'FAILED'}`,
-    `${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped${r.counts.knownDefects ? ` (${r.counts.knownDefects} of the failures are known defects)` : ''}`,
+    `${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} ` +
+      `skipped${r.counts.knownDefects ? ` (${r.counts.knownDefects} of the failures are known defects)` : ''}`,
     `started ${r.startedAt}, finished ${r.finishedAt}`,
     '',
   ];
   for (const s of r.scenarios) {
     lines.push(
-      `${s.outcome.toUpperCase().padEnd(7)} ${s.name} (${(s.ms / 1000).toFixed(1)} s) - ${s.description}${s.skippedBecause ? ` [skipped: ${s.skippedBecause}]` : ''}`,
+      `${s.outcome.toUpperCase().padEnd(7)} ${s.name} (${(s.ms / 1000).toFixed(1)} s) - ` +
+        `${s.description}${s.skippedBecause ? ` [skipped: ${s.skippedBecause}]` : ''}`,
     );
     if (s.knownDefect) lines.push(`        known defect: ${s.knownDefect}`);
     lines.push(`        stack ${s.stackName}, table ${s.tableName}`);

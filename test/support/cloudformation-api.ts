@@ -66,7 +66,8 @@ function error(res: http.ServerResponse, code: string, message: string) {
   send(
     res,
     400,
-    `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>` +
+      `${randomUUID()}</RequestId></ErrorResponse>`,
   );
 }
 
@@ -96,11 +97,14 @@ export async function startCloudFormationApi(): Promise<CloudFormationApi> {
         const detail =
           `<StackId>${xml(stack.stackId)}</StackId><StackName>${xml(stack.stackName)}</StackName><LogicalResourceId>${xml(r.logicalId)}</LogicalResourceId>` +
           (r.physicalId !== undefined ? `<PhysicalResourceId>${xml(r.physicalId)}</PhysicalResourceId>` : '') +
-          `<ResourceType>${xml(r.resourceType)}</ResourceType><LastUpdatedTimestamp>${r.lastUpdated.toISOString()}</LastUpdatedTimestamp><ResourceStatus>${r.status}</ResourceStatus>`;
+          `<ResourceType>${xml(r.resourceType)}</ResourceType><LastUpdatedTimestamp>${r.lastUpdated.toISOString()}</LastUpdatedTimestamp>` +
+          `<ResourceStatus>${r.status}</ResourceStatus>`;
         return send(
           res,
           200,
-          `<DescribeStackResourceResponse xmlns="${NS}"><DescribeStackResourceResult><StackResourceDetail>${detail}</StackResourceDetail></DescribeStackResourceResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStackResourceResponse>`,
+          `<DescribeStackResourceResponse ` +
+            `xmlns="${NS}"><DescribeStackResourceResult><StackResourceDetail>${detail}</StackResourceDetail></DescribeStackResourceResult>` +
+            `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStackResourceResponse>`,
         );
       }
       if (action === 'GetTemplate') {
@@ -110,16 +114,22 @@ export async function startCloudFormationApi(): Promise<CloudFormationApi> {
         return send(
           res,
           200,
-          `<GetTemplateResponse xmlns="${NS}"><GetTemplateResult><TemplateBody>${xml(JSON.stringify(body))}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable></GetTemplateResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetTemplateResponse>`,
+          `<GetTemplateResponse xmlns="${NS}"><GetTemplateResult><TemplateBody>${xml(JSON.stringify(body))}</TemplateBody><StagesAvailable><member>` +
+            `Original</member><member>Processed</member></StagesAvailable></GetTemplateResult><ResponseMetadata><RequestId>` +
+            `${randomUUID()}</RequestId></ResponseMetadata></GetTemplateResponse>`,
         );
       }
       if (action === 'DescribeStacks') {
         if (!stack) return error(res, 'ValidationError', `Stack with id ${stackName} does not exist`);
-        const member = `<member><StackId>${xml(stack.stackId)}</StackId><StackName>${xml(stack.stackName)}</StackName><CreationTime>2026-01-01T00:00:00.000Z</CreationTime><StackStatus>${stack.status}</StackStatus></member>`;
+        const member =
+          `<member><StackId>${xml(stack.stackId)}</StackId><StackName>${xml(stack.stackName)}</StackName><CreationTime>` +
+          `2026-01-01T00:00:00.000Z</CreationTime><StackStatus>${stack.status}</StackStatus></member>`;
         return send(
           res,
           200,
-          `<DescribeStacksResponse xmlns="${NS}"><DescribeStacksResult><Stacks>${member}</Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+          `<DescribeStacksResponse ` +
+            `xmlns="${NS}"><DescribeStacksResult><Stacks>${member}</Stacks></DescribeStacksResult><ResponseMetadata><RequestId>` +
+            `${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
         );
       }
       return error(res, 'InvalidAction', `The action ${action} is not valid for this local CloudFormation API`);

@@ -7,6 +7,10 @@
  */
 import type { Scenario } from '../scenario';
 
+const regionLine = (r: string) => `        - { RegionName: ${r}, PointInTimeRecoveryEnabled: false }`;
+const regionsYaml = (regions: string[] | 'absent' | 'empty') =>
+  regions === 'absent' ? '' : regions === 'empty' ? '      ReplicaRegions: []\n' : `      ReplicaRegions:\n${regions.map(regionLine).join('\n')}\n`;
+
 const template = (regions: string[] | 'empty' | 'absent') => `
 Transform: ArcDynamoDb
 Resources:
@@ -18,7 +22,7 @@ Resources:
       HashKey: pk
       Attributes: [{ Name: pk, Type: S }]
       Monitoring: { Enabled: false }
-${regions === 'absent' ? '' : regions === 'empty' ? '      ReplicaRegions: []\n' : `      ReplicaRegions:\n${regions.map((r) => `        - { RegionName: ${r}, PointInTimeRecoveryEnabled: false }`).join('\n')}\n`}`;
+${regionsYaml(regions)}`;
 
 const items = { a: { src: 'app', n: 1 } };
 

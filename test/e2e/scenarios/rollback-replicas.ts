@@ -8,6 +8,9 @@
  */
 import type { Scenario } from '../scenario';
 
+const regionLine = (r: string) => `        - { RegionName: ${r}, PointInTimeRecoveryEnabled: false }`;
+const regionsYaml = (regions: string[]) => (regions.length ? `      ReplicaRegions:\n${regions.map(regionLine).join('\n')}\n` : '');
+
 const template = (regions: string[]) => `
 Transform: ArcDynamoDb
 Resources:
@@ -20,7 +23,7 @@ Resources:
       Attributes: [{ Name: pk, Type: S }]
       Monitoring: { Enabled: false }
       StreamEnabled: true
-${regions.length ? `      ReplicaRegions:\n${regions.map((r) => `        - { RegionName: ${r}, PointInTimeRecoveryEnabled: false }`).join('\n')}\n` : ''}  Tripwire:
+${regionsYaml(regions)}  Tripwire:
     Type: AWS::CloudWatch::Dashboard
     DependsOn: [${regions.length ? 'OrdersReplicas' : 'Orders'}]
     Properties:

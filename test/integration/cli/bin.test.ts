@@ -43,7 +43,8 @@ Resources:
   );
   writeFileSync(
     join(dir, 'bad.yaml'),
-    'Transform: ArcDynamoDb\nResources:\n  Orders:\n    Type: Arc::DynamoDB::Table\n    Properties:\n      HashKey: pk\n      Attributes: [{ Name: pk, Type: S }]\n      ReadCapacity: 5\n',
+    'Transform: ArcDynamoDb\nResources:\n  Orders:\n    Type: Arc::DynamoDB::Table\n    Properties:\n      HashKey: pk\n      Attributes: [{ Name: ' +
+      'pk, Type: S }]\n      ReadCapacity: 5\n',
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -95,7 +95,8 @@ describe.each(['DynamoDB Local', 'moto'] as const)('bad input into %s', (backend
     expect(out).toMatchObject({
       status: 'failed',
       reason:
-        `5 records rejected, more than MaxRejectedRecords (4). First rejects: ${object} line 2: not valid JSON; ${object} line 3: "Item" must be an object of attributes; ` +
+        `5 records rejected, more than MaxRejectedRecords (4). First rejects: ${object} line 2: not valid JSON; ${object} line 3: "Item" must be an ` +
+        `object of attributes; ` +
         `${object} line 4: expected exactly one key, "Item"; ${object} line 5: attribute 'sk' (N) is not a valid number; ` +
         `${object} line 6: attribute 'pk' must have exactly one type key (S, N, B, SS, NS, BS, M, L, NULL or BOOL)`,
       counters: { itemsWritten: 1, itemsSkipped: 0, recordsRejected: 5, objectsRead: 0 },

@@ -112,7 +112,8 @@ test('too many rejects: exit 1, each reject on stderr, the reason and what was w
   expect(code).toBe(1);
   expect(t.stderr()).toContain(`rejected: ${f} line 3: key attribute 'pk' must be of type S, not N\nrejected: ${f} line 4: not valid JSON\n`);
   expect(t.stderr()).toContain(
-    `arc-dynamodb load: 2 records rejected, more than MaxRejectedRecords (1). First rejects: ${f} line 3: key attribute 'pk' must be of type S, not N; ${f} line 4: not valid JSON\nBefore stopping: 2 items written, 0 skipped, 2 rejected;`,
+    `arc-dynamodb load: 2 records rejected, more than MaxRejectedRecords (1). First rejects: ${f} line 3: key attribute 'pk' must be of type S, not ` +
+      `N; ${f} line 4: not valid JSON\nBefore stopping: 2 items written, 0 skipped, 2 rejected;`,
   );
 });
 

@@ -101,7 +101,8 @@ const props = (stack: string, table: string, bucket: string, extra: Record<strin
 
 const sorted = (items: Item[]) => items.map(canonical).sort();
 
-test('Create loads across several invocations and answers SUCCESS once with the counts; an Update of WriteMode alone loads nothing; a new Revision loads again; Delete leaves the data', async () => {
+test('Create loads across several invocations and answers SUCCESS once with the counts; an Update of WriteMode alone loads nothing; a new Revision ' +
+  'loads again; Delete leaves the data', async () => {
   const stack = cfn.stackId('loader-a');
   const table = await ownedTable(stack);
   const items = richItems(6000, { seed: 31 }).map((i, n) => (n === 0 ? { ...i, secret: { S: ITEM_CANARY } } : i));
@@ -263,52 +264,56 @@ test('a property error is a FAILED response naming the property, never a stack t
   expect(r.body.Reason).not.toMatch(/\n\s+at /);
 });
 
-test('a rollback never writes data: after v2 (new Revision) loaded and the application changed an item, the rollback Update (properties swapped, stack UPDATE_ROLLBACK_IN_PROGRESS) loads nothing', async () => {
-  const stack = cfn.stackId('loader-rollback');
-  const table = await ownedTable(stack);
-  const items = richItems(40, { seed: 77 });
-  const bucket = await stage(stack, items, 1);
-  const v1 = props(stack, table, bucket);
-  const created = await cfn.request({
-    RequestType: 'Create',
-    StackId: stack,
-    LogicalResourceId: 'OrdersLoad',
-    ResourceType: 'Custom::ArcDynamoDbLoad',
-    ResourceProperties: v1,
-  });
-  await cfn.idle();
-  expect(created.body.Status).toBe('SUCCESS');
-  const physical = created.body.PhysicalResourceId;
-  const v2 = { ...v1, Revision: '2' };
-  const forward = await cfn.request({
-    RequestType: 'Update',
-    StackId: stack,
-    LogicalResourceId: 'OrdersLoad',
-    PhysicalResourceId: physical,
-    ResourceType: 'Custom::ArcDynamoDbLoad',
-    ResourceProperties: v2,
-    OldResourceProperties: v1,
-  });
-  await cfn.idle();
-  expect(forward.body).toMatchObject({ Status: 'SUCCESS', Data: { ItemsWritten: 40 } });
+test(
+  'a rollback never writes data: after v2 (new Revision) loaded and the application changed an item, the rollback Update (properties swapped, ' +
+    'stack UPDATE_ROLLBACK_IN_PROGRESS) loads nothing',
+  async () => {
+    const stack = cfn.stackId('loader-rollback');
+    const table = await ownedTable(stack);
+    const items = richItems(40, { seed: 77 });
+    const bucket = await stage(stack, items, 1);
+    const v1 = props(stack, table, bucket);
+    const created = await cfn.request({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'OrdersLoad',
+      ResourceType: 'Custom::ArcDynamoDbLoad',
+      ResourceProperties: v1,
+    });
+    await cfn.idle();
+    expect(created.body.Status).toBe('SUCCESS');
+    const physical = created.body.PhysicalResourceId;
+    const v2 = { ...v1, Revision: '2' };
+    const forward = await cfn.request({
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'OrdersLoad',
+      PhysicalResourceId: physical,
+      ResourceType: 'Custom::ArcDynamoDbLoad',
+      ResourceProperties: v2,
+      OldResourceProperties: v1,
+    });
+    await cfn.idle();
+    expect(forward.body).toMatchObject({ Status: 'SUCCESS', Data: { ItemsWritten: 40 } });
 
-  // The application moves on: it deletes one item. Then another resource of the stack fails.
-  await ddb.send(new DeleteItemCommand({ TableName: table, Key: { pk: items[3].pk, sk: items[3].sk } }));
-  const rollback = await cfn.request({
-    RequestType: 'Update',
-    StackId: stack,
-    LogicalResourceId: 'OrdersLoad',
-    PhysicalResourceId: physical,
-    ResourceType: 'Custom::ArcDynamoDbLoad',
-    ResourceProperties: v1,
-    OldResourceProperties: v2,
-    StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
-  });
-  await cfn.idle();
-  expect(rollback.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physical, Data: { ItemsWritten: 0, ObjectsRead: 0 } });
-  expect(cfn.responsesFor(rollback.requestId)).toHaveLength(1);
-  expect((await scanAll(ddb, table)).length).toBe(39);
-});
+    // The application moves on: it deletes one item. Then another resource of the stack fails.
+    await ddb.send(new DeleteItemCommand({ TableName: table, Key: { pk: items[3].pk, sk: items[3].sk } }));
+    const rollback = await cfn.request({
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'OrdersLoad',
+      PhysicalResourceId: physical,
+      ResourceType: 'Custom::ArcDynamoDbLoad',
+      ResourceProperties: v1,
+      OldResourceProperties: v2,
+      StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
+    });
+    await cfn.idle();
+    expect(rollback.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physical, Data: { ItemsWritten: 0, ObjectsRead: 0 } });
+    expect(cfn.responsesFor(rollback.requestId)).toHaveLength(1);
+    expect((await scanAll(ddb, table)).length).toBe(39);
+  },
+);
 
 test("stack B cannot load stack A's objects into B's own table: refused before any S3 read, nothing written", async () => {
   const a = cfn.stackId('team-a');
@@ -327,7 +332,8 @@ test("stack B cannot load stack A's objects into B's own table: refused before a
   await cfn.idle();
   expect(r.body.Status).toBe('FAILED');
   expect(r.body.Reason).toBe(
-    `Load source s3://${bucket}/${seed(a)} is not this stack's: a stack loads only objects under s3://${bucket}/arc-dynamodb/team-b/. Nothing was read or written.`,
+    `Load source s3://${bucket}/${seed(a)} is not this stack's: a stack loads only objects under s3://${bucket}/arc-dynamodb/team-b/. Nothing was ` +
+      `read or written.`,
   );
   expect(cfn.responsesFor(r.requestId)).toHaveLength(1);
   expect(cfn.awsCalls.slice(mark).filter((c) => c.service === 's3')).toEqual([]);

@@ -140,7 +140,9 @@ test('throttling that never ends fails the load with a clear reason, and the cou
     });
     expect(out).toMatchObject({
       status: 'failed',
-      reason: `BatchWriteItem on table '${table}' still failing after 4 attempts: ProvisionedThroughputExceededException: The level of configured provisioned throughput for the table was exceeded.`,
+      reason:
+        `BatchWriteItem on table '${table}' still failing after 4 attempts: ProvisionedThroughputExceededException: The level of configured ` +
+        `provisioned throughput for the table was exceeded.`,
       counters: { itemsWritten: 0 },
     });
     expect(await scanAll(b.dynamodb['DynamoDB Local'], table)).toEqual([]);

@@ -89,7 +89,8 @@ test('a 300 MB gzip object loads with peak RSS under 256 MB', async () => {
   expect(out.counters.itemsWritten).toBe(ITEMS);
   expect(out.counters.bytesRead).toBe(raw);
   process.stdout.write(
-    `memory test: ${(raw / MB).toFixed(0)} MB uncompressed (${(size / MB).toFixed(0)} MB gzip), ${ITEMS} items, loader peak RSS ${(out.peakRss / MB).toFixed(0)} MB\n`,
+    `memory test: ${(raw / MB).toFixed(0)} MB uncompressed (${(size / MB).toFixed(0)} MB gzip), ${ITEMS} items, loader peak RSS ` +
+      `${(out.peakRss / MB).toFixed(0)} MB\n`,
   );
   expect(out.peakRss).toBeLessThan(256 * MB);
 

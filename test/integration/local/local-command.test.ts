@@ -79,7 +79,8 @@ describe('arc-dynamodb local up/down with the DynamoDB Local it starts', () => {
     expect(r.stdout).toMatch(/AWS::CloudWatch::Alarm +skipped: alarm: there is no CloudWatch locally\n/);
     expect(r.stdout).toContain('UserSessionsTable: point-in-time recovery: not supported by DynamoDB Local, skipped');
     expect(r.stdout).toContain(
-      'tables:\n  user-sessions: userId hash S, sessionId range S; provisioned; GSI LastActivityIndex (lastActivity hash N); stream NEW_AND_OLD_IMAGES; TTL expires\n',
+      'tables:\n  user-sessions: userId hash S, sessionId range S; provisioned; GSI LastActivityIndex (lastActivity hash N); stream ' +
+        'NEW_AND_OLD_IMAGES; TTL expires\n',
     );
     expect(r.stdout).toMatch(
       /\n1 table\(s\) ready, 12 resource\(s\) skipped \(no local meaning\)\.\nTry: aws dynamodb list-tables --endpoint-url http:\/\/127\.0\.0\.1:\d+\n$/,
@@ -216,7 +217,8 @@ describe('arc-dynamodb local up against a given endpoint', () => {
     const r = await up(join(dir, 'one.yaml'), '--param', 'Env=seeded', '--seed', seed);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      'seed:\n  orders-seeded: 2 items written from 1 file(s)\n  ignored Unknown.json: its name matches no table, or its format is not .json, .jsonl, .csv or .ion\n',
+      'seed:\n  orders-seeded: 2 items written from 1 file(s)\n  ignored Unknown.json: its name matches no table, or its format is not .json, ' +
+        '.jsonl, .csv or .ion\n',
     );
     const items = (await client.send(new ScanCommand({ TableName: 'orders-seeded' }))).Items ?? [];
     expect(items.map((i) => i.pk.S).sort()).toEqual(['o#1', 'o#2']);
@@ -273,7 +275,8 @@ describe('arc-dynamodb local: bad input gets one clear line and no server', () =
     const file = join(dir, 'needs.yaml');
     writeFileSync(
       file,
-      'Transform: ArcDynamoDb\nParameters:\n  Env: { Type: String }\nResources:\n  T:\n    Type: Arc::DynamoDB::Table\n    Properties: { TableName: !Ref Env, HashKey: pk, Attributes: [{ Name: pk, Type: S }] }\n',
+      'Transform: ArcDynamoDb\nParameters:\n  Env: { Type: String }\nResources:\n  T:\n    Type: Arc::DynamoDB::Table\n    Properties: { TableName: ' +
+        '!Ref Env, HashKey: pk, Attributes: [{ Name: pk, Type: S }] }\n',
     );
     expect(await cli(['up', file], dir)).toEqual({
       code: 1,

@@ -31,7 +31,8 @@ describe("CloudFormation's 500-resource limit with the default alarms", () => {
     expect(result.errorMessage).toBe(
       '1 error(s) in Arc::DynamoDB::Table resources:\n' +
         "- [Template] Resources: the expanded template has 510 resources, over CloudFormation's limit of 500 " +
-        '(the Arc::DynamoDB::Table resources expand to 510; 500 of them are CloudWatch alarms: set Monitoring.Enabled: false on some tables, or split the stack) (ARC-E0003)',
+        '(the Arc::DynamoDB::Table resources expand to 510; 500 of them are CloudWatch alarms: set Monitoring.Enabled: false on some tables, or ' +
+        'split the stack) (ARC-E0003)',
     );
   });
 

@@ -64,7 +64,10 @@ function invoke(
   const [file, exported] = handler.split('.');
   const script = `const m = require(${JSON.stringify(join(dir, `${file}.js`))});
     Promise.resolve(m[${JSON.stringify(exported)}](${JSON.stringify(event)}, { ...${JSON.stringify(context)}, getRemainingTimeInMillis: () => 60000 }))
-      .then((r) => { process.stdout.write(${JSON.stringify(RESULT_MARK)} + JSON.stringify(r === undefined ? null : r)); }, (e) => { process.stderr.write('THREW ' + e.stack); process.exitCode = 1; });`;
+      .then(
+        (r) => { process.stdout.write(${JSON.stringify(RESULT_MARK)} + JSON.stringify(r === undefined ? null : r)); },
+        (e) => { process.stderr.write('THREW ' + e.stack); process.exitCode = 1; },
+      );`;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['-e', script], {
       cwd: dir,

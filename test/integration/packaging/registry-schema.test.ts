@@ -40,7 +40,9 @@ Resources:
 
 describe('registry-style schema for Arc::DynamoDB::Table', () => {
   it('is exactly what scripts/build-steps/20-registry.mjs generates from the ajv source schema (no drift)', () => {
-    const script = `import('${join(ROOT, 'scripts', 'build-steps', '20-registry.mjs')}').then((m) => process.stdout.write(m.generate(JSON.parse(require('fs').readFileSync('${join(ROOT, 'schema', 'arc-dynamodb-table.schema.json')}', 'utf8')))))`;
+    const script =
+      `import('${join(ROOT, 'scripts', 'build-steps', '20-registry.mjs')}').then((m) => ` +
+      `process.stdout.write(m.generate(JSON.parse(require('fs').readFileSync('${join(ROOT, 'schema', 'arc-dynamodb-table.schema.json')}', 'utf8')))))`;
     const regenerated = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
     expect(regenerated).toBe(readFileSync(join(REGISTRY, 'arc-dynamodb-table.json'), 'utf8'));
   });
@@ -133,7 +135,10 @@ describe('editor schema (YAML language servers)', () => {
   const validate = () => new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object);
 
   it('is exactly what the build step generates from the source schema', () => {
-    const script = `import('${join(ROOT, 'scripts', 'build-steps', '20-registry.mjs')}').then((m) => process.stdout.write(m.generateEditorSchema(JSON.parse(require('fs').readFileSync('${join(ROOT, 'schema', 'arc-dynamodb-table.schema.json')}', 'utf8')))))`;
+    const script =
+      `import('${join(ROOT, 'scripts', 'build-steps', '20-registry.mjs')}').then((m) => ` +
+      `process.stdout.write(m.generateEditorSchema(JSON.parse(require('fs').readFileSync(` +
+      `'${join(ROOT, 'schema', 'arc-dynamodb-table.schema.json')}', 'utf8')))))`;
     expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })).toBe(readFileSync(schemaFile, 'utf8'));
   });
 

@@ -99,7 +99,8 @@ describe('Service Catalog product and portfolio templates', () => {
     expect(result).toMatchObject({ ok: false });
     if (result.ok) return;
     expect(result.errorMessage).toBe(
-      "2 error(s) in Arc::DynamoDB::Table resources:\n- [Table] Attributes[1].Name: declares 'pk' a second time (ARC-E3001)\n- [Table] RangeKey: names the same attribute as the partition key; a sort key must be another attribute (ARC-E3005)",
+      "2 error(s) in Arc::DynamoDB::Table resources:\n- [Table] Attributes[1].Name: declares 'pk' a second time (ARC-E3001)\n- [Table] RangeKey: " +
+        'names the same attribute as the partition key; a sort key must be another attribute (ARC-E3005)',
     );
   });
 });

@@ -130,7 +130,8 @@ describe('adopting a table created elsewhere', () => {
     });
     expect(plain.body.Status).toBe('FAILED');
     expect(plain.body.Reason).toBe(
-      `Table ${name} in ${HOME} has no ${OWNER_TAG_KEY} tag, so this stack does not own it. To manage a table created elsewhere, set AdoptExistingTable: ${name} on the Arc::DynamoDB::Table resource. Nothing was changed.`,
+      `Table ${name} in ${HOME} has no ${OWNER_TAG_KEY} tag, so this stack does not own it. To manage a table created elsewhere, set ` +
+        `AdoptExistingTable: ${name} on the Arc::DynamoDB::Table resource. Nothing was changed.`,
     );
     expect((await regionView(w.sim, HOME, name)).tags).toEqual({});
 

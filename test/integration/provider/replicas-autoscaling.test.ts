@@ -75,7 +75,10 @@ async function scaledTable(stackName: string) {
   return { stack, name };
 }
 
-/** Every scalable target and policy of the table in a region, straight from moto: "<resource> <dimension> <min-max>" and "<resource> <dimension> <name> <target>". */
+/**
+ * Every scalable target and policy of the table in a region, straight from moto:
+ * "<resource> <dimension> <min-max>" and "<resource> <dimension> <name> <target>".
+ */
 async function scalingIn(region: string, name: string) {
   const aas = w.sim.directAutoscaling(region);
   const mine = (id: string | undefined) => id === `table/${name}` || Boolean(id?.startsWith(`table/${name}/`));
@@ -98,87 +101,91 @@ function clientScalingWrites(from: number) {
     .filter((c) => c.service === 'application-autoscaling' && (c.operation === 'RegisterScalableTarget' || c.operation === 'PutScalingPolicy'));
 }
 
-it('creating replicas of a PROVISIONED autoscaled table leaves one write target and policy per region (DynamoDB mirrors them) and read settings per replica', async () => {
-  const { stack, name } = await scaledTable('gscale');
-  const autoscaling = { Read: scaling, Write: write, Indexes: { 'by-gk': { Read: scaling } } };
-  const props = replicasProps(name, [{ RegionName: EU, ReadCapacity: 8 }, { RegionName: AP }], { BillingMode: 'PROVISIONED', Autoscaling: autoscaling });
-  const mark = w.sim.calls.length;
-  const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: props });
-  await w.cfn.idle();
-  expect(r.body.Status).toBe('SUCCESS');
-  expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
+it(
+  'creating replicas of a PROVISIONED autoscaled table leaves one write target and policy per region (DynamoDB mirrors them) and read settings per ' +
+    'replica',
+  async () => {
+    const { stack, name } = await scaledTable('gscale');
+    const autoscaling = { Read: scaling, Write: write, Indexes: { 'by-gk': { Read: scaling } } };
+    const props = replicasProps(name, [{ RegionName: EU, ReadCapacity: 8 }, { RegionName: AP }], { BillingMode: 'PROVISIONED', Autoscaling: autoscaling });
+    const mark = w.sim.calls.length;
+    const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: props });
+    await w.cfn.idle();
+    expect(r.body.Status).toBe('SUCCESS');
+    expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
 
-  // The provider registered nothing itself: every replica region's scaling came from DynamoDB.
-  expect(clientScalingWrites(mark)).toEqual([]);
-  expect(
-    w.sim.calls
-      .slice(mark)
-      .filter((c) => c.operation === 'UpdateTableReplicaAutoScaling')
-      .map((c) => c.status),
-  ).toEqual([200]);
+    // The provider registered nothing itself: every replica region's scaling came from DynamoDB.
+    expect(clientScalingWrites(mark)).toEqual([]);
+    expect(
+      w.sim.calls
+        .slice(mark)
+        .filter((c) => c.operation === 'UpdateTableReplicaAutoScaling')
+        .map((c) => c.status),
+    ).toEqual([200]);
 
-  const home = await scalingIn(HOME, name);
-  expect(home).toEqual({
-    targets: [
-      `table/${name} dynamodb:table:ReadCapacityUnits 5-50`,
-      `table/${name} dynamodb:table:WriteCapacityUnits 5-50`,
-      `table/${name}/index/by-gk dynamodb:index:ReadCapacityUnits 5-50`,
-    ],
-    policies: [
-      `table/${name} dynamodb:table:ReadCapacityUnits OrdersReadScalingPolicy 70`,
-      `table/${name} dynamodb:table:WriteCapacityUnits OrdersWriteScalingPolicy 60`,
-      `table/${name}/index/by-gk dynamodb:index:ReadCapacityUnits OrdersIndexbygkReadScalingPolicy 70`,
-    ],
-  });
-  for (const region of [EU, AP]) {
-    // Exactly one write target and one write policy, DynamoDB's mirror of the home one; read per replica.
-    expect(await scalingIn(region, name)).toEqual(home);
-  }
-  const eu = await w.sim.direct(EU).send(new DescribeTableCommand({ TableName: name }));
-  expect(eu.Table?.ProvisionedThroughput?.ReadCapacityUnits).toBe(8);
+    const home = await scalingIn(HOME, name);
+    expect(home).toEqual({
+      targets: [
+        `table/${name} dynamodb:table:ReadCapacityUnits 5-50`,
+        `table/${name} dynamodb:table:WriteCapacityUnits 5-50`,
+        `table/${name}/index/by-gk dynamodb:index:ReadCapacityUnits 5-50`,
+      ],
+      policies: [
+        `table/${name} dynamodb:table:ReadCapacityUnits OrdersReadScalingPolicy 70`,
+        `table/${name} dynamodb:table:WriteCapacityUnits OrdersWriteScalingPolicy 60`,
+        `table/${name}/index/by-gk dynamodb:index:ReadCapacityUnits OrdersIndexbygkReadScalingPolicy 70`,
+      ],
+    });
+    for (const region of [EU, AP]) {
+      // Exactly one write target and one write policy, DynamoDB's mirror of the home one; read per replica.
+      expect(await scalingIn(region, name)).toEqual(home);
+    }
+    const eu = await w.sim.direct(EU).send(new DescribeTableCommand({ TableName: name }));
+    expect(eu.Table?.ProvisionedThroughput?.ReadCapacityUnits).toBe(8);
 
-  // DynamoDB manages write scaling globally now: a second, client-registered write target in a
-  // replica region is the conflict R12 refuses.
-  await expect(
-    w.cfn.clients.autoscaling(EU).send(
-      new RegisterScalableTargetCommand({
-        ServiceNamespace: 'dynamodb',
-        ResourceId: `table/${name}`,
-        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
-        MinCapacity: 1,
-        MaxCapacity: 10,
-      }),
-    ),
-  ).rejects.toThrow(/managed globally by DynamoDB/);
+    // DynamoDB manages write scaling globally now: a second, client-registered write target in a
+    // replica region is the conflict R12 refuses.
+    await expect(
+      w.cfn.clients.autoscaling(EU).send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'dynamodb',
+          ResourceId: `table/${name}`,
+          ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+          MinCapacity: 1,
+          MaxCapacity: 10,
+        }),
+      ),
+    ).rejects.toThrow(/managed globally by DynamoDB/);
 
-  // The same properties again change nothing: everything is read first.
-  const again = w.sim.calls.length;
-  const u = await w.cfn.request({
-    RequestType: 'Update',
-    StackId: stack,
-    LogicalResourceId: 'OrdersReplicas',
-    PhysicalResourceId: r.body.PhysicalResourceId,
-    ResourceProperties: props,
-    OldResourceProperties: props,
-  });
-  await w.cfn.idle();
-  expect(u.body.Status).toBe('SUCCESS');
-  expect(w.sim.calls.slice(again).filter((c) => c.mutating && c.status === 200 && c.operation !== 'TagResource')).toEqual([]);
+    // The same properties again change nothing: everything is read first.
+    const again = w.sim.calls.length;
+    const u = await w.cfn.request({
+      RequestType: 'Update',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+      OldResourceProperties: props,
+    });
+    await w.cfn.idle();
+    expect(u.body.Status).toBe('SUCCESS');
+    expect(w.sim.calls.slice(again).filter((c) => c.mutating && c.status === 200 && c.operation !== 'TagResource')).toEqual([]);
 
-  // Deleting the replicas leaves none of their scaling behind, and the home region's is untouched.
-  const d = await w.cfn.request({
-    RequestType: 'Delete',
-    StackId: stack,
-    LogicalResourceId: 'OrdersReplicas',
-    PhysicalResourceId: r.body.PhysicalResourceId,
-    ResourceProperties: props,
-  });
-  await w.cfn.idle();
-  expect(d.body.Status).toBe('SUCCESS');
-  expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
-  for (const region of [EU, AP]) expect(await scalingIn(region, name)).toEqual({ targets: [], policies: [] });
-  expect(await scalingIn(HOME, name)).toEqual(home);
-});
+    // Deleting the replicas leaves none of their scaling behind, and the home region's is untouched.
+    const d = await w.cfn.request({
+      RequestType: 'Delete',
+      StackId: stack,
+      LogicalResourceId: 'OrdersReplicas',
+      PhysicalResourceId: r.body.PhysicalResourceId,
+      ResourceProperties: props,
+    });
+    await w.cfn.idle();
+    expect(d.body.Status).toBe('SUCCESS');
+    expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: false, [AP]: false, [CA]: false });
+    for (const region of [EU, AP]) expect(await scalingIn(region, name)).toEqual({ targets: [], policies: [] });
+    expect(await scalingIn(HOME, name)).toEqual(home);
+  },
+);
 
 it('adding an autoscaled GSI to a replicated PROVISIONED table works and collides with nothing', async () => {
   const { stack, name } = await scaledTable('gsi');

@@ -384,7 +384,8 @@ describe('Delete', () => {
     expect(d.body.Reason).toBe(
       `The replica of ${name} in ${EU} has deletion protection enabled, so it was not deleted. ` +
         `To delete it, turn protection off first: aws dynamodb update-table --region ${EU} --table-name ${name} --no-deletion-protection-enabled ` +
-        `(or set DeletionProtectionEnabled: false for that replica and update the stack before removing the region), then retry. To keep it, leave ${EU} in ReplicaRegions.`,
+        `(or set DeletionProtectionEnabled: false for that replica and update the stack before removing the region), then retry. To keep it, leave ` +
+        `${EU} in ReplicaRegions.`,
     );
     expect(await regionView(w.sim, EU, name)).toMatchObject({ exists: true, deletionProtection: true });
     expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
@@ -592,7 +593,9 @@ describe('delivery, races and crashes', () => {
       await w.cfn.idle();
       expect(r.body.Status).toBe('FAILED');
       expect(r.body.Reason).toBe(
-        "The operation did not finish within the custom resource's ServiceTimeout (6 s), counted from CloudFormation's request. CloudFormation now rolls the stack back and sends this resource a Delete, which keeps or removes what was made as the table's DeletionPolicy says. AWS may still finish work it had started; the next deploy continues from what it then observes.",
+        "The operation did not finish within the custom resource's ServiceTimeout (6 s), counted from CloudFormation's request. CloudFormation now " +
+          "rolls the stack back and sends this resource a Delete, which keeps or removes what was made as the table's DeletionPolicy says. AWS may " +
+          'still finish work it had started; the next deploy continues from what it then observes.',
       );
       // A replica was started, so the real ID (not the no-op marker) lets the rollback Delete clean up.
       expect(r.body.PhysicalResourceId).toBe(`arc-dynamodb:replicas:${name}`);

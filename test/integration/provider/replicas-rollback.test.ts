@@ -186,7 +186,8 @@ describe('replica ownership in its own region', () => {
     expect(u.body.Status).toBe('FAILED');
     expect(u.body.Reason).toBe(
       `The replica of ${name} in ${AP} carries an ${OWNER_TAG_KEY} tag naming another stack, so it was not deleted. Nothing was changed in ${AP}. ` +
-        `If that table really is this stack's, set its ${OWNER_TAG_KEY} tag to this stack's ID deliberately and retry; otherwise delete it by hand or leave it.`,
+        `If that table really is this stack's, set its ${OWNER_TAG_KEY} tag to this stack's ID deliberately and retry; otherwise delete it by hand ` +
+        `or leave it.`,
     );
     expect(w.sim.calls.slice(mark).filter((x) => x.mutating && x.status === 200 && (x.region === AP || x.operation === 'UpdateTable'))).toEqual([]);
     expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: true, [CA]: false });

@@ -185,57 +185,60 @@ it('the same forgeries while stack A is updating another resource: refused, zero
   w.cfn.cloudformation.setStackStatus(a.stack, 'UPDATE_COMPLETE');
 });
 
-it('a forged continuation (any hop, any start, a crafted checkpoint) is ignored: no answer, zero mutating calls, even while the resource is in progress', async () => {
-  const a = await victim();
-  const stripped = replicasProps(a.name, [{ RegionName: EU, DeletionProtectionEnabled: false }], { RetainOnDelete: false });
-  const crafted = { chainId: 'attacker', startedAt: Date.now() + 86_400_000, hop: 0, checkpoint: { mutated: false, synced: [] } };
-  const logMark = w.cfn.logs.length;
-  await noMutation(a.name, async () => {
-    const idle = await forge(
-      { RequestType: 'Delete', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: stripped },
-      { [CONTINUATION_KEY]: crafted },
-    );
-    expect(idle).toBeUndefined();
-    // CloudFormation really is updating TableReplicas now: an unsealed continuation still counts for nothing.
-    w.cfn.cloudformation.setResource(a.stack, {
-      logicalId: 'TableReplicas',
-      resourceType: 'Custom::ArcDynamoDbReplicas',
-      physicalId: a.physicalId,
-      status: 'UPDATE_IN_PROGRESS',
+it(
+  'a forged continuation (any hop, any start, a crafted checkpoint) is ignored: no answer, zero mutating calls, even while the resource is in ' + 'progress',
+  async () => {
+    const a = await victim();
+    const stripped = replicasProps(a.name, [{ RegionName: EU, DeletionProtectionEnabled: false }], { RetainOnDelete: false });
+    const crafted = { chainId: 'attacker', startedAt: Date.now() + 86_400_000, hop: 0, checkpoint: { mutated: false, synced: [] } };
+    const logMark = w.cfn.logs.length;
+    await noMutation(a.name, async () => {
+      const idle = await forge(
+        { RequestType: 'Delete', StackId: a.stack, LogicalResourceId: 'TableReplicas', PhysicalResourceId: a.physicalId, ResourceProperties: stripped },
+        { [CONTINUATION_KEY]: crafted },
+      );
+      expect(idle).toBeUndefined();
+      // CloudFormation really is updating TableReplicas now: an unsealed continuation still counts for nothing.
+      w.cfn.cloudformation.setResource(a.stack, {
+        logicalId: 'TableReplicas',
+        resourceType: 'Custom::ArcDynamoDbReplicas',
+        physicalId: a.physicalId,
+        status: 'UPDATE_IN_PROGRESS',
+      });
+      const busy = await forge(
+        {
+          RequestType: 'Update',
+          StackId: a.stack,
+          LogicalResourceId: 'TableReplicas',
+          PhysicalResourceId: a.physicalId,
+          ResourceProperties: stripped,
+          OldResourceProperties: a.props,
+        },
+        { [CONTINUATION_KEY]: crafted },
+      );
+      expect(busy).toBeUndefined();
+      const fakeSeal = await forge(
+        {
+          RequestType: 'Update',
+          StackId: a.stack,
+          LogicalResourceId: 'TableReplicas',
+          PhysicalResourceId: a.physicalId,
+          ResourceProperties: stripped,
+          OldResourceProperties: a.props,
+        },
+        { [CONTINUATION_KEY]: { v: 1, state: JSON.stringify({ ...crafted, hop: 1 }), mac: 'a'.repeat(64) } },
+      );
+      expect(fakeSeal).toBeUndefined();
+      w.cfn.cloudformation.setResource(a.stack, {
+        logicalId: 'TableReplicas',
+        resourceType: 'Custom::ArcDynamoDbReplicas',
+        physicalId: a.physicalId,
+        status: 'UPDATE_COMPLETE',
+      });
     });
-    const busy = await forge(
-      {
-        RequestType: 'Update',
-        StackId: a.stack,
-        LogicalResourceId: 'TableReplicas',
-        PhysicalResourceId: a.physicalId,
-        ResourceProperties: stripped,
-        OldResourceProperties: a.props,
-      },
-      { [CONTINUATION_KEY]: crafted },
-    );
-    expect(busy).toBeUndefined();
-    const fakeSeal = await forge(
-      {
-        RequestType: 'Update',
-        StackId: a.stack,
-        LogicalResourceId: 'TableReplicas',
-        PhysicalResourceId: a.physicalId,
-        ResourceProperties: stripped,
-        OldResourceProperties: a.props,
-      },
-      { [CONTINUATION_KEY]: { v: 1, state: JSON.stringify({ ...crafted, hop: 1 }), mac: 'a'.repeat(64) } },
-    );
-    expect(fakeSeal).toBeUndefined();
-    w.cfn.cloudformation.setResource(a.stack, {
-      logicalId: 'TableReplicas',
-      resourceType: 'Custom::ArcDynamoDbReplicas',
-      physicalId: a.physicalId,
-      status: 'UPDATE_COMPLETE',
-    });
-  });
-  expect(w.cfn.logs.slice(logMark).filter((l) => l.includes('a continuation that this provider did not seal'))).toHaveLength(3);
-});
+    expect(w.cfn.logs.slice(logMark).filter((l) => l.includes('a continuation that this provider did not seal'))).toHaveLength(3);
+  },
+);
 
 it("a forged Load naming A's table cannot overwrite A's items", async () => {
   const a = await victim();
@@ -258,26 +261,29 @@ it("a forged Load naming A's table cannot overwrite A's items", async () => {
   });
 });
 
-it("adoption squatting: stack B names an untagged table in AdoptExistingTable without its owner's consent: refused, no tag written, zero mutating calls", async () => {
-  const name = uniqueName('squatted');
-  await createHomeTable(w.sim, name); // created elsewhere, no owner tag
-  const b = w.cfn.stackId('squatter');
-  const props = replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name });
-  await noMutation(name, async () => {
-    const r = await w.cfn.request({ RequestType: 'Create', StackId: b, LogicalResourceId: 'TableReplicas', ResourceProperties: props });
-    expect(r.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:TableReplicas' });
-    expect(r.body.Reason).toContain(`tag it ${ADOPT_CONSENT_TAG_KEY}=squatter`);
-    const rollback = await w.cfn.request({
-      RequestType: 'Delete',
-      StackId: b,
-      LogicalResourceId: 'TableReplicas',
-      PhysicalResourceId: r.body.PhysicalResourceId,
-      ResourceProperties: props,
+it(
+  "adoption squatting: stack B names an untagged table in AdoptExistingTable without its owner's consent: refused, no tag written, zero mutating " + 'calls',
+  async () => {
+    const name = uniqueName('squatted');
+    await createHomeTable(w.sim, name); // created elsewhere, no owner tag
+    const b = w.cfn.stackId('squatter');
+    const props = replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name });
+    await noMutation(name, async () => {
+      const r = await w.cfn.request({ RequestType: 'Create', StackId: b, LogicalResourceId: 'TableReplicas', ResourceProperties: props });
+      expect(r.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'arc-dynamodb:CREATE_FAILED:TableReplicas' });
+      expect(r.body.Reason).toContain(`tag it ${ADOPT_CONSENT_TAG_KEY}=squatter`);
+      const rollback = await w.cfn.request({
+        RequestType: 'Delete',
+        StackId: b,
+        LogicalResourceId: 'TableReplicas',
+        PhysicalResourceId: r.body.PhysicalResourceId,
+        ResourceProperties: props,
+      });
+      expect(rollback.body.Status).toBe('SUCCESS');
     });
-    expect(rollback.body.Status).toBe('SUCCESS');
-  });
-  expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBeUndefined();
-});
+    expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBeUndefined();
+  },
+);
 
 it("after every forgery, stack A's replica and item are as A left them", async () => {
   const a = await victim();
@@ -296,43 +302,47 @@ it("after every forgery, stack A's replica and item are as A left them", async (
   expect(items.Items?.map((i) => i.v?.S)).toEqual(['original']);
 });
 
-it("a table at DynamoDB's 50-tag limit (49 user tags and the owner tag) keeps every safety check: the lease lives in the state table and no tag is written to the table", async () => {
-  const stack = w.cfn.stackId('full-tags');
-  const name = uniqueName('full-tags');
-  await w.sim.direct(HOME).send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-      Tags: [{ Key: OWNER_TAG_KEY, Value: stack }, ...Array.from({ length: 49 }, (_, i) => ({ Key: `user-${i}`, Value: 'v' }))],
-    }),
-  );
-  const stateBefore = await stateItems();
-  const mark = w.sim.calls.length;
-  const r = await w.cfn.request({
-    RequestType: 'Create',
-    StackId: stack,
-    LogicalResourceId: 'TableReplicas',
-    ResourceProperties: replicasProps(name, [], { Tags: [] }),
-  });
-  await w.cfn.idle();
-  expect(r.body.Status).toBe('SUCCESS');
-  expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
-  expect(w.sim.calls.slice(mark).filter((c) => c.mutating && c.region === HOME)).toEqual([]);
-  expect(await stateItems()).not.toBe(stateBefore); // the lease was written where it belongs
-  // A duplicate delivery of the same request is recognised from that lease and stays silent.
-  const again = w.cfn.event({
-    RequestType: 'Create',
-    StackId: stack,
-    LogicalResourceId: 'TableReplicas',
-    ResourceProperties: replicasProps(name, [], { Tags: [] }),
-    RequestId: r.requestId,
-  });
-  w.cfn.deliverForged(again);
-  await w.cfn.idle();
-  expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
-  const arn = (await w.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.TableArn as string;
-  expect(Object.keys(await listTags(w.sim.direct(HOME), arn))).toHaveLength(50);
-});
+it(
+  "a table at DynamoDB's 50-tag limit (49 user tags and the owner tag) keeps every safety check: the lease lives in the state table and no tag is " +
+    'written to the table',
+  async () => {
+    const stack = w.cfn.stackId('full-tags');
+    const name = uniqueName('full-tags');
+    await w.sim.direct(HOME).send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        Tags: [{ Key: OWNER_TAG_KEY, Value: stack }, ...Array.from({ length: 49 }, (_, i) => ({ Key: `user-${i}`, Value: 'v' }))],
+      }),
+    );
+    const stateBefore = await stateItems();
+    const mark = w.sim.calls.length;
+    const r = await w.cfn.request({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'TableReplicas',
+      ResourceProperties: replicasProps(name, [], { Tags: [] }),
+    });
+    await w.cfn.idle();
+    expect(r.body.Status).toBe('SUCCESS');
+    expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
+    expect(w.sim.calls.slice(mark).filter((c) => c.mutating && c.region === HOME)).toEqual([]);
+    expect(await stateItems()).not.toBe(stateBefore); // the lease was written where it belongs
+    // A duplicate delivery of the same request is recognised from that lease and stays silent.
+    const again = w.cfn.event({
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'TableReplicas',
+      ResourceProperties: replicasProps(name, [], { Tags: [] }),
+      RequestId: r.requestId,
+    });
+    w.cfn.deliverForged(again);
+    await w.cfn.idle();
+    expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
+    const arn = (await w.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.TableArn as string;
+    expect(Object.keys(await listTags(w.sim.direct(HOME), arn))).toHaveLength(50);
+  },
+);

@@ -364,37 +364,40 @@ describe('Lambda on-failure destination records', () => {
 });
 
 describe('state-table keys and odd identifiers', () => {
-  it('HOLDS: StackIds and logical IDs that would make `lease|<StackId>|<LogicalId>` collide (or reach `key|continuation`) are rejected before any AWS call', async () => {
-    const v = await victim('keys');
-    const uuid = v.stack.split('/').pop() as string;
-    const mark = w.sim.calls.length;
-    const cfnMark = w.cfn.cloudformation.calls.length;
-    const before = await stateItems();
-    const shapes: Partial<HarnessEvent>[] = [
-      { StackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/keys/${uuid}|TableReplicas`, LogicalResourceId: 'X' },
-      { StackId: v.stack, LogicalResourceId: 'Table|Replicas' },
-      { StackId: 'key|continuation', LogicalResourceId: 'TableReplicas' },
-      { StackId: `${v.stack}\n`, LogicalResourceId: 'TableReplicas' },
-      { StackId: v.stack.replace('stack/keys', 'stack/kéys'), LogicalResourceId: 'TableReplicas' },
-      { StackId: v.stack, LogicalResourceId: '__proto__' },
-    ];
-    for (const s of shapes) {
-      const r = await forge({
-        RequestType: 'Update',
-        StackId: v.stack,
-        LogicalResourceId: 'TableReplicas',
-        PhysicalResourceId: v.physicalId,
-        ResourceProperties: replicasProps(v.name, []),
-        OldResourceProperties: v.props,
-        ...s,
-      } as HarnessEvent);
-      expect(r?.body.Status).toBe('FAILED');
-      expect(r?.body.Reason).toMatch(/^Invalid custom resource request/);
-    }
-    expect(w.cfn.cloudformation.calls.length).toBe(cfnMark);
-    expect(mutatingSince(mark)).toEqual([]);
-    expect(await stateItems()).toBe(before);
-  });
+  it(
+    'HOLDS: StackIds and logical IDs that would make `lease|<StackId>|<LogicalId>` collide (or reach `key|continuation`) are rejected before any ' + 'AWS call',
+    async () => {
+      const v = await victim('keys');
+      const uuid = v.stack.split('/').pop() as string;
+      const mark = w.sim.calls.length;
+      const cfnMark = w.cfn.cloudformation.calls.length;
+      const before = await stateItems();
+      const shapes: Partial<HarnessEvent>[] = [
+        { StackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/keys/${uuid}|TableReplicas`, LogicalResourceId: 'X' },
+        { StackId: v.stack, LogicalResourceId: 'Table|Replicas' },
+        { StackId: 'key|continuation', LogicalResourceId: 'TableReplicas' },
+        { StackId: `${v.stack}\n`, LogicalResourceId: 'TableReplicas' },
+        { StackId: v.stack.replace('stack/keys', 'stack/kéys'), LogicalResourceId: 'TableReplicas' },
+        { StackId: v.stack, LogicalResourceId: '__proto__' },
+      ];
+      for (const s of shapes) {
+        const r = await forge({
+          RequestType: 'Update',
+          StackId: v.stack,
+          LogicalResourceId: 'TableReplicas',
+          PhysicalResourceId: v.physicalId,
+          ResourceProperties: replicasProps(v.name, []),
+          OldResourceProperties: v.props,
+          ...s,
+        } as HarnessEvent);
+        expect(r?.body.Status).toBe('FAILED');
+        expect(r?.body.Reason).toMatch(/^Invalid custom resource request/);
+      }
+      expect(w.cfn.cloudformation.calls.length).toBe(cfnMark);
+      expect(mutatingSince(mark)).toEqual([]);
+      expect(await stateItems()).toBe(before);
+    },
+  );
 
   // BREAKS: "Every response fits 4,096 bytes measured after JSON escaping". The event's
   // PhysicalResourceId is only length-checked (event.ts:84, up to 1,024 characters), is echoed as
@@ -439,157 +442,173 @@ describe('state-table keys and odd identifiers', () => {
 });
 
 describe('prototype keys in properties', () => {
-  it("HOLDS: `__proto__` keys in a stack's own properties (top level, Autoscaling.Indexes, tags, replica entries) neither pollute Object.prototype nor reach another table", async () => {
-    const v = await victim('proto-victim');
-    const stack = w.cfn.stackId('proto');
-    const name = uniqueName('proto');
-    await createHomeTable(w.sim, name, { ownerStackId: stack });
-    // As Lambda would hand it over: JSON.parse makes "__proto__" an own property.
-    const raw = JSON.parse(
-      JSON.stringify(replicasProps(name, [{ RegionName: EU }]))
-        .replace(/^\{/, `{"__proto__":{"TableName":"${v.name}","RetainOnDelete":"false","polluted":"yes"},`)
-        .replace('"Tags":[', '"Tags":[{"Key":"__proto__","Value":"x"},'),
-    ) as Record<string, unknown>;
-    raw.Autoscaling = JSON.parse(
-      '{"__proto__":{"Write":{"MinCapacity":"1","MaxCapacity":"2","TargetValue":"50"}},"Indexes":{"__proto__":{"Read":{"MinCapacity":"1","MaxCapacity":"2","TargetValue":"50"}},"constructor":{}}}',
-    );
-    (raw.Replicas as Record<string, unknown>[])[0] = JSON.parse(
-      `{"__proto__":{"RegionName":"${AP}"},"RegionName":"${EU}","PropagateTags":"true","PointInTimeRecoveryEnabled":"false"}`,
-    );
-    const mark = w.sim.calls.length;
-    const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: raw });
-    await w.cfn.idle();
-    expect(['SUCCESS', 'FAILED']).toContain(r.body.Status);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(({} as Record<string, unknown>).TableName).toBeUndefined();
-    expect(Object.keys(Object.prototype)).toEqual([]);
-    expect(mutatingSince(mark).filter((c) => c.table === v.name)).toEqual([]);
-    expect(w.sim.replicaStatus(HOME, v.name)).toEqual({ [EU]: 'ACTIVE' });
-    expect(w.sim.replicaStatus(HOME, name)[AP]).toBeUndefined();
-  });
+  it(
+    "HOLDS: `__proto__` keys in a stack's own properties (top level, Autoscaling.Indexes, tags, replica entries) neither pollute Object.prototype " +
+      'nor reach another table',
+    async () => {
+      const v = await victim('proto-victim');
+      const stack = w.cfn.stackId('proto');
+      const name = uniqueName('proto');
+      await createHomeTable(w.sim, name, { ownerStackId: stack });
+      // As Lambda would hand it over: JSON.parse makes "__proto__" an own property.
+      const raw = JSON.parse(
+        JSON.stringify(replicasProps(name, [{ RegionName: EU }]))
+          .replace(/^\{/, `{"__proto__":{"TableName":"${v.name}","RetainOnDelete":"false","polluted":"yes"},`)
+          .replace('"Tags":[', '"Tags":[{"Key":"__proto__","Value":"x"},'),
+      ) as Record<string, unknown>;
+      raw.Autoscaling = JSON.parse(
+        '{"__proto__":{"Write":{"MinCapacity":"1","MaxCapacity":"2","TargetValue":"50"}},"Indexes":{"__proto__":{"Read":{"MinCapacity":"1",' +
+          '"MaxCapacity":"2","TargetValue":"50"}},"constructor":{}}}',
+      );
+      (raw.Replicas as Record<string, unknown>[])[0] = JSON.parse(
+        `{"__proto__":{"RegionName":"${AP}"},"RegionName":"${EU}","PropagateTags":"true","PointInTimeRecoveryEnabled":"false"}`,
+      );
+      const mark = w.sim.calls.length;
+      const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'TableReplicas', ResourceProperties: raw });
+      await w.cfn.idle();
+      expect(['SUCCESS', 'FAILED']).toContain(r.body.Status);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(({} as Record<string, unknown>).TableName).toBeUndefined();
+      expect(Object.keys(Object.prototype)).toEqual([]);
+      expect(mutatingSince(mark).filter((c) => c.table === v.name)).toEqual([]);
+      expect(w.sim.replicaStatus(HOME, v.name)).toEqual({ [EU]: 'ACTIVE' });
+      expect(w.sim.replicaStatus(HOME, name)[AP]).toBeUndefined();
+    },
+  );
 });
 
 describe('load KeyPrefix tricks', () => {
-  it('HOLDS: stack `team` cannot read under `arc-dynamodb/team-b/` (sibling names, no slash, empty, unicode look-alikes, case, double slash): refused before any S3 call', async () => {
-    const team = w.cfn.stackId('team');
-    const table = uniqueName('team');
-    await createHomeTable(w.sim, table, { ownerStackId: team });
-    const s3Mark = w.cfn.awsCalls.length;
-    const mark = w.sim.calls.length;
-    const prefixes: (string | undefined)[] = [
-      undefined,
-      '',
-      'arc-dynamodb/',
-      'arc-dynamodb/team',
-      'arc-dynamodb/team-b/',
-      'arc-dynamodb/team-',
-      'arc-dynamodb/tеam/',
-      'arc-dynamodb/Team/',
-      'Arc-dynamodb/team/',
-      'arc-dynamodb//team/',
-      '/arc-dynamodb/team/',
-      'arc-dynamodb/team\u200b/',
-    ];
-    for (const [i, KeyPrefix] of prefixes.entries()) {
+  it(
+    'HOLDS: stack `team` cannot read under `arc-dynamodb/team-b/` (sibling names, no slash, empty, unicode look-alikes, case, double slash): ' +
+      'refused before any S3 call',
+    async () => {
+      const team = w.cfn.stackId('team');
+      const table = uniqueName('team');
+      await createHomeTable(w.sim, table, { ownerStackId: team });
+      const s3Mark = w.cfn.awsCalls.length;
+      const mark = w.sim.calls.length;
+      const prefixes: (string | undefined)[] = [
+        undefined,
+        '',
+        'arc-dynamodb/',
+        'arc-dynamodb/team',
+        'arc-dynamodb/team-b/',
+        'arc-dynamodb/team-',
+        'arc-dynamodb/tеam/',
+        'arc-dynamodb/Team/',
+        'Arc-dynamodb/team/',
+        'arc-dynamodb//team/',
+        '/arc-dynamodb/team/',
+        'arc-dynamodb/team\u200b/',
+      ];
+      for (const [i, KeyPrefix] of prefixes.entries()) {
+        const r = await w.cfn.request({
+          RequestType: 'Create',
+          StackId: team,
+          LogicalResourceId: `Load${i}`,
+          ResourceType: 'Custom::ArcDynamoDbLoad',
+          ResourceProperties: {
+            TableName: table,
+            S3BucketSource: { Bucket: 'shared-bucket', ...(KeyPrefix !== undefined ? { KeyPrefix } : {}) },
+            InputFormat: 'DYNAMODB_JSON',
+            InputCompressionType: 'NONE',
+            WriteMode: 'Overwrite',
+            MaxRejectedRecords: '0',
+          },
+        });
+        expect(r.body.Status).toBe('FAILED');
+      }
+      await w.cfn.idle();
+      expect(w.cfn.awsCalls.slice(s3Mark).filter((c) => c.service === 's3')).toEqual([]);
+      expect(mutatingSince(mark)).toEqual([]);
+    },
+  );
+
+  it(
+    "HOLDS: a dot-segment KeyPrefix under the stack's own prefix (`arc-dynamodb/team/../team-b/`) lists and reads only literal keys: team-b's " +
+      'object is not loaded',
+    async () => {
+      const s3 = new S3Client({
+        region: HOME,
+        endpoint: w.moto.endpoint,
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+        forcePathStyle: true,
+      });
+      const bucket = uniqueName('loads').toLowerCase();
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      const secret = JSON.stringify({ Item: { pk: { S: 'stolen' }, sk: { N: '1' }, secret: { S: 'team-b-private' } } });
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'arc-dynamodb/team-b/data.json', Body: secret }));
+      // The attacker's own object under its own prefix, shaped like the traversal path.
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'arc-dynamodb/team2/../team-b/data.json',
+          Body: JSON.stringify({ Item: { pk: { S: 'own' }, sk: { N: '2' } } }),
+        }),
+      );
+      s3.destroy();
+      const team = w.cfn.stackId('team2');
+      const table = uniqueName('team2');
+      await createHomeTable(w.sim, table, { ownerStackId: team });
       const r = await w.cfn.request({
         RequestType: 'Create',
         StackId: team,
-        LogicalResourceId: `Load${i}`,
+        LogicalResourceId: 'Traverse',
         ResourceType: 'Custom::ArcDynamoDbLoad',
         ResourceProperties: {
           TableName: table,
-          S3BucketSource: { Bucket: 'shared-bucket', ...(KeyPrefix !== undefined ? { KeyPrefix } : {}) },
+          S3BucketSource: { Bucket: bucket, KeyPrefix: 'arc-dynamodb/team2/../team-b/' },
           InputFormat: 'DYNAMODB_JSON',
           InputCompressionType: 'NONE',
           WriteMode: 'Overwrite',
           MaxRejectedRecords: '0',
         },
       });
-      expect(r.body.Status).toBe('FAILED');
-    }
-    await w.cfn.idle();
-    expect(w.cfn.awsCalls.slice(s3Mark).filter((c) => c.service === 's3')).toEqual([]);
-    expect(mutatingSince(mark)).toEqual([]);
-  });
-
-  it("HOLDS: a dot-segment KeyPrefix under the stack's own prefix (`arc-dynamodb/team/../team-b/`) lists and reads only literal keys: team-b's object is not loaded", async () => {
-    const s3 = new S3Client({
-      region: HOME,
-      endpoint: w.moto.endpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      forcePathStyle: true,
-    });
-    const bucket = uniqueName('loads').toLowerCase();
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const secret = JSON.stringify({ Item: { pk: { S: 'stolen' }, sk: { N: '1' }, secret: { S: 'team-b-private' } } });
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'arc-dynamodb/team-b/data.json', Body: secret }));
-    // The attacker's own object under its own prefix, shaped like the traversal path.
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: 'arc-dynamodb/team2/../team-b/data.json',
-        Body: JSON.stringify({ Item: { pk: { S: 'own' }, sk: { N: '2' } } }),
-      }),
-    );
-    s3.destroy();
-    const team = w.cfn.stackId('team2');
-    const table = uniqueName('team2');
-    await createHomeTable(w.sim, table, { ownerStackId: team });
-    const r = await w.cfn.request({
-      RequestType: 'Create',
-      StackId: team,
-      LogicalResourceId: 'Traverse',
-      ResourceType: 'Custom::ArcDynamoDbLoad',
-      ResourceProperties: {
-        TableName: table,
-        S3BucketSource: { Bucket: bucket, KeyPrefix: 'arc-dynamodb/team2/../team-b/' },
-        InputFormat: 'DYNAMODB_JSON',
-        InputCompressionType: 'NONE',
-        WriteMode: 'Overwrite',
-        MaxRejectedRecords: '0',
-      },
-    });
-    await w.cfn.idle();
-    const items = (await w.sim.direct(HOME).send(new ScanCommand({ TableName: table }))).Items ?? [];
-    expect(items.map((i) => i.pk?.S)).not.toContain('stolen');
-    expect(JSON.stringify(r.body)).not.toContain('team-b-private');
-  });
+      await w.cfn.idle();
+      const items = (await w.sim.direct(HOME).send(new ScanCommand({ TableName: table }))).Items ?? [];
+      expect(items.map((i) => i.pk?.S)).not.toContain('stolen');
+      expect(JSON.stringify(r.body)).not.toContain('team-b-private');
+    },
+  );
 });
 
 describe('adoption consent and reused stack names', () => {
-  it('HOLDS: after stack `app` adopted a table with consent and was deleted, a NEW stack named `app` cannot adopt it (the owner tag names the old ID)', async () => {
-    const name = uniqueName('adoptee');
-    await createHomeTable(w.sim, name);
-    const arn = (await w.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.TableArn as string;
-    await w.sim.direct(HOME).send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: ADOPT_CONSENT_TAG_KEY, Value: 'app' }] }));
-    const first = w.cfn.stackId('app');
-    const props = replicasProps(name, [], { AdoptExistingTable: name, RetainOnDelete: true });
-    const c = await w.cfn.request({ RequestType: 'Create', StackId: first, LogicalResourceId: 'TableReplicas', ResourceProperties: props });
-    await w.cfn.idle();
-    expect(c.body.Status).toBe('SUCCESS');
-    const d = await w.cfn.request({
-      RequestType: 'Delete',
-      StackId: first,
-      LogicalResourceId: 'TableReplicas',
-      PhysicalResourceId: c.body.PhysicalResourceId,
-      ResourceProperties: props,
-      StackStatus: 'DELETE_IN_PROGRESS',
-    });
-    await w.cfn.idle();
-    expect(d.body.Status).toBe('SUCCESS');
-    w.cfn.cloudformation.setStackStatus(first, 'DELETE_COMPLETE');
-    const second = w.cfn.stackId('app');
-    const mark = w.sim.calls.length;
-    const again = await w.cfn.request({
-      RequestType: 'Create',
-      StackId: second,
-      LogicalResourceId: 'TableReplicas',
-      ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }),
-    });
-    await w.cfn.idle();
-    expect(again.body.Status).toBe('FAILED');
-    expect(again.body.Reason).toContain('belongs to another stack');
-    expect(mutatingSince(mark)).toEqual([]);
-    expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBe(first);
-  });
+  it(
+    'HOLDS: after stack `app` adopted a table with consent and was deleted, a NEW stack named `app` cannot adopt it (the owner tag names the old ' + 'ID)',
+    async () => {
+      const name = uniqueName('adoptee');
+      await createHomeTable(w.sim, name);
+      const arn = (await w.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.TableArn as string;
+      await w.sim.direct(HOME).send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: ADOPT_CONSENT_TAG_KEY, Value: 'app' }] }));
+      const first = w.cfn.stackId('app');
+      const props = replicasProps(name, [], { AdoptExistingTable: name, RetainOnDelete: true });
+      const c = await w.cfn.request({ RequestType: 'Create', StackId: first, LogicalResourceId: 'TableReplicas', ResourceProperties: props });
+      await w.cfn.idle();
+      expect(c.body.Status).toBe('SUCCESS');
+      const d = await w.cfn.request({
+        RequestType: 'Delete',
+        StackId: first,
+        LogicalResourceId: 'TableReplicas',
+        PhysicalResourceId: c.body.PhysicalResourceId,
+        ResourceProperties: props,
+        StackStatus: 'DELETE_IN_PROGRESS',
+      });
+      await w.cfn.idle();
+      expect(d.body.Status).toBe('SUCCESS');
+      w.cfn.cloudformation.setStackStatus(first, 'DELETE_COMPLETE');
+      const second = w.cfn.stackId('app');
+      const mark = w.sim.calls.length;
+      const again = await w.cfn.request({
+        RequestType: 'Create',
+        StackId: second,
+        LogicalResourceId: 'TableReplicas',
+        ResourceProperties: replicasProps(name, [{ RegionName: EU }], { AdoptExistingTable: name }),
+      });
+      await w.cfn.idle();
+      expect(again.body.Status).toBe('FAILED');
+      expect(again.body.Reason).toContain('belongs to another stack');
+      expect(mutatingSince(mark)).toEqual([]);
+      expect((await regionView(w.sim, HOME, name)).tags?.[OWNER_TAG_KEY]).toBe(first);
+    },
+  );
 });

@@ -354,36 +354,40 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
     await expect(new ReplicationGroups().checkTableUpdate(HOME, create, PROVISIONED, async () => false, 1000)).resolves.toBeUndefined();
   });
 
-  it('R12: once DynamoDB manages write auto scaling, a second write target or policy in a replica region is refused (home region and reads are not)', async () => {
-    const g = await withReplica(PROVISIONED);
-    const call = { ServiceNamespace: 'dynamodb', ResourceId: 'table/t', ScalableDimension: 'dynamodb:table:WriteCapacityUnits' };
-    // Before UpdateTableReplicaAutoScaling the caller manages replica regions itself.
-    expect(() => g.checkScalingCall(EU, 'RegisterScalableTarget', call, 1000)).not.toThrow();
-    g.planReplicaAutoScaling(
-      HOME,
-      {
-        TableName: 't',
-        ProvisionedWriteCapacityAutoScalingUpdate: {
-          MinimumUnits: 5,
-          MaximumUnits: 40,
-          ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } },
+  it(
+    'R12: once DynamoDB manages write auto scaling, a second write target or policy in a replica region is refused (home region and reads are ' + 'not)',
+    async () => {
+      const g = await withReplica(PROVISIONED);
+      const call = { ServiceNamespace: 'dynamodb', ResourceId: 'table/t', ScalableDimension: 'dynamodb:table:WriteCapacityUnits' };
+      // Before UpdateTableReplicaAutoScaling the caller manages replica regions itself.
+      expect(() => g.checkScalingCall(EU, 'RegisterScalableTarget', call, 1000)).not.toThrow();
+      g.planReplicaAutoScaling(
+        HOME,
+        {
+          TableName: 't',
+          ProvisionedWriteCapacityAutoScalingUpdate: {
+            MinimumUnits: 5,
+            MaximumUnits: 40,
+            ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } },
+          },
         },
-      },
-      PROVISIONED,
-      1000,
-    );
-    for (const op of ['RegisterScalableTarget', 'PutScalingPolicy']) {
-      expect(() => g.checkScalingCall(EU, op, call, 1000)).toThrow(
-        'replica simulator: the write capacity of replicated PROVISIONED table t is managed globally by DynamoDB (UpdateTableReplicaAutoScaling); a second write scalable target or scaling policy for table/t in replica region eu-west-1 would conflict with it',
+        PROVISIONED,
+        1000,
       );
-    }
-    expect(() => g.checkScalingCall(HOME, 'RegisterScalableTarget', call, 1000)).not.toThrow();
-    expect(() => g.checkScalingCall(EU, 'RegisterScalableTarget', { ...call, ScalableDimension: 'dynamodb:table:ReadCapacityUnits' }, 1000)).not.toThrow();
-    expect(() => g.checkScalingCall(EU, 'DeregisterScalableTarget', call, 1000)).not.toThrow();
-    // Turned off again (AutoScalingDisabled): the caller may register its own.
-    g.planReplicaAutoScaling(HOME, { TableName: 't', ProvisionedWriteCapacityAutoScalingUpdate: { AutoScalingDisabled: true } }, PROVISIONED, 1000);
-    expect(() => g.checkScalingCall(EU, 'RegisterScalableTarget', call, 1000)).not.toThrow();
-  });
+      for (const op of ['RegisterScalableTarget', 'PutScalingPolicy']) {
+        expect(() => g.checkScalingCall(EU, op, call, 1000)).toThrow(
+          'replica simulator: the write capacity of replicated PROVISIONED table t is managed globally by DynamoDB (UpdateTableReplicaAutoScaling); a ' +
+            'second write scalable target or scaling policy for table/t in replica region eu-west-1 would conflict with it',
+        );
+      }
+      expect(() => g.checkScalingCall(HOME, 'RegisterScalableTarget', call, 1000)).not.toThrow();
+      expect(() => g.checkScalingCall(EU, 'RegisterScalableTarget', { ...call, ScalableDimension: 'dynamodb:table:ReadCapacityUnits' }, 1000)).not.toThrow();
+      expect(() => g.checkScalingCall(EU, 'DeregisterScalableTarget', call, 1000)).not.toThrow();
+      // Turned off again (AutoScalingDisabled): the caller may register its own.
+      g.planReplicaAutoScaling(HOME, { TableName: 't', ProvisionedWriteCapacityAutoScalingUpdate: { AutoScalingDisabled: true } }, PROVISIONED, 1000);
+      expect(() => g.checkScalingCall(EU, 'RegisterScalableTarget', call, 1000)).not.toThrow();
+    },
+  );
 
   it('R13: the stream cannot be disabled while replicas exist, and can once they are gone', async () => {
     const g = await withReplica();
@@ -566,69 +570,72 @@ describe('replica simulator proxy against moto_server', () => {
     expect(seen).toEqual(['5/5', '5/5', '12/7']);
   });
 
-  it('R10 through the proxy: UpdateTableReplicaAutoScaling mirrors write settings to every region and read settings per replica; Describe reports them', async () => {
-    const name = unique('gscale');
-    await replicated(name, 'PROVISIONED');
-    const out = await ddb(HOME).send(
-      new UpdateTableReplicaAutoScalingCommand({
-        TableName: name,
-        ProvisionedWriteCapacityAutoScalingUpdate: {
+  it(
+    'R10 through the proxy: UpdateTableReplicaAutoScaling mirrors write settings to every region and read settings per replica; Describe reports ' + 'them',
+    async () => {
+      const name = unique('gscale');
+      await replicated(name, 'PROVISIONED');
+      const out = await ddb(HOME).send(
+        new UpdateTableReplicaAutoScalingCommand({
+          TableName: name,
+          ProvisionedWriteCapacityAutoScalingUpdate: {
+            MinimumUnits: 5,
+            MaximumUnits: 40,
+            ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } },
+          },
+          ReplicaUpdates: [
+            {
+              RegionName: EU,
+              ReplicaProvisionedReadCapacityAutoScalingUpdate: {
+                MinimumUnits: 3,
+                MaximumUnits: 30,
+                ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 50 } },
+              },
+            },
+          ],
+        }),
+      );
+      for (const region of [HOME, EU]) {
+        const targets =
+          (await sim.directAutoscaling(region).send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb', ResourceIds: [`table/${name}`] })))
+            .ScalableTargets ?? [];
+        const policies =
+          (await sim.directAutoscaling(region).send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}` })))
+            .ScalingPolicies ?? [];
+        const expected =
+          region === EU ? ['dynamodb:table:ReadCapacityUnits 3-30', 'dynamodb:table:WriteCapacityUnits 5-40'] : ['dynamodb:table:WriteCapacityUnits 5-40'];
+        expect([region, targets.map((x) => `${x.ScalableDimension} ${x.MinCapacity}-${x.MaxCapacity}`).sort()]).toEqual([region, expected]);
+        const expectedPolicies =
+          region === EU
+            ? [`DynamoDBReadCapacityUtilization:table/${name} 50`, `DynamoDBWriteCapacityUtilization:table/${name} 65`]
+            : [`DynamoDBWriteCapacityUtilization:table/${name} 65`];
+        expect([region, policies.map((p) => `${p.PolicyName} ${p.TargetTrackingScalingPolicyConfiguration?.TargetValue}`).sort()]).toEqual([
+          region,
+          expectedPolicies,
+        ]);
+      }
+      const described = (await ddb(HOME).send(new DescribeTableReplicaAutoScalingCommand({ TableName: name }))).TableAutoScalingDescription;
+      expect(out.TableAutoScalingDescription).toEqual(described);
+      expect(described?.TableName).toBe(name);
+      const byRegion = Object.fromEntries((described?.Replicas ?? []).map((r) => [r.RegionName, r]));
+      expect(Object.keys(byRegion).sort()).toEqual([EU, HOME].sort());
+      for (const region of [HOME, EU]) {
+        expect(byRegion[region].ReplicaProvisionedWriteCapacityAutoScalingSettings).toEqual({
           MinimumUnits: 5,
           MaximumUnits: 40,
-          ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 65 } },
-        },
-        ReplicaUpdates: [
-          {
-            RegionName: EU,
-            ReplicaProvisionedReadCapacityAutoScalingUpdate: {
-              MinimumUnits: 3,
-              MaximumUnits: 30,
-              ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 50 } },
+          AutoScalingDisabled: false,
+          ScalingPolicies: [
+            {
+              PolicyName: `DynamoDBWriteCapacityUtilization:table/${name}`,
+              TargetTrackingScalingPolicyConfiguration: expect.objectContaining({ TargetValue: 65 }),
             },
-          },
-        ],
-      }),
-    );
-    for (const region of [HOME, EU]) {
-      const targets =
-        (await sim.directAutoscaling(region).send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'dynamodb', ResourceIds: [`table/${name}`] })))
-          .ScalableTargets ?? [];
-      const policies =
-        (await sim.directAutoscaling(region).send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'dynamodb', ResourceId: `table/${name}` })))
-          .ScalingPolicies ?? [];
-      const expected =
-        region === EU ? ['dynamodb:table:ReadCapacityUnits 3-30', 'dynamodb:table:WriteCapacityUnits 5-40'] : ['dynamodb:table:WriteCapacityUnits 5-40'];
-      expect([region, targets.map((x) => `${x.ScalableDimension} ${x.MinCapacity}-${x.MaxCapacity}`).sort()]).toEqual([region, expected]);
-      const expectedPolicies =
-        region === EU
-          ? [`DynamoDBReadCapacityUtilization:table/${name} 50`, `DynamoDBWriteCapacityUtilization:table/${name} 65`]
-          : [`DynamoDBWriteCapacityUtilization:table/${name} 65`];
-      expect([region, policies.map((p) => `${p.PolicyName} ${p.TargetTrackingScalingPolicyConfiguration?.TargetValue}`).sort()]).toEqual([
-        region,
-        expectedPolicies,
-      ]);
-    }
-    const described = (await ddb(HOME).send(new DescribeTableReplicaAutoScalingCommand({ TableName: name }))).TableAutoScalingDescription;
-    expect(out.TableAutoScalingDescription).toEqual(described);
-    expect(described?.TableName).toBe(name);
-    const byRegion = Object.fromEntries((described?.Replicas ?? []).map((r) => [r.RegionName, r]));
-    expect(Object.keys(byRegion).sort()).toEqual([EU, HOME].sort());
-    for (const region of [HOME, EU]) {
-      expect(byRegion[region].ReplicaProvisionedWriteCapacityAutoScalingSettings).toEqual({
-        MinimumUnits: 5,
-        MaximumUnits: 40,
-        AutoScalingDisabled: false,
-        ScalingPolicies: [
-          {
-            PolicyName: `DynamoDBWriteCapacityUtilization:table/${name}`,
-            TargetTrackingScalingPolicyConfiguration: expect.objectContaining({ TargetValue: 65 }),
-          },
-        ],
-      });
-    }
-    expect(byRegion[EU].ReplicaProvisionedReadCapacityAutoScalingSettings).toMatchObject({ MinimumUnits: 3, MaximumUnits: 30 });
-    expect(byRegion[HOME].ReplicaProvisionedReadCapacityAutoScalingSettings).toBeUndefined();
-  });
+          ],
+        });
+      }
+      expect(byRegion[EU].ReplicaProvisionedReadCapacityAutoScalingSettings).toMatchObject({ MinimumUnits: 3, MaximumUnits: 30 });
+      expect(byRegion[HOME].ReplicaProvisionedReadCapacityAutoScalingSettings).toBeUndefined();
+    },
+  );
 
   it('R10 through the proxy: refused on an on-demand table', async () => {
     const name = unique('od');
@@ -648,53 +655,59 @@ describe('replica simulator proxy against moto_server', () => {
     expect(r).toEqual({ type: 'ValidationException', message: 'AutoScaling is not available for tables with PAY_PER_REQUEST billing mode' });
   });
 
-  it("R11 through the proxy: adding a GSI to a replicated PROVISIONED table fails while the table's write capacity is not auto scaled, and succeeds once it is", async () => {
-    const name = unique('gsi');
-    await replicated(name, 'PROVISIONED');
-    // Replicas need it (R5); here it is taken away again to see R11 refuse.
-    await sim.directAutoscaling(HOME).send(
-      new DeregisterScalableTargetCommand({
-        ServiceNamespace: 'dynamodb',
-        ResourceId: `table/${name}`,
-        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
-      }),
-    );
-    const add = (index: string) =>
-      ddb(HOME).send(
-        new UpdateTableCommand({
-          TableName: name,
-          AttributeDefinitions: [{ AttributeName: 'x', AttributeType: 'S' }],
-          GlobalSecondaryIndexUpdates: [
-            {
-              Create: {
-                IndexName: index,
-                KeySchema: [{ AttributeName: 'x', KeyType: 'HASH' }],
-                Projection: { ProjectionType: 'KEYS_ONLY' },
-                ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 },
-              },
-            },
-          ],
+  it(
+    "R11 through the proxy: adding a GSI to a replicated PROVISIONED table fails while the table's write capacity is not auto scaled, and succeeds " +
+      'once it is',
+    async () => {
+      const name = unique('gsi');
+      await replicated(name, 'PROVISIONED');
+      // Replicas need it (R5); here it is taken away again to see R11 refuse.
+      await sim.directAutoscaling(HOME).send(
+        new DeregisterScalableTargetCommand({
+          ServiceNamespace: 'dynamodb',
+          ResourceId: `table/${name}`,
+          ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
         }),
       );
-    expect(await refusal(add('by-x'))).toEqual({ type: 'ValidationException', message: 'Table write capacity should either be Pay-Per-Request or AutoScaled' });
-    expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual([
-      'by-gk',
-    ]);
-    await sim.directAutoscaling(HOME).send(
-      new RegisterScalableTargetCommand({
-        ServiceNamespace: 'dynamodb',
-        ResourceId: `table/${name}`,
-        ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
-        MinCapacity: 1,
-        MaxCapacity: 10,
-      }),
-    );
-    await add('by-x');
-    expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual([
-      'by-gk',
-      'by-x',
-    ]);
-  });
+      const add = (index: string) =>
+        ddb(HOME).send(
+          new UpdateTableCommand({
+            TableName: name,
+            AttributeDefinitions: [{ AttributeName: 'x', AttributeType: 'S' }],
+            GlobalSecondaryIndexUpdates: [
+              {
+                Create: {
+                  IndexName: index,
+                  KeySchema: [{ AttributeName: 'x', KeyType: 'HASH' }],
+                  Projection: { ProjectionType: 'KEYS_ONLY' },
+                  ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 },
+                },
+              },
+            ],
+          }),
+        );
+      expect(await refusal(add('by-x'))).toEqual({
+        type: 'ValidationException',
+        message: 'Table write capacity should either be Pay-Per-Request or AutoScaled',
+      });
+      expect((await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual([
+        'by-gk',
+      ]);
+      await sim.directAutoscaling(HOME).send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'dynamodb',
+          ResourceId: `table/${name}`,
+          ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+          MinCapacity: 1,
+          MaxCapacity: 10,
+        }),
+      );
+      await add('by-x');
+      expect(
+        (await sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort(),
+      ).toEqual(['by-gk', 'by-x']);
+    },
+  );
 
   it('R12 through the proxy: a second write target or policy in the replica region conflicts once DynamoDB manages write auto scaling', async () => {
     const name = unique('second');
@@ -709,7 +722,9 @@ describe('replica simulator proxy against moto_server', () => {
         },
       }),
     );
-    const message = `replica simulator: the write capacity of replicated PROVISIONED table ${name} is managed globally by DynamoDB (UpdateTableReplicaAutoScaling); a second write scalable target or scaling policy for table/${name} in replica region ${EU} would conflict with it`;
+    const message =
+      `replica simulator: the write capacity of replicated PROVISIONED table ${name} is managed globally by DynamoDB ` +
+      `(UpdateTableReplicaAutoScaling); a second write scalable target or scaling policy for table/${name} in replica region ${EU} would conflict with it`;
     const client = aas(EU);
     expect(
       await refusal(

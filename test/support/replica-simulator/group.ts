@@ -442,7 +442,8 @@ export class ReplicationGroups {
       if (min === undefined || max === undefined || target?.TargetValue === undefined) {
         throw new SimError(
           'ValidationException',
-          `${where}: MinimumUnits, MaximumUnits and ScalingPolicyUpdate.TargetTrackingScalingPolicyConfiguration.TargetValue are required to enable auto scaling`,
+          `${where}: MinimumUnits, MaximumUnits and ScalingPolicyUpdate.TargetTrackingScalingPolicyConfiguration.TargetValue are required to enable ` +
+            `auto scaling`,
         );
       }
       if (min < 1 || max < min)

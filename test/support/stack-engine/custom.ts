@@ -165,7 +165,9 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
     const event = {
       RequestType: type,
       ServiceToken: token,
-      ResponseURL: `${responsePrefix}${encodeURIComponent(ctx.stackId)}/${requestId}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIALOCALENGINE%2F${ctx.region}&X-Amz-Signature=${signature}`,
+      ResponseURL:
+        `${responsePrefix}${encodeURIComponent(ctx.stackId)}/${requestId}` +
+        `?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIALOCALENGINE%2F${ctx.region}&X-Amz-Signature=${signature}`,
       StackId: ctx.stackId,
       RequestId: requestId,
       ResourceType: ctx.resourceType,
@@ -192,7 +194,8 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
       record.result = 'TIMEOUT';
       // The event text CloudFormation shows (aws/aws-cdk#18746).
       throw new ResourceFailure(
-        `CloudFormation did not receive a response from your Custom Resource. Please check your logs for requestId [${requestId}]. If you are using the Python cfn-response module, you may need to update your Lambda function code so that CloudFormation can attach the updated version.`,
+        `CloudFormation did not receive a response from your Custom Resource. Please check your logs for requestId [${requestId}]. If you are using ` +
+          `the Python cfn-response module, you may need to update your Lambda function code so that CloudFormation can attach the updated version.`,
         { sent: true },
       );
     }

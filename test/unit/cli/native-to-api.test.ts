@@ -174,17 +174,22 @@ describe('nativeTableToApi: native AWS::DynamoDB::Table Properties to DynamoDB A
             },
           ],
         },
-        'Orders: Properties.GlobalSecondaryIndexes[0].ProvisionedThroughput.ReadCapacityUnits: is an unresolved intrinsic (Ref); only literal values can be sent to the DynamoDB API',
+        'Orders: Properties.GlobalSecondaryIndexes[0].ProvisionedThroughput.ReadCapacityUnits: is an unresolved intrinsic (Ref); only literal ' +
+          'values can be sent to the DynamoDB API',
       ],
       [
         'an intrinsic deep inside a policy document',
         { ResourcePolicy: { PolicyDocument: { Statement: [{ Resource: { 'Fn::GetAtt': ['X', 'Arn'] } }] } } },
-        'Orders: Properties.ResourcePolicy.PolicyDocument.Statement[0].Resource: is an unresolved intrinsic (Fn::GetAtt); only literal values can be sent to the DynamoDB API',
+        'Orders: Properties.ResourcePolicy.PolicyDocument.Statement[0].Resource: is an unresolved intrinsic (Fn::GetAtt); only literal values can ' +
+          'be sent to the DynamoDB API',
       ],
       [
         'an unknown property',
         { VectorIndexes: [] },
-        'Orders: Properties.VectorIndexes: is not a property this translation knows (expected one of TableName, AttributeDefinitions, KeySchema, BillingMode, ProvisionedThroughput, GlobalSecondaryIndexes, LocalSecondaryIndexes, StreamSpecification, SSESpecification, TableClass, DeletionProtectionEnabled, Tags, TimeToLiveSpecification, PointInTimeRecoverySpecification, ContributorInsightsSpecification, KinesisStreamSpecification, ResourcePolicy, OnDemandThroughput, WarmThroughput, ImportSourceSpecification)',
+        'Orders: Properties.VectorIndexes: is not a property this translation knows (expected one of TableName, AttributeDefinitions, KeySchema, ' +
+          'BillingMode, ProvisionedThroughput, GlobalSecondaryIndexes, LocalSecondaryIndexes, StreamSpecification, SSESpecification, TableClass, ' +
+          'DeletionProtectionEnabled, Tags, TimeToLiveSpecification, PointInTimeRecoverySpecification, ContributorInsightsSpecification, ' +
+          'KinesisStreamSpecification, ResourcePolicy, OnDemandThroughput, WarmThroughput, ImportSourceSpecification)',
       ],
       [
         'a non-numeric capacity',

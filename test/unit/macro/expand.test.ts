@@ -44,7 +44,8 @@ describe('expandTemplate', () => {
     const provisioned = { BillingMode: 'PROVISIONED', ReadCapacity: 1, WriteCapacity: 1, AutoscalingEnabled: true, AutoscalingRead: { MaxCapacity: 2 } };
     const r = expandTemplate({ ...base, fragment: { Resources: { T: arc(provisioned), TReadScalableTarget: arc() } } });
     expect(!r.ok && r.errorMessage).toBe(
-      '1 error(s) in Arc::DynamoDB::Table resources:\n- [T] generates the resource TReadScalableTarget, which collides with the resource TReadScalableTarget; rename one of them (ARC-E0002)',
+      '1 error(s) in Arc::DynamoDB::Table resources:\n- [T] generates the resource TReadScalableTarget, which collides with the resource ' +
+        'TReadScalableTarget; rename one of them (ARC-E0002)',
     );
   });
 
@@ -54,7 +55,8 @@ describe('expandTemplate', () => {
     resources.T = arc({ BillingMode: 'PROVISIONED', ReadCapacity: 1, WriteCapacity: 1, AutoscalingEnabled: true, AutoscalingRead: { MaxCapacity: 2 } });
     const r = expandTemplate({ ...base, fragment: { Resources: resources } });
     expect(!r.ok && r.errorMessage).toBe(
-      "1 error(s) in Arc::DynamoDB::Table resources:\n- [Template] Resources: the expanded template has 502 resources, over CloudFormation's limit of 500 (the Arc::DynamoDB::Table resources expand to 3; split the stack) (ARC-E0003)",
+      "1 error(s) in Arc::DynamoDB::Table resources:\n- [Template] Resources: the expanded template has 502 resources, over CloudFormation's limit " +
+        'of 500 (the Arc::DynamoDB::Table resources expand to 3; split the stack) (ARC-E0003)',
     );
   });
 

@@ -37,7 +37,8 @@ describe('macro handler contract', () => {
       requestId: 'req-7',
       status: 'failure',
       errorMessage:
-        '1 error(s) in Arc::DynamoDB::Table resources:\n- [Orders] BillingMode: must be one of PAY_PER_REQUEST, PROVISIONED or a Ref to a template parameter (ARC-E1012)',
+        '1 error(s) in Arc::DynamoDB::Table resources:\n- [Orders] BillingMode: must be one of PAY_PER_REQUEST, PROVISIONED or a Ref to a template ' +
+        'parameter (ARC-E1012)',
     });
   });
 

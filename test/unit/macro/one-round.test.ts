@@ -29,7 +29,8 @@ describe('every error in one round', () => {
     expect(r.ok ? '' : r.errorMessage).toBe(
       '2 error(s) in Arc::DynamoDB::Table resources:\n' +
         '- [Bad] BillingMode: must be one of PAY_PER_REQUEST, PROVISIONED or a Ref to a template parameter (ARC-E1012)\n' +
-        "- [Template] Resources: the expanded template has at least 503 resources, over CloudFormation's limit of 500 (the Arc::DynamoDB::Table resources expand to at least 4, counting each of the 1 with errors as one resource; split the stack) (ARC-E0003)",
+        "- [Template] Resources: the expanded template has at least 503 resources, over CloudFormation's limit of 500 (the Arc::DynamoDB::Table " +
+        'resources expand to at least 4, counting each of the 1 with errors as one resource; split the stack) (ARC-E0003)',
     );
   });
 

@@ -70,7 +70,8 @@ it('GSIs named constructor, toString and __proto__ get exactly the autoscaling a
 it('the replicas resource keeps an Autoscaling.Indexes entry named __proto__ as its own key', () => {
   const p = parseReplicasProps(
     JSON.parse(
-      '{"TableName":"table-t","BillingMode":"PROVISIONED","Replicas":[],"Autoscaling":{"Indexes":{"__proto__":{"Write":{"MinCapacity":"1","MaxCapacity":"5","TargetValue":"70","ScaleInCooldown":"60","ScaleOutCooldown":"60"}}}}}',
+      '{"TableName":"table-t","BillingMode":"PROVISIONED","Replicas":[],"Autoscaling":{"Indexes":{"__proto__":{"Write":{"MinCapacity":"1",' +
+        '"MaxCapacity":"5","TargetValue":"70","ScaleInCooldown":"60","ScaleOutCooldown":"60"}}}}}',
     ),
   );
   expect(Object.keys(p.Autoscaling?.Indexes ?? {})).toEqual(['__proto__']);

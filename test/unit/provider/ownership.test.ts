@@ -31,7 +31,9 @@ describe('decideOwnership', () => {
   it('tells the user how the owner consents to an adoption', () => {
     expect(decideOwnership(untagged, 'Create', 'orders', 'us-east-1', 'orders', 'app')).toEqual({
       action: 'refuse',
-      reason: `Table orders in us-east-1 may be adopted only with its owner's consent: tag it ${ADOPT_CONSENT_TAG_KEY}=app (aws dynamodb tag-resource), then deploy again. Nothing was changed.`,
+      reason:
+        `Table orders in us-east-1 may be adopted only with its owner's consent: tag it ${ADOPT_CONSENT_TAG_KEY}=app (aws dynamodb ` +
+        `tag-resource), then deploy again. Nothing was changed.`,
     });
   });
 

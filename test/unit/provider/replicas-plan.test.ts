@@ -42,7 +42,8 @@ describe('planStructure', () => {
     ).toEqual({
       kind: 'fail',
       reason:
-        'The replica of orders in eu-west-1 failed to create (KMS key not found). Fix the cause (for a KmsKeyArn, the key must exist in eu-west-1 and allow DynamoDB), or remove eu-west-1 from ReplicaRegions, then update the stack.',
+        'The replica of orders in eu-west-1 failed to create (KMS key not found). Fix the cause (for a KmsKeyArn, the key must exist in eu-west-1 ' +
+        'and allow DynamoDB), or remove eu-west-1 from ReplicaRegions, then update the stack.',
     });
   });
   it('deletes a failed replica whose region is being removed instead of failing', () => {
@@ -134,7 +135,8 @@ describe('replica KmsKeyArn (DescribeTable reports a key ARN: cloudformation-cov
     ['arn:aws:kms:eu-west-1:123456789012:key/*'],
   ])('refuses %s and says why', (key) => {
     expect(() => parseReplicasProps(withKey(key))).toThrow(
-      `Property 'Replicas[0].KmsKeyArn' must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>), got '${key}': DynamoDB reports a replica's key as its key ARN, so an alias or key ID would never match and be re-applied on every update`,
+      `Property 'Replicas[0].KmsKeyArn' must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>), got '${key}': DynamoDB reports ` +
+        `a replica's key as its key ARN, so an alias or key ID would never match and be re-applied on every update`,
     );
   });
   it("refuses a key in another region than the replica's", () => {
@@ -180,7 +182,8 @@ describe('regions to remove and the memo (a rollback leaves a creating replica f
       notes: [
         'replica in ap-south-1 is still being created; the next deploy of this stack removes it',
         'replica in ca-central-1 could not be removed yet (the table is busy with another replica); the next deploy of this stack removes it',
-        'replica in sa-east-1 could not be created yet (the table is busy with another replica); the next deploy of this stack creates it if it still lists sa-east-1',
+        'replica in sa-east-1 could not be created yet (the table is busy with another replica); the next deploy of this stack creates it if it ' +
+          'still lists sa-east-1',
       ],
     });
   });
