@@ -65,6 +65,15 @@ export function pseudoParameters(p: PseudoInput): Record<string, string> {
   };
 }
 
+/**
+ * `Ref` to a template parameter: its value when the parameters hold it (an own property: a
+ * parameter named `constructor` is not Object.prototype's). The evaluator's Ref starts here, and
+ * the macro, which resolves only parameters, calls it alone.
+ */
+export function parameterValue(name: string, parameters: Record<string, unknown> | undefined): { found: true; value: unknown } | { found: false } {
+  return parameters !== undefined && Object.prototype.hasOwnProperty.call(parameters, name) ? { found: true, value: parameters[name] } : { found: false };
+}
+
 /** How the evaluator reads other resources of the stack. */
 export interface ResourceLookup {
   has(logicalId: string): boolean;
@@ -218,7 +227,8 @@ export class Evaluator {
   private ref(name: string, path: string): unknown {
     if (name === 'AWS::NoValue') return NO_VALUE;
     if (has(this.ctx.pseudo, name)) return this.ctx.pseudo?.[name];
-    if (has(this.ctx.parameters, name)) return this.ctx.parameters?.[name];
+    const parameter = parameterValue(name, this.ctx.parameters);
+    if (parameter.found) return parameter.value;
     if (this.ctx.resources?.has(name)) {
       const v = this.ctx.resources.ref(name);
       if (v === undefined) throw new Unknown(`resource ${name} has no physical ID yet`);

@@ -8,7 +8,7 @@
  * CloudFormation can deliver numbers and booleans as strings, so "5" and "true" are accepted and
  * written out as 5 and true.
  */
-import { Evaluator, isIntrinsic as isIntrinsicCall } from '../../contract/intrinsics';
+import { isIntrinsic as isIntrinsicCall, parameterValue } from '../../contract/intrinsics';
 import type { ArcError } from '../errors';
 import { ruleId, type RuleName } from '../rules/catalog';
 import type { Intrinsic, Passthrough } from './types';
@@ -80,14 +80,13 @@ export class ValueReader {
       this.error(path, `Ref to the pseudo parameter ${name} is not allowed here: ${why}`, 'shape-values-are-literal');
       return undefined;
     }
-    // The one evaluator resolves it, from the template parameters alone (no pseudo parameters,
-    // no resources): whatever else it would need stays unresolved, and is refused here.
-    const value = new Evaluator({ parameters: this.params ?? {}, unresolved: 'keep' }).evaluate(raw, path);
-    if (isIntrinsic(value)) {
+    // The one evaluator's Ref to a parameter (contract/intrinsics.ts); no pseudo parameters, no resources.
+    const parameter = parameterValue(name, this.params);
+    if (!parameter.found) {
       this.error(path, `Ref to '${name}', which is not a template parameter with a value: ${why}`, 'refs-name-parameters');
       return undefined;
     }
-    return { value, source: 'parameter' };
+    return { value: parameter.value, source: 'parameter' };
   }
 
   /**

@@ -31,7 +31,7 @@ export interface Rule {
   readonly check: Check;
 }
 
-/** Binds a check to its catalog entry (ID, description, source). */
+/** Binds a check to its rule ID (its description and source are in catalog-docs.ts). */
 export function rule(name: RuleName, check: Check): Rule {
   return { meta: ruleMeta(name), check };
 }

@@ -7,7 +7,7 @@
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../../contract/resources';
 import { leakedSecrets } from '../../support/cfn-harness';
-import { HOME, createHomeTable, regionView, replicasProps, startWorld, uniqueName, type World } from './world';
+import { EXACT_STATE, HOME, createHomeTable, regionView, replicasProps, startWorld, uniqueName, type World } from './world';
 
 const EU = 'eu-west-1';
 const AP = 'ap-southeast-2';
@@ -15,11 +15,7 @@ const CA = 'ca-central-1';
 
 let w: World;
 beforeAll(async () => {
-  // Consistency faults off: these tests check exact decisions and call counts against state they
-  // write straight to moto, which the simulator's stale windows do not see (a stale read would be
-  // older than any real one); AWS's lag is exercised in consistency.test.ts, the attack suite and
-  // the lifecycle scenarios.
-  w = await startWorld({ replicaDelayMs: 200, consistencyFaults: false });
+  w = await startWorld({ replicaDelayMs: 200, ...EXACT_STATE });
 });
 afterAll(async () => {
   expect(leakedSecrets(w.cfn.logs, w.cfn.secrets)).toEqual([]);

@@ -13,7 +13,7 @@ import {
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { HOME, createHomeTable, footprint, replicasProps, startWorld, uniqueName, type World } from './world';
+import { EXACT_STATE, HOME, createHomeTable, footprint, replicasProps, startWorld, uniqueName, type World } from './world';
 
 const EU = 'eu-west-1';
 const AP = 'ap-southeast-2';
@@ -21,11 +21,7 @@ const CA = 'ca-central-1';
 
 let w: World;
 beforeAll(async () => {
-  // Consistency faults off: these tests check exact decisions and call counts against state they
-  // write straight to moto, which the simulator's stale windows do not see (a stale read would be
-  // older than any real one); AWS's lag is exercised in consistency.test.ts, the attack suite and
-  // the lifecycle scenarios.
-  w = await startWorld({ replicaDelayMs: 300, consistencyFaults: false });
+  w = await startWorld({ replicaDelayMs: 300, ...EXACT_STATE });
 });
 afterAll(async () => {
   await w?.stop();

@@ -6,7 +6,7 @@
 import { DescribeContributorInsightsCommand, DescribeTableCommand, PutItemCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { OWNER_TAG_KEY } from '../../../contract/resources';
 import { leakedSecrets } from '../../support/cfn-harness';
-import { HOME, createHomeTable, footprint, regionView, replicasProps, scalingPolicies, startWorld, uniqueName, type World } from './world';
+import { EXACT_STATE, HOME, createHomeTable, footprint, regionView, replicasProps, scalingPolicies, startWorld, uniqueName, type World } from './world';
 
 const EU = 'eu-west-1';
 const AP = 'ap-southeast-2';
@@ -15,11 +15,7 @@ const ITEM_CANARY = 'item-canary-7f3a9c1e-never-logged';
 
 let w: World;
 beforeAll(async () => {
-  // Consistency faults off: these tests check exact decisions and call counts against state they
-  // write straight to moto, which the simulator's stale windows do not see (a stale read would be
-  // older than any real one); AWS's lag is exercised in consistency.test.ts, the attack suite and
-  // the lifecycle scenarios.
-  w = await startWorld({ replicaDelayMs: 300, consistencyFaults: false });
+  w = await startWorld({ replicaDelayMs: 300, ...EXACT_STATE });
   w.cfn.secrets.push(ITEM_CANARY);
 });
 afterAll(async () => {

@@ -5,7 +5,7 @@
  */
 import { TagResourceCommand, UntagResourceCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { OWNER_TAG_KEY } from '../../../contract/resources';
-import { HOME, createHomeTable, footprint, regionView, replicasProps, startWorld, uniqueName, type World } from './world';
+import { EXACT_STATE, HOME, createHomeTable, footprint, regionView, replicasProps, startWorld, uniqueName, type World } from './world';
 
 const EU = 'eu-west-1';
 const AP = 'ap-southeast-2';
@@ -13,11 +13,7 @@ const CA = 'ca-central-1';
 
 let w: World;
 beforeAll(async () => {
-  // Consistency faults off: these tests check exact decisions and call counts against state they
-  // write straight to moto, which the simulator's stale windows do not see (a stale read would be
-  // older than any real one); AWS's lag is exercised in consistency.test.ts, the attack suite and
-  // the lifecycle scenarios.
-  w = await startWorld({ replicaDelayMs: 300, consistencyFaults: false });
+  w = await startWorld({ replicaDelayMs: 300, ...EXACT_STATE });
 });
 afterAll(async () => {
   await w?.stop();

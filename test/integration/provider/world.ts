@@ -23,6 +23,14 @@ export interface World {
   stop(): Promise<void>;
 }
 
+/**
+ * For suites that check exact decisions and call counts against state they write straight to
+ * moto: the simulator's stale windows do not see such writes (a stale read would be older than any
+ * real one), so consistency faults are off there; AWS's lag is exercised in consistency.test.ts,
+ * the attack suite and the lifecycle scenarios.
+ */
+export const EXACT_STATE = { consistencyFaults: false } as const;
+
 export async function startWorld(opts: Partial<HarnessOptions> & { replicaDelayMs?: number; consistencyFaults?: boolean } = {}): Promise<World> {
   const moto = await startMoto();
   // AWS's eventual consistency is on in every lifecycle test: tag reads and DescribeTable lag

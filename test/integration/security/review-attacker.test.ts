@@ -18,7 +18,7 @@ import { makeReplicasHandler } from '../../../provider/replicas/handler';
 import type { ResourceHandler } from '../../../provider/types';
 import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../../contract/resources';
 import { leakedSecrets, type HarnessEvent, type ResponseRecord } from '../../support/cfn-harness';
-import { HOME, createHomeTable, regionView, replicasProps, startWorld, uniqueName, type World } from '../provider/world';
+import { EXACT_STATE, HOME, createHomeTable, regionView, replicasProps, startWorld, uniqueName, type World } from '../provider/world';
 
 const EU = 'eu-west-1';
 const AP = 'ap-southeast-2';
@@ -27,12 +27,8 @@ let w: World;
 let state: DynamoDBClient;
 
 beforeAll(async () => {
-  // Consistency faults off: these tests check exact decisions and call counts against state they
-  // write straight to moto, which the simulator's stale windows do not see (a stale read would be
-  // older than any real one); AWS's lag is exercised in consistency.test.ts, the attack suite and
-  // the lifecycle scenarios.
   w = await startWorld({
-    consistencyFaults: false,
+    ...EXACT_STATE,
     replicaDelayMs: 200,
     handlers: [makeReplicasHandler({ initialMs: 50, maxMs: 400 }) as ResourceHandler<unknown>, loadHandler as ResourceHandler<unknown>],
   });

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RULES } from '../../../macro/rules';
-import { CATALOG } from '../../../macro/rules/catalog';
+import { RULE_IDS } from '../../../macro/rules/catalog';
+import { CATALOG } from '../../../macro/rules/catalog-docs';
 import { listCases } from '../../fixtures/cases';
 
 interface GoldenError {
@@ -33,6 +34,10 @@ describe('the rule catalog', () => {
     }
     // IDs are listed in order, so the catalog reads by group.
     expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('the IDs the macro carries at run time are exactly the documented catalog', () => {
+    expect(RULE_IDS).toEqual(Object.fromEntries(CATALOG.map((r) => [r.name, r.id])));
   });
 
   it('registers every table rule exactly once, in RULES, and nothing else there', () => {
