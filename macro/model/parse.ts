@@ -12,7 +12,7 @@ import { dict } from '../../contract/resources';
 import { FailedPaths, joinPath, type ArcError } from '../errors';
 import { ruleId, type RuleName } from '../rules/catalog';
 import { schemaErrors, withoutInvalid } from './schema-errors';
-import schemaJson from '../generated/schema-min.json';
+import validate from '../generated/validate-table';
 import { isIntrinsic, isObject, ValueReader } from './values';
 import {
   ALARM_KINDS,
@@ -47,7 +47,7 @@ export const DEFAULTS = {
 
 /** Resource attributes CloudFormation defines, and what the macro does with each. */
 const SUPPORTED_ATTRIBUTES = new Set(['Type', 'Properties', 'Condition', 'DependsOn', 'Metadata', 'DeletionPolicy', 'UpdateReplacePolicy']);
-const PROPERTY_NAMES: ReadonlySet<string> = new Set(Object.keys((schemaJson as { properties: Record<string, unknown> }).properties));
+const PROPERTY_NAMES: ReadonlySet<string> = new Set(Object.keys((validate.schema as { properties: Record<string, unknown> }).properties));
 // AWS::DynamoDB::Table supports no Snapshot policy (CloudFormation user guide, DeletionPolicy
 // attribute: Snapshot is for resources with snapshots, such as RDS and EBS; cfn-lint E3035).
 const DELETION_POLICIES = ['Delete', 'Retain', 'RetainExceptOnCreate'];

@@ -4,7 +4,7 @@
  *
  * ajv reports every failed alternative of an `anyOf` (a literal, "5", an intrinsic...). Those are
  * folded into one "must be <what the property accepts>", described from the schema itself (walked
- * along the value's path in schema-min.json). When the value is a plain object and the property
+ * along the value's path in the validator's own schema). When the value is a plain object and the property
  * has an object form, the object's own errors are reported instead.
  *
  * Each problem carries its rule ID (rules/catalog.ts) and the JSON pointer of the value at fault,
@@ -14,7 +14,6 @@
  */
 import type { ErrorObject } from 'ajv';
 import validate from '../generated/validate-table';
-import schemaJson from '../generated/schema-min.json';
 import type { ArcError } from '../errors';
 import { ruleId, type RuleName } from '../rules/catalog';
 import { suggestProperty, nativeTagsHint } from './suggestions';
@@ -33,7 +32,8 @@ export interface SchemaNode {
   definitions?: Record<string, SchemaNode>;
 }
 
-const ROOT = schemaJson as SchemaNode;
+/** The schema the validator was compiled from, titles kept (it embeds it once; scripts/build-steps/10-schema.mjs). */
+const ROOT = validate.schema as SchemaNode;
 const TYPE_TEXT: Record<string, string> = {
   string: 'a string',
   integer: 'an integer',

@@ -1,13 +1,12 @@
 // Compiles schema/arc-dynamodb-table.schema.json (the single source of the resource's schema) into
 // a standalone ajv validator, so the macro bundle carries no schema compiler and no eval at run time.
-// Also writes schema-min.json, the schema with only its titles as annotations: the error formatter
-// (macro/model/schema-errors.ts) walks it to say what a property accepts.
+// The validator exports the schema it embeds (`validate.schema`, titles kept): the error formatter
+// (macro/model/schema-errors.ts) walks it to say what a property accepts, and the bundle holds it once.
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ANNOTATIONS = new Set(['description', 'default', 'title', '$id', '$schema']);
 const DOC_ONLY = new Set(['description', 'default', '$id', '$schema']);
 function strip(node, drop) {
   if (Array.isArray(node)) return node.map((n) => strip(n, drop));
@@ -35,9 +34,13 @@ export async function run(root) {
   // inlineRefs: false keeps one function per definition instead of copies at every use; messages: false
   // drops ajv's English (macro/model/schema-errors.ts writes the sentences).
   const ajv = new Ajv({ allErrors: true, strict: true, inlineRefs: false, messages: false, code: { source: true, optimize: true } });
-  // The validator needs no annotations; stripping them keeps the Lambda bundle small.
-  const validate = ajv.compile(strip(schema, ANNOTATIONS));
-  const code = standaloneCode(ajv, validate);
+  // The validator is compiled from the schema with its titles kept (the error formatter reads them),
+  // and exports the one copy of that schema its code already embeds, so the bundle carries it once.
+  const validate = ajv.compile(strip(schema, DOC_ONLY));
+  const standalone = standaloneCode(ajv, validate);
+  const rootSchema = /^"use strict";module\.exports = (validate\d+);module\.exports\.default = \1;const (schema\d+) = /.exec(standalone);
+  if (!rootSchema) throw new Error('ajv standalone output changed shape: cannot find the embedded root schema');
+  const code = `${standalone}\nmodule.exports.schema = ${rootSchema[2]};`;
 
   const out = join(root, 'macro', 'generated');
   mkdirSync(out, { recursive: true });
@@ -50,10 +53,9 @@ export async function run(root) {
     [
       '/* generated; see scripts/build-steps/10-schema.mjs */',
       "import type { ErrorObject } from 'ajv';",
-      'declare const validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };',
+      'declare const validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null; schema: unknown };',
       'export = validate;',
       '',
     ].join('\n'),
   );
-  writeFileSync(join(out, 'schema-min.json'), `${JSON.stringify(strip(schema, DOC_ONLY))}\n`);
 }
