@@ -48,7 +48,12 @@ export function parseArgs(args: string[], spec: Record<string, OptionSpec>): Par
       if (i + 1 >= args.length) throw new UsageError(`option '--${name}' needs a value`);
       value = args[++i];
     }
-    if (opt.choices && !opt.choices.includes(value)) throw new UsageError(`option '--${name}' must be one of ${opt.choices.join(', ')}, got '${value}'`);
+    if (opt.choices) {
+      // In any case (`--format csv` for CSV): the canonical spelling is what the command gets.
+      const canonical = opt.choices.find((c) => c === value) ?? opt.choices.find((c) => c.toLowerCase() === value.toLowerCase());
+      if (canonical === undefined) throw new UsageError(`option '--${name}' must be one of ${opt.choices.join(', ')}, got '${value}'`);
+      value = canonical;
+    }
     const list = (parsed.options[name] ??= []);
     if (list.length > 0 && !opt.repeat) throw new UsageError(`option '--${name}' given more than once`);
     list.push(value);

@@ -15,7 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `usage: arc-dynamodb <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'arc-dynamodb <command> --help' for a command's options.\n`;
+  return `usage: arc-dynamodb <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'npx arc-dynamodb <command> --help' for a command's options.\n`;
 }
 
 export async function main(argv: string[], io: CliIO): Promise<number> {

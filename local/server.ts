@@ -49,7 +49,7 @@ export async function ensureServer(cwd: string, options: { dbPath?: string }): P
       if (previous.dbPath !== dbPath) {
         throw new Error(
           `DynamoDB Local already runs from this folder (pid ${previous.pid}, ${previous.dbPath ? `--db-path ${previous.dbPath}` : 'in memory'}); ` +
-            `run 'arc-dynamodb local down' first to change --db-path`,
+            `run 'npx arc-dynamodb local down' first to change --db-path`,
         );
       }
       return { endpoint: previous.endpoint, how: 'reused', state: previous };

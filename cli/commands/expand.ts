@@ -157,7 +157,7 @@ export function runExpansion(
     opts = expandOptions(parsed.options, io);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`arc-dynamodb ${command}: ${e.message}\nRun 'arc-dynamodb ${command} --help' for usage.\n`);
+    io.stderr.write(`arc-dynamodb ${command}: ${e.message}\nRun 'npx arc-dynamodb ${command} --help' for usage.\n`);
     return { code: 2 };
   }
   const file = parsed.positionals[0];

@@ -153,7 +153,7 @@ export const run: Command = async (args, io) => {
     cfg = parseLoadArgs(args, io.env);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`arc-dynamodb load: ${e.message}\nRun 'arc-dynamodb load --help' for the options.\n`);
+    io.stderr.write(`arc-dynamodb load: ${e.message}\nRun 'npx arc-dynamodb load --help' for the options.\n`);
     return 2;
   }
   if (cfg === 'help') {

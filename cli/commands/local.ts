@@ -48,7 +48,7 @@ const UP_OPTIONS = {
 };
 
 function usage(io: CliIO, message: string): number {
-  io.stderr.write(`arc-dynamodb local: ${message}\nRun 'arc-dynamodb local --help' for usage.\n`);
+  io.stderr.write(`arc-dynamodb local: ${message}\nRun 'npx arc-dynamodb local --help' for usage.\n`);
   return 2;
 }
 
@@ -90,7 +90,7 @@ export function formatReport(report: UpReport): string {
   const where =
     report.server === 'external'
       ? 'given endpoint'
-      : `${report.server}, ${report.dbPath ? `data in ${report.dbPath}` : 'in memory'}; stop it with 'arc-dynamodb local down'`;
+      : `${report.server}, ${report.dbPath ? `data in ${report.dbPath}` : 'in memory'}; stop it with 'npx arc-dynamodb local down' (or npm stop)`;
   out.push(`DynamoDB Local: ${report.endpoint} (${where})`, '');
   const byId = new Map(report.tables.map((t) => [t.logicalId, t]));
   const rows = [['LOGICAL ID', 'TYPE', 'LOCALLY']];

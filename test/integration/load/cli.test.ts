@@ -150,7 +150,7 @@ test.each([
 ])('usage error %j: exit 2 with "%s"', async (args, message) => {
   const t = fakeIO();
   expect(await main(['load', ...args], t.io)).toBe(2);
-  expect(t.stderr()).toBe(`arc-dynamodb load: ${message}\nRun 'arc-dynamodb load --help' for the options.\n`);
+  expect(t.stderr()).toBe(`arc-dynamodb load: ${message}\nRun 'npx arc-dynamodb load --help' for the options.\n`);
 });
 
 test('--help prints the options and exits 0', async () => {

@@ -71,7 +71,7 @@ describe('arc-dynamodb local up/down with the DynamoDB Local it starts', () => {
     const state = readState(cwd)!;
     expect(state).toMatchObject({ endpoint: `http://127.0.0.1:${state.port}` });
     expect(isOurServer(state)).toBe(true);
-    expect(r.stdout).toContain(`DynamoDB Local: ${state.endpoint} (started, in memory; stop it with 'arc-dynamodb local down')`);
+    expect(r.stdout).toContain(`DynamoDB Local: ${state.endpoint} (started, in memory; stop it with 'npx arc-dynamodb local down' (or npm stop))`);
     expect(r.stdout).toMatch(/UserSessionsTable +AWS::DynamoDB::Table +table user-sessions: created\n/);
     expect(r.stdout).toMatch(
       /UserSessionsTableReadScalableTarget +AWS::ApplicationAutoScaling::ScalableTarget +skipped: autoscaling: DynamoDB Local has no capacity to scale\n/,
@@ -254,12 +254,12 @@ describe('arc-dynamodb local: bad input gets one clear line and no server', () =
     expect(await cli(['start'], dir)).toEqual({
       code: 2,
       stdout: '',
-      stderr: "arc-dynamodb local: unknown subcommand 'start' (expected 'up' or 'down')\nRun 'arc-dynamodb local --help' for usage.\n",
+      stderr: "arc-dynamodb local: unknown subcommand 'start' (expected 'up' or 'down')\nRun 'npx arc-dynamodb local --help' for usage.\n",
     });
     expect(await cli(['up'], dir)).toEqual({
       code: 2,
       stdout: '',
-      stderr: "arc-dynamodb local: local up needs a template file\nRun 'arc-dynamodb local --help' for usage.\n",
+      stderr: "arc-dynamodb local: local up needs a template file\nRun 'npx arc-dynamodb local --help' for usage.\n",
     });
   });
 

@@ -206,7 +206,7 @@ Resources:
   });
 
   describe('usage errors exit 2', () => {
-    const hint = "Run 'arc-dynamodb expand --help' for usage.\n";
+    const hint = "Run 'npx arc-dynamodb expand --help' for usage.\n";
     const cases: [string, string[], string][] = [
       ['no template', [], 'a template file is required'],
       ['two templates', ['a.yaml', 'b.yaml'], 'expected one template file, got 2'],
