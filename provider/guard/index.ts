@@ -5,7 +5,7 @@
  */
 import { UntagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
-import { ADOPT_CONSENT_TAG_KEY, stackNameOf } from '../../contract/resources';
+import { ADOPT_CONSENT_TAG_KEY } from '../../contract/resources';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { authenticate, DEFAULT_AUTH_RETRIES, stackKeeps } from './authenticate';
 import { chainKey, judgeLease, LEGACY_LEASE_TAG_PREFIX, requestKey } from './lease';
@@ -186,7 +186,7 @@ export function makeGuard(deps: GuardDeps): Guard {
       } catch (e) {
         return { kind: 'refuse', reason: `Could not read table ${req.tableName} to check its ownership: ${message(e)}. ${NOTHING_CHANGED}` };
       }
-      const decision = decideOwnership(ownership, event.RequestType, req.tableName, deps.homeRegion, req.adopt, stackNameOf(event.StackId), event.StackId);
+      const decision = decideOwnership(ownership, event.RequestType, req.tableName, deps.homeRegion, req.adopt, event.StackId);
       if (decision.action === 'noop') return { kind: 'noop', reason: decision.reason };
       if (decision.action === 'refuse') return { kind: 'refuse', reason: decision.reason };
       if (ownership.kind !== 'owned' && ownership.kind !== 'untagged') throw new Error('unreachable ownership state');

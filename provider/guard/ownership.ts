@@ -10,7 +10,7 @@
  * next invocation before a refusal becomes final for a Create (see checkOwnership's caller).
  */
 import { DescribeTableCommand, ListTagsOfResourceCommand, TagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ADOPT_CONSENT_TAG_KEY, dict, OWNER_TAG_KEY } from '../../contract/resources';
+import { ADOPT_CONSENT_TAG_KEY, dict, OWNER_TAG_KEY, stackNameOf } from '../../contract/resources';
 import { awsErrorName } from '../aws';
 import type { RequestType } from '../types';
 
@@ -75,9 +75,9 @@ export function decideOwnership(
   tableName: string,
   region: string,
   adopt: string | undefined,
-  stackName = '',
   stackId = '',
 ): OwnershipDecision {
+  const stackName = stackNameOf(stackId);
   if (adopt !== undefined && adopt !== tableName) {
     if (requestType === 'Delete') return { action: 'noop', reason: `AdoptExistingTable (${adopt}) does not name the table ${tableName}; nothing was changed` };
     return { action: 'refuse', reason: `AdoptExistingTable must name the table itself (${tableName}), got ${adopt}. Nothing was changed.` };

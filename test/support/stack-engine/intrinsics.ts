@@ -17,6 +17,7 @@
  *   names with Ref, Fn::GetAtt or Fn::Sub, and on its DependsOn list.
  */
 import {
+  asCloudFormationStrings,
   Evaluator as Intrinsics,
   IntrinsicError,
   intrinsicName,
@@ -153,12 +154,8 @@ export class Evaluator {
   }
 }
 
-/** Every scalar as a string: how custom resources receive their properties, and how Fn::Equals compares. */
-export function stringify(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stringify);
-  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stringify(x)]));
-  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
-}
+/** Every scalar as a string: how custom resources receive their properties (the evaluator's own conversion). */
+export const stringify = asCloudFormationStrings;
 
 /** Deep equality of two resolved property sets (key order ignored). */
 export function sameValue(a: unknown, b: unknown): boolean {

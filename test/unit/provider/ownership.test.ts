@@ -2,6 +2,7 @@ import { ADOPT_CONSENT_TAG_KEY, OWNER_TAG_KEY } from '../../../contract/resource
 import { decideOwnership, replicaOwnership, type Ownership } from '../../../provider/guard/ownership';
 
 const ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders';
+const APP = 'arn:aws:cloudformation:us-east-1:123456789012:stack/app/5b6c-11ef';
 const owned: Ownership = { kind: 'owned', tableArn: ARN, tags: {} };
 const foreign: Ownership = { kind: 'foreign', tableArn: ARN };
 const untagged: Ownership = { kind: 'untagged', tableArn: ARN, tags: {} };
@@ -25,11 +26,11 @@ describe('decideOwnership', () => {
     ['missing', missing, 'Delete', undefined, 'noop'],
     ['adoption naming another table', owned, 'Update', 'other', 'refuse'],
   ] as const)('%s table, %s request -> %s', (_what, o, type, adopt, action) => {
-    expect(decideOwnership(o, type, 'orders', 'us-east-1', adopt, 'app').action).toBe(action);
+    expect(decideOwnership(o, type, 'orders', 'us-east-1', adopt, APP).action).toBe(action);
   });
 
   it('tells the user how the owner consents to an adoption', () => {
-    expect(decideOwnership(untagged, 'Create', 'orders', 'us-east-1', 'orders', 'app')).toEqual({
+    expect(decideOwnership(untagged, 'Create', 'orders', 'us-east-1', 'orders', APP)).toEqual({
       action: 'refuse',
       reason:
         `Table orders in us-east-1 may be adopted only with its owner's consent: tag it ${ADOPT_CONSENT_TAG_KEY}=app (aws dynamodb ` +
