@@ -18,6 +18,17 @@ export const ADOPT_CONSENT_TAG_KEY = 'arc-dynamodb:adopt-by-stack';
 
 export const REPLICAS_RESOURCE_TYPE = 'Custom::ArcDynamoDbReplicas';
 export const LOAD_RESOURCE_TYPE = 'Custom::ArcDynamoDbLoad';
+export const INDEXES_RESOURCE_TYPE = 'Custom::ArcDynamoDbIndexes';
+export const INDEXES_PRECHECK_RESOURCE_TYPE = 'Custom::ArcDynamoDbIndexesPrecheck';
+
+/**
+ * A table whose global secondary indexes the provider manages carries this tag with the value
+ * INDEXES_MANAGED_BY_PROVIDER (the macro writes it, or `npx arc-dynamodb indexes handover` after an
+ * import). The precheck lets an existing table with indexes switch to managed indexes only when it
+ * is there: otherwise CloudFormation would delete the indexes that leave the table's template.
+ */
+export const INDEXES_TAG_KEY = 'arc-dynamodb:indexes';
+export const INDEXES_MANAGED_BY_PROVIDER = 'provider';
 
 /** Custom resources may run at most one hour (CloudFormation's `ServiceTimeout` ceiling). */
 export const MAX_SERVICE_TIMEOUT_SECONDS = 3600;
@@ -88,6 +99,37 @@ export interface ReplicasResourceProps {
   TableLogicalId?: string;
   /** Opt-in adoption of a table created elsewhere: names the table, which must not carry the owner tag yet. */
   AdoptExistingTable?: string;
+}
+
+/** One global secondary index, in `AWS::DynamoDB::Table`'s own shape (GlobalSecondaryIndex). */
+export interface GsiProps {
+  IndexName: string;
+  KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+  Projection: { ProjectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; NonKeyAttributes?: string[] };
+  ProvisionedThroughput?: { ReadCapacityUnits: number; WriteCapacityUnits: number };
+  OnDemandThroughput?: { MaxReadRequestUnits?: number; MaxWriteRequestUnits?: number };
+  WarmThroughput?: { ReadUnitsPerSecond?: number; WriteUnitsPerSecond?: number };
+  ContributorInsightsSpecification?: { Enabled: boolean; Mode?: string };
+}
+
+/** `Custom::ArcDynamoDbIndexes` properties, as the macro writes them (docs/indexes.md). */
+export interface IndexesResourceProps {
+  ServiceToken: string;
+  ServiceTimeout: number;
+  TableName: string;
+  BillingMode: 'PAY_PER_REQUEST' | 'PROVISIONED';
+  /** The key attributes of the indexes below (the table's own are on the table). */
+  AttributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
+  GlobalSecondaryIndexes: GsiProps[];
+  TableLogicalId: string;
+  AdoptExistingTable?: string;
+}
+
+/** `Custom::ArcDynamoDbIndexesPrecheck` properties: the table is named by its logical ID, since the table depends on this resource. */
+export interface IndexesPrecheckResourceProps {
+  ServiceToken: string;
+  ServiceTimeout: number;
+  TableLogicalId: string;
 }
 
 /** `Custom::ArcDynamoDbLoad` properties, as the macro writes them. */

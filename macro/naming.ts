@@ -64,6 +64,8 @@ export const ids = {
   indexScalingPolicy: (tableId: string, index: string, capacity: Capacity) => indexed(tableId, index, `${capacity}ScalingPolicy`),
 
   replicas: (tableId: string) => suffixed(tableId, 'Replicas'),
+  indexes: (tableId: string) => suffixed(tableId, 'Indexes'),
+  indexesPrecheck: (tableId: string) => suffixed(tableId, 'IndexesPrecheck'),
   load: (tableId: string) => suffixed(tableId, 'Load'),
 
   /** A table-level alarm; `part` numbers the 2nd, 3rd… alarm when one kind is split (part 1 has no number). */

@@ -6,5 +6,12 @@
 import type { ResourceHandler } from './types';
 import { replicasHandler } from './replicas/handler';
 import { loadHandler } from './load/handler';
+import { indexesHandler } from './indexes/handler';
+import { indexesPrecheckHandler } from './indexes/precheck';
 
-export const resourceHandlers: ReadonlyArray<ResourceHandler<unknown>> = [replicasHandler as ResourceHandler<unknown>, loadHandler as ResourceHandler<unknown>];
+export const resourceHandlers: ReadonlyArray<ResourceHandler<unknown>> = [
+  replicasHandler as ResourceHandler<unknown>,
+  loadHandler as ResourceHandler<unknown>,
+  indexesHandler as ResourceHandler<unknown>,
+  indexesPrecheckHandler as ResourceHandler<unknown>,
+];

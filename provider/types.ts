@@ -36,6 +36,8 @@ export interface StackContext {
   replaced: boolean;
   /** Whether the stack's template (as it now stands) keeps a resource under this logical ID. */
   keeps(logicalId: string): Promise<boolean>;
+  /** The physical ID CloudFormation has for this logical ID of the stack (DescribeStackResource), if any yet. */
+  physicalIdOf(logicalId: string): Promise<string | undefined>;
 }
 
 export const isRollback = (stack: StackContext | undefined) => stack?.status === 'UPDATE_ROLLBACK_IN_PROGRESS' || stack?.status === 'ROLLBACK_IN_PROGRESS';
@@ -62,6 +64,11 @@ export interface HandlerRequest<P> {
   checkpoint?: unknown;
   /** Epoch ms by which the handler must return, leaving the protocol time to respond or continue. */
   deadline: number;
+  /**
+   * Epoch ms by which the operation must have answered CloudFormation (its ServiceTimeout, less
+   * the margin to answer FAILED): later invocations of the chain cannot extend it.
+   */
+  serviceDeadline?: number;
   clients: AwsClients;
   log: Logger;
   /**
@@ -101,8 +108,12 @@ export interface ResourceHandler<P> {
   resourceType: string;
   /** Parses raw ResourceProperties (all strings) into P, or throws an Error whose message names the property. */
   parseProperties(raw: unknown): P;
-  /** The table the request would touch, for the ownership check before anything changes. */
-  tableName(props: P): string;
+  /**
+   * The table the request would touch, for the ownership check before anything changes; undefined
+   * only for a handler that changes nothing (it reads the stack's own table, which it finds
+   * through CloudFormation: StackContext.physicalIdOf).
+   */
+  tableName(props: P): string | undefined;
   /** The table name the user opted in to adopt (AdoptExistingTable), if any. */
   adoptExistingTable?(props: P): string | undefined;
   handle(request: HandlerRequest<P>): Promise<HandlerResult>;

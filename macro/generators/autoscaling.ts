@@ -12,7 +12,7 @@
  */
 import type { ScalingModel, TableModel } from '../model/types';
 import { ids, type Capacity } from '../naming';
-import { childAttributes, ref, sub } from './common';
+import { childAttributes, indexesDependency, ref, sub } from './common';
 import type { CfnResource, Generator } from './types';
 
 export const SERVICE_LINKED_ROLE_ARN =
@@ -67,10 +67,12 @@ export const autoscalingGenerator: Generator = (t) => {
   for (const d of scaledDimensions(t)) {
     const level = d.index === undefined ? 'table' : 'index';
     const resourceId = d.index === undefined ? `table/\${${t.logicalId}}` : `table/\${${t.logicalId}}/index/${d.index}`;
+    // An index's scalable target can only be registered once the index exists.
+    const after = [...(previousPolicy !== undefined ? [previousPolicy] : []), ...(d.index !== undefined ? indexesDependency(t) : [])];
     resources[d.targetId] = {
       Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
       ...childAttributes(t),
-      ...(previousPolicy !== undefined ? { DependsOn: previousPolicy } : {}),
+      ...(after.length === 1 ? { DependsOn: after[0] } : after.length > 1 ? { DependsOn: after } : {}),
       Properties: {
         MaxCapacity: d.settings.maxCapacity,
         MinCapacity: d.settings.minCapacity,

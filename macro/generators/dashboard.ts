@@ -1,5 +1,6 @@
 import { ids } from '../naming';
 import { dashboardBody, TABLE_NAME_VARIABLE } from '../monitoring/dashboard-body';
+import { indexesDependency } from './common';
 import type { Generator } from './types';
 
 /**
@@ -13,6 +14,7 @@ export const dashboardGenerator: Generator = (table) => {
       [ids.dashboard(table.logicalId)]: {
         Type: 'AWS::CloudWatch::Dashboard',
         ...(table.condition !== undefined ? { Condition: table.condition } : {}),
+        ...(indexesDependency(table).length > 0 ? { DependsOn: indexesDependency(table) } : {}),
         Properties: {
           DashboardBody: { 'Fn::Sub': [dashboardBody(table), { [TABLE_NAME_VARIABLE]: { Ref: table.logicalId } }] },
         },

@@ -5,6 +5,7 @@
 import { alarmsGenerator } from './alarms';
 import { autoscalingGenerator } from './autoscaling';
 import { dashboardGenerator } from './dashboard';
+import { indexesGenerator } from './indexes';
 import { loadGenerator } from './load';
 import { outputsGenerator } from './outputs';
 import { replicasGenerator } from './replicas';
@@ -13,6 +14,7 @@ import type { Generator } from './types';
 
 export const generators: readonly Generator[] = [
   tableGenerator,
+  indexesGenerator,
   autoscalingGenerator,
   replicasGenerator,
   loadGenerator,

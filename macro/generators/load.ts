@@ -10,7 +10,7 @@
 import { LOAD_KEY_ROOT, LOAD_RESOURCE_TYPE, MAX_SERVICE_TIMEOUT_SECONDS, type AsWritten, type LoadResourceProps } from '../../contract/resources';
 import { ids } from '../naming';
 import { scalingPolicyIds } from './autoscaling';
-import { childAttributes, ref } from './common';
+import { childAttributes, indexesDependency, ref } from './common';
 import type { CfnResource, Generator } from './types';
 
 export const loadGenerator: Generator = (t, ctx) => {
@@ -41,7 +41,7 @@ export const loadGenerator: Generator = (t, ctx) => {
   } satisfies AsWritten<LoadResourceProps>;
   // The table itself is a dependency through the Ref in TableName; naming it in DependsOn as well
   // is redundant (cfn-lint W3005).
-  const dependsOn = [...scalingPolicyIds(t), ...(t.replicas.length > 0 ? [ids.replicas(t.logicalId)] : [])];
+  const dependsOn = [...scalingPolicyIds(t), ...indexesDependency(t), ...(t.replicas.length > 0 ? [ids.replicas(t.logicalId)] : [])];
   const resource: CfnResource = {
     Type: LOAD_RESOURCE_TYPE,
     ...childAttributes(t),

@@ -21,7 +21,7 @@ import {
 import type { ReplicaModel, ScalingModel, TableModel } from '../model/types';
 import { ids } from '../naming';
 import { scalingPolicyIds } from './autoscaling';
-import { childAttributes, ownedTags, ref } from './common';
+import { childAttributes, indexesDependency, ownedTags, ref } from './common';
 import type { CfnResource, Generator } from './types';
 
 function scaling(s: ScalingModel): AsWritten<ScalingSettingsProps> {
@@ -104,11 +104,11 @@ export const replicasGenerator: Generator = (t, ctx) => {
   } satisfies AsWritten<ReplicasResourceProps>;
   // The Ref in TableName already makes it depend on the table (a DependsOn on it too is
   // redundant: cfn-lint W3005); the scaling policies need an explicit DependsOn.
-  const policies = scalingPolicyIds(t);
+  const after = [...scalingPolicyIds(t), ...indexesDependency(t)];
   const resource: CfnResource = {
     Type: REPLICAS_RESOURCE_TYPE,
     ...childAttributes(t),
-    ...(policies.length > 0 ? { DependsOn: policies } : {}),
+    ...(after.length > 0 ? { DependsOn: after } : {}),
     Properties: properties,
   };
   return { resources: { [ids.replicas(t.logicalId)]: resource }, outputs: {} };

@@ -3,7 +3,8 @@
  * Arc resource (Ref, GetAtt Arn/StreamArn) keep working, and carries DependsOn and Metadata.
  * DeletionPolicy and UpdateReplacePolicy default to Retain: data is never deleted by default.
  */
-import type { GsiModel, LsiModel, ProjectionModel, TableModel } from '../model/types';
+import { INDEXES_MANAGED_BY_PROVIDER, INDEXES_TAG_KEY } from '../../contract/resources';
+import type { AttributeModel, GsiModel, LsiModel, ProjectionModel, TableModel } from '../model/types';
 import { ids } from '../naming';
 import { ownedTags } from './common';
 import type { CfnResource, Generator } from './types';
@@ -16,7 +17,7 @@ function keySchema(hash: string, range?: string): Record<string, string>[] {
   return [{ AttributeName: hash, KeyType: 'HASH' }, ...(range !== undefined ? [{ AttributeName: range, KeyType: 'RANGE' }] : [])];
 }
 
-function gsi(table: TableModel, g: GsiModel): Record<string, unknown> {
+export function gsi(table: TableModel, g: GsiModel): Record<string, unknown> {
   const out: Record<string, unknown> = { IndexName: g.name, KeySchema: keySchema(g.hashKey, g.rangeKey), Projection: projection(g.projection) };
   if (g.readCapacity !== undefined && g.writeCapacity !== undefined) {
     out.ProvisionedThroughput = { ReadCapacityUnits: g.readCapacity, WriteCapacityUnits: g.writeCapacity };
@@ -38,6 +39,18 @@ function lsi(table: TableModel, l: LsiModel): Record<string, unknown> {
   return { IndexName: l.name, KeySchema: keySchema(table.hashKey, l.rangeKey), Projection: projection(l.projection) };
 }
 
+/**
+ * The attribute definitions the table itself carries. CloudFormation and DynamoDB accept only
+ * attributes that some key schema of the table uses ("number of attributes in key schema must
+ * match the number of attributes defined in attribute definitions", CreateTable): with
+ * PROVIDER-managed indexes, the GSIs' key attributes go to the indexes resource instead.
+ */
+export function tableAttributes(t: TableModel): AttributeModel[] {
+  if (t.indexManagement === 'TABLE') return t.attributes;
+  const used = new Set([t.hashKey, ...(t.rangeKey !== undefined ? [t.rangeKey] : []), ...t.localSecondaryIndexes.map((l) => l.rangeKey)]);
+  return t.attributes.filter((a) => used.has(a.name));
+}
+
 export function tableProperties(t: TableModel): Record<string, unknown> {
   const p: Record<string, unknown> = {};
   if (t.tableName !== undefined) p.TableName = t.tableName;
@@ -45,13 +58,13 @@ export function tableProperties(t: TableModel): Record<string, unknown> {
   if (t.tableClass !== undefined) p.TableClass = t.tableClass;
   if (t.deletionProtectionEnabled !== undefined) p.DeletionProtectionEnabled = t.deletionProtectionEnabled;
   p.KeySchema = keySchema(t.hashKey, t.rangeKey);
-  p.AttributeDefinitions = t.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type }));
+  p.AttributeDefinitions = tableAttributes(t).map((a) => ({ AttributeName: a.name, AttributeType: a.type }));
   if (t.readCapacity !== undefined && t.writeCapacity !== undefined) {
     p.ProvisionedThroughput = { ReadCapacityUnits: t.readCapacity, WriteCapacityUnits: t.writeCapacity };
   }
   if (t.onDemandThroughput !== undefined) p.OnDemandThroughput = t.onDemandThroughput;
   if (t.warmThroughput !== undefined) p.WarmThroughput = t.warmThroughput;
-  if (t.globalSecondaryIndexes.length > 0) p.GlobalSecondaryIndexes = t.globalSecondaryIndexes.map((g) => gsi(t, g));
+  if (t.globalSecondaryIndexes.length > 0 && t.indexManagement === 'TABLE') p.GlobalSecondaryIndexes = t.globalSecondaryIndexes.map((g) => gsi(t, g));
   if (t.localSecondaryIndexes.length > 0) p.LocalSecondaryIndexes = t.localSecondaryIndexes.map((l) => lsi(t, l));
   if (t.stream) p.StreamSpecification = { StreamViewType: t.stream.viewType };
   if (t.kinesisStreamSpecification !== undefined) p.KinesisStreamSpecification = t.kinesisStreamSpecification;
@@ -93,13 +106,18 @@ export function tableProperties(t: TableModel): Record<string, unknown> {
   if (t.resourcePolicy !== undefined) p.ResourcePolicy = t.resourcePolicy;
   // The ownership tag lets the provider refuse tables of other stacks (issue 7).
   p.Tags = ownedTags(t);
+  // Tells the precheck that this table's indexes are the provider's (macro/generators/indexes.ts).
+  if (t.indexManagement === 'PROVIDER') p.Tags = [...(p.Tags as unknown[]), { Key: INDEXES_TAG_KEY, Value: INDEXES_MANAGED_BY_PROVIDER }];
   return p;
 }
 
 export const tableGenerator: Generator = (t) => {
   const resource: CfnResource = { Type: 'AWS::DynamoDB::Table' };
   if (t.condition !== undefined) resource.Condition = t.condition;
-  if (t.dependsOn !== undefined) resource.DependsOn = t.dependsOn;
+  // With PROVIDER-managed indexes the table waits for the precheck (macro/generators/indexes.ts).
+  const dependsOn = [...(t.dependsOn === undefined ? [] : Array.isArray(t.dependsOn) ? t.dependsOn : [t.dependsOn])];
+  if (t.indexManagement === 'PROVIDER') dependsOn.push(ids.indexesPrecheck(t.logicalId));
+  if (dependsOn.length > 0) resource.DependsOn = t.dependsOn !== undefined && !Array.isArray(t.dependsOn) && dependsOn.length === 1 ? t.dependsOn : dependsOn;
   resource.DeletionPolicy = t.deletionPolicy;
   resource.UpdateReplacePolicy = t.updateReplacePolicy;
   if (t.metadata !== undefined) resource.Metadata = t.metadata;

@@ -361,6 +361,7 @@ class TableParser {
       hashKey: r.name('HashKey', p.HashKey) ?? '',
       attributes,
       globalSecondaryIndexes,
+      indexManagement: r.choice('GlobalSecondaryIndexManagement', p.GlobalSecondaryIndexManagement, ['TABLE', 'PROVIDER'] as const, 'TABLE'),
       localSecondaryIndexes,
       serverSideEncryption: {
         enabled: sseOn,

@@ -155,6 +155,12 @@ export interface TableModel {
   };
 
   globalSecondaryIndexes: GsiModel[];
+  /**
+   * TABLE: the indexes are on the AWS::DynamoDB::Table (CloudFormation applies one creation or
+   * deletion per update). PROVIDER: a Custom::ArcDynamoDbIndexes resource owns them
+   * (macro/generators/indexes.ts, docs/indexes.md).
+   */
+  indexManagement: 'TABLE' | 'PROVIDER';
   localSecondaryIndexes: LsiModel[];
 
   /** Present only when TtlEnabled is true. */

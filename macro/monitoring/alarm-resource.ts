@@ -1,3 +1,4 @@
+import { indexesDependency } from '../generators/common';
 import type { CfnResource } from '../generators/types';
 import type { AlarmKind, TableModel } from '../model/types';
 import { stableHash } from '../naming';
@@ -95,9 +96,11 @@ export function alarmResource(table: TableModel, spec: AlarmSpec): CfnResource {
   properties.EvaluationPeriods = spec.settings.evaluationPeriods;
   properties.DatapointsToAlarm = spec.settings.datapointsToAlarm;
   properties.TreatMissingData = 'notBreaching';
+  const after = indexesDependency(table);
   return {
     Type: 'AWS::CloudWatch::Alarm',
     ...(table.condition !== undefined ? { Condition: table.condition } : {}),
+    ...(after.length > 0 ? { DependsOn: after } : {}),
     Properties: properties,
   };
 }

@@ -1,5 +1,5 @@
 /** Table-wide constraints: names, tags, contributor insights, adoption, alarm overrides. */
-import { OWNER_TAG_KEY } from '../../contract/resources';
+import { INDEXES_TAG_KEY, OWNER_TAG_KEY } from '../../contract/resources';
 import { joinPath } from '../errors';
 import { isIntrinsic } from '../model/values';
 import { monitoringFindings, type MonitoringCheck } from '../monitoring/settings';
@@ -17,14 +17,17 @@ export const tableNameIsValid: Check = ({ model }, r) => {
 
 /** DynamoDB tagging restrictions: at most 50 tags, keys up to 128 characters, values up to 256, no aws: prefix. */
 export const tagCount: Check = ({ model }, r) => {
-  if (model.tags.length > MAX_USER_TAGS)
-    r.error('Tags', `has ${model.tags.length} tags; at most ${MAX_USER_TAGS} (DynamoDB allows 50 and the macro adds ${OWNER_TAG_KEY})`);
+  // GlobalSecondaryIndexManagement PROVIDER adds a second tag (macro/generators/table.ts).
+  const max = model.indexManagement === 'PROVIDER' ? MAX_USER_TAGS - 1 : MAX_USER_TAGS;
+  const added = model.indexManagement === 'PROVIDER' ? `${OWNER_TAG_KEY} and ${INDEXES_TAG_KEY}` : OWNER_TAG_KEY;
+  if (model.tags.length > max) r.error('Tags', `has ${model.tags.length} tags; at most ${max} (DynamoDB allows 50 and the macro adds ${added})`);
 };
 
 export const tagKeysAndValues: Check = ({ model }, r) => {
   for (const { key, value } of model.tags) {
     const path = joinPath('Tags', key);
     if (key === OWNER_TAG_KEY) r.error(path, "is reserved: the macro sets it to the owning stack's ID");
+    else if (key === INDEXES_TAG_KEY) r.error(path, 'is reserved: the macro sets it with GlobalSecondaryIndexManagement PROVIDER');
     else if (key.toLowerCase().startsWith('aws:')) r.error(path, 'must not start with aws: (reserved by AWS)');
     else if (key.length === 0 || key.length > 128) r.error(path, 'tag keys are 1-128 characters');
     if (typeof value === 'string' && value.length > 256) r.error(path, 'tag values are at most 256 characters');

@@ -122,6 +122,18 @@ export async function stackKeeps(cfn: CloudFormationClient, stackId: string, log
   }
 }
 
+/** The physical ID of one of the stack's resources, or undefined when CloudFormation has none (yet). */
+export async function stackPhysicalId(cfn: CloudFormationClient, stackId: string, logicalResourceId: string): Promise<string | undefined> {
+  try {
+    const detail = (await cfn.send(new DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalResourceId }))).StackResourceDetail;
+    return detail?.StackId === stackId && detail.PhysicalResourceId ? detail.PhysicalResourceId : undefined;
+  } catch (e) {
+    // ValidationError: no such logical ID in the stack (DescribeStackResource errors).
+    if (awsErrorName(e) === 'ValidationError') return undefined;
+    throw e;
+  }
+}
+
 export async function authenticate(
   cfn: CloudFormationClient,
   r: AuthenticationRequest,

@@ -7,7 +7,7 @@ import { UntagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import { createHash } from 'node:crypto';
 import { ADOPT_CONSENT_TAG_KEY } from '../../contract/resources';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { authenticate, DEFAULT_AUTH_RETRIES, stackKeeps } from './authenticate';
+import { authenticate, DEFAULT_AUTH_RETRIES, stackKeeps, stackPhysicalId } from './authenticate';
 import { chainKey, judgeLease, LEGACY_LEASE_TAG_PREFIX, requestKey } from './lease';
 import { decideOwnership, observeOwnership, writeOwnerTag, type Ownership } from './ownership';
 import { MAX_HOPS, seal, unseal } from './seal';
@@ -72,10 +72,10 @@ export function makeGuard(deps: GuardDeps): Guard {
   const leaseAttempts = deps.leaseAttempts ?? 5;
 
   /** Ownership, re-read while a just-created table may not show yet (missing, or its tags lag). */
-  async function observe(req: AdmissionRequest): Promise<Ownership> {
+  async function observe(req: AdmissionRequest, tableName: string): Promise<Ownership> {
     const { event } = req;
     for (let attempt = 0; ; attempt++) {
-      const o = await observeOwnership(deps.dynamodb, req.tableName, event.StackId);
+      const o = await observeOwnership(deps.dynamodb, tableName, event.StackId);
       const mayLag = event.RequestType !== 'Delete' && (o.kind === 'missing' || (o.kind === 'untagged' && req.adopt === undefined));
       if (!mayLag || attempt >= ownershipRetries.length) return o;
       req.log.info('table missing or untagged; re-reading in case DescribeTable or the tags lag', { kind: o.kind, attempt: attempt + 1 });
@@ -179,20 +179,25 @@ export function makeGuard(deps: GuardDeps): Guard {
         };
       }
 
-      // 4. Ownership of the table.
-      let ownership: Ownership;
-      try {
-        ownership = await observe(req);
-      } catch (e) {
-        return { kind: 'refuse', reason: `Could not read table ${req.tableName} to check its ownership: ${message(e)}. ${NOTHING_CHANGED}` };
+      // 4. Ownership of the table (a handler that changes nothing names none: see AdmissionRequest).
+      let tableArn = '';
+      let tags: Record<string, string> = {};
+      let adopting = false;
+      if (req.tableName !== undefined) {
+        let ownership: Ownership;
+        try {
+          ownership = await observe(req, req.tableName);
+        } catch (e) {
+          return { kind: 'refuse', reason: `Could not read table ${req.tableName} to check its ownership: ${message(e)}. ${NOTHING_CHANGED}` };
+        }
+        const decision = decideOwnership(ownership, event.RequestType, req.tableName, deps.homeRegion, req.adopt, event.StackId);
+        if (decision.action === 'noop') return { kind: 'noop', reason: decision.reason };
+        if (decision.action === 'refuse') return { kind: 'refuse', reason: decision.reason };
+        if (ownership.kind !== 'owned' && ownership.kind !== 'untagged') throw new Error('unreachable ownership state');
+        tableArn = ownership.tableArn;
+        tags = ownership.tags;
+        adopting = decision.action === 'adopt';
       }
-      const decision = decideOwnership(ownership, event.RequestType, req.tableName, deps.homeRegion, req.adopt, event.StackId);
-      if (decision.action === 'noop') return { kind: 'noop', reason: decision.reason };
-      if (decision.action === 'refuse') return { kind: 'refuse', reason: decision.reason };
-      if (ownership.kind !== 'owned' && ownership.kind !== 'untagged') throw new Error('unreachable ownership state');
-      const tableArn = ownership.tableArn;
-      const tags = ownership.tags;
-      const adopting = decision.action === 'adopt';
 
       // The operation's clock: CloudFormation's own start, read by the chain's first invocation and
       // carried sealed (CloudFormation may touch the record's timestamp again while it waits).
@@ -244,7 +249,7 @@ export function makeGuard(deps: GuardDeps): Guard {
 
       // Version 0.1 kept its lease in tags on the user's table; they are drift and take tag slots.
       const legacy = Object.keys(tags).filter((k) => k.startsWith(LEGACY_LEASE_TAG_PREFIX));
-      if (legacy.length > 0) {
+      if (legacy.length > 0 && tableArn !== '') {
         try {
           await deps.dynamodb.send(new UntagResourceCommand({ ResourceArn: tableArn, TagKeys: legacy }));
         } catch (e) {
@@ -260,7 +265,12 @@ export function makeGuard(deps: GuardDeps): Guard {
       const session: Session = {
         operationStart,
         chainId,
-        stack: { status: auth.stackStatus, replaced: auth.cleanup, keeps: (logicalId) => stackKeeps(deps.cloudformation, event.StackId, logicalId) },
+        stack: {
+          status: auth.stackStatus,
+          replaced: auth.cleanup,
+          keeps: (logicalId) => stackKeeps(deps.cloudformation, event.StackId, logicalId),
+          physicalIdOf: (logicalId) => stackPhysicalId(deps.cloudformation, event.StackId, logicalId),
+        },
         hop: cont?.hop ?? 0,
         isContinuation: cont !== undefined,
         checkpoint: cont?.checkpoint,

@@ -11,7 +11,11 @@ import type { Logger, StackContext } from '../types';
 
 export interface AdmissionRequest {
   event: CfnEvent;
-  tableName: string;
+  /**
+   * The table the request would change, for the ownership check. Undefined for a handler that
+   * changes nothing and finds its table through CloudFormation itself (the indexes precheck).
+   */
+  tableName: string | undefined;
   /** AdoptExistingTable, when the resource opts in to adopting a table created elsewhere. */
   adopt?: string;
   /** The continuation envelope exactly as the payload carried it (unverified), if any. */

@@ -333,6 +333,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           memo: session.memo,
           checkpoint: session.checkpoint,
           deadline: limits.work,
+          serviceDeadline: limits.service,
           clients: deps.clients,
           log,
           signal: abort.signal,

@@ -15,7 +15,21 @@
  *   ListTagsOfResource returns the previous tag set for a while after TagResource/UntagResource;
  *   DescribeTable answers ResourceNotFoundException for a while after CreateTable and the
  *   pre-update description after UpdateTable). Consistency faults are off unless a caller turns
- *   them on (`LIFECYCLE_FAULTS` is the preset lifecycle tests use).
+ *   them on (`LIFECYCLE_FAULTS` is the preset lifecycle tests use);
+ * - online index operations (`indexPhases`, opt-in; rules R14-R17 with their sources in
+ *   replica-simulator/indexes.ts): a new GSI goes through resource allocation (IndexStatus
+ *   CREATING, Backfilling false, table UPDATING) and backfilling (CREATING, Backfilling true) before
+ *   ACTIVE; a deleted one stays DELETING for a while; one online index create or delete at a time
+ *   per table (LimitExceededException); what each phase admits (ResourceInUseException); on a
+ *   replicated table an index created or deleted in one region is created or deleted in every
+ *   region of the group. Off when the option is absent: moto's behaviour (ACTIVE at once, any number
+ *   of index operations, no propagation to replicas).
+ *
+ * Holds keep an operation in flight for as long as a test needs, whatever the machine's speed:
+ * `holdIndexBackfill(region, table, index)` (an index create stays CREATING, Backfilling true) and
+ * `holdReplicaCreation(region)` (a replica being created there stays CREATING); each returns its
+ * release. `indexOperations` lists every index create, delete and update clients sent (and moto
+ * accepted), in order, whether `indexPhases` is on or off.
  */
 import * as http from 'node:http';
 import {
@@ -25,6 +39,8 @@ import {
   DynamoDBClient,
   ListTagsOfResourceCommand,
   type TableDescription,
+  UpdateTableCommand,
+  type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
   ApplicationAutoScalingClient,
@@ -38,8 +54,9 @@ import { freePort } from './ports';
 import { LOCAL_CREDENTIALS, type Moto } from './moto';
 import { ReplicationGroups, SimError, type ScalingEffect, type SimOperation, type UpdateTableReplicaAutoScalingInput } from './replica-simulator/group';
 import { ConsistencyModel, LIFECYCLE_FAULTS, NO_CONSISTENCY_FAULTS, type ConsistencyFaults, type TagList } from './replica-simulator/consistency';
+import { IndexPhases, type IndexOperation, type IndexPhase, type IndexPhaseTimes, type IndexUpdateInput } from './replica-simulator/indexes';
 
-export { LIFECYCLE_FAULTS, NO_CONSISTENCY_FAULTS, type ConsistencyFaults, type SimOperation };
+export { LIFECYCLE_FAULTS, NO_CONSISTENCY_FAULTS, type ConsistencyFaults, type IndexOperation, type IndexPhase, type IndexPhaseTimes, type SimOperation };
 
 export interface SimCall {
   service: string;
@@ -72,6 +89,8 @@ export interface ReplicaSimulatorOptions {
   replicaDelayMs?: number;
   /** Eventual-consistency faults; off by default. */
   consistencyFaults?: ConsistencyFaults;
+  /** Online index phases and rules R14-R17 (replica-simulator/indexes.ts); off (moto's behaviour) when absent. */
+  indexPhases?: IndexPhaseTimes;
 }
 
 export interface ReplicaSimulator {
@@ -90,6 +109,27 @@ export interface ReplicaSimulator {
   replicaDelayMs: number;
   /** The next replica creation in this region ends CREATION_FAILED with this description. */
   failNextCreate(region: string, description: string): void;
+  /**
+   * Index phase durations (R14-R17) for operations started from now on; undefined: off, moto's
+   * behaviour. Set from the `indexPhases` option.
+   */
+  indexPhases: IndexPhaseTimes | undefined;
+  /** Every index create, delete and update a client sent and moto accepted, oldest first (DynamoDB's own R17 copies not included). */
+  indexOperations: IndexOperation[];
+  /**
+   * While held, a create of this index in this region stays CREATING with Backfilling true once
+   * its resource allocation (allocationMs) is over; the returned function releases it (ACTIVE at
+   * the next look). May be placed before the create. Needs `indexPhases`.
+   */
+  holdIndexBackfill(region: string, tableName: string, indexName: string): () => void;
+  /**
+   * While held, every replica being created in this region stays CREATING (ReplicaStatusPercentProgress
+   * "0", the home table UPDATING) even after replicaDelayMs; the returned function releases them
+   * (ACTIVE, or CREATION_FAILED when told to fail, at the next look once the delay is over).
+   */
+  holdReplicaCreation(region: string): () => void;
+  /** The phase the simulator reports for an index (undefined: not in an online operation it tracks). */
+  indexPhase(region: string, tableName: string, indexName: string): IndexPhase | undefined;
   /** A DynamoDB client straight to moto in a region (bypasses the simulator, for assertions). */
   direct(region: string): DynamoDBClient;
   directAutoscaling(region: string): ApplicationAutoScalingClient;
@@ -134,6 +174,8 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
   let faults: FaultSpec[] = [];
   const groups = new ReplicationGroups();
   const consistency = new ConsistencyModel(opts.consistencyFaults ?? NO_CONSISTENCY_FAULTS);
+  const indexes = new IndexPhases(opts.indexPhases);
+  const indexOperations: IndexOperation[] = [];
   const insights = new Map<string, 'ENABLED' | 'DISABLED'>(); // key: region|table
   const clients = new Map<string, DynamoDBClient>();
   const aasClients = new Map<string, ApplicationAutoScalingClient>();
@@ -157,6 +199,19 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
     setConsistencyFaults: (spec) => consistency.set(spec),
     consistencyFaults: () => consistency.settings,
     failNextCreate: (region, description) => groups.failNextCreate(region, description),
+    get indexPhases() {
+      return indexes.times;
+    },
+    set indexPhases(times: IndexPhaseTimes | undefined) {
+      indexes.times = times;
+    },
+    indexOperations,
+    holdIndexBackfill: (region, tableName, indexName) => {
+      if (!indexes.enabled) throw new Error('replica simulator: holdIndexBackfill needs the indexPhases option');
+      return indexes.hold(region, tableName, indexName, Date.now());
+    },
+    holdReplicaCreation: (region) => groups.holdCreation(region),
+    indexPhase: (region, tableName, indexName) => indexes.phase(region, tableName, indexName, Date.now()),
     replicaDelayMs: opts.replicaDelayMs ?? 300,
     direct,
     directAutoscaling,
@@ -249,11 +304,54 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
         await direct(effect.region)
           .send(new DeleteTableCommand({ TableName: name }))
           .catch(() => undefined);
+        indexes.forget(effect.region, name);
       }
     }
     operations.push(...plan.commit(Date.now()));
     const after = await describeDirect(region, name);
-    return json(res, { TableDescription: groups.patchDescription(region, after as Record<string, unknown>, Date.now()) });
+    return json(res, { TableDescription: describedAs(region, after as Record<string, unknown> | undefined, Date.now()) });
+  }
+
+  /** A table description of `region` as DynamoDB answers it: index phases (R14), then the replication group (R7). */
+  function describedAs(region: string, t: Record<string, unknown> | undefined, now: number): Record<string, unknown> {
+    return groups.patchDescription(region, indexes.mask(region, t, now) as Record<string, unknown>, now);
+  }
+
+  /** The regions of the table's replication group (just `region` when it has none). */
+  function groupRegions(region: string, name: string, now: number): string[] {
+    const g = groups.groupOf(region, name, now);
+    return g ? groups.regionsOf(g, now) : [region];
+  }
+
+  /** R17: DynamoDB creates or deletes the index in every other region of the group (straight into moto there). */
+  async function replicateIndexes(region: string, input: Record<string, unknown>, now: number) {
+    const name = String(input.TableName ?? '');
+    const updates = ((input.GlobalSecondaryIndexUpdates ?? []) as IndexUpdateInput['GlobalSecondaryIndexUpdates'] & object).filter((u) => u.Create || u.Delete);
+    if (updates.length === 0) return;
+    for (const r of groupRegions(region, name, now).filter((x) => x !== region)) {
+      const before = await describeDirect(r, name);
+      if (!before) continue;
+      const copy = { TableName: name, GlobalSecondaryIndexUpdates: updates };
+      try {
+        await direct(r).send(
+          new UpdateTableCommand({
+            ...copy,
+            ...(input.AttributeDefinitions ? { AttributeDefinitions: input.AttributeDefinitions } : {}),
+          } as UpdateTableCommandInput),
+        );
+      } catch {
+        continue; // e.g. a test already made the index there itself
+      }
+      indexes.started(r, copy, before as Record<string, unknown[]>, now);
+    }
+  }
+
+  function recordIndexOperations(region: string, input: Record<string, unknown>, at: number) {
+    for (const u of (input.GlobalSecondaryIndexUpdates ?? []) as IndexUpdateInput['GlobalSecondaryIndexUpdates'] & object) {
+      const kind = u.Create ? 'create' : u.Delete ? 'delete' : u.Update ? 'update' : undefined;
+      const index = (u.Create ?? u.Delete ?? u.Update)?.IndexName;
+      if (kind) indexOperations.push({ region, table: String(input.TableName ?? ''), index: String(index ?? ''), kind, at });
+    }
   }
 
   /** R10: DynamoDB's own mirroring of auto scaling settings, straight into moto's Application Auto Scaling. */
@@ -298,9 +396,9 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
 
   /** DescribeTableReplicaAutoScaling, read from moto's Application Auto Scaling in every region of the group. */
   async function describeReplicaAutoScaling(region: string, name: string) {
-    const table = await describeDirect(region, name);
-    if (!table) throw new SimError('ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
     const now = Date.now();
+    const table = indexes.mask(region, (await describeDirect(region, name)) as Record<string, unknown> | undefined, now) as TableDescription | undefined;
+    if (!table) throw new SimError('ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
     const g = groups.groupOf(region, name, now);
     const regions = g ? groups.regionsOf(g, now) : [region];
     const status = g ? groups.replicaStatus(g.home, name, now) : {};
@@ -361,7 +459,7 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
         }),
       });
     }
-    const described = groups.patchDescription(region, table as unknown as Record<string, unknown>, now);
+    const described = describedAs(region, table as unknown as Record<string, unknown>, now);
     return { TableAutoScalingDescription: { TableName: name, TableStatus: described.TableStatus, Replicas: replicas } };
   }
 
@@ -392,41 +490,50 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
     }
   }
 
-  function forward(
-    req: http.IncomingMessage,
-    body: Buffer,
-    res: http.ServerResponse,
-    patch?: (json: Record<string, unknown>) => Record<string, unknown>,
-  ): Promise<number> {
+  interface Upstream {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    body: Buffer;
+  }
+
+  /** The request as moto answers it, not yet sent back. */
+  function upstream(req: http.IncomingMessage, body: Buffer): Promise<Upstream> {
     return new Promise((resolve) => {
       const headers = { ...req.headers, host: motoUrl.host };
       const up = http.request({ host: motoUrl.hostname, port: motoUrl.port, method: req.method, path: req.url, headers }, (ur) => {
         const chunks: Buffer[] = [];
         ur.on('data', (c: Buffer) => chunks.push(c));
-        ur.on('end', () => {
-          let out = Buffer.concat(chunks);
-          const status = ur.statusCode ?? 502;
-          if (patch && status === 200) {
-            try {
-              out = Buffer.from(JSON.stringify(patch(JSON.parse(out.toString('utf8')))), 'utf8');
-            } catch {
-              /* leave unpatched */
-            }
-          }
-          const h = { ...ur.headers, 'content-length': String(out.length) };
-          delete h['transfer-encoding'];
-          res.writeHead(status, h);
-          res.end(out);
-          resolve(status);
-        });
+        ur.on('end', () => resolve({ status: ur.statusCode ?? 502, headers: ur.headers, body: Buffer.concat(chunks) }));
       });
-      up.on('error', () => {
-        res.writeHead(502);
-        res.end();
-        resolve(502);
-      });
+      up.on('error', () => resolve({ status: 502, headers: {}, body: Buffer.alloc(0) }));
       up.end(body);
     });
+  }
+
+  /** Sends moto's answer back, its JSON patched first when it succeeded. */
+  function reply(res: http.ServerResponse, up: Upstream, patch?: (json: Record<string, unknown>) => Record<string, unknown>): number {
+    let out = up.body;
+    if (patch && up.status === 200) {
+      try {
+        out = Buffer.from(JSON.stringify(patch(JSON.parse(out.toString('utf8')))), 'utf8');
+      } catch {
+        /* leave unpatched */
+      }
+    }
+    const h = { ...up.headers, 'content-length': String(out.length) };
+    delete h['transfer-encoding'];
+    res.writeHead(up.status, h);
+    res.end(out);
+    return up.status;
+  }
+
+  async function forward(
+    req: http.IncomingMessage,
+    body: Buffer,
+    res: http.ServerResponse,
+    patch?: (json: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<number> {
+    return reply(res, await upstream(req, body), patch);
   }
 
   async function dynamodb(
@@ -449,14 +556,40 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
         const before = await describeDirect(region, name);
         // R3, R11, R13 before moto sees the call.
         await groups.checkTableUpdate(region, input, before, () => hasScalableTarget(region, `table/${name}`, 'dynamodb:table:WriteCapacityUnits'), Date.now());
-        const status = await forward(req, body, res);
-        if (status === 200 && before)
-          consistency.tableUpdated(key, groups.patchDescription(region, before as unknown as Record<string, unknown>, Date.now()), Date.now());
-        return status;
+        // R15, R16 (index phases, when on).
+        if (before)
+          indexes.checkUpdate(region, input as IndexUpdateInput, before.BillingModeSummary?.BillingMode, groupRegions(region, name, Date.now()), Date.now());
+        const previous = before ? describedAs(region, before as unknown as Record<string, unknown>, Date.now()) : undefined;
+        const up = await upstream(req, body);
+        if (up.status === 200) {
+          const now = Date.now();
+          recordIndexOperations(region, input, now);
+          if (indexes.enabled) {
+            indexes.started(region, input as IndexUpdateInput, before as Record<string, unknown[]> | undefined, now);
+            await replicateIndexes(region, input, now); // R17
+          }
+          if (previous) consistency.tableUpdated(key, previous, now);
+        }
+        // UpdateTable's own answer shows the new phases too (the index CREATING, Backfilling false; a deleted one DELETING).
+        return reply(
+          res,
+          up,
+          indexes.enabled ? (j) => ({ ...j, TableDescription: indexes.mask(region, j.TableDescription as Record<string, unknown>, Date.now()) }) : undefined,
+        );
       }
       case 'CreateTable': {
         const status = await forward(req, body, res);
-        if (status === 200) consistency.tableCreated(key, Date.now());
+        if (status === 200) {
+          indexes.forget(region, name);
+          consistency.tableCreated(key, Date.now());
+        }
+        return status;
+      }
+      case 'DeleteTable': {
+        // R16: not while an index is in an online operation.
+        indexes.checkDeleteTable(region, name, Date.now());
+        const status = await forward(req, body, res);
+        if (status === 200) indexes.forget(region, name);
         return status;
       }
       case 'DescribeTable': {
@@ -471,7 +604,7 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
           json(res, { Table: view.table });
           return 200;
         }
-        return forward(req, body, res, (j) => ({ ...j, Table: groups.patchDescription(region, j.Table as Record<string, unknown>, Date.now()) }));
+        return forward(req, body, res, (j) => ({ ...j, Table: describedAs(region, j.Table as Record<string, unknown>, Date.now()) }));
       }
       case 'TagResource':
       case 'UntagResource': {

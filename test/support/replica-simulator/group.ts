@@ -26,7 +26,11 @@
  *   Delete invokes DeleteTableReplica, "deleting the replica and all of its items".
  * - R7 ReplicaStatus CREATING → ACTIVE after a delay, and the table is UPDATING meanwhile
  *   (ReplicaDescription.ReplicaStatus enum; UpdateTable: "the table status changes from ACTIVE to
- *   UPDATING"); DELETING → gone likewise.
+ *   UPDATING"); DELETING → gone likewise. A real replica takes "a few minutes for an empty table, or
+ *   up to several hours for large tables" (AWS::DynamoDB::GlobalTable, CloudFormation User Guide):
+ *   `holdCreation(region)` keeps every replica being created in that region CREATING (and the home
+ *   table UPDATING) past the delay until released, so a test can keep one in flight as long as it
+ *   needs.
  * - R8 a replica with deletion protection cannot be deleted: "When this property is enabled, the
  *   table cannot be deleted by any user or process" (DeletionProtectionEnabled, CreateTable API
  *   reference; globaltables-bestpractices: "You must enable deletion protection on each replica").
@@ -195,16 +199,40 @@ export class ReplicationGroups {
   private failingCreates = new Map<string, string>();
   /** R12: resource IDs (table/<n>, table/<n>/index/<i>) whose write auto scaling DynamoDB manages globally, per table. */
   private managedWrite = new Map<string, Set<string>>();
+  /** Regions whose replica creations are held CREATING (a count per region). */
+  private creationHolds = new Map<string, number>();
 
   /** The next replica creation in this region ends CREATION_FAILED with this description. */
   failNextCreate(region: string, description: string): void {
     this.failingCreates.set(region, description);
   }
 
+  /** Keeps every replica being created in `region` CREATING, past its delay, until the returned function is called. */
+  holdCreation(region: string): () => void {
+    this.creationHolds.set(region, (this.creationHolds.get(region) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.creationHolds.get(region) ?? 1) - 1;
+      if (left > 0) this.creationHolds.set(region, left);
+      else this.creationHolds.delete(region);
+    };
+  }
+
+  private creationHeld(m: Member): boolean {
+    return m.status === 'CREATING' && (this.creationHolds.get(m.region) ?? 0) > 0;
+  }
+
+  /** R3/R7: the home table is UPDATING while a change runs (its delay, or a held replica creation). */
+  private busyAt(g: Group, now: number): boolean {
+    return now < g.busyUntil || [...g.members.values()].some((m) => this.creationHeld(m));
+  }
+
   /** R7: transitions happen lazily, when someone looks. */
   settle(g: Group, now: number): void {
     for (const m of [...g.members.values()]) {
-      if (now < m.readyAt) continue;
+      if (now < m.readyAt || this.creationHeld(m)) continue;
       if (m.status === 'DELETING') g.members.delete(m.region);
       else if (m.status === 'CREATING' && m.failure) m.status = 'CREATION_FAILED';
       else if (m.status !== 'CREATION_FAILED') m.status = 'ACTIVE';
@@ -263,7 +291,7 @@ export class ReplicationGroups {
     if (!g) return t;
     const out: Record<string, unknown> = { ...t, GlobalTableVersion: '2019.11.21', Replicas: this.replicaDescriptions(g, region) };
     if (g.home === region) {
-      if (now < g.busyUntil) out.TableStatus = 'UPDATING';
+      if (this.busyAt(g, now)) out.TableStatus = 'UPDATING';
     } else {
       const m = g.members.get(region);
       if (m && m.status !== 'ACTIVE') out.TableStatus = m.status === 'DELETING' ? 'DELETING' : m.status === 'UPDATING' ? 'ACTIVE' : 'CREATING';
@@ -274,7 +302,7 @@ export class ReplicationGroups {
   /** R3 for an UpdateTable of the home table that is not about replicas. */
   busy(region: string, name: string, now: number): boolean {
     const g = this.groupOf(region, name, now);
-    return Boolean(g && g.home === region && now < g.busyUntil);
+    return Boolean(g && g.home === region && this.busyAt(g, now));
   }
 
   /**
@@ -308,7 +336,7 @@ export class ReplicationGroups {
     if (existing) this.settle(existing, now);
     // R3
     const inFlight =
-      existing && (now < existing.busyUntil || [...existing.members.values()].some((m) => m.status !== 'ACTIVE' && m.status !== 'CREATION_FAILED'));
+      existing && (this.busyAt(existing, now) || [...existing.members.values()].some((m) => m.status !== 'ACTIVE' && m.status !== 'CREATION_FAILED'));
     if (inFlight) throw new SimError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
     if (existing && existing.home !== region)
       throw new SimError('ValidationException', 'replica simulator: replica updates are accepted in the home region only');
@@ -429,7 +457,7 @@ export class ReplicationGroups {
     if (table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST')
       throw new SimError('ValidationException', 'AutoScaling is not available for tables with PAY_PER_REQUEST billing mode');
     const g = this.groupOf(region, name, now);
-    if (g && now < g.busyUntil)
+    if (g && this.busyAt(g, now))
       throw new SimError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
     const regions = g ? this.regionsOf(g, now) : [region];
     const indexes = new Set((table.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));

@@ -26,6 +26,10 @@
  * "Resource creation cancelled" and gets a physical ID CloudFormation made up, which its Delete
  * then carries (aws-cloudformation/cloudformation-coverage-roadmap#1730 and #1814; aws/aws-cdk
  * PR #36951). Either way a later response is recorded as late.
+ *
+ * `route(pathPrefix, serve)` lets another stand-in share this server, so its URLs start with the
+ * same `responsePrefix` (the only prefix the provider PUTs to: ARC_DYNAMODB_ALLOW_RESPONSE_URL_PREFIX);
+ * the wait condition handles (./wait-condition.ts) are served under /wait/.
  */
 import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -72,8 +76,25 @@ export interface CustomResponseRecord {
   late: boolean;
 }
 
+/** A request to a routed path, with its whole body; the answer is sent as it is. */
+export interface RoutedRequest {
+  method: string;
+  /** The path and query, as received (e.g. `/wait/arn%3Aaws%3A...?Signature=...`). */
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface RoutedResponse {
+  status: number;
+  body?: string;
+  contentType?: string;
+}
+
 export interface CustomResources {
   responsePrefix: string;
+  /** Serves requests whose path starts with `pathPrefix` (e.g. '/wait/') with `serve` instead. */
+  route(pathPrefix: string, serve: (req: RoutedRequest) => RoutedResponse): void;
   requests: CustomRequestRecord[];
   responses: CustomResponseRecord[];
   responsesFor(requestId: string): CustomResponseRecord[];
@@ -103,13 +124,23 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
   const responses: CustomResponseRecord[] = [];
   const waiting = new Map<string, (r: CustomResponseRecord) => void>();
   const interrupts = new Map<string, { record: CustomRequestRecord; stop: (kind: 'timeout' | 'cancel') => void }>();
+  const routes: { prefix: string; serve: (req: RoutedRequest) => RoutedResponse }[] = [];
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const requestId = decodeURIComponent(String(req.url).split('?')[0].split('/').pop() ?? '');
+      const url = String(req.url);
+      const routed = routes.find((r) => url.startsWith(r.prefix));
+      if (routed) {
+        const out = routed.serve({ method: String(req.method), url, headers: req.headers, body: raw });
+        const text = out.body ?? '';
+        res.writeHead(out.status, { 'content-length': Buffer.byteLength(text), ...(out.contentType ? { 'content-type': out.contentType } : {}) });
+        res.end(text);
+        return;
+      }
+      const requestId = decodeURIComponent(url.split('?')[0].split('/').pop() ?? '');
       let body: ResponseBody;
       try {
         body = JSON.parse(raw.toString('utf8')) as ResponseBody;
@@ -240,6 +271,9 @@ export async function startCustomResources(opts: CustomOptions): Promise<CustomR
 
   return {
     responsePrefix,
+    route: (prefix, serve) => {
+      routes.push({ prefix, serve });
+    },
     requests,
     responses,
     responsesFor: (id) => responses.filter((r) => r.requestId === id),

@@ -11,9 +11,11 @@
  *   //   -> { status: 'UPDATE_ROLLBACK_COMPLETE', reason, events }
  *   await engine.deleteStack('orders');                      // -> { status: 'DELETE_COMPLETE', ... }
  *   engine.requests / engine.responses / engine.responsesFor(requestId)   // custom resources
- *   engine.forceTimeout('orders', 'OrdersReplicas');         // its request in flight times out now
+ *   engine.forceTimeout('orders', 'OrdersReplicas');         // its request (or wait condition) in flight times out now
  *   const d = engine.deleteStackDuringCreate('orders');      // DeleteStack while CREATE_IN_PROGRESS
+ *   engine.signals                                           // every PUT to a wait condition handle URL
  *   engine.stop();
+ *   const local = await startStackEngine({ dynamodb: 'dynamodb-local' });   // DynamoDB on DynamoDB Local
  *
  * - `deploy(stackName, template, { parameters?, failResource?, serviceTimeoutMs? })` creates
  *   the stack, or updates it when it exists. `failResource` makes that resource's create or
@@ -26,12 +28,13 @@
  *   performed.", a stack in ROLLBACK_COMPLETE) throws instead.
  * - `deleteStack(stackName)` deletes in reverse dependency order honouring DeletionPolicy.
  * - `forceTimeout(stackName, logicalId)` ends the engine's wait for that resource's custom-resource
- *   request in flight as if its ServiceTimeout had passed now (returns how many requests it hit), so
- *   a test can time a request out at a moment it observed (a replica CREATING) instead of racing a
- *   clock; the stack operation then fails or rolls back exactly as for a real timeout.
+ *   request in flight, or for its waiting WaitCondition, as if its ServiceTimeout (Timeout) had passed
+ *   now (returns how many waits it hit), so a test can time a request out at a moment it observed (a
+ *   replica CREATING) instead of racing a clock; the stack operation then fails or rolls back exactly
+ *   as for a real timeout.
  * - `deleteStackDuringCreate(stackName)` is DeleteStack on a stack still CREATE_IN_PROGRESS (deploy
- *   and deleteStack are otherwise serialised): the custom-resource request in flight is cancelled
- *   (CREATE_FAILED "Resource creation cancelled", with a physical ID the engine makes up, as
+ *   and deleteStack are otherwise serialised): the custom-resource request or wait condition in flight
+ *   is cancelled (CREATE_FAILED "Resource creation cancelled", with a physical ID the engine makes up, as
  *   CloudFormation does: aws-cloudformation/cloudformation-coverage-roadmap#1730 and #1814), no
  *   further resource is created, and the stack is deleted (DELETE_IN_PROGRESS, every resource made
  *   so far in reverse dependency order, DeletionPolicy honoured) while the provider may still be
@@ -41,18 +44,48 @@
  *   an object) exactly as the CLI does (cli/commands/expand.ts).
  * - `requests` are every custom-resource request sent, `responses` every PUT received (late ones
  *   flagged), so a test can assert each request was answered exactly once.
+ * - AWS::CloudFormation::WaitConditionHandle / WaitCondition (./wait-condition.ts): the handle's Ref
+ *   is a pre-signed-style URL under the custom-resource server's `responsePrefix` (so the provider may
+ *   PUT to it), `<prefix>wait/<url-encoded stack ARN/handle logical ID>?AWSAccessKeyId=...&Expires=...&Signature=...`;
+ *   a condition is CREATE_IN_PROGRESS (events and `cfnApi`) until Count SUCCESS signals with distinct
+ *   UniqueIds are on its handle (signals sent before it started count), fails on a FAILURE signal or
+ *   its Timeout (seconds x `serviceTimeoutScaleMs`, or `serviceTimeoutMs` for its logical ID), fails
+ *   every property update ("Updates aren't supported."), and gives Fn::GetAtt Data. `signals` are
+ *   every request to a handle URL with what became of it (stored, retransmission, unparsable,
+ *   orphaned, rejected: a non-PUT or a non-empty Content-Type gets S3's 403 SignatureDoesNotMatch).
+ * - `dynamodb: 'dynamodb-local'` puts DynamoDB on Amazon's DynamoDB Local (local/dynamodb-local.ts)
+ *   instead of moto: the AWS::DynamoDB::Table handler, `dynamodb()`, the provider's state table and
+ *   the provider's DynamoDB client (ARC_DYNAMODB_ENDPOINT_DYNAMODB) all use it, one database per
+ *   region (and access key), as DynamoDB Local keeps them; Application Auto Scaling and CloudWatch stay
+ *   on moto through the simulator. It is real-like where moto is not (observed with DynamoDB Local
+ *   1.25): a new GSI is CREATING before ACTIVE (~0.6 s), a second index create or delete meanwhile is
+ *   LimitExceededException "Only 1 online index can be created or deleted simultaneously per table",
+ *   another UpdateTable meanwhile is ResourceInUseException. It has no replicas (global tables),
+ *   tags, PITR, contributor insights, Kinesis destinations, resource policies or ImportTable
+ *   (DynamoDB developer guide, "DynamoDB Local usage notes"). Tags are added by a loopback proxy in
+ *   front of it (./dynamodb-local-tags.ts: TagResource, UntagResource, ListTagsOfResource and
+ *   CreateTable's Tags), and everything above talks to DynamoDB Local through that proxy:
+ *   `dynamodbLocalCalls` records each call (operation, table, status, time), and
+ *   `dynamodbLocal.endpoint` is DynamoDB Local itself, for a test that wants to bypass the proxy. The
+ *   Table handler skips the calls DynamoDB Local still rejects (PITR, contributor insights, Kinesis,
+ *   stream policy, an UpdateTable of only SSE, table class or warm throughput) and lists each in
+ *   `skippedCalls`; and, because DynamoDB Local resets deletion protection on any UpdateTable that
+ *   omits it, it sends DeletionProtectionEnabled in every UpdateTable. Custom resources that need
+ *   replicas fail on this backend: use it for tables without replicas.
  * - `lambda` is the local Lambda service running the REAL bundled provider: `hold`/`release`/
  *   `drop`, `crashNext`, `duplicateNext`, `invocations`, `logs` (see ./lambda.ts).
  * - `cfnApi` is CloudFormation's read API (DescribeStackResource/DescribeStacks) that the engine
  *   keeps truthful at every step; `moto`, `sim` and the `dynamodb`/`autoscaling`/`cloudwatch`
  *   clients let tests assert what exists.
  *
- * Time: the custom-resource clock is ServiceTimeout (s) x `serviceTimeoutScaleMs`; each Lambda
- * invocation may run `invocationMs`. Nothing waits on wall-clock guesses: every wait is a bounded
- * poll, and a test that needs a timeout forces it (`lambda.hold` + a small `serviceTimeoutMs`).
+ * Time: the custom-resource clock is ServiceTimeout (s) x `serviceTimeoutScaleMs`, a wait
+ * condition's Timeout (s) x the same scale; each Lambda invocation may run `invocationMs`. Nothing
+ * waits on wall-clock guesses: every wait is a bounded poll, and a test that needs a timeout forces
+ * it (`lambda.hold` + a small `serviceTimeoutMs`, or `forceTimeout`).
  */
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startDynamoDbLocal, type DynamoDbLocal, type DynamoDbLocalOptions } from '../../../local/dynamodb-local';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { expandTemplate, withoutArcTransform } from '../../../macro/expand';
@@ -60,13 +93,15 @@ import { parameterValues } from '../../../cli/commands/expand';
 import { parseTemplate } from '../../../cli/yaml';
 import { startCloudFormationApi, type CloudFormationApi } from '../cloudformation-api';
 import { LOCAL_CREDENTIALS, MOTO_ACCOUNT, startMoto, type Moto } from '../moto';
-import { startReplicaSimulator, type ReplicaSimulator } from '../replica-simulator';
+import { startReplicaSimulator, type IndexPhaseTimes, type ReplicaSimulator } from '../replica-simulator';
 import { startCustomResources, type CustomRequestRecord, type CustomResponseRecord } from './custom';
 import { startLocalLambda, type InvocationRecord, type LocalLambda } from './lambda';
 import { Lifecycle, type DeployOptions } from './lifecycle';
 import { alarmHandler, dashboardHandler, scalableTargetHandler, scalingPolicyHandler } from './natives';
 import { StackOps, type StackState } from './stack';
-import { tableHandler } from './table';
+import { tableHandler, type SkippedCall } from './table';
+import { startDynamoDbLocalTagProxy, type DynamoDbLocalCall, type DynamoDbLocalTagProxy } from './dynamodb-local-tags';
+import { startWaitConditions, type WaitSignalRecord } from './wait-condition';
 import { resolveParameters, sameValue, TemplateError } from './intrinsics';
 import type { ResourceTypeHandler, StackEvent, StackStatus, Template } from './types';
 
@@ -74,6 +109,9 @@ export type { StackEvent, StackStatus, Template } from './types';
 export type { CustomRequestRecord, CustomResponseRecord } from './custom';
 export type { InvocationRecord, LocalLambda } from './lambda';
 export type { StackState } from './stack';
+export type { WaitSignalRecord } from './wait-condition';
+export type { SkippedCall } from './table';
+export type { DynamoDbLocalCall, DynamoDbLocalTagProxy } from './dynamodb-local-tags';
 
 export interface StackEngineOptions {
   /** The stacks' (and the provider's home) region. Default us-east-1. */
@@ -81,6 +119,8 @@ export interface StackEngineOptions {
   accountId?: string;
   /** How long the simulator keeps a replica CREATING/DELETING (ms). Default 300. */
   replicaDelayMs?: number;
+  /** The simulator's GSI phases (allocation, backfill, deletion; rules R14-R17); off when absent (moto's instant indexes). */
+  indexPhases?: IndexPhaseTimes;
   /** Engine milliseconds per second of a custom resource's ServiceTimeout. Default 1000. */
   serviceTimeoutScaleMs?: number;
   /** Each Lambda invocation's timeout (ms). Default 60000. */
@@ -94,7 +134,13 @@ export interface StackEngineOptions {
   functionName?: string;
   /** Runs before each Lambda invocation of the provider (e.g. to read the CloudFormation API). */
   beforeInvoke?: (record: InvocationRecord, payload: unknown) => Promise<void> | void;
+  /** Where DynamoDB runs: moto behind the replica simulator (default) or DynamoDB Local (see the header). */
+  dynamodb?: DynamoDbBackend;
+  /** DynamoDB Local's start options (dynamodb: 'dynamodb-local' only), e.g. delayTransientStatuses. */
+  dynamodbLocal?: Pick<DynamoDbLocalOptions, 'delayTransientStatuses' | 'heapMb' | 'startTimeoutMs'>;
 }
+
+export type DynamoDbBackend = 'moto' | 'dynamodb-local';
 
 export interface DeployResult {
   stackId: string;
@@ -117,6 +163,17 @@ export interface StackEngine {
   requests: CustomRequestRecord[];
   responses: CustomResponseRecord[];
   responsesFor(requestId: string): CustomResponseRecord[];
+  /** Every request to a wait condition handle URL, oldest first. */
+  signals: WaitSignalRecord[];
+  dynamodbBackend: DynamoDbBackend;
+  /** The DynamoDB Local process (dynamodb: 'dynamodb-local' only): its endpoint bypasses the tag proxy. */
+  dynamodbLocal?: DynamoDbLocal;
+  /** The tag proxy in front of DynamoDB Local (dynamodb: 'dynamodb-local' only; ./dynamodb-local-tags.ts). */
+  dynamodbLocalProxy?: DynamoDbLocalTagProxy;
+  /** Every DynamoDB call through the tag proxy, oldest first (empty on moto: see `sim.calls`). */
+  dynamodbLocalCalls: DynamoDbLocalCall[];
+  /** Table handler calls skipped because the DynamoDB backend does not implement them. */
+  skippedCalls: SkippedCall[];
   expand(arc: string | Record<string, unknown>, opts?: { parameters?: Record<string, string>; region?: string; accountId?: string }): Template;
   deploy(stackName: string, template: Template, opts?: DeployOptions & { serviceTimeoutMs?: Record<string, number> }): Promise<DeployResult>;
   deleteStack(stackName: string): Promise<DeployResult>;
@@ -137,8 +194,15 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
   const accountId = opts.accountId ?? MOTO_ACCOUNT;
   const stateTableName = opts.stateTableName ?? 'arc-dynamodb-provider-state';
   const scale = opts.serviceTimeoutScaleMs ?? 1000;
-  const moto = await startMoto();
-  const sim = await startReplicaSimulator(moto, { replicaDelayMs: opts.replicaDelayMs ?? 300 });
+  const backend: DynamoDbBackend = opts.dynamodb ?? 'moto';
+  // DynamoDB Local's JVM takes ~2 s to answer: it starts alongside moto.
+  const [ddbLocal, moto] = await Promise.all([
+    backend === 'dynamodb-local' ? startDynamoDbLocal({ heapMb: 512, ...opts.dynamodbLocal }) : Promise.resolve(undefined),
+    startMoto(),
+  ]);
+  const sim = await startReplicaSimulator(moto, { replicaDelayMs: opts.replicaDelayMs ?? 300, indexPhases: opts.indexPhases });
+  // DynamoDB Local has no tagging: everyone talks to it through the tag proxy.
+  const tagProxy = ddbLocal ? await startDynamoDbLocalTagProxy(ddbLocal.endpoint) : undefined;
   const cfnApi = await startCloudFormationApi();
   const lambda = await startLocalLambda({
     region,
@@ -155,6 +219,12 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
     lambda,
     serviceTimeoutMs: (seconds, ctx) => (forward(ctx.phase) ? overrides[ctx.logicalId] : undefined) ?? seconds * scale,
   });
+  // Wait conditions keep the same clock; their handle URLs are served by the custom-resource server.
+  const waits = startWaitConditions({
+    baseUrl: `${custom.responsePrefix}wait/`,
+    timeoutMs: (seconds, ctx) => (forward(ctx.phase) ? overrides[ctx.logicalId] : undefined) ?? seconds * scale,
+  });
+  custom.route('/wait/', waits.serve);
 
   const cache = new Map<string, unknown>();
   const client = <T>(kind: string, r: string, make: () => T): T => {
@@ -163,7 +233,8 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
     return cache.get(key) as T;
   };
   const base = (r: string) => ({ region: r, endpoint: sim.endpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
-  const dynamodb = (r = region) => client('ddb', r, () => new DynamoDBClient(base(r)));
+  const ddbEndpoint = tagProxy?.endpoint ?? sim.endpoint;
+  const dynamodb = (r = region) => client('ddb', r, () => new DynamoDBClient({ ...base(r), endpoint: ddbEndpoint }));
   const autoscaling = (r = region) => client('aas', r, () => new ApplicationAutoScalingClient(base(r)));
   const cloudwatch = (r = region) => client('cw', r, () => new CloudWatchClient(base(r)));
 
@@ -181,6 +252,7 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
   const env: Record<string, string> = {
     AWS_REGION: region,
     ARC_DYNAMODB_AWS_ENDPOINT: sim.endpoint,
+    ...(tagProxy ? { ARC_DYNAMODB_ENDPOINT_DYNAMODB: tagProxy.endpoint } : {}),
     ARC_DYNAMODB_ENDPOINT_LAMBDA: lambda.endpoint,
     ARC_DYNAMODB_ENDPOINT_CLOUDFORMATION: cfnApi.endpoint,
     ARC_DYNAMODB_ALLOW_RESPONSE_URL_PREFIX: custom.responsePrefix,
@@ -189,12 +261,19 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
   const savedEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
 
+  const skippedCalls: SkippedCall[] = [];
   const handlers: Record<string, ResourceTypeHandler> = {
-    'AWS::DynamoDB::Table': tableHandler({ dynamodb, waitMs: opts.tableWaitMs ?? 30_000 }),
+    'AWS::DynamoDB::Table': tableHandler({
+      dynamodb,
+      waitMs: opts.tableWaitMs ?? 30_000,
+      ...(ddbLocal ? { dynamodbLocal: true, skipped: skippedCalls } : {}),
+    }),
     'AWS::ApplicationAutoScaling::ScalableTarget': scalableTargetHandler({ autoscaling, cloudwatch }),
     'AWS::ApplicationAutoScaling::ScalingPolicy': scalingPolicyHandler({ autoscaling, cloudwatch }),
     'AWS::CloudWatch::Alarm': alarmHandler({ autoscaling, cloudwatch }),
     'AWS::CloudWatch::Dashboard': dashboardHandler({ autoscaling, cloudwatch }),
+    'AWS::CloudFormation::WaitConditionHandle': waits.handleHandler,
+    'AWS::CloudFormation::WaitCondition': waits.conditionHandler,
   };
   const handlerFor = (type: string) => handlers[type] ?? (isCustom(type) ? custom.handler : undefined);
   const stacks = new Map<string, StackState>();
@@ -225,6 +304,12 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
     requests: custom.requests,
     responses: custom.responses,
     responsesFor: custom.responsesFor,
+    signals: waits.signals,
+    dynamodbBackend: backend,
+    ...(ddbLocal ? { dynamodbLocal: ddbLocal } : {}),
+    ...(tagProxy ? { dynamodbLocalProxy: tagProxy } : {}),
+    dynamodbLocalCalls: tagProxy?.calls ?? [],
+    skippedCalls,
 
     expand(arc, o = {}) {
       const parsed = typeof arc === 'string' ? parseTemplate(arc, 'arc template') : structuredClone(arc);
@@ -292,7 +377,8 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
 
     forceTimeout(stackName, logicalId) {
       const s = stacks.get(stackName);
-      return s ? custom.interrupt({ stackId: s.stackId, logicalId }, 'timeout') : 0;
+      if (!s) return 0;
+      return custom.interrupt({ stackId: s.stackId, logicalId }, 'timeout') + waits.interrupt({ stackId: s.stackId, logicalId }, 'timeout');
     },
 
     deleteStackDuringCreate(stackName) {
@@ -302,6 +388,7 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
         throw new TemplateError(`Stack ${stackName} is not CREATE_IN_PROGRESS (${s?.status ?? 'no such stack'})`);
       s.deleteRequested = true;
       custom.interrupt({ stackId: s.stackId }, 'cancel');
+      waits.interrupt({ stackId: s.stackId }, 'cancel');
       return run;
     },
 
@@ -323,6 +410,8 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
       await cfnApi.stop();
       await sim.stop();
       await moto.stop();
+      await tagProxy?.stop();
+      await ddbLocal?.stop();
     },
   };
   return engine;

@@ -21,6 +21,16 @@
  *   type change disables, then enables), deletion protection, table class, SSE, warm throughput;
  *   then TTL (UpdateTimeToLive), PITR (UpdateContinuousBackups), contributor insights and tags.
  * Delete: DeleteTable, then wait until it is gone; a table already gone counts as deleted.
+ *
+ * On DynamoDB Local (`dynamodbLocal`), which implements CreateTable, UpdateTable (indexes, streams,
+ * billing, throughput, deletion protection) and UpdateTimeToLive of these calls and rejects the
+ * rest (DynamoDB developer guide, "DynamoDB Local usage notes"; UnknownOperationException, or
+ * "Nothing to update" for an UpdateTable of only SSE, table class or warm throughput, which it
+ * ignores), the handler skips those calls and records each in `skipped`. Tags are no longer among
+ * them: the engine's tag proxy (./dynamodb-local-tags.ts) serves CreateTable's Tags, TagResource and
+ * UntagResource; an ImportTable becomes a CreateTable of the same, empty, table (the plan's
+ * `create`). DynamoDB Local also resets deletion protection on an UpdateTable that omits it, so
+ * there every UpdateTable carries DeletionProtectionEnabled.
  */
 import {
   DeleteTableCommand,
@@ -52,7 +62,29 @@ export interface TableHandlerOptions {
   dynamodb(region: string): DynamoDBClient;
   /** Upper bound for each wait for ACTIVE or for deletion (ms). */
   waitMs: number;
+  /** The backend is DynamoDB Local (see the header). */
+  dynamodbLocal?: boolean;
+  /** Where skipped calls are recorded (dynamodbLocal only). */
+  skipped?: SkippedCall[];
 }
+
+/** A call CloudFormation would make that the backend does not implement, so the engine left it out. */
+export interface SkippedCall {
+  logicalId: string;
+  tableName: string;
+  call: string;
+}
+
+/** What DynamoDB Local rejects of the handler's calls (`run`'s and `updateTable`'s labels). */
+const NOT_ON_DYNAMODB_LOCAL = new Set([
+  'UpdateContinuousBackups',
+  'UpdateContributorInsights',
+  'EnableKinesisStreamingDestination',
+  'PutStreamResourcePolicy',
+  'UpdateTable (SSE)',
+  'UpdateTable (table class)',
+  'UpdateTable (warm throughput)',
+]);
 
 export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
   const describe = async (ctx: OperationContext, name: string): Promise<TableDescription | undefined> => {
@@ -84,6 +116,12 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
       if (e instanceof NativeTranslationError) throw new ResourceFailure(`Properties validation failed for resource ${ctx.logicalId}: ${e.message}`);
       throw e;
     }
+  };
+  /** Records and skips a call the backend does not implement; true when skipped. */
+  const skip = (ctx: OperationContext, what: string, name: string): boolean => {
+    if (!opts.dynamodbLocal || !NOT_ON_DYNAMODB_LOCAL.has(what)) return false;
+    opts.skipped?.push({ logicalId: ctx.logicalId, tableName: name, call: what });
+    return true;
   };
   const run = async <T>(what: string, name: string, f: () => Promise<T>): Promise<T> => {
     try {
@@ -132,13 +170,15 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
     async create(ctx, props): Promise<Outcome> {
       const p = plan(ctx, props);
       const name = p.tableName;
-      await run(p.importTable ? 'ImportTable' : 'CreateTable', name, async () => {
+      const importing = p.importTable !== undefined && !opts.dynamodbLocal;
+      if (p.importTable && !importing) opts.skipped?.push({ logicalId: ctx.logicalId, tableName: name, call: 'ImportTable (made empty by CreateTable)' });
+      await run(importing ? 'ImportTable' : 'CreateTable', name, async () => {
         const ddb = opts.dynamodb(ctx.region);
-        if (p.importTable) await ddb.send(new ImportTableCommand(p.importTable));
+        if (importing && p.importTable) await ddb.send(new ImportTableCommand(p.importTable));
         else await ddb.send(new CreateTableCommand(p.create));
       });
       let t = await waitActive(ctx, name);
-      for (const f of p.followUps) await run(f.kind, name, () => followUp(ctx, f, t.LatestStreamArn));
+      for (const f of p.followUps) if (!skip(ctx, f.kind, name)) await run(f.kind, name, () => followUp(ctx, f, t.LatestStreamArn));
       t = await waitActive(ctx, name);
       return { physicalId: name, attributes: attributes(t) };
     },
@@ -162,12 +202,18 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
       const actual = await run('DescribeTable', name, async () => describe(ctx, name));
       if (!actual) throw new ResourceFailure(`Table ${name} does not exist`, { sent: true, physicalId: name });
       const actualG = new Set((actual.GlobalSecondaryIndexes ?? []).map((g) => String(g.IndexName)));
-      const updateTable = async (what: string, input: Omit<UpdateTableCommandInput, 'TableName'>) => {
-        await run(`UpdateTable (${what})`, name, () => ddb.send(new UpdateTableCommand({ TableName: name, ...input })));
-        await waitActive(ctx, name);
-      };
       const a = after.create;
       const b = before.create;
+      // DynamoDB Local clears deletion protection on an UpdateTable without the field: each call
+      // restates the table's current setting, until the deletion-protection step changes it.
+      let protection = actual.DeletionProtectionEnabled ?? false;
+      const updateTable = async (what: string, input: Omit<UpdateTableCommandInput, 'TableName'>) => {
+        if (skip(ctx, `UpdateTable (${what})`, name)) return;
+        const keep = opts.dynamodbLocal ? { DeletionProtectionEnabled: protection } : {};
+        await run(`UpdateTable (${what})`, name, () => ddb.send(new UpdateTableCommand({ TableName: name, ...keep, ...input })));
+        protection = input.DeletionProtectionEnabled ?? protection;
+        await waitActive(ctx, name);
+      };
       const provisioned = (a.BillingMode ?? 'PROVISIONED') === 'PROVISIONED';
 
       // 1. Billing mode and throughput, with the throughput of indexes that stay.
@@ -238,9 +284,10 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
       const pitrA = find(after, 'UpdateContinuousBackups') as Extract<FollowUp, { kind: 'UpdateContinuousBackups' }> | undefined;
       if (differ(pitrA?.input, find(before, 'UpdateContinuousBackups')?.input)) {
         const spec = pitrA?.input.PointInTimeRecoverySpecification ?? { PointInTimeRecoveryEnabled: false };
-        await run('UpdateContinuousBackups', name, () =>
-          ddb.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: spec })),
-        );
+        if (!skip(ctx, 'UpdateContinuousBackups', name))
+          await run('UpdateContinuousBackups', name, () =>
+            ddb.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: spec })),
+          );
       }
       for (const index of new Set([undefined, ...oldG.keys(), ...newG.keys()])) {
         const ia = find(after, 'UpdateContributorInsights', index);
@@ -249,7 +296,8 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
         const input = ia
           ? { ...(ia.input as Json), TableName: name }
           : { TableName: name, ...(index ? { IndexName: index } : {}), ContributorInsightsAction: 'DISABLE' as const };
-        await run('UpdateContributorInsights', name, () => ddb.send(new UpdateContributorInsightsCommand(input as never)));
+        if (!skip(ctx, 'UpdateContributorInsights', name))
+          await run('UpdateContributorInsights', name, () => ddb.send(new UpdateContributorInsightsCommand(input as never)));
       }
       // 7. Tags: remove keys no longer declared, then write the declared set.
       if (differ(a.Tags, b.Tags)) {

@@ -10,6 +10,7 @@ export function baseTable(overrides: Partial<TableModel> = {}, monitoring: Parti
     hashKey: 'pk',
     attributes: [{ name: 'pk', type: 'S' }],
     globalSecondaryIndexes: [],
+    indexManagement: 'TABLE',
     localSecondaryIndexes: [],
     serverSideEncryption: { enabled: true },
     pointInTimeRecovery: { enabled: true },

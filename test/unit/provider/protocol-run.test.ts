@@ -46,7 +46,7 @@ function setup(opts: {
     chainId: 'chain-1',
     hop: 0,
     isContinuation: false,
-    stack: { status: 'CREATE_IN_PROGRESS', replaced: false, keeps: async () => true },
+    stack: { status: 'CREATE_IN_PROGRESS', replaced: false, keeps: async () => true, physicalIdOf: async () => undefined },
     assertCurrent: async () => undefined,
     seal: async (checkpoint, physicalResourceId) => ({ sealed: { checkpoint, physicalResourceId } }),
     settle: async (status, id, memo) => {
@@ -229,7 +229,9 @@ it.each<[string, string, string, string]>([
   ['Delete', 'ROLLBACK_IN_PROGRESS', 'thing-1', 'The stack ends ROLLBACK_FAILED'],
   ['Delete', 'DELETE_IN_PROGRESS', 'thing-1', 'The stack delete fails (DELETE_FAILED)'],
 ])('a %s past its ServiceTimeout while the stack is %s says what really happens next', async (requestType, status, physicalId, next) => {
-  const { w, run } = setup({ session: { operationStart: Date.now() - 3_600_000, stack: { status, replaced: false, keeps: async () => true } } });
+  const { w, run } = setup({
+    session: { operationStart: Date.now() - 3_600_000, stack: { status, replaced: false, keeps: async () => true, physicalIdOf: async () => undefined } },
+  });
   await run(
     event({
       RequestType: requestType,
