@@ -32,6 +32,10 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
+export const JAVA_MISSING =
+  'java was not found on PATH: DynamoDB Local needs Java 17 or later. Install it (for example `sudo apt-get install ' +
+  'openjdk-17-jre-headless`, or a JDK from https://adoptium.net), or pass --endpoint URL to use a DynamoDB Local you run yourself.';
+
 export function findDynamoDbLocalJar(): string {
   let pkg: string;
   try {
@@ -81,7 +85,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (options.delayTransientStatuses) args.push('-delayTransientStatuses');
   if (options.sharedDb) args.push('-sharedDb');
 
-  const logFd = options.detached ? openSync(options.detached.logFile, 'a') : undefined;
+  // The log holds this start only: an error then shows what this JVM said, not earlier runs.
+  const logFd = options.detached ? openSync(options.detached.logFile, 'w') : undefined;
   const child: ChildProcess =
     logFd === undefined
       ? spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'] })
@@ -91,9 +96,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60000);
-  const recentOutput = () => (options.detached ? readFileSync(options.detached.logFile, 'utf8') : watched.output()).slice(-2000);
+  const recentOutput = () => `${watched.output()}${options.detached ? readFileSync(options.detached.logFile, 'utf8') : ''}`.trim().slice(-2000);
   while (!(await answers(endpoint))) {
-    if (watched.exited()) throw new Error(`DynamoDB Local exited during start-up (is java 17 on PATH?):\n${recentOutput()}`);
+    if (watched.spawnError()?.code === 'ENOENT') throw new Error(JAVA_MISSING);
+    if (watched.exited()) throw new Error(`DynamoDB Local exited during start-up (it needs Java 17 or later on PATH):\n${recentOutput()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`DynamoDB Local did not answer on ${endpoint}:\n${recentOutput()}`);

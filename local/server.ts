@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startDynamoDbLocal } from './dynamodb-local';
+import { portIsFree } from './ports';
 import { clearState, readState, stateDir, writeState, type LocalState } from './state';
 
 export interface EnsureResult {
@@ -41,25 +42,26 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-export async function ensureServer(cwd: string, options: { dbPath?: string }): Promise<EnsureResult> {
+/** Call holding the state lock (withStateLock in local/state.ts). */
+export async function ensureServer(cwd: string, options: { dbPath?: string; port?: number }): Promise<EnsureResult> {
   const previous = readState(cwd);
   const dbPath = options.dbPath === undefined ? undefined : resolve(cwd, options.dbPath);
   if (previous) {
     if (isOurServer(previous) && (await answers(previous.endpoint))) {
-      if (previous.dbPath !== dbPath) {
-        throw new Error(
-          `DynamoDB Local already runs from this folder (pid ${previous.pid}, ${previous.dbPath ? `--db-path ${previous.dbPath}` : 'in memory'}); ` +
-            `run 'npx arc-dynamodb local down' first to change --db-path`,
-        );
-      }
+      const data = previous.dbPath ? `--db-path ${previous.dbPath}` : 'in memory';
+      const running = `DynamoDB Local already runs from this folder (pid ${previous.pid}, port ${previous.port}, ${data})`;
+      if (previous.dbPath !== dbPath) throw new Error(`${running}; run 'npx arc-dynamodb local down' first to change --db-path`);
+      if (options.port !== undefined && options.port !== previous.port) throw new Error(`${running}; run 'npx arc-dynamodb local down' first to change --port`);
       return { endpoint: previous.endpoint, how: 'reused', state: previous };
     }
     clearState(cwd); // the process is gone: a stale file from a reboot or a kill
   }
+  if (options.port !== undefined && !(await portIsFree(options.port)))
+    throw new Error(`--port ${options.port}: another process listens on 127.0.0.1:${options.port}; stop it, or pick another port`);
   if (dbPath !== undefined) mkdirSync(dbPath, { recursive: true });
   mkdirSync(stateDir(cwd), { recursive: true });
   const logFile = join(stateDir(cwd), 'dynamodb-local.log');
-  const server = await startDynamoDbLocal({ dbPath, sharedDb: true, detached: { logFile } });
+  const server = await startDynamoDbLocal({ dbPath, port: options.port, sharedDb: true, detached: { logFile } });
   if (server.pid === undefined) throw new Error('DynamoDB Local started without a process id');
   const state: LocalState = { pid: server.pid, port: server.port, endpoint: server.endpoint, dbPath, logFile, startedAt: new Date().toISOString() };
   writeState(cwd, state);

@@ -97,6 +97,16 @@ export function countArcTables(template: Record<string, unknown>): number {
   return Object.values(resources).filter((r) => isObject(r) && r.Type === 'Arc::DynamoDB::Table').length;
 }
 
+/**
+ * The warning for a template that has Arc tables but does not name the macro in `Transform`
+ * (CloudFormation would then reject the Arc types); none for a template without Arc tables.
+ * `expand`, `validate` and `local up` print the same line.
+ */
+export function transformWarning(template: Record<string, unknown>, file: string): string | undefined {
+  if (declaresMacro(template) || countArcTables(template) === 0) return undefined;
+  return `warning: ${file} does not declare 'Transform: ${MACRO_NAME}'; CloudFormation will not expand its Arc resources\n`;
+}
+
 /** Expands a loaded template with the macro's pure function. */
 export function expandLoaded(loaded: LoadedTemplate, opts: ExpandOptions): ExpandResult {
   // CloudFormation hands a template-level macro the template without the macro in its Transform
@@ -163,9 +173,8 @@ export function runExpansion(
   const file = parsed.positionals[0];
   try {
     const loaded = loadTemplate(file, io);
-    if (!declaresMacro(loaded.template)) {
-      io.stderr.write(`warning: ${file} does not declare 'Transform: ${MACRO_NAME}'; CloudFormation will not expand its Arc resources\n`);
-    }
+    const warning = transformWarning(loaded.template, file);
+    if (warning) io.stderr.write(warning);
     return { loaded, result: expandLoaded(loaded, opts), options: parsed.options, file };
   } catch (e) {
     if (!(e instanceof TemplateReadError)) throw e;

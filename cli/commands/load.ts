@@ -9,11 +9,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { runLoad } from '../../load/loader';
+import { describeKind, oneItemPerLineProblem, seedFileKind } from '../../local/seed';
 import { COMPRESSION_TYPES, CSV_DELIMITERS, INPUT_FORMATS, WRITE_MODES } from '../../contract/resources';
 import { FileSource, S3Source, type ObjectSource } from '../../load/source';
 import type { CompressionType, InputFormat, LoadOptions, Progress, WriteMode } from '../../load/types';
 import type { Logger } from '../../contract/logger';
 import { parseArgs, UsageError, type OptionSpec } from '../args';
+import { count } from '../text';
 import type { CliIO, Command } from '../io';
 
 const SPEC: Record<string, OptionSpec> = {
@@ -42,8 +44,10 @@ Loads DynamoDB JSON, Ion or CSV data (as DynamoDB ImportTable reads them) into a
   --table TABLE            the table to load into (it must exist)
   --s3 s3://BUCKET/PREFIX  every object under the prefix, in key order
   --file PATH              a local file (repeat for more), in the order given
-  --format F               DYNAMODB_JSON (default), ION or CSV
-  --compression C          NONE (default), GZIP or ZSTD
+  --format F               DYNAMODB_JSON, ION or CSV (default: from the --file extension,
+                           .json/.jsonl, .ion, .csv; else DYNAMODB_JSON)
+  --compression C          NONE, GZIP or ZSTD (default: from the --file extension, .gz, .zst;
+                           else NONE)
   --write-mode M           Overwrite (default) or PutIfAbsent (never replaces an existing item)
   --max-rejected N         fail once more than N records are rejected (default 0)
   --delimiter D            CSV delimiter: , ; : | tab or space (default ,)
@@ -59,6 +63,8 @@ Exit codes: 0 loaded, 1 the load failed, 2 usage error.
 
 export interface LoadCommandConfig {
   options: LoadOptions;
+  /** Set when the format or compression came from the file names: what to tell the user. */
+  chosen?: string;
   source: { kind: 's3'; bucket: string; prefix: string; owner?: string } | { kind: 'files'; paths: string[] };
   endpoint?: string;
   s3Endpoint?: string;
@@ -100,6 +106,22 @@ export function parseLoadArgs(args: string[], env: NodeJS.ProcessEnv): LoadComma
     if (o['bucket-owner']) throw new UsageError('--bucket-owner applies to --s3 only');
     source = { kind: 'files', paths: o.file };
   }
+  // Without --format / --compression, local files say theirs by their extension (as --seed reads them).
+  let format = o.format?.[0] as InputFormat | undefined;
+  let compression = o.compression?.[0] as CompressionType | undefined;
+  let chosen: string | undefined;
+  if (source.kind === 'files' && (format === undefined || compression === undefined)) {
+    const kinds = source.paths.map((p) => seedFileKind(p.split('/').pop() ?? p));
+    const formats = new Set(kinds.map((k) => k?.format));
+    const compressions = new Set(kinds.map((k) => k?.compression));
+    if (format === undefined && formats.size === 1 && kinds[0] !== undefined) format = kinds[0].format;
+    else if (format === undefined && formats.size > 1)
+      throw new UsageError(`the --file extensions name different formats (${[...formats].map((f) => f ?? 'unknown').join(', ')}); give --format`);
+    if (compression === undefined && compressions.size === 1 && kinds[0] !== undefined) compression = kinds[0].compression;
+    else if (compression === undefined && compressions.size > 1) throw new UsageError('the --file extensions name different compressions; give --compression');
+    chosen = 'chosen from the file extension';
+    if (kinds.some((k) => k === undefined)) chosen = 'the default, as the file extension names no format';
+  }
   const delimiter = o.delimiter?.[0] === 'tab' ? '\t' : (o.delimiter?.[0] ?? ',');
   if (!CSV_DELIMITERS.includes(delimiter)) throw new UsageError(`--delimiter must be one of , ; : | tab or space, got '${o.delimiter![0]}'`);
   const headerList = o.header?.[0].split(',').map((h) => h.trim());
@@ -107,14 +129,15 @@ export function parseLoadArgs(args: string[], env: NodeJS.ProcessEnv): LoadComma
   return {
     options: {
       tableName: table,
-      format: (o.format?.[0] ?? 'DYNAMODB_JSON') as InputFormat,
-      compression: (o.compression?.[0] ?? 'NONE') as CompressionType,
+      format: format ?? 'DYNAMODB_JSON',
+      compression: compression ?? 'NONE',
       csv: { delimiter, headerList },
       writeMode: (o['write-mode']?.[0] ?? 'Overwrite') as WriteMode,
       maxRejectedRecords: int(o['max-rejected']?.[0], 'max-rejected', 0, 1_000_000_000, 0),
       concurrency: int(o.concurrency?.[0], 'concurrency', 1, 64, 8),
     },
     source,
+    ...(chosen ? { chosen } : {}),
     endpoint: url(o.endpoint?.[0], 'endpoint'),
     s3Endpoint: url(o['s3-endpoint']?.[0], 's3-endpoint'),
     region: o.region?.[0] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -126,18 +149,34 @@ const fmtBytes = (n: number) =>
   n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
 const fmtTime = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
-/** One progress line: a bar, items/s and the ETA from the share of stored bytes read. */
-export function progressLine(p: Progress, totalBytes: number, elapsedS: number, width = 24): string {
+/**
+ * One progress line: a bar, items/s and the ETA from the share of stored bytes read. It never
+ * reaches the last column of a `columns`-wide terminal (a full line would wrap, and `\r` would
+ * then redraw only its second half): the bar shrinks first, then the rate and ETA go.
+ */
+export function progressLine(p: Progress, totalBytes: number, elapsedS: number, columns = 80): string {
   const c = p.counters;
   const done = c.itemsWritten + c.itemsSkipped;
   const rate = elapsedS > 0 ? done / elapsedS : 0;
   const share = totalBytes > 0 ? Math.min(1, p.sourceBytes / totalBytes) : 0;
   const eta = share > 0 && share < 1 ? fmtTime((elapsedS / share) * (1 - share)) : '--:--';
-  const filled = Math.round(share * width);
-  return (
-    `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${fmtInt(done)} items  ${fmtInt(rate)} ` +
-    `items/s  ETA ${eta}${c.recordsRejected ? `  ${fmtInt(c.recordsRejected)} rejected` : ''}`
-  );
+  const rejected = c.recordsRejected ? `  ${fmtInt(c.recordsRejected)} rejected` : '';
+  const percent = `${(share * 100).toFixed(0).padStart(3)}%`;
+  const max = Math.max(1, columns - 1);
+  const variants = [
+    `  ${fmtInt(done)} items  ${fmtInt(rate)} items/s  ETA ${eta}${rejected}`,
+    `  ${fmtInt(done)} items  ETA ${eta}${rejected}`,
+    `  ${fmtInt(done)} items${rejected}`,
+  ];
+  for (const tail of variants) {
+    const room = max - tail.length - percent.length - 3; // "[", "] "
+    if (room >= 10) {
+      const width = Math.min(24, room);
+      const filled = Math.round(share * width);
+      return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent}${tail}`;
+    }
+  }
+  return `${percent}${variants[2]}`.slice(0, max);
 }
 
 /** Local endpoints take any credentials; supply placeholders when none are configured. */
@@ -160,8 +199,24 @@ export const run: Command = async (args, io) => {
     io.stdout.write(HELP);
     return 0;
   }
+  if (cfg.chosen) {
+    const o = cfg.options;
+    io.stderr.write(`reading ${sourceName(cfg)} as ${describeKind(o.format, o.compression, o.csv)}: ${cfg.chosen}\n`);
+  }
+  if (cfg.options.format === 'DYNAMODB_JSON' && cfg.source.kind === 'files') {
+    for (const f of cfg.source.paths) {
+      const problem = await oneItemPerLineProblem(f, cfg.options.compression);
+      if (problem) {
+        io.stderr.write(`arc-dynamodb load: ${problem}\n`);
+        return 1;
+      }
+    }
+  }
   return load(cfg, io);
 };
+
+const sourceName = (cfg: LoadCommandConfig) =>
+  cfg.source.kind === 'files' ? (cfg.source.paths.length === 1 ? cfg.source.paths[0] : count(cfg.source.paths.length, 'file')) : 's3';
 
 async function load(cfg: LoadCommandConfig, io: CliIO): Promise<number> {
   const dynamodb = new DynamoDBClient({ region: cfg.region, ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}), ...credentialsFor(cfg.endpoint, io.env) });
@@ -190,17 +245,20 @@ async function load(cfg: LoadCommandConfig, io: CliIO): Promise<number> {
   try {
     let totalBytes = 0;
     for await (const o of source.list('')) totalBytes += o.size;
+    const columns = io.stderr.columns ?? (Number(io.env.COLUMNS) || 80);
     const onProgress = (p: Progress) => {
-      const line = progressLine(p, totalBytes, elapsed());
+      const line = progressLine(p, totalBytes, elapsed(), columns);
       io.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
     };
-    const out = await runLoad(cfg.options, { dynamodb, source, log, onProgress, progressEveryMs: tty ? 250 : 5000 });
+    // ARC_DYNAMODB_PROGRESS_MS: how often the progress line is redrawn (0: after every chunk, for recordings).
+    const every = io.env.ARC_DYNAMODB_PROGRESS_MS !== undefined ? Number(io.env.ARC_DYNAMODB_PROGRESS_MS) : tty ? 250 : 5000;
+    const out = await runLoad(cfg.options, { dynamodb, source, log, onProgress, progressEveryMs: every });
     if (tty) io.stderr.write('\r\x1b[K');
     const c = out.status === 'continue' ? out.checkpoint.counters : out.counters;
     const secs = elapsed();
     const summary =
-      `${fmtInt(c.itemsWritten)} items written, ${fmtInt(c.itemsSkipped)} skipped, ${fmtInt(c.recordsRejected)} rejected; ` +
-      `${fmtInt(c.objectsRead)} object(s), ${fmtBytes(c.bytesRead)} in ${secs.toFixed(1)} s ` +
+      `${count(c.itemsWritten, 'item')} written, ${fmtInt(c.itemsSkipped)} skipped, ${fmtInt(c.recordsRejected)} rejected; ` +
+      `${count(c.objectsRead, cfg.source.kind === 'files' ? 'file' : 'object')}, ${fmtBytes(c.bytesRead)} in ${secs.toFixed(1)} s ` +
       `(${fmtInt(secs > 0 ? (c.itemsWritten + c.itemsSkipped) / secs : 0)} items/s)`;
     if (out.status === 'done') {
       io.stdout.write(`Loaded ${source.description} into ${cfg.options.tableName}: ${summary}\n`);

@@ -1,39 +1,46 @@
 /**
- * `arc-dynamodb local up <template> [--param K=V]... [--endpoint URL] [--db-path DIR] [--seed DIR]`
+ * `arc-dynamodb local up <template> [--param K=V]... [--endpoint URL | --port N] [--db-path DIR]
+ *   [--seed DIR] [--allow-drift] [--verbose]`
  * `arc-dynamodb local down`
  *
  * Brings the tables of a template up in DynamoDB Local (local/), after expanding it with
- * the macro's own pure function. Exit codes: 0 done; 1 invalid template, conflict or failure;
- * 2 usage error.
+ * the macro's own pure function. Exit codes: 0 done; 1 invalid template, drift that could not be
+ * applied (unless --allow-drift), or a failure; 2 usage error.
  */
 import { basename, extname } from 'node:path';
-import type { KeySchemaElement } from '@aws-sdk/client-dynamodb';
-import { NativeTranslationError, type TablePlan } from '../../local/native-to-api';
-import { assertParametersSet, LocalInputError } from '../../local/plan';
-import { down, LocalConflictError, up, type UpReport } from '../../local/up';
+import { NativeTranslationError } from '../../local/native-to-api';
+import { assertParametersSet, LocalInputError, type LocalItem } from '../../local/plan';
+import { describeKeys, describeProjection, type LiveTable } from '../../local/sync-table';
+import { down, up, type UpReport } from '../../local/up';
 import type { Logger } from '../../contract/logger';
 import { parseArgs, UsageError } from '../args';
 import type { CliIO, Command } from '../io';
 import { TemplateReadError } from '../yaml';
-import { expandLoaded, expandOptions, loadTemplate, parameterValues, TEMPLATE_OPTIONS, writeErrors } from './expand';
+import { count, wrap } from '../text';
+import { expandLoaded, expandOptions, loadTemplate, parameterValues, TEMPLATE_OPTIONS, transformWarning, writeErrors } from './expand';
 
 export const LOCAL_HELP = `usage: arc-dynamodb local up <template.yaml|template.json> [options]
        arc-dynamodb local down
 
 up: expands the template (the same code the ArcDynamoDb macro runs), starts DynamoDB Local
-unless --endpoint is given, creates or updates every table (new indexes one at a time, TTL,
-streams), seeds them, and prints what it did. Running it again updates in place; a table that
-exists with another key schema is refused, never dropped.
+unless --endpoint is given, creates or updates every table (billing, new indexes one at a time,
+stream, TTL), seeds them, and prints each table as DynamoDB Local describes it. A difference it
+cannot apply (key schema, an index's keys or projection, LSIs, an index the template dropped) is
+reported and exits 1; it never drops a table or an index.
 down: stops the DynamoDB Local that 'up' started from this folder.
 
 options (up):
   --param Key=Value     a template parameter value (repeatable); others take their Default
   --endpoint URL        use this DynamoDB Local instead of starting one
+  --port N              start DynamoDB Local on port N (default: a free port), so the endpoint
+                        stays the same across down and up
   --db-path DIR         keep the started DynamoDB Local's data in DIR (default: in memory)
   --seed DIR            load DIR/<LogicalId or TableName>.<json|jsonl|csv|ion>[.gz|.zst] into the tables
+  --allow-drift         exit 0 even when a difference between template and table was not applied
   --stack-name NAME     names tables without TableName NAME-<LogicalId> (default: the template's file name)
   --region R            region for the expansion and the client (default: $AWS_REGION or us-east-1)
   --account A           12-digit account ID for the expansion (default: 123456789012)
+  --verbose             list every skipped resource, not one line per kind
   -h, --help            show this help
 
 DynamoDB Local needs Java 17+; its state is kept in .arc-dynamodb/ in the current folder.
@@ -42,10 +49,16 @@ DynamoDB Local needs Java 17+; its state is kept in .arc-dynamodb/ in the curren
 const UP_OPTIONS = {
   ...TEMPLATE_OPTIONS,
   endpoint: { value: true },
+  port: { value: true },
   'db-path': { value: true },
   seed: { value: true },
   'stack-name': { value: true },
+  'allow-drift': {},
+  verbose: {},
 };
+
+/** The summary's width: it fits a 100-column terminal. */
+const WIDTH = 100;
 
 function usage(io: CliIO, message: string): number {
   io.stderr.write(`arc-dynamodb local: ${message}\nRun 'npx arc-dynamodb local --help' for usage.\n`);
@@ -58,77 +71,111 @@ function cliLogger(io: CliIO): Logger {
   return { info: () => undefined, warn: (m, f) => line('warning', m, f), error: (m, f) => line('error', m, f) };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c])))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+/** A table as DescribeTable and DescribeTimeToLive show it: keys, then billing, stream and TTL, then one line per index. */
+export function describeLive(live: LiveTable): string[] {
+  const t = live.table;
+  const defs = t.AttributeDefinitions;
+  const cap = (p?: { ReadCapacityUnits?: number; WriteCapacityUnits?: number }) => `${p?.ReadCapacityUnits ?? 0}/${p?.WriteCapacityUnits ?? 0}`;
+  const onDemand = t.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST';
+  const settings = [onDemand ? 'on demand' : `provisioned ${cap(t.ProvisionedThroughput)}`];
+  settings.push(t.StreamSpecification?.StreamEnabled ? `stream ${t.StreamSpecification.StreamViewType}` : 'no stream');
+  settings.push(live.ttlAttribute ? `TTL ${live.ttlAttribute}` : 'no TTL');
+  if (t.DeletionProtectionEnabled) settings.push('deletion protection');
+  const lines = [`keys ${describeKeys(t.KeySchema, defs)}`, settings.join('; ')];
+  for (const g of t.GlobalSecondaryIndexes ?? [])
+    lines.push(
+      `GSI ${g.IndexName}: ${describeKeys(g.KeySchema, defs)}; ${describeProjection(g.Projection)}${onDemand ? '' : `; ${cap(g.ProvisionedThroughput)}`}`,
+    );
+  for (const l of t.LocalSecondaryIndexes ?? []) lines.push(`LSI ${l.IndexName}: ${describeKeys(l.KeySchema, defs)}; ${describeProjection(l.Projection)}`);
+  return lines;
 }
 
-/** One line per table: keys, indexes, stream and TTL, as created. */
-function describeTable(plan: TablePlan): string {
-  const c = plan.create;
-  const type = (name?: string) => c.AttributeDefinitions?.find((d) => d.AttributeName === name)?.AttributeType ?? '?';
-  const keys = (ks?: KeySchemaElement[]) =>
-    (ks ?? []).map((k) => `${k.AttributeName} ${k.KeyType === 'HASH' ? 'hash' : 'range'} ${type(k.AttributeName)}`).join(', ');
-  const parts = [`${plan.tableName}: ${keys(c.KeySchema)}`, c.BillingMode === 'PROVISIONED' ? 'provisioned' : 'on demand'];
-  for (const g of c.GlobalSecondaryIndexes ?? []) parts.push(`GSI ${g.IndexName} (${keys(g.KeySchema)})`);
-  for (const l of c.LocalSecondaryIndexes ?? []) parts.push(`LSI ${l.IndexName} (${keys(l.KeySchema)})`);
-  if (c.StreamSpecification?.StreamEnabled) parts.push(`stream ${c.StreamSpecification.StreamViewType}`);
-  const ttl = plan.followUps.find((f) => f.kind === 'UpdateTimeToLive');
-  if (ttl?.kind === 'UpdateTimeToLive') parts.push(`TTL ${ttl.input.TimeToLiveSpecification.AttributeName}`);
-  return parts.join('; ');
-}
-
-export function formatReport(report: UpReport): string {
+/** The skipped resources, one line per reason; with `verbose`, their logical IDs under each. */
+function skippedLines(items: LocalItem[], verbose: boolean): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const i of items) if (i.kind === 'skipped') byReason.set(i.reason, [...(byReason.get(i.reason) ?? []), i.logicalId]);
   const out: string[] = [];
-  const where =
-    report.server === 'external'
-      ? 'given endpoint'
-      : `${report.server}, ${report.dbPath ? `data in ${report.dbPath}` : 'in memory'}; stop it with 'npx arc-dynamodb local down' (or npm stop)`;
-  out.push(`DynamoDB Local: ${report.endpoint} (${where})`, '');
-  const byId = new Map(report.tables.map((t) => [t.logicalId, t]));
-  const rows = [['LOGICAL ID', 'TYPE', 'LOCALLY']];
-  for (const item of report.items) {
-    if (item.kind === 'table') {
-      const t = byId.get(item.logicalId);
-      const what = t ? `${t.result}${t.changes.length > 0 && t.result === 'updated' ? ` (${t.changes.join(', ')})` : ''}` : 'not processed';
-      rows.push([item.logicalId, item.type, `table ${item.plan.tableName}: ${what}`]);
-    } else {
-      rows.push([item.logicalId, item.type, `skipped: ${item.reason}`]);
-    }
+  for (const [reason, ids] of byReason) {
+    const colon = reason.indexOf(': ');
+    const [kind, why] = colon > 0 ? [reason.slice(0, colon), reason.slice(colon + 2)] : [reason, ''];
+    out.push(...wrap(`${kind} (${count(ids.length, 'resource')})${why ? `: ${why}` : ''}`, '  ', WIDTH));
+    if (verbose) out.push(...wrap(ids.join(', '), '    ', WIDTH, '    '));
   }
-  out.push(table(rows));
-  const tables = report.items.flatMap((i) => (i.kind === 'table' ? [describeTable(i.plan)] : []));
-  if (tables.length > 0) out.push('', 'tables:', ...tables.map((t) => `  ${t}`));
-  const notes = report.tables.flatMap((t) => t.notes.map((n) => `  ${t.logicalId}: ${n}`));
-  if (notes.length > 0) out.push('', 'notes:', ...notes);
+  return out;
+}
+
+export interface FormatOptions {
+  verbose?: boolean;
+  region: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export function formatReport(report: UpReport, options: FormatOptions): string {
+  const out: string[] = [];
+  const where = report.server === 'external' ? 'given endpoint' : `${report.server}, ${report.dbPath ? `data in ${report.dbPath}` : 'in memory'}`;
+  out.push(...wrap(`DynamoDB Local: ${report.endpoint} (${where})`, '', WIDTH, '  '));
+  if (report.server !== 'external') out.push("  stop it with 'npx arc-dynamodb local down' (or npm stop)");
+  const byId = new Map(report.tables.map((t) => [t.logicalId, t]));
+  const tableItems = report.items.flatMap((i) => (i.kind === 'table' ? [i] : []));
+  if (tableItems.length > 0) out.push('', 'tables (as DynamoDB Local describes them):');
+  for (const item of tableItems) {
+    const t = byId.get(item.logicalId);
+    const result = t ? (t.result === 'drifted' ? 'left as it is' : t.result) : 'not processed';
+    out.push(...wrap(`${item.logicalId} -> ${item.plan.tableName}: ${result}`, '  ', WIDTH, '    '));
+    if (!t) continue;
+    if (t.live) for (const line of describeLive(t.live)) out.push(...wrap(line, '    ', WIDTH, '      '));
+    if (t.result !== 'created') for (const c of t.changes) out.push(...wrap(`changed: ${c}`, '    ', WIDTH, '      '));
+    for (const d of t.drift) out.push(...wrap(`DRIFT: ${d}`, '    ', WIDTH, '      '));
+    for (const n of t.notes) out.push(...wrap(`note: ${n}`, '    ', WIDTH, '      '));
+  }
+  const skipped = report.items.filter((i) => i.kind === 'skipped').length;
+  if (skipped > 0)
+    out.push('', `skipped, no local meaning${options.verbose ? '' : ' (--verbose lists them)'}:`, ...skippedLines(report.items, options.verbose === true));
   if (report.seeds.length > 0 || report.ignoredSeedFiles.length > 0) {
     out.push('', 'seed:');
     for (const s of report.seeds) {
       const c = s.counters;
+      const from = `from ${count(s.files.length, 'file')} read as ${s.readAs.join(' and ')}`;
       out.push(
-        s.status === 'loaded'
-          ? `  ${s.tableName}: ${c?.itemsWritten ?? 0} items written from ${s.files.length} file(s)`
-          : `  ${s.tableName}: FAILED after ${c?.itemsWritten ?? 0} items: ${s.reason}`,
+        ...wrap(
+          s.status === 'loaded'
+            ? `${s.tableName}: ${count(c?.itemsWritten ?? 0, 'item')} written ${from}`
+            : `${s.tableName}: FAILED after ${count(c?.itemsWritten ?? 0, 'item')} ${from}: ${s.reason}`,
+          '  ',
+          WIDTH,
+          '    ',
+        ),
       );
     }
-    for (const f of report.ignoredSeedFiles) out.push(`  ignored ${f}: its name matches no table, or its format is not .json, .jsonl, .csv or .ion`);
+    for (const f of report.ignoredSeedFiles)
+      out.push(...wrap(`ignored ${f}: its name matches no table, or its format is not .json, .jsonl, .csv or .ion`, '  ', WIDTH, '    '));
   }
-  const skipped = report.items.filter((i) => i.kind === 'skipped').length;
-  out.push('', `${report.tables.length} table(s) ready, ${skipped} resource(s) skipped (no local meaning).`);
-  out.push(`Try: aws dynamodb list-tables --endpoint-url ${report.endpoint}`);
+  const drifted = report.tables.filter((t) => t.drift.length > 0).length;
+  const ready = report.tables.length - report.tables.filter((t) => t.result === 'drifted').length;
+  out.push(
+    '',
+    `${count(ready, 'table')} ready, ${count(skipped, 'resource')} skipped (no local meaning)${drifted ? `, ${count(drifted, 'table')} with drift` : ''}.`,
+  );
+  // Works without AWS configuration: the started DynamoDB Local takes any key and region; an
+  // external one keeps a database per key and region, so the hint names the ones `up` used.
+  const ours = report.server !== 'external' || !(options.env.AWS_ACCESS_KEY_ID && options.env.AWS_SECRET_ACCESS_KEY);
+  out.push(
+    ours ? 'Try: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\' : 'Try: \\',
+    `  aws dynamodb list-tables --region ${options.region} --endpoint-url ${report.endpoint}`,
+  );
   return `${out.join('\n')}\n`;
+}
+
+function portOption(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`--port must be a port number from 1 to 65535, got '${v}'`);
+  return Number(v);
 }
 
 async function runUp(args: string[], io: CliIO): Promise<number> {
   let parsed;
   let opts;
+  let port: number | undefined;
   try {
     parsed = parseArgs(args, UP_OPTIONS);
     if (parsed.flags.has('help') || parsed.flags.has('h')) {
@@ -138,6 +185,8 @@ async function runUp(args: string[], io: CliIO): Promise<number> {
     if (parsed.positionals.length !== 1)
       throw new UsageError(parsed.positionals.length === 0 ? 'local up needs a template file' : `expected one template file, got ${parsed.positionals.length}`);
     opts = expandOptions(parsed.options, io);
+    port = portOption(parsed.options.port?.[0]);
+    if (port !== undefined && parsed.options.endpoint) throw new UsageError('--port starts a DynamoDB Local; with --endpoint nothing is started');
   } catch (e) {
     if (e instanceof UsageError) return usage(io, e.message);
     throw e;
@@ -146,6 +195,8 @@ async function runUp(args: string[], io: CliIO): Promise<number> {
   const option = (name: string) => parsed.options[name]?.[0];
   try {
     const loaded = loadTemplate(file, io);
+    const warning = transformWarning(loaded.template, file);
+    if (warning) io.stderr.write(warning);
     const values = parameterValues(loaded.template, opts.params);
     assertParametersSet(loaded.template, values);
     const result = expandLoaded(loaded, opts);
@@ -157,15 +208,29 @@ async function runUp(args: string[], io: CliIO): Promise<number> {
     const report = await up(
       result.fragment,
       { stackName, region: opts.region, accountId: opts.accountId, parameters: values },
-      { cwd: io.cwd, endpoint: option('endpoint'), dbPath: option('db-path'), seedDir: option('seed'), env: io.env, log: cliLogger(io) },
+      {
+        cwd: io.cwd,
+        endpoint: option('endpoint'),
+        port,
+        dbPath: option('db-path'),
+        seedDir: option('seed'),
+        env: io.env,
+        log: cliLogger(io),
+        onWait: (pid) => io.stderr.write(`waiting for another arc-dynamodb local command in this folder (pid ${pid}) to finish...\n`),
+      },
     );
-    io.stdout.write(formatReport(report));
-    return report.seeds.some((s) => s.status === 'failed') ? 1 : 0;
-  } catch (e) {
-    if (e instanceof LocalConflictError) {
-      io.stderr.write(`arc-dynamodb local up: refused, nothing was changed:\n${e.conflicts.map((c) => `  ${c}`).join('\n')}\n`);
+    io.stdout.write(formatReport(report, { verbose: parsed.flags.has('verbose'), region: opts.region, env: io.env }));
+    const drift = report.tables.flatMap((t) => t.drift.map(() => t.logicalId));
+    if (drift.length > 0 && !parsed.flags.has('allow-drift')) {
+      const them = drift.length === 1 ? 'it' : 'them';
+      io.stderr.write(
+        `arc-dynamodb local up: ${count(drift.length, 'difference')} between the template and the local tables ` +
+          `(${[...new Set(drift)].join(', ')}) could not be applied (DRIFT above); fix ${them}, or pass --allow-drift to accept ${them}\n`,
+      );
       return 1;
     }
+    return report.seeds.some((s) => s.status === 'failed') ? 1 : 0;
+  } catch (e) {
     if (e instanceof TemplateReadError || e instanceof LocalInputError || e instanceof NativeTranslationError) {
       io.stderr.write(`arc-dynamodb local up: ${file}: ${e.message}\n`);
       return 1;

@@ -62,6 +62,48 @@ describe('local plan: from an expanded template to what local up does', () => {
     );
   });
 
+  it('leaves out, one note each, values that cannot be known locally and do not decide the shape', () => {
+    const [item] = planLocal(
+      {
+        Resources: {
+          T: table({
+            TableName: 'sse',
+            SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } },
+            Tags: [
+              { Key: 'team', Value: 'a' },
+              { Key: 'topic', Value: { Ref: 'Topic' } },
+            ],
+            KinesisStreamSpecification: { StreamArn: { 'Fn::GetAtt': ['Stream', 'Arn'] } },
+            ImportSourceSpecification: {
+              InputFormat: 'CSV',
+              InputFormatOptions: { Csv: { Delimiter: ';' } },
+              S3BucketSource: { S3Bucket: { Ref: 'Bucket' } },
+            },
+          }),
+        },
+      },
+      ctx({}),
+    );
+    expect(item.kind === 'table' && item.notes).toEqual([
+      'SSESpecification.KMSMasterKeyId is !GetAtt Key.Arn, unknown locally: left out (DynamoDB Local does not encrypt)',
+      'Tags[1] (topic) is !Ref Topic, unknown locally: left out (DynamoDB Local has no tags)',
+      'KinesisStreamSpecification is !GetAtt Stream.Arn, unknown locally: left out (DynamoDB Local has no Kinesis destinations)',
+      'ImportSourceSpecification.S3BucketSource.S3Bucket is !Ref Bucket, unknown locally: left out (DynamoDB Local cannot import)',
+    ]);
+    if (item.kind !== 'table') throw new Error('not a table');
+    expect(item.plan.create.SSESpecification).toEqual({ Enabled: true, SSEType: 'KMS' });
+    expect(item.plan.create.Tags).toEqual([{ Key: 'team', Value: 'a' }]);
+    expect(item.plan.importTable?.InputFormatOptions).toEqual({ Csv: { Delimiter: ';' } });
+    expect(item.plan.followUps).toEqual([]);
+  });
+
+  it('still requires what decides the table: keys, attributes, indexes and billing', () => {
+    expect(() => planLocal({ Resources: { T: table({ BillingMode: { Ref: 'Mode' } }) } }, ctx({}))).toThrow(
+      "T: Properties.BillingMode: is an unresolved intrinsic (Ref); only literal values can be sent to the DynamoDB API; it decides the table's " +
+        'name or shape (keys, attributes, indexes, billing), so it must be known locally',
+    );
+  });
+
   it('requires a value for every declared parameter', () => {
     expect(() => assertParametersSet({ Parameters: { A: {}, B: {} } }, { A: 'x' })).toThrow(
       new LocalInputError('Parameters: B has no Default: pass --param B=VALUE'),

@@ -42,7 +42,12 @@ describe('local table sync against DynamoDB Local', () => {
     await ddb?.stop();
   });
 
-  const sync = async (logicalId: string, props: unknown) => applyTable(client, await inspectTable(client, logicalId, nativeTableToApi(logicalId, props)));
+  /** The outcome without `live` (what DescribeTable returned, checked separately). */
+  const sync = async (logicalId: string, props: unknown) => {
+    const { live, ...rest } = await applyTable(client, await inspectTable(client, logicalId, nativeTableToApi(logicalId, props)));
+    expect(live?.table.TableName).toBe(rest.tableName);
+    return rest;
+  };
   const describe_ = async (name: string) => (await client.send(new DescribeTableCommand({ TableName: name }))).Table!;
 
   it('creates a table with its index, stream, TTL and deletion protection, then finds nothing to do on a second run', async () => {
@@ -55,7 +60,14 @@ describe('local table sync against DynamoDB Local', () => {
       ['byStatus'],
     );
     const first = await sync('Orders', props);
-    expect(first).toEqual({ logicalId: 'Orders', tableName: 'orders', result: 'created', changes: ['created', 'enabled TTL on expiresAt'], notes: [] });
+    expect(first).toEqual({
+      logicalId: 'Orders',
+      tableName: 'orders',
+      result: 'created',
+      changes: ['created', 'enabled TTL on expiresAt'],
+      drift: [],
+      notes: [],
+    });
     const t = await describe_('orders');
     expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.IndexStatus])).toEqual([['byStatus', 'ACTIVE']]);
     expect(t.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
@@ -64,7 +76,7 @@ describe('local table sync against DynamoDB Local', () => {
     expect(ttl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
 
     const second = await sync('Orders', props);
-    expect(second).toEqual({ logicalId: 'Orders', tableName: 'orders', result: 'unchanged', changes: [], notes: [] });
+    expect(second).toEqual({ logicalId: 'Orders', tableName: 'orders', result: 'unchanged', changes: [], drift: [], notes: [] });
   });
 
   it('adds missing GSIs one at a time, keeps the data, and restores deletion protection that DynamoDB Local drops on UpdateTable', async () => {
@@ -78,7 +90,14 @@ describe('local table sync against DynamoDB Local', () => {
       ['byStatus', 'byEmail', 'byDay'],
     );
     const outcome = await sync('Orders', props);
-    expect(outcome).toEqual({ logicalId: 'Orders', tableName: 'orders', result: 'updated', changes: ['added index byEmail', 'added index byDay'], notes: [] });
+    expect(outcome).toEqual({
+      logicalId: 'Orders',
+      tableName: 'orders',
+      result: 'updated',
+      changes: ['added index byEmail', 'added index byDay'],
+      drift: [],
+      notes: [],
+    });
     const t = await describe_('orders');
     expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.IndexStatus]).sort()).toEqual([
       ['byDay', 'ACTIVE'],
@@ -101,14 +120,15 @@ describe('local table sync against DynamoDB Local', () => {
     );
     const outcome = await sync('Orders', props);
     expect(outcome.result).toBe('updated');
-    expect(outcome.changes).toEqual(['enabled stream NEW_AND_OLD_IMAGES', 'enabled TTL on ttl']);
-    expect(outcome.notes).toEqual(['index byDay is not in the template; kept (local up never deletes)']);
+    expect(outcome.changes).toEqual(['stream NEW_IMAGE -> NEW_AND_OLD_IMAGES', 'TTL expiresAt -> ttl']);
+    expect(outcome.drift).toEqual(['GSI byDay (byDayKey hash S) is not in the template; kept: local up never deletes an index']);
+    expect((await describe_('orders')).GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual(['byDay', 'byEmail', 'byStatus']);
     expect((await describe_('orders')).StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: 'orders' }));
     expect(ttl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' });
   });
 
-  it('refuses a table that exists with another key schema, with a message naming both, and changes nothing', async () => {
+  it('leaves a table that exists with another key schema exactly as it is, naming both key schemas as drift', async () => {
     const before = await describe_('orders');
     const props = {
       TableName: 'orders',
@@ -117,15 +137,72 @@ describe('local table sync against DynamoDB Local', () => {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
     };
     const inspection = await inspectTable(client, 'Orders', nativeTableToApi('Orders', props));
-    const message =
-      "Orders: table 'orders' already exists with key schema pk (HASH, S), sk (RANGE, N), but the template wants id (HASH, S). " +
-      'arc-dynamodb never drops a table: delete it yourself, or give the resource another TableName.';
-    expect(inspection.conflict).toBe(message);
-    await expect(applyTable(client, inspection)).rejects.toThrow(message);
+    const text =
+      "key schema is pk hash S, sk range N, the template wants id hash S: DynamoDB cannot change a table's keys and local up never drops " +
+      'a table; delete it yourself, or give the resource another TableName';
+    expect(inspection.conflict).toBe(`table 'orders' ${text}`);
+    const outcome = await applyTable(client, inspection);
+    expect(outcome).toMatchObject({ result: 'drifted', changes: [], drift: [text] });
     const after = await describe_('orders');
     expect(after.KeySchema).toEqual(before.KeySchema);
     expect(after.GlobalSecondaryIndexes?.length).toBe(before.GlobalSecondaryIndexes?.length);
+    expect(after.StreamSpecification).toEqual(before.StreamSpecification);
     expect((await client.send(new GetItemCommand({ TableName: 'orders', Key: { pk: { S: 'o#1' }, sk: { N: '1' } } }))).Item).toBeDefined();
+  });
+
+  it('switches billing and capacity, table and index, in place; reports a changed projection and LSIs as drift', async () => {
+    const lsi = {
+      IndexName: 'byDate',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'day', KeyType: 'RANGE' },
+      ],
+    };
+    const base = (extra: Record<string, unknown>, projection: string, lsis: unknown[]) => ({
+      ...orders({ TableName: 'billing', ...extra }, ['byStatus']),
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'N' },
+        { AttributeName: 'byStatusKey', AttributeType: 'S' },
+        { AttributeName: 'day', AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byStatus',
+          KeySchema: [{ AttributeName: 'byStatusKey', KeyType: 'HASH' }],
+          Projection: { ProjectionType: projection },
+          ...(extra.BillingMode === 'PROVISIONED' ? { ProvisionedThroughput: { ReadCapacityUnits: 3, WriteCapacityUnits: 4 } } : {}),
+        },
+      ],
+      LocalSecondaryIndexes: lsis,
+    });
+    expect((await sync('Billing', base({}, 'ALL', [{ ...lsi, Projection: { ProjectionType: 'ALL' } }]))).result).toBe('created');
+    await client.send(new PutItemCommand({ TableName: 'billing', Item: { pk: { S: 'kept' }, sk: { N: '1' } } }));
+
+    const provisioned = base({ BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 6 } }, 'KEYS_ONLY', [
+      { ...lsi, Projection: { ProjectionType: 'KEYS_ONLY' } },
+      { ...lsi, IndexName: 'extraLsi', Projection: { ProjectionType: 'ALL' } },
+    ]);
+    const outcome = await sync('Billing', provisioned);
+    expect(outcome.changes).toEqual(['billing on demand -> provisioned 5/6', 'index byStatus capacity 0/0 -> 3/4']);
+    expect(outcome.drift).toEqual([
+      'GSI byStatus: projection is ALL, the template wants KEYS_ONLY; DynamoDB cannot change an index in place and local up never ' +
+        'deletes one: delete the index yourself, then run local up again',
+      'LSI byDate: projection is ALL, the template wants KEYS_ONLY; DynamoDB makes LSIs only with the table, and local up never drops a table',
+      'LSI extraLsi (pk hash S, day range S) is missing; DynamoDB makes LSIs only with the table, and local up never drops a table',
+    ]);
+    const t = await describe_('billing');
+    expect([t.BillingModeSummary?.BillingMode, t.ProvisionedThroughput?.ReadCapacityUnits, t.ProvisionedThroughput?.WriteCapacityUnits]).toEqual([
+      'PROVISIONED',
+      5,
+      6,
+    ]);
+    expect(t.GlobalSecondaryIndexes?.[0].ProvisionedThroughput).toMatchObject({ ReadCapacityUnits: 3, WriteCapacityUnits: 4 });
+    expect((await client.send(new GetItemCommand({ TableName: 'billing', Key: { pk: { S: 'kept' }, sk: { N: '1' } } }))).Item).toBeDefined();
+
+    const back = await sync('Billing', base({}, 'ALL', [{ ...lsi, Projection: { ProjectionType: 'ALL' } }]));
+    expect(back.changes).toEqual(['billing provisioned 5/6 -> on demand']);
+    expect(back.drift).toEqual([]);
   });
 
   it('says which table features DynamoDB Local cannot hold instead of failing on them', async () => {
