@@ -90,12 +90,16 @@ export async function stopServer(cwd: string, timeoutMs = 10000): Promise<StopRe
     }
   };
   signal('SIGTERM');
+  // A JVM on a busy machine may take a while to exit: SIGKILL after timeoutMs, and return only once
+  // it is really gone (or after a last bounded wait), so `local down` means down.
   const deadline = Date.now() + timeoutMs;
+  let killed = false;
   while (isOurServer(state)) {
-    if (Date.now() > deadline) {
+    if (!killed && Date.now() > deadline) {
       signal('SIGKILL');
-      break;
+      killed = true;
     }
+    if (Date.now() > deadline + 10_000) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   clearState(cwd);

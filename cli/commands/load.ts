@@ -6,6 +6,7 @@
  * The custom resource's loader, from a terminal: into any table, DynamoDB Local included.
  * Exit codes: 0 loaded (rejects within --max-rejected); 1 the load failed; 2 usage error.
  */
+import { existsSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { runLoad } from '../../load/loader';
@@ -198,6 +199,14 @@ export const run: Command = async (args, io) => {
   if (cfg === 'help') {
     io.stdout.write(HELP);
     return 0;
+  }
+  // A missing file is the one thing to say about it (how it would have been read is noise).
+  if (cfg.source.kind === 'files') {
+    const missing = cfg.source.paths.find((f) => !existsSync(f));
+    if (missing !== undefined) {
+      io.stderr.write(`arc-dynamodb load: ${missing}: no such file\n`);
+      return 1;
+    }
   }
   if (cfg.chosen) {
     const o = cfg.options;

@@ -49,9 +49,7 @@ test('loads local files into DynamoDB Local and prints a summary (exit 0)', asyn
   expect(t.stderr()).toMatch(/items\/s/); // the closing plain progress line
   expect(code).toBe(0);
   expect(t.stdout()).toMatch(
-    new RegExp(
-      `^Loaded ${f1}, ${f2} into ${table}: 200 items written, 0 skipped, 0 rejected; 2 object\\(s\\), [\\d.]+ kB in [\\d.]+ s \\([\\d,]+ items/s\\)\\n$`,
-    ),
+    new RegExp(`^Loaded ${f1}, ${f2} into ${table}: 200 items written, 0 skipped, 0 rejected; 2 files, [\\d.]+ kB in [\\d.]+ s \\([\\d,]+ items/s\\)\\n$`),
   );
   expect(sorted(await scanAll(b.dynamodb['DynamoDB Local'], table))).toEqual(sorted(items));
 });
@@ -99,7 +97,7 @@ test('PutIfAbsent counts the items it skips', async () => {
   expect(await main(['load', '--table', table, '--file', f, '--endpoint', b.local.endpoint], first.io)).toBe(0);
   const again = fakeIO();
   expect(await main(['load', '--table', table, '--file', f, '--write-mode', 'PutIfAbsent', '--endpoint', b.local.endpoint], again.io)).toBe(0);
-  expect(again.stdout()).toContain(': 0 items written, 40 skipped, 0 rejected; 1 object(s)');
+  expect(again.stdout()).toContain(': 0 items written, 40 skipped, 0 rejected; 1 file');
 });
 
 test('too many rejects: exit 1, each reject on stderr, the reason and what was written before stopping', async () => {
@@ -123,7 +121,8 @@ test('runtime errors exit 1 with one clear line: missing table, missing file, no
   const noTable = fakeIO();
   expect(await main(['load', '--table', 'nope-table', '--file', f, '--endpoint', b.local.endpoint], noTable.io)).toBe(1);
   expect(noTable.stderr()).toBe(
-    "arc-dynamodb load: table 'nope-table' does not exist\nBefore stopping: 0 items written, 0 skipped, 0 rejected; 0 object(s), 0 B in " +
+    `reading ${f} as DYNAMODB_JSON: chosen from the file extension\n` +
+      "arc-dynamodb load: table 'nope-table' does not exist\nBefore stopping: 0 items written, 0 skipped, 0 rejected; 0 files, 0 B in " +
       noTable.stderr().split(' in ')[1],
   );
 
@@ -133,7 +132,11 @@ test('runtime errors exit 1 with one clear line: missing table, missing file, no
 
   const refused = fakeIO();
   expect(await main(['load', '--table', 'whatever', '--file', f, '--endpoint', 'http://127.0.0.1:9'], refused.io)).toBe(1);
-  expect(refused.stderr()).toBe('arc-dynamodb load: cannot connect to 127.0.0.1:9 (ECONNREFUSED); check --endpoint, --s3-endpoint and --region\n');
+  // The format chosen from the extension is said first (the local-command issue), then the one error line.
+  expect(refused.stderr()).toBe(
+    `reading ${f} as DYNAMODB_JSON: chosen from the file extension\n` +
+      'arc-dynamodb load: cannot connect to 127.0.0.1:9 (ECONNREFUSED); check --endpoint, --s3-endpoint and --region\n',
+  );
 });
 
 test.each([
