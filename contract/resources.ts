@@ -23,7 +23,7 @@ export const INDEXES_PRECHECK_RESOURCE_TYPE = 'Custom::ArcDynamoDbIndexesPrechec
 
 /**
  * A table whose global secondary indexes the provider manages carries this tag with the value
- * INDEXES_MANAGED_BY_PROVIDER (the macro writes it, or `npx arc-dynamodb indexes handover` after an
+ * INDEXES_MANAGED_BY_PROVIDER (the macro writes it, or its owner by hand after an
  * import). The precheck lets an existing table with indexes switch to managed indexes only when it
  * is there: otherwise CloudFormation would delete the indexes that leave the table's template.
  */
@@ -130,6 +130,8 @@ export interface IndexesPrecheckResourceProps {
   ServiceToken: string;
   ServiceTimeout: number;
   TableLogicalId: string;
+  /** The table's billing mode: a switch to PROVISIONED is checked before the table is touched. */
+  BillingMode?: 'PAY_PER_REQUEST' | 'PROVISIONED';
 }
 
 /** `Custom::ArcDynamoDbLoad` properties, as the macro writes them. */
@@ -177,4 +179,14 @@ export const LOAD_RESULT_ATTRIBUTES = ['ItemsWritten', 'ItemsSkipped', 'RecordsR
  */
 export function dict<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
+}
+
+/**
+ * What the macro adds to a Replicas, Indexes or Load resource with LongOperationTimeoutInMinutes:
+ * the pre-signed URL of its generation's WaitConditionHandle, and that WaitCondition's Timeout
+ * in seconds (provider/protocol/long-operation.ts).
+ */
+export interface LongOperationProps {
+  WaitHandle?: string;
+  WaitTimeout?: number;
 }

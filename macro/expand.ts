@@ -10,7 +10,7 @@
  */
 import { dict } from '../contract/resources';
 import { formatErrors, TEMPLATE_SCOPE, type ArcError } from './errors';
-import { generators } from './generators';
+import { finishers, generators } from './generators';
 import type { CfnOutput, CfnResource, ExpandContext, GeneratedParts } from './generators/types';
 import { ARC_TABLE_TYPE, parseTable } from './model/parse';
 import type { Passthrough, TableModel } from './model/types';
@@ -107,7 +107,9 @@ function generate(model: TableModel, ctx: ExpandContext): { parts: GeneratedPart
       outputs[id] = o;
     }
   }
-  return { parts: { resources, outputs }, errors };
+  let parts: GeneratedParts = { resources, outputs };
+  for (const finish of finishers) parts = finish(model, parts);
+  return { parts, errors };
 }
 
 function checkCollisions(template: Record<string, unknown>, resources: Record<string, unknown>, expansions: Expansion[]): ArcError[] {

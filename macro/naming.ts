@@ -66,6 +66,9 @@ export const ids = {
   replicas: (tableId: string) => suffixed(tableId, 'Replicas'),
   indexes: (tableId: string) => suffixed(tableId, 'Indexes'),
   indexesPrecheck: (tableId: string) => suffixed(tableId, 'IndexesPrecheck'),
+  /** The WaitCondition of one generation of a long operation's inputs (generators/long-operations.ts). */
+  waitCondition: (resourceId: string, generation: string) => fitId(resourceId, '', `Wait${generation}`),
+  waitHandle: (resourceId: string, generation: string) => fitId(resourceId, '', `Wait${generation}Handle`),
   load: (tableId: string) => suffixed(tableId, 'Load'),
 
   /** A table-level alarm; `part` numbers the 2nd, 3rd… alarm when one kind is split (part 1 has no number). */

@@ -17,6 +17,14 @@ export interface LambdaContext extends InvocationContext {
 }
 
 export const RESPONSE_URL_OVERRIDE_ENV = 'ARC_DYNAMODB_ALLOW_RESPONSE_URL_PREFIX';
+/** Overrides ProviderConfig.backgroundAfterMs (tests, whose clock is scaled); unset in AWS. */
+export const BACKGROUND_AFTER_ENV = 'ARC_DYNAMODB_BACKGROUND_AFTER_MS';
+
+function backgroundAfterMs(env: NodeJS.ProcessEnv): number {
+  const raw = env[BACKGROUND_AFTER_ENV];
+  const n = raw ? Number(raw) : NaN;
+  return Number.isInteger(n) && n >= 0 ? n : DEFAULT_CONFIG.backgroundAfterMs;
+}
 
 let provider: ((raw: unknown, ctx: InvocationContext) => Promise<void>) | undefined;
 let providerArn: string | undefined;
@@ -39,7 +47,7 @@ export async function handler(event: unknown, context: LambdaContext): Promise<v
       continuation: lambdaSelfInvoke(clients.lambda(), context.invokedFunctionArn),
       transport: nodeTransport,
       log: jsonLogger(),
-      config: { ...DEFAULT_CONFIG, responseUrl: { allowPrefix: env[RESPONSE_URL_OVERRIDE_ENV] || undefined } },
+      config: { ...DEFAULT_CONFIG, responseUrl: { allowPrefix: env[RESPONSE_URL_OVERRIDE_ENV] || undefined }, backgroundAfterMs: backgroundAfterMs(env) },
     });
   }
   await provider(event, context);

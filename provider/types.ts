@@ -36,8 +36,8 @@ export interface StackContext {
   replaced: boolean;
   /** Whether the stack's template (as it now stands) keeps a resource under this logical ID. */
   keeps(logicalId: string): Promise<boolean>;
-  /** The physical ID CloudFormation has for this logical ID of the stack (DescribeStackResource), if any yet. */
-  physicalIdOf(logicalId: string): Promise<string | undefined>;
+  /** What CloudFormation has under this logical ID of the stack (DescribeStackResource), if anything yet. */
+  resource(logicalId: string): Promise<{ physicalId: string; type: string } | undefined>;
 }
 
 export const isRollback = (stack: StackContext | undefined) => stack?.status === 'UPDATE_ROLLBACK_IN_PROGRESS' || stack?.status === 'ROLLBACK_IN_PROGRESS';
@@ -81,6 +81,11 @@ export interface HandlerRequest<P> {
    * later request (a Delete sent while a Create runs) has taken over. Call it before each change.
    */
   assertCurrent?(): Promise<void>;
+  /**
+   * Stores `memo` in the provider's state table now (what HandlerResult `memo` stores at the
+   * answer), for a change the next request must know about even if this one never answers.
+   */
+  remember?(memo: unknown): Promise<void>;
 }
 
 export type HandlerResult =

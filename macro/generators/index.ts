@@ -8,9 +8,10 @@ import { dashboardGenerator } from './dashboard';
 import { indexesGenerator } from './indexes';
 import { loadGenerator } from './load';
 import { outputsGenerator } from './outputs';
+import { withLongOperations } from './long-operations';
 import { replicasGenerator } from './replicas';
 import { tableGenerator } from './table';
-import type { Generator } from './types';
+import type { Finisher, Generator } from './types';
 
 export const generators: readonly Generator[] = [
   tableGenerator,
@@ -22,3 +23,6 @@ export const generators: readonly Generator[] = [
   dashboardGenerator,
   outputsGenerator,
 ];
+
+/** Steps that run on everything the generators made for one table, in this order. */
+export const finishers: readonly Finisher[] = [withLongOperations];

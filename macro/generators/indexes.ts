@@ -14,7 +14,7 @@
  * dashboard depend on it, replicas and Load come after it (generators/common.ts, indexesDependency).
  * It depends on the table's own scaling policies: DynamoDB adds an index to a replicated
  * PROVISIONED table only once the table's write capacity is auto scaled ("Table write capacity
- * should either be Pay-Per-Request or AutoScaled", aws-controllers-k8s/community#2610). A new
+ * should either be Pay-Per-Request or AutoScaled", aws/aws-cdk#12159: "only if the Table has write auto-scaling enabled"). A new
  * index's write scaling then reaches every replica through the replicas resource, which runs after
  * the index's home-region scaling policy exists (UpdateTableReplicaAutoScaling keeps that policy's
  * name; provider/replicas/autoscaling.ts), and ARC-E7011 requires that scaling for every index.
@@ -77,6 +77,7 @@ export const indexesGenerator: Generator = (t, ctx) => {
       ServiceToken: ctx.providerServiceToken,
       ServiceTimeout: 300,
       TableLogicalId: t.logicalId,
+      BillingMode: t.billingMode,
     } satisfies AsWritten<IndexesPrecheckResourceProps>,
   };
   return { resources: { [ids.indexesPrecheck(t.logicalId)]: precheck, [ids.indexes(t.logicalId)]: indexes }, outputs: {} };

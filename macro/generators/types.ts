@@ -35,3 +35,6 @@ export interface GeneratedParts {
 
 /** One generator per resource kind: table, autoscaling, replicas, load, alarms, dashboard, outputs. */
 export type Generator = (table: TableModel, ctx: ExpandContext) => GeneratedParts;
+
+/** A step over all of one table's generated parts (e.g. the WaitConditions of long operations). */
+export type Finisher = (table: TableModel, parts: GeneratedParts) => GeneratedParts;

@@ -400,6 +400,9 @@ class TableParser {
     if (p.ResourcePolicy !== undefined) model.resourcePolicy = p.ResourcePolicy as Passthrough<Record<string, unknown>>;
     if (p.KinesisStreamSpecification !== undefined) model.kinesisStreamSpecification = p.KinesisStreamSpecification as Passthrough<Record<string, unknown>>;
     if (outputs) model.outputs = outputs;
+    // 61 minutes at least (below that the custom resource's own hour suffices), 720 at most (a WaitCondition's 43,200 s).
+    const longOp = r.shapeInt('LongOperationTimeoutInMinutes', p.LongOperationTimeoutInMinutes, { min: 61, max: 720 });
+    if (longOp !== undefined) model.longOperationTimeoutMinutes = longOp;
     const adopt = r.name('AdoptExistingTable', p.AdoptExistingTable);
     if (adopt !== undefined) model.adoptExistingTable = adopt;
     return model;

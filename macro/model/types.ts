@@ -202,6 +202,9 @@ export interface TableModel {
   /** Present when `Outputs` is true or an object. */
   outputs?: { exportPrefix?: Passthrough<string> };
 
+  /** LongOperationTimeoutInMinutes: the WaitCondition timeout of Replicas, Indexes and Load (macro/generators/long-operations.ts). */
+  longOperationTimeoutMinutes?: number;
+
   /** Opt-in adoption of an existing table by name (see the Security section of the README). */
   adoptExistingTable?: string;
 }

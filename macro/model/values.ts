@@ -136,6 +136,15 @@ export class ValueReader {
     return undefined;
   }
 
+  /** A shape-deciding integer: a literal or a template parameter's value, range-checked. */
+  shapeInt(path: string, raw: unknown, range: Range = {}): number | undefined {
+    if (raw === undefined) return undefined;
+    const r = this.shape(path, raw);
+    if (!r) return undefined;
+    const n = this.numeric(path, r.value, range, INTEGER, 'an integer');
+    return typeof n === 'number' ? n : undefined;
+  }
+
   /** A pass-through integer: intrinsics unchanged, "5" becomes 5, literals range-checked. */
   int(path: string, raw: unknown, range: Range = {}): Passthrough<number> | undefined {
     return this.numeric(path, raw, range, INTEGER, 'an integer');

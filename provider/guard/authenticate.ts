@@ -31,6 +31,14 @@ export interface AuthenticationRequest {
   logicalResourceId: string;
   resourceType: string;
   physicalResourceId?: string;
+  /**
+   * A sealed background continuation of a long operation (provider/protocol/long-operation.ts):
+   * CloudFormation was answered SUCCESS already, so the resource shows CREATE_COMPLETE or
+   * UPDATE_COMPLETE with the answered physical ID, while the stack operation it belongs to is
+   * still IN_PROGRESS (waiting on the WaitCondition). Once the stack has moved on (a rollback, or
+   * the operation ended), the chain is no longer CloudFormation's business and stops.
+   */
+  background?: boolean;
 }
 
 export type Authentication =
@@ -74,6 +82,18 @@ async function judgeOnce(cfn: CloudFormationClient, r: AuthenticationRequest): P
   }
   const since = detail.LastUpdatedTimestamp?.getTime() ?? NaN;
   const expected = IN_PROGRESS[r.requestType];
+  if (r.background && r.requestType !== 'Delete') {
+    const done = r.requestType === 'Create' ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE';
+    if (detail.PhysicalResourceId !== r.physicalResourceId || (detail.ResourceStatus !== done && detail.ResourceStatus !== expected))
+      return {
+        kind: 'refused',
+        reason: `CloudFormation shows ${r.logicalResourceId} as ${detail.ResourceStatus ?? 'unknown'} with another physical ID or state`,
+        retry: true,
+      };
+    const status = (await cfn.send(new DescribeStacksCommand({ StackName: r.stackId }))).Stacks?.[0]?.StackStatus ?? '';
+    if (status === 'CREATE_IN_PROGRESS' || status === 'UPDATE_IN_PROGRESS') return { kind: 'authentic', since: undefined, cleanup: false, stackStatus: status };
+    return { kind: 'refused', reason: `the stack operation this work belonged to has ended (stack status ${status || 'unknown'})` };
+  }
   const stackStatus = async () => {
     const stack = (await cfn.send(new DescribeStacksCommand({ StackName: r.stackId }))).Stacks?.[0];
     return stack?.StackId === r.stackId ? (stack.StackStatus ?? '') : '';
@@ -122,11 +142,15 @@ export async function stackKeeps(cfn: CloudFormationClient, stackId: string, log
   }
 }
 
-/** The physical ID of one of the stack's resources, or undefined when CloudFormation has none (yet). */
-export async function stackPhysicalId(cfn: CloudFormationClient, stackId: string, logicalResourceId: string): Promise<string | undefined> {
+/** The physical ID and type of one of the stack's resources, or undefined when CloudFormation has none (yet). */
+export async function stackResource(
+  cfn: CloudFormationClient,
+  stackId: string,
+  logicalResourceId: string,
+): Promise<{ physicalId: string; type: string } | undefined> {
   try {
     const detail = (await cfn.send(new DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalResourceId }))).StackResourceDetail;
-    return detail?.StackId === stackId && detail.PhysicalResourceId ? detail.PhysicalResourceId : undefined;
+    return detail?.StackId === stackId && detail.PhysicalResourceId ? { physicalId: detail.PhysicalResourceId, type: detail.ResourceType ?? '' } : undefined;
   } catch (e) {
     // ValidationError: no such logical ID in the stack (DescribeStackResource errors).
     if (awsErrorName(e) === 'ValidationError') return undefined;

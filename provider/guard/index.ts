@@ -7,7 +7,7 @@ import { UntagResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import { createHash } from 'node:crypto';
 import { ADOPT_CONSENT_TAG_KEY } from '../../contract/resources';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { authenticate, DEFAULT_AUTH_RETRIES, stackKeeps, stackPhysicalId } from './authenticate';
+import { authenticate, DEFAULT_AUTH_RETRIES, stackKeeps, stackResource } from './authenticate';
 import { chainKey, judgeLease, LEGACY_LEASE_TAG_PREFIX, requestKey } from './lease';
 import { decideOwnership, observeOwnership, writeOwnerTag, type Ownership } from './ownership';
 import { MAX_HOPS, seal, unseal } from './seal';
@@ -93,7 +93,17 @@ export function makeGuard(deps: GuardDeps): Guard {
     },
     async admit(req) {
       const { event, log } = req;
-      // 1. Is this CloudFormation, for a resource it is working on now?
+      // 1. Is this CloudFormation, for a resource it is working on now? A sealed background
+      // continuation of a long operation is judged against what CloudFormation does after the
+      // early answer (authenticate.ts, `background`); its seal is verified again below.
+      let background: { physicalResourceId: string } | undefined;
+      if (req.continuation !== undefined) {
+        const peek = await deps.store.signingKey().then(
+          (k) => unseal(k, event, req.continuation),
+          () => undefined,
+        );
+        if (peek?.background && peek.physicalResourceId) background = { physicalResourceId: peek.physicalResourceId };
+      }
       let auth;
       try {
         auth = await authenticate(
@@ -103,7 +113,8 @@ export function makeGuard(deps: GuardDeps): Guard {
             stackId: event.StackId,
             logicalResourceId: event.LogicalResourceId,
             resourceType: event.ResourceType,
-            physicalResourceId: event.PhysicalResourceId,
+            physicalResourceId: background?.physicalResourceId ?? event.PhysicalResourceId,
+            ...(background ? { background: true } : {}),
           },
           {
             retryDelaysMs: deps.authRetriesMs ?? DEFAULT_AUTH_RETRIES,
@@ -269,7 +280,7 @@ export function makeGuard(deps: GuardDeps): Guard {
           status: auth.stackStatus,
           replaced: auth.cleanup,
           keeps: (logicalId) => stackKeeps(deps.cloudformation, event.StackId, logicalId),
-          physicalIdOf: (logicalId) => stackPhysicalId(deps.cloudformation, event.StackId, logicalId),
+          resource: (logicalId) => stackResource(deps.cloudformation, event.StackId, logicalId),
         },
         hop: cont?.hop ?? 0,
         isContinuation: cont !== undefined,
@@ -277,14 +288,49 @@ export function makeGuard(deps: GuardDeps): Guard {
         ...(cont?.physicalResourceId ? { physicalResourceId: cont.physicalResourceId } : {}),
         ...(lease.memo !== undefined ? { memo: parseMemo(lease.memo) } : {}),
         assertCurrent,
-        async seal(checkpoint, physicalResourceId) {
+        background: cont?.background === true,
+        async seal(checkpoint, physicalResourceId, inBackground) {
           return seal(sealingKey, event, {
             chainId,
             startedAt: operationStart,
             hop: (cont?.hop ?? 0) + 1,
             checkpoint,
             ...(physicalResourceId ? { physicalResourceId } : {}),
+            ...(inBackground || cont?.background ? { background: true } : {}),
           });
+        },
+        async remember(memo): Promise<void> {
+          const memoText = JSON.stringify(memo);
+          if (Buffer.byteLength(memoText) > MAX_MEMO_BYTES) throw new Error(`the handler's memo is larger than ${MAX_MEMO_BYTES} bytes`);
+          for (let attempt = 0; attempt < leaseAttempts; attempt++) {
+            const current = await deps.store.readLease(event.StackId, event.LogicalResourceId);
+            if (current && (current.request !== lease.request || current.chain !== lease.chain)) throw new SupersededError(current.request === lease.request);
+            const next = { ...(current ?? lease), memo: memoText };
+            if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, next, current?.version)) {
+              lease = { ...next, version: (current?.version ?? 0) + 1 };
+              return;
+            }
+          }
+          throw new Error('could not write the memo to the provider state table: other writers kept winning');
+        },
+        async answerEarly(physicalResourceId): Promise<Settlement> {
+          for (let attempt = 0; attempt < leaseAttempts; attempt++) {
+            const current = await deps.store.readLease(event.StackId, event.LogicalResourceId);
+            if (current && (current.request !== lease.request || current.chain !== lease.chain)) {
+              return current.request === lease.request ? { kind: 'silent' } : { kind: 'superseded' };
+            }
+            const base = current ?? lease;
+            const next = {
+              ...base,
+              ids: base.ids.includes(physicalResourceId) ? base.ids : [...base.ids, physicalResourceId],
+              propsOf: { ...base.propsOf, [physicalResourceId]: propsDigest(event.ResourceProperties) },
+            };
+            if (await deps.store.writeLease(event.StackId, event.LogicalResourceId, next, current?.version)) {
+              lease = { ...next, version: (current?.version ?? 0) + 1 };
+              return { kind: 'answer' };
+            }
+          }
+          throw new Error('could not record the early answer in the provider state table: other writers kept winning');
         },
         async settle(status, physicalResourceId, memo): Promise<Settlement> {
           for (let attempt = 0; attempt < leaseAttempts; attempt++) {

@@ -19,6 +19,11 @@ export interface ContinuationState {
   checkpoint?: unknown;
   /** The ID a failure must answer with once something was changed (see HandlerResult 'continue'). */
   physicalResourceId?: string;
+  /**
+   * CloudFormation has been answered SUCCESS and the work goes on behind a WaitCondition
+   * (provider/protocol/long-operation.ts): the chain signals the handle when it is done.
+   */
+  background?: boolean;
 }
 
 /** ServiceTimeout is at most 3,600 s and an invocation at most 900 s; 1,000 hops is far beyond any honest chain. */
@@ -75,5 +80,6 @@ export function unseal(key: Buffer, event: CfnEvent, raw: unknown): Continuation
     hop: s.hop,
     checkpoint: s.checkpoint,
     ...(typeof s.physicalResourceId === 'string' ? { physicalResourceId: s.physicalResourceId } : {}),
+    ...(s.background === true ? { background: true } : {}),
   };
 }

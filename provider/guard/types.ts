@@ -65,8 +65,22 @@ export interface Session {
   memo?: unknown;
   /** Rejects with SupersededError when a later request, or another chain, holds the lease now. */
   assertCurrent(): Promise<void>;
+  /** True when CloudFormation was already answered and the chain works behind a WaitCondition. */
+  background: boolean;
   /** The sealed continuation envelope for the next hop; nobody without the provider's key can make one. */
-  seal(checkpoint: unknown, physicalResourceId: string | undefined): Promise<unknown>;
+  seal(checkpoint: unknown, physicalResourceId: string | undefined, background?: boolean): Promise<unknown>;
+  /**
+   * Before the early SUCCESS of a long operation: remembers the physical ID (and the properties it
+   * is answered with) as a settle does, but the lease stays running with this chain, which goes on
+   * in the background; the final settle marks it done.
+   */
+  answerEarly(physicalResourceId: string): Promise<Settlement>;
+  /**
+   * Writes the handler's memo now, while the lease is still this chain's (a change the next
+   * request must know about even if this one never answers, e.g. an index it created). Rejects
+   * with SupersededError when another request or chain holds the lease.
+   */
+  remember(memo: unknown): Promise<void>;
   /** Claims the answer before it is sent: marks the lease done and remembers the physical ID. */
   settle(status: 'SUCCESS' | 'FAILED', physicalResourceId: string, memo?: unknown): Promise<Settlement>;
 }

@@ -59,9 +59,17 @@ interface Checkpoint {
   expect?: { kind: 'create' | 'delete'; index: string; looks: number };
 }
 
-/** What this resource remembers between requests: every index it created or adopted. */
+/**
+ * What this resource remembers between requests, in the provider's state table: the indexes it
+ * created, and those it adopted (found with the declared definition), on which table. It is the
+ * only source of "managed": not the template, whose old properties a forged in-window request
+ * could choose, nor the declared names, which may match an index someone else made. A created
+ * index is written down right after its UpdateTable, before anything else can happen.
+ */
 export interface IndexesMemo {
-  managed: string[];
+  table: string;
+  created: string[];
+  adopted: string[];
 }
 
 function readCheckpoint(raw: unknown): Checkpoint {
@@ -78,9 +86,12 @@ function readCheckpoint(raw: unknown): Checkpoint {
   };
 }
 
-export function readMemo(raw: unknown): IndexesMemo {
+/** The memo for this table; one written for another table (the resource's table was replaced) is not this table's. */
+export function readMemo(raw: unknown, table: string): IndexesMemo {
   const m = (raw ?? {}) as Partial<IndexesMemo>;
-  return { managed: Array.isArray(m.managed) ? m.managed.filter((s): s is string => typeof s === 'string') : [] };
+  const names = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+  if (m.table !== table) return { table, created: [], adopted: [] };
+  return { table, created: names(m.created), adopted: names(m.adopted) };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -132,34 +143,45 @@ function createAction(p: IndexesProps, g: GsiProps, table: TableState): UpdateTa
 }
 
 function updateAction(step: Extract<Step, { kind: 'update' }>): GlobalSecondaryIndexUpdate {
-  const g = step.index;
-  const body =
-    step.what === 'ProvisionedThroughput'
-      ? { ProvisionedThroughput: g.ProvisionedThroughput }
-      : step.what === 'OnDemandThroughput'
-        ? { OnDemandThroughput: g.OnDemandThroughput }
-        : { WarmThroughput: g.WarmThroughput };
-  return { Update: { IndexName: g.IndexName, ...body } };
+  return { Update: { IndexName: step.index.IndexName, [step.what]: step.set } };
 }
 
 async function reconcile(req: HandlerRequest<IndexesProps>, poll: PollOptions): Promise<HandlerResult> {
   const p = req.properties;
   const physicalResourceId = resourceId('indexes', p.TableName);
   const log = req.log;
-  const memo = readMemo(req.memo);
+  const memo = readMemo(req.memo, p.TableName);
   if (req.requestType === 'Delete') {
     log.info('Delete: the indexes stay with the table', { table: p.TableName });
-    return { status: 'done', physicalResourceId, memo };
+    // The resource no longer manages this table's indexes; another table's memo (after a replacement) stays.
+    const other = (req.memo as Partial<IndexesMemo> | undefined)?.table;
+    return {
+      status: 'done',
+      physicalResourceId,
+      ...(other === undefined || other === p.TableName ? { memo: { table: p.TableName, created: [], adopted: [] } } : {}),
+    };
   }
   const cp = readCheckpoint(req.checkpoint);
   const rollback = req.requestType === 'Update' && isRollback(req.stack);
   const declared = p.GlobalSecondaryIndexes.map((g) => g.IndexName);
-  const managed = new Set([...declared, ...(req.oldProperties?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName), ...memo.managed]);
+  // What may be deleted or re-created: what this resource created, and what it adopted, except in
+  // a rollback, which releases (keeps, and forgets) an adopted index the old template does not declare.
+  const created = new Set(memo.created);
+  const adopted = new Set(memo.adopted);
+  const managed = new Set([...created, ...(rollback ? [] : adopted)]);
   const ddb = req.clients.dynamodb();
   let pause = poll.initialMs;
   let last: TableState | undefined;
-  /** Managed from now on: every index of the managed set that exists (declared ones are created or adopted). */
-  const memoNow = (): IndexesMemo => ({ managed: [...managed].filter((n) => last?.indexes.has(n)).sort() });
+  /** The memo as things stand: what exists of what was created; adopted are the declared ones found in place. */
+  const memoNow = (settledNow = false): IndexesMemo => {
+    const exists = (n: string) => last?.indexes.has(n) === true;
+    const adoptedNow = [...adopted].filter((n) => exists(n) && (!rollback || declared.includes(n)));
+    if (settledNow) for (const n of declared) if (exists(n) && !created.has(n) && !adoptedNow.includes(n)) adoptedNow.push(n);
+    return { table: p.TableName, created: [...created].filter(exists).sort(), adopted: adoptedNow.sort() };
+  };
+  const remember = async () => {
+    await req.remember?.({ table: p.TableName, created: [...created].sort(), adopted: [...adopted].sort() });
+  };
   const beforeChange = async () => {
     if (req.signal?.aborted) throw new Aborted();
     await req.assertCurrent?.();
@@ -187,7 +209,10 @@ async function reconcile(req: HandlerRequest<IndexesProps>, poll: PollOptions): 
       await ddb.send(new UpdateTableCommand(input));
     } catch (e) {
       const name = awsErrorName(e);
-      if (name === 'LimitExceededException' || name === 'ResourceInUseException') {
+      // The daily quota of throughput decreases is a LimitExceededException too, and waiting
+      // never clears it (DynamoDB quotas, "Decreasing provisioned capacity"): that one fails.
+      const daily = name === 'LimitExceededException' && /decrease/i.test((e as Error).message ?? '');
+      if (!daily && (name === 'LimitExceededException' || name === 'ResourceInUseException')) {
         log.warn('table busy; waiting before the next step', { error: name, message: (e as Error).message });
         return false;
       }
@@ -214,8 +239,10 @@ async function reconcile(req: HandlerRequest<IndexesProps>, poll: PollOptions): 
       const step = planIndexes({
         desired: p.GlobalSecondaryIndexes,
         managed,
-        previous: req.oldProperties?.GlobalSecondaryIndexes,
+        // Old properties of another table (the table was replaced) say nothing about this one.
+        previous: req.oldProperties?.TableName === p.TableName ? req.oldProperties.GlobalSecondaryIndexes : undefined,
         done: new Set(cp.done),
+        attributes: p.AttributeDefinitions,
         table,
       });
       log.info('index step', {
@@ -242,11 +269,16 @@ async function reconcile(req: HandlerRequest<IndexesProps>, poll: PollOptions): 
               { TableName: p.TableName, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: step.index } }] },
               { kind: 'delete', index: step.index, looks: 0 },
             )
-          )
+          ) {
             log.info(step.why === 'redefined' ? 'index deletion started, to re-create it with its new definition' : 'index deletion started', {
               index: step.index,
             });
-          else if (!(await wait())) return keepGoing();
+            created.delete(step.index);
+            adopted.delete(step.index);
+            // A re-created index is this resource's own once it is made again.
+            if (step.why === 'redefined') managed.add(step.index);
+            await remember();
+          } else if (!(await wait())) return keepGoing();
           continue;
         }
         case 'update': {
@@ -257,9 +289,12 @@ async function reconcile(req: HandlerRequest<IndexesProps>, poll: PollOptions): 
           continue;
         }
         case 'create': {
-          if (await send(createAction(p, step.index, table), { kind: 'create', index: step.index.IndexName, looks: 0 }))
+          if (await send(createAction(p, step.index, table), { kind: 'create', index: step.index.IndexName, looks: 0 })) {
             log.info('index creation started', { index: step.index.IndexName });
-          else if (!(await wait())) return keepGoing();
+            created.add(step.index.IndexName);
+            managed.add(step.index.IndexName);
+            await remember();
+          } else if (!(await wait())) return keepGoing();
           continue;
         }
         case 'settled': {
@@ -271,7 +306,7 @@ async function reconcile(req: HandlerRequest<IndexesProps>, poll: PollOptions): 
             cp.insights.push(next.IndexName);
             continue;
           }
-          return { status: 'done', physicalResourceId, data: { TableName: p.TableName, IndexNames: declared.join(',') }, memo: memoNow() };
+          return { status: 'done', physicalResourceId, data: { TableName: p.TableName, IndexNames: declared.join(',') }, memo: memoNow(true) };
         }
       }
     }

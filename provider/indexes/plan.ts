@@ -45,7 +45,8 @@ export type Step =
   | { kind: 'refuse'; reason: string }
   | { kind: 'wait'; reason: string }
   | { kind: 'delete'; index: string; why: 'removed' | 'redefined' }
-  | { kind: 'update'; index: GsiProps; what: UpdateKind }
+  /** `set`: the values to send (a dimension the template did not change keeps its live value). */
+  | { kind: 'update'; index: GsiProps; what: UpdateKind; set: Record<string, number> }
   | { kind: 'create'; index: GsiProps }
   | { kind: 'settled' };
 
@@ -57,6 +58,8 @@ export interface PlanInput {
   previous?: GsiProps[];
   /** Updates already made in this operation (`<index>|<kind>`), so none is repeated. */
   done: ReadonlySet<string>;
+  /** The declared key attributes' types (the resource's AttributeDefinitions). */
+  attributes?: { AttributeName: string; AttributeType: string }[];
   table: TableState;
 }
 
@@ -64,17 +67,27 @@ const keysOf = (k: { AttributeName: string; KeyType: string }[]) => k.map((x) =>
 const projectionOf = (p: { ProjectionType: string; NonKeyAttributes?: string[] }) =>
   `${p.ProjectionType}:${p.ProjectionType === 'INCLUDE' ? [...(p.NonKeyAttributes ?? [])].sort().join(',') : ''}`;
 
-/** Why a live index does not have the declared definition, or undefined when it does. */
-export function definitionDiffers(want: GsiProps, live: LiveIndex): string | undefined {
+/**
+ * Why a live index does not have the declared definition, or undefined when it does. A key
+ * attribute whose declared type differs from the table's is a different key too: DynamoDB keeps
+ * one type per attribute name, and CloudFormation replaces a table whose AttributeDefinition is
+ * edited (AWS::DynamoDB::Table, AttributeDefinitions: "Replacement if you edit an existing AttributeDefinition").
+ */
+export function definitionDiffers(want: GsiProps, live: LiveIndex, declared: PlanInput['attributes'] = [], table?: TableState): string | undefined {
   if (keysOf(want.KeySchema) !== keysOf(live.keySchema)) return `key schema ${keysOf(live.keySchema)} -> ${keysOf(want.KeySchema)}`;
+  for (const k of want.KeySchema) {
+    const was = table?.attributes.find((a) => a.AttributeName === k.AttributeName)?.AttributeType;
+    const now = declared.find((a) => a.AttributeName === k.AttributeName)?.AttributeType;
+    if (was !== undefined && now !== undefined && was !== now) return `type of ${k.AttributeName} ${was} -> ${now}`;
+  }
   if (projectionOf(want.Projection) !== projectionOf(live.projection)) return `projection ${projectionOf(live.projection)} -> ${projectionOf(want.Projection)}`;
   return undefined;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-/** The one update an existing, correctly defined index needs next, if any. */
-function updateFor(want: GsiProps, live: LiveIndex, input: PlanInput): UpdateKind | undefined {
+/** The one update an existing, correctly defined index needs next, if any, with what to send. */
+function updateFor(want: GsiProps, live: LiveIndex, input: PlanInput): { what: UpdateKind; set: Record<string, number> } | undefined {
   const was = input.previous?.find((p) => p.IndexName === want.IndexName);
   const pending = (k: UpdateKind) => !input.done.has(`${want.IndexName}|${k}`);
   // Provisioned capacity floats under autoscaling, so it is set only when the template changed it
@@ -87,20 +100,35 @@ function updateFor(want: GsiProps, live: LiveIndex, input: PlanInput): UpdateKin
     !same(t, was.ProvisionedThroughput) &&
     (live.provisioned?.read !== t.ReadCapacityUnits || live.provisioned?.write !== t.WriteCapacityUnits) &&
     pending('ProvisionedThroughput')
-  )
-    return 'ProvisionedThroughput';
-  const od = want.OnDemandThroughput;
+  ) {
+    // Only the dimension the template changed: the other keeps what autoscaling made of it.
+    const prev = was.ProvisionedThroughput;
+    return {
+      what: 'ProvisionedThroughput',
+      set: {
+        ReadCapacityUnits: t.ReadCapacityUnits !== prev.ReadCapacityUnits ? t.ReadCapacityUnits : (live.provisioned?.read ?? t.ReadCapacityUnits),
+        WriteCapacityUnits: t.WriteCapacityUnits !== prev.WriteCapacityUnits ? t.WriteCapacityUnits : (live.provisioned?.write ?? t.WriteCapacityUnits),
+      },
+    };
+  }
+  // The on-demand maximum; one the template no longer sets is removed with -1 ("To remove the
+  // maximum OnDemandThroughput that is currently set ... set the value of MaxReadRequestUnits to
+  // -1", OnDemandThroughput, DynamoDB API reference) when this resource had set it.
+  const liveOd = (live.onDemand ?? {}) as Record<string, number | undefined>;
+  const wasOd = (was?.OnDemandThroughput ?? {}) as Record<string, number | undefined>;
+  const od: Record<string, number> = { ...(want.OnDemandThroughput as Record<string, number> | undefined) };
+  for (const k of ['MaxReadRequestUnits', 'MaxWriteRequestUnits'])
+    if (od[k] === undefined && wasOd[k] !== undefined && liveOd[k] !== undefined && liveOd[k] !== -1) od[k] = -1;
   if (
     input.table.billingMode === 'PAY_PER_REQUEST' &&
-    od !== undefined &&
-    Object.entries(od).some(([k, v]) => (live.onDemand as Record<string, number> | undefined)?.[k] !== v) &&
+    Object.entries(od).some(([k, v]) => liveOd[k] !== v && !(v === -1 && liveOd[k] === undefined)) &&
     pending('OnDemandThroughput')
   )
-    return 'OnDemandThroughput';
+    return { what: 'OnDemandThroughput', set: od };
   // Warm throughput only rises (DynamoDB API reference, WarmThroughput: it cannot be decreased).
   const w = want.WarmThroughput;
   if (w !== undefined && Object.entries(w).some(([k, v]) => ((live.warm as Record<string, number> | undefined)?.[k] ?? 0) < v) && pending('WarmThroughput'))
-    return 'WarmThroughput';
+    return { what: 'WarmThroughput', set: w as Record<string, number> };
   return undefined;
 }
 
@@ -110,7 +138,7 @@ export function planIndexes(input: PlanInput): Step {
   for (const want of desired) {
     const live = table.indexes.get(want.IndexName);
     if (!live || live.status === 'DELETING') continue;
-    const differs = definitionDiffers(want, live);
+    const differs = definitionDiffers(want, live, input.attributes, table);
     if (differs && !managed.has(want.IndexName)) {
       return {
         kind: 'refuse',
@@ -136,13 +164,13 @@ export function planIndexes(input: PlanInput): Step {
     if (!managed.has(live.name)) continue;
     const want = wanted.get(live.name);
     if (!want) return { kind: 'delete', index: live.name, why: 'removed' };
-    if (definitionDiffers(want, live)) return { kind: 'delete', index: live.name, why: 'redefined' };
+    if (definitionDiffers(want, live, input.attributes, table)) return { kind: 'delete', index: live.name, why: 'redefined' };
   }
   for (const want of desired) {
     const live = table.indexes.get(want.IndexName);
     if (!live) continue;
-    const what = updateFor(want, live, input);
-    if (what) return { kind: 'update', index: want, what };
+    const update = updateFor(want, live, input);
+    if (update) return { kind: 'update', index: want, ...update };
   }
   const missing = desired.find((g) => !table.indexes.has(g.IndexName));
   if (missing) return { kind: 'create', index: missing };

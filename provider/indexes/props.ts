@@ -112,5 +112,6 @@ export function parsePrecheckProps(raw: unknown): PrecheckProps {
     ServiceToken: typeof o.ServiceToken === 'string' ? o.ServiceToken : '',
     ServiceTimeout: o.ServiceTimeout === undefined ? 3600 : asInt(o.ServiceTimeout, 'ServiceTimeout', 1, 3600),
     TableLogicalId: asString(o.TableLogicalId, 'TableLogicalId', LOGICAL_ID),
+    ...(o.BillingMode !== undefined ? { BillingMode: asEnum(o.BillingMode, 'BillingMode', ['PAY_PER_REQUEST', 'PROVISIONED'] as const) } : {}),
   };
 }

@@ -19,6 +19,7 @@ import { deadlines, serviceTimeoutSeconds, watchdog } from './deadline';
 import { parseEvent, type CfnEvent, type ResponseUrlPolicy } from './event';
 import { withFields } from './log';
 import { makeGate, responder, type Data, type Status } from './outcome';
+import { longOperationOf, signalHandle } from './long-operation';
 import { createFailedId, isCreateFailedId } from './physical-id';
 import type { ResponseTransport } from './response';
 
@@ -30,6 +31,11 @@ export interface ProviderConfig {
   serviceTimeoutMarginMs: number;
   responseAttempts: number;
   responseBaseDelayMs: number;
+  /**
+   * A long operation (a WaitHandle in the properties; long-operation.ts) that has not finished
+   * this long after CloudFormation's request answers SUCCESS and goes on in the background (ms).
+   */
+  backgroundAfterMs: number;
 }
 
 export const DEFAULT_CONFIG: ProviderConfig = {
@@ -38,6 +44,7 @@ export const DEFAULT_CONFIG: ProviderConfig = {
   serviceTimeoutMarginMs: 60_000,
   responseAttempts: 5,
   responseBaseDelayMs: 1000,
+  backgroundAfterMs: 5 * 60_000,
 };
 
 export interface ProviderDeps {
@@ -111,6 +118,9 @@ const WHAT_NEXT_AFTER_TIMEOUT: Record<'Create' | 'Update' | 'Delete', string> = 
 /** How often a request whose admission hung is delivered again before the provider gives up. */
 const MAX_REDELIVERIES = 3;
 const REDELIVERY_KEY = 'ArcDynamoDbRedelivery';
+
+/** The least time a hop of a long operation gets before it may answer early: enough for one step. */
+const MIN_SLICE_MS = 2000;
 
 const SUPERSEDED_REASON = 'Superseded by a later request for this resource (CloudFormation sent a Delete while this operation was running).';
 
@@ -277,8 +287,25 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
     x: { lambdaDeadline: number; log: Logger; send: ReturnType<typeof responder>; gate: ReturnType<typeof makeGate>; failedId: () => string },
   ): Promise<void> {
     const { log, send, gate } = x;
-    const timeoutSeconds = serviceTimeoutSeconds(event.ResourceProperties);
+    const long = longOperationOf(event, deps.config.responseUrl, session.stack.status);
+    if (long.kind === 'invalid') {
+      log.warn('invalid wait handle', { reason: long.reason });
+      if (gate.claim()) await send('FAILED', `${event.LogicalResourceId}: ${long.reason}. Nothing was changed.`, x.failedId());
+      return;
+    }
+    const op = long.kind === 'long' ? long.op : undefined;
+    // In the background the WaitCondition's Timeout bounds the work, not the ServiceTimeout.
+    const timeoutSeconds = session.background && op ? op.timeoutSeconds : serviceTimeoutSeconds(event.ResourceProperties);
     const limits = deadlines({ operationStart: session.operationStart, timeoutSeconds, lambdaDeadline: x.lambdaDeadline, ...deps.config });
+    const signal = async (status: 'SUCCESS' | 'FAILURE', reason: string | undefined, data?: Data) => {
+      if (!op) return;
+      const ok = await signalHandle(
+        op.handle,
+        { status, reason: reason ?? (status === 'SUCCESS' ? 'done' : 'failed'), uniqueId: event.RequestId, data },
+        { transport: deps.transport, log, attempts: deps.config.responseAttempts, baseDelayMs: deps.config.responseBaseDelayMs },
+      );
+      if (!ok) log.error('could not signal the wait condition; CloudFormation times it out and rolls back', {});
+    };
     /** A failure's ID: once a Create changed something, its real ID, so the rollback Delete cleans up. */
     const failureId = (reported?: string) => (event.RequestType === 'Create' ? (reported ?? session.physicalResourceId ?? x.failedId()) : x.failedId());
     const abort = new AbortController();
@@ -299,23 +326,58 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           return;
         case 'superseded':
           log.warn('superseded by a later request for this resource; stopping', {});
+          // In the background CloudFormation has its answer; the later request takes it from here.
+          if (session.background) return;
           return void (await send('FAILED', SUPERSEDED_REASON, x.failedId()));
         case 'answer-failed':
+          if (session.background) return void (await signal('FAILURE', settled.reason));
           return void (await send('FAILED', settled.reason, physicalResourceId));
         case 'answer':
-          return void (await send(status, reason, physicalResourceId, data));
+          if (session.background) return void (await signal(status === 'SUCCESS' ? 'SUCCESS' : 'FAILURE', reason, data));
+          await send(status, reason, physicalResourceId, data);
+          // Short work behind a WaitCondition: it completes as soon as CloudFormation starts it.
+          if (status === 'SUCCESS') await signal('SUCCESS', reason, data);
+          return;
       }
     };
-    const continueWith = async (checkpoint: unknown, physicalResourceId: string | undefined) => {
+    const continueWith = async (checkpoint: unknown, physicalResourceId: string | undefined, background = false) => {
       if (!gate.claim()) return;
       const original = { ...(event as unknown as Record<string, unknown>) };
-      const payload = continuationPayload(original, await session.seal(checkpoint, physicalResourceId));
+      const payload = continuationPayload(original, await session.seal(checkpoint, physicalResourceId, background));
       await deps.continuation.continue(payload);
-      log.info('continuing in a new invocation', { hop: session.hop + 1 });
+      log.info(session.background || background ? 'continuing in the background' : 'continuing in a new invocation', { hop: session.hop + 1 });
     };
-    const timeoutReason =
-      `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s), counted from ` +
-      `CloudFormation's request. ${whatNextAfterTimeout(event.RequestType, session.stack.status)}`;
+    /**
+     * The early answer of a long operation: the next hop is queued first (so nothing is promised
+     * that cannot go on), then CloudFormation gets SUCCESS and moves on to the WaitCondition.
+     */
+    const answerEarly = async (checkpoint: unknown, physicalResourceId: string) => {
+      const settled = await session.answerEarly(physicalResourceId);
+      if (settled.kind === 'silent') {
+        gate.claim();
+        return;
+      }
+      if (settled.kind !== 'answer') return finish('FAILED', SUPERSEDED_REASON, x.failedId());
+      await continueWith(checkpoint, physicalResourceId, true);
+      const hours = Math.round(((op?.timeoutSeconds ?? 0) / 3600) * 10) / 10;
+      await send(
+        'SUCCESS',
+        `Started; the work goes on in the background and its WaitCondition completes when it is done (CloudFormation waits up to ${hours} h).`,
+        physicalResourceId,
+      );
+    };
+    const timeoutReason = session.background
+      ? `The operation did not finish within its WaitCondition's Timeout (${timeoutSeconds} s), counted from CloudFormation's request. ` +
+        'CloudFormation rolls the stack back; AWS may still finish work it had started, and the rollback continues from what it then observes.'
+      : `The operation did not finish within the custom resource's ServiceTimeout (${timeoutSeconds} s), counted from ` +
+        `CloudFormation's request. ${whatNextAfterTimeout(event.RequestType, session.stack.status)}`;
+
+    /**
+     * A long operation still on the short path hands control back at `backgroundAfterMs` (and at
+     * least one step later), so that once it has safely started it can answer early.
+     */
+    const handlerDeadline = () =>
+      op && !session.background ? Math.min(limits.work, Math.max(session.operationStart + deps.config.backgroundAfterMs, now() + MIN_SLICE_MS)) : limits.work;
 
     const work = async (): Promise<void> => {
       if (now() >= limits.service) return finish('FAILED', timeoutReason, failureId());
@@ -332,17 +394,18 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           stack: session.stack,
           memo: session.memo,
           checkpoint: session.checkpoint,
-          deadline: limits.work,
+          deadline: handlerDeadline(),
           serviceDeadline: limits.service,
           clients: deps.clients,
           log,
           signal: abort.signal,
           assertCurrent: session.assertCurrent,
+          remember: session.remember,
         });
       } catch (e) {
         if (e instanceof SupersededError) {
           log.warn(`${e.message}; stopping`, {});
-          if (!e.sameRequest && gate.claim()) await send('FAILED', SUPERSEDED_REASON, x.failedId());
+          if (!e.sameRequest && !session.background && gate.claim()) await send('FAILED', SUPERSEDED_REASON, x.failedId());
           return;
         }
         log.error('handler failed', { error: message(e) });
@@ -365,7 +428,10 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
         case 'continue': {
           const idIfStopped = result.physicalResourceId ?? session.physicalResourceId;
           if (now() >= limits.service) return finish('FAILED', timeoutReason, failureId(idIfStopped));
+          const answerId = event.RequestType === 'Create' ? idIfStopped : event.PhysicalResourceId;
           try {
+            if (op && !session.background && answerId !== undefined && now() - session.operationStart >= deps.config.backgroundAfterMs)
+              return await answerEarly(result.checkpoint, answerId);
             await continueWith(result.checkpoint, idIfStopped);
           } catch (e) {
             log.error('could not continue in a new invocation', { error: message(e) });

@@ -306,3 +306,20 @@ describe('a replicated PROVISIONED table with managed indexes', () => {
     expect(i('OrdersIndexByBWriteScalingPolicy', 'CREATE_COMPLETE')).toBeLessThan(i('OrdersReplicas', 'UPDATE_IN_PROGRESS'));
   }, 300_000);
 });
+
+it('a switch from PAY_PER_REQUEST to PROVISIONED is refused before the table is touched (DynamoDB needs every index capacity in that call)', async () => {
+  const stack = unique('idx-billing');
+  const name = unique('idx-billing');
+  expect((await engine.deploy(stack, engine.expand(arc(name, five.slice(0, 1))))).status).toBe('CREATE_COMPLETE');
+  await settled(name);
+  const r = await engine.deploy(stack, engine.expand(arc(name, five.slice(0, 1), { BillingMode: 'PROVISIONED', ReadCapacity: 5, WriteCapacity: 5 })));
+  expect(r.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+  expect(r.events.find((e) => e.logicalId === 'OrdersIndexesPrecheck' && e.status === 'UPDATE_FAILED')?.reason).toMatch(
+    /cannot switch from PAY_PER_REQUEST to PROVISIONED .* \(byA\)/,
+  );
+  expect(r.events.filter((e) => e.logicalId === 'Orders' && e.status === 'UPDATE_IN_PROGRESS')).toEqual([]);
+  const t = (await engine.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table;
+  expect(t?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+  expect(await live(name)).toEqual(shape(five.slice(0, 1)));
+  await engine.deleteStack(stack);
+}, 180_000);

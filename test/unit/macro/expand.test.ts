@@ -83,6 +83,7 @@ describe('expandTemplate with a failing generator', () => {
             throw new Error('boom');
           },
         ],
+        finishers: [],
       }));
       const { expandTemplate: expand } = require('../../../macro/expand') as typeof import('../../../macro/expand');
       const r = expand({ ...base, fragment: { Resources: { T: arc() } } });

@@ -46,9 +46,12 @@ function setup(opts: {
     chainId: 'chain-1',
     hop: 0,
     isContinuation: false,
-    stack: { status: 'CREATE_IN_PROGRESS', replaced: false, keeps: async () => true, physicalIdOf: async () => undefined },
+    background: false,
+    stack: { status: 'CREATE_IN_PROGRESS', replaced: false, keeps: async () => true, resource: async () => undefined },
     assertCurrent: async () => undefined,
     seal: async (checkpoint, physicalResourceId) => ({ sealed: { checkpoint, physicalResourceId } }),
+    answerEarly: async () => ({ kind: 'answer' }),
+    remember: async () => undefined,
     settle: async (status, id, memo) => {
       w.settled.push({ status, id, ...(memo !== undefined ? { memo } : {}) });
       return opts.settlement ?? { kind: 'answer' };
@@ -230,7 +233,7 @@ it.each<[string, string, string, string]>([
   ['Delete', 'DELETE_IN_PROGRESS', 'thing-1', 'The stack delete fails (DELETE_FAILED)'],
 ])('a %s past its ServiceTimeout while the stack is %s says what really happens next', async (requestType, status, physicalId, next) => {
   const { w, run } = setup({
-    session: { operationStart: Date.now() - 3_600_000, stack: { status, replaced: false, keeps: async () => true, physicalIdOf: async () => undefined } },
+    session: { operationStart: Date.now() - 3_600_000, stack: { status, replaced: false, keeps: async () => true, resource: async () => undefined } },
   });
   await run(
     event({
