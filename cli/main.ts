@@ -10,6 +10,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   expand: { summary: 'expand a template and print it', load: () => require('./commands/expand').run },
   validate: { summary: 'check a template without printing it', load: () => require('./commands/validate').run },
   load: { summary: 'load S3 objects or local files into a table', load: () => require('./commands/load').run },
+  indexes: {
+    summary: "hand a table's indexes over to GlobalSecondaryIndexManagement PROVIDER (indexes handover)",
+    load: () => require('./commands/indexes').run,
+  },
+  status: { summary: 'show what the arc-dynamodb resources of a stack are doing', load: () => require('./commands/status').run },
   local: { summary: 'run the tables of a template in DynamoDB Local (local up | local down)', load: () => require('./commands/local').run },
 };
 

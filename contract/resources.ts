@@ -23,8 +23,8 @@ export const INDEXES_PRECHECK_RESOURCE_TYPE = 'Custom::ArcDynamoDbIndexesPrechec
 
 /**
  * A table whose global secondary indexes the provider manages carries this tag with the value
- * INDEXES_MANAGED_BY_PROVIDER (the macro writes it, or its owner by hand after an
- * import). The precheck lets an existing table with indexes switch to managed indexes only when it
+ * INDEXES_MANAGED_BY_PROVIDER (the macro writes it, or `npx arc-dynamodb indexes handover` after
+ * an import). The precheck lets an existing table with indexes switch to managed indexes only when it
  * is there: otherwise CloudFormation would delete the indexes that leave the table's template.
  */
 export const INDEXES_TAG_KEY = 'arc-dynamodb:indexes';

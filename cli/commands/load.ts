@@ -16,6 +16,7 @@ import { FileSource, S3Source, type ObjectSource } from '../../load/source';
 import type { CompressionType, InputFormat, LoadOptions, Progress, WriteMode } from '../../load/types';
 import type { Logger } from '../../contract/logger';
 import { parseArgs, UsageError, type OptionSpec } from '../args';
+import { credentialsFor } from '../aws';
 import { count } from '../text';
 import type { CliIO, Command } from '../io';
 
@@ -178,13 +179,6 @@ export function progressLine(p: Progress, totalBytes: number, elapsedS: number, 
     }
   }
   return `${percent}${variants[2]}`.slice(0, max);
-}
-
-/** Local endpoints take any credentials; supply placeholders when none are configured. */
-function credentialsFor(endpoint: string | undefined, env: NodeJS.ProcessEnv) {
-  if (!endpoint || env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE) return {};
-  const host = new URL(endpoint).hostname;
-  return host === 'localhost' || host === '127.0.0.1' || host === '::1' ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
 }
 
 export const run: Command = async (args, io) => {

@@ -43,9 +43,11 @@ export function withLongOperations(t: TableModel, parts: GeneratedParts): Genera
   if (minutes === undefined) return parts;
   const resources: Record<string, CfnResource> = { ...parts.resources };
   const waitFor = new Map<string, string>();
+  const handles = new Map<string, string>();
   for (const [id, r] of Object.entries(parts.resources)) {
     if (!LONG_OPERATION_TYPES.has(r.Type)) continue;
-    const generation = stableHash(canonical(r.Properties ?? {}));
+    // The timeout is part of the generation: a WaitCondition cannot be updated, not even its Timeout.
+    const generation = stableHash(canonical({ properties: r.Properties ?? {}, minutes }));
     const handleId = ids.waitHandle(id, generation);
     const conditionId = ids.waitCondition(id, generation);
     const added: LongOperationProps = { WaitTimeout: minutes * 60 };
@@ -58,6 +60,7 @@ export function withLongOperations(t: TableModel, parts: GeneratedParts): Genera
       Properties: { Handle: ref(handleId), Timeout: String(minutes * 60), Count: 1 },
     };
     waitFor.set(id, conditionId);
+    handles.set(id, handleId);
   }
   // What waited for a resource now waits for its WaitCondition (never the condition itself).
   for (const [id, r] of Object.entries(resources)) {
@@ -66,6 +69,12 @@ export function withLongOperations(t: TableModel, parts: GeneratedParts): Genera
     if (!before.some((d) => waitFor.has(d))) continue;
     const after = [...new Set(before.map((d) => waitFor.get(d) ?? d))];
     resources[id] = { ...r, DependsOn: after.length === 1 ? after[0] : after };
+  }
+  // A handle is created when the stack operation reaches it, and its pre-signed URL does not live
+  // for ever (cloudformation-coverage-roadmap#1842): it comes no earlier than its resource would.
+  for (const [id, handleId] of handles) {
+    const after = resources[id].DependsOn;
+    if (after !== undefined) resources[handleId] = { ...resources[handleId], DependsOn: after };
   }
   return { resources, outputs: parts.outputs };
 }

@@ -84,6 +84,13 @@ export function makeGuard(deps: GuardDeps): Guard {
   }
 
   return {
+    async sealedBackground(event, continuation) {
+      try {
+        return unseal(await deps.store.signingKey(), event, continuation)?.background === true;
+      } catch {
+        return false;
+      }
+    },
     async sealedPhysicalId(event, continuation) {
       try {
         return unseal(await deps.store.signingKey(), event, continuation)?.physicalResourceId;

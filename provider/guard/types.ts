@@ -92,6 +92,11 @@ export interface Guard {
    * record hands back a continuation whose Create had already changed something. Changes nothing.
    */
   sealedPhysicalId(event: CfnEvent, continuation: unknown): Promise<string | undefined>;
+  /**
+   * Whether a continuation is a sealed background hop of a long operation (CloudFormation already
+   * has its answer: whatever happens now goes to the wait condition handle, never the ResponseURL).
+   */
+  sealedBackground?(event: CfnEvent, continuation: unknown): Promise<boolean>;
 }
 
 /** Thrown by Session.assertCurrent when a later request has taken the resource over. */

@@ -77,7 +77,7 @@ async function check(req: HandlerRequest<PrecheckProps>): Promise<HandlerResult>
       `${indexes.length === 1 ? 'index' : 'indexes'} (${indexes.join(', ')}) on its AWS::DynamoDB::Table. With GlobalSecondaryIndexManagement ` +
       "PROVIDER they leave the table's template, and CloudFormation would delete them. Nothing was changed. To switch without losing an " +
       'index, follow docs/indexes.md "Switching an existing table" (retain the table, remove it from the stack, import it back, ' +
-      'then tag it arc-dynamodb:indexes=provider).',
+      'then npx arc-dynamodb indexes handover).',
   };
 }
 

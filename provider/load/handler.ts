@@ -125,7 +125,9 @@ export const loadHandler: ResourceHandler<LoadProps> = {
     );
     switch (outcome.status) {
       case 'continue':
-        return { status: 'continue', checkpoint: outcome.checkpoint };
+        // With the ID, a long load can answer CloudFormation early (provider/protocol/long-operation.ts);
+        // a Load's Delete never touches data, so answering a failure with it is safe too.
+        return { status: 'continue', checkpoint: outcome.checkpoint, physicalResourceId: id };
       case 'done':
         return { status: 'done', physicalResourceId: id, data: resultData(outcome.counters, outcome.seconds) };
       case 'failed':

@@ -45,11 +45,24 @@ export function longOperationOf(event: CfnEvent, policy: ResponseUrlPolicy, stac
   if (handle === undefined || event.RequestType === 'Delete') return { kind: 'none' };
   if (stackStatus === 'UPDATE_ROLLBACK_IN_PROGRESS' || stackStatus === 'ROLLBACK_IN_PROGRESS') return { kind: 'none' };
   if (event.RequestType === 'Update' && event.OldResourceProperties?.WaitHandle === handle) return { kind: 'none' };
-  const problem = checkResponseUrl(handle, policy);
+  const problem = checkResponseUrl(handle, policy) ?? waitBucketProblem(handle as string, policy);
   if (problem) return { kind: 'invalid', reason: `WaitHandle is not a wait condition handle's pre-signed URL (${problem.replace('ResponseURL', 'the URL')})` };
   const raw = Number(event.ResourceProperties.WaitTimeout);
   const timeoutSeconds = Number.isInteger(raw) && raw >= 1 && raw <= MAX_WAIT_SECONDS ? raw : MAX_WAIT_SECONDS;
   return { kind: 'long', op: { handle: handle as string, timeoutSeconds } };
+}
+
+/**
+ * CloudFormation's handles live in its own buckets, cloudformation-waitcondition-<region> (the User
+ * Guide's example URL): a signal never goes to any other S3 bucket, where it would hand the
+ * operation's result to whoever owns that bucket.
+ */
+function waitBucketProblem(url: string, policy: ResponseUrlPolicy): string | undefined {
+  if (policy.allowPrefix && url.startsWith(policy.allowPrefix)) return undefined;
+  const host = new URL(url).hostname;
+  const path = new URL(url).pathname;
+  const bucket = host.startsWith('cloudformation-waitcondition-') ? host : (path.split('/')[1] ?? '');
+  return bucket.startsWith('cloudformation-waitcondition-') ? undefined : `the URL is not in a cloudformation-waitcondition- bucket`;
 }
 
 export interface Signal {

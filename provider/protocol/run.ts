@@ -173,9 +173,20 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
     const sealed = (inner as Record<string, unknown>)[CONTINUATION_KEY];
     const send = responder(event, log, responderOptions);
     const gate = makeGate();
+    // A background hop of a long operation: CloudFormation has its answer, so nothing may go to the
+    // ResponseURL again; a failure goes to the wait condition handle, or the stack would wait hours.
+    const background = sealed !== undefined && (await deps.guard.sealedBackground?.(event, sealed)) === true;
     /** The one answer of this invocation, for outcomes decided before any work: nothing to settle. */
     const answer = async (status: Status, reason: string | undefined, physicalResourceId: string, data?: Data) => {
-      if (gate.claim()) await send(status, reason, physicalResourceId, data);
+      if (!gate.claim()) return;
+      if (!background) return void (await send(status, reason, physicalResourceId, data));
+      const long = longOperationOf(event, deps.config.responseUrl, 'UPDATE_IN_PROGRESS');
+      if (status === 'FAILED' && long.kind === 'long')
+        await signalHandle(
+          long.op.handle,
+          { status: 'FAILURE', reason: reason ?? 'failed', uniqueId: event.RequestId },
+          { transport: deps.transport, log, attempts: deps.config.responseAttempts, baseDelayMs: deps.config.responseBaseDelayMs },
+        );
     };
     const failedId = () => (event.RequestType === 'Create' ? createFailedId(event.LogicalResourceId) : (event.PhysicalResourceId as string));
 
@@ -272,6 +283,8 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
         return void (await answer('FAILED', admission.reason, failedId()));
       case 'superseded':
         log.warn('superseded by a later request for this resource; stopping', {});
+        // In the background the later request (a rollback, a Delete) takes it from here, silently.
+        if (background) return;
         return void (await answer('FAILED', SUPERSEDED_REASON, failedId()));
       case 'proceed':
         return execute(event, handler, props, oldProps, admission.session, { lambdaDeadline, log, send, gate, failedId });
@@ -351,6 +364,8 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
      * The early answer of a long operation: the next hop is queued first (so nothing is promised
      * that cannot go on), then CloudFormation gets SUCCESS and moves on to the WaitCondition.
      */
+    /** The physical ID CloudFormation was answered with early, if it was. */
+    let answeredEarly: string | undefined;
     const answerEarly = async (checkpoint: unknown, physicalResourceId: string) => {
       const settled = await session.answerEarly(physicalResourceId);
       if (settled.kind === 'silent') {
@@ -358,13 +373,21 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
         return;
       }
       if (settled.kind !== 'answer') return finish('FAILED', SUPERSEDED_REASON, x.failedId());
-      await continueWith(checkpoint, physicalResourceId, true);
+      // SUCCESS first, so CloudFormation shows the answered physical ID by the time the next hop
+      // authenticates; a hop that cannot be queued then fails the wait condition instead.
       const hours = Math.round(((op?.timeoutSeconds ?? 0) / 3600) * 10) / 10;
+      answeredEarly = physicalResourceId;
       await send(
         'SUCCESS',
         `Started; the work goes on in the background and its WaitCondition completes when it is done (CloudFormation waits up to ${hours} h).`,
         physicalResourceId,
       );
+      try {
+        await continueWith(checkpoint, physicalResourceId, true);
+      } catch (e) {
+        log.error('could not continue in the background', { error: message(e) });
+        await signal('FAILURE', `The provider could not continue the operation in the background: ${message(e)}`);
+      }
     };
     const timeoutReason = session.background
       ? `The operation did not finish within its WaitCondition's Timeout (${timeoutSeconds} s), counted from CloudFormation's request. ` +
@@ -452,7 +475,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
       abort.abort();
       log.warn('handler did not return before the deadline; continuing from the last checkpoint', {});
       try {
-        await continueWith(session.checkpoint, session.physicalResourceId);
+        await continueWith(session.checkpoint, answeredEarly ?? session.physicalResourceId, answeredEarly !== undefined);
       } catch (e) {
         log.error('could not continue in a new invocation', { error: message(e) });
       }

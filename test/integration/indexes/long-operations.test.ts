@@ -8,6 +8,8 @@
  * passed since CloudFormation sent the request. The WaitCondition's 12 h are 12 * HOUR_MS.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { PassThrough } from 'node:stream';
+import { main, type CliIO } from '../../../cli/main';
 import { startStackEngine, type CustomRequestRecord, type StackEngine, type Template } from '../../support/stack-engine';
 import { HOME, unique } from '../stack/arc';
 
@@ -44,6 +46,20 @@ const held = (release: () => void) => {
 afterEach(() => {
   for (const release of holds.splice(0)) release();
 });
+
+/** Runs the CLI in-process, as `npx arc-dynamodb ...` would, against the engine's endpoints. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stream = (sink: string[]) => {
+    const s = new PassThrough();
+    s.on('data', (d) => sink.push(String(d)));
+    return s;
+  };
+  const io: CliIO = { stdout: stream(out), stderr: stream(err), cwd: process.cwd(), env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } };
+  const code = await main(args, io);
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
 
 function arc(name: string, over: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -109,6 +125,14 @@ it('a 5-hour replica creation completes in one stack operation; the resource ans
   expect(engine.requests.filter((r) => r.stackId === engine.stack(stack)?.stackId && r.result === 'TIMEOUT')).toEqual([]);
   // Progress is in the provider's logs while CloudFormation waits.
   expect(engine.lambda.logs.some((l) => /continuing in the background/.test(l))).toBe(true);
+  // ... and in the status command, from CloudFormation's own records.
+  const shown = await cli(['status', '--stack', stack, '--cloudformation-endpoint', engine.cfnApi.endpoint]);
+  expect(shown.code).toBe(0);
+  expect(shown.stdout).toContain(`${stack}: CREATE_IN_PROGRESS\n`);
+  expect(shown.stdout).toContain(`  OrdersReplicas Custom::ArcDynamoDbReplicas: CREATE_COMPLETE\n`);
+  expect(shown.stdout).toContain(
+    `  ${wait} AWS::CloudFormation::WaitCondition (waits for OrdersReplicas): CREATE_IN_PROGRESS: the provider is working on it in the background\n`,
+  );
   release();
   const r = await run;
   expect(r.status).toBe('CREATE_COMPLETE');

@@ -8,8 +8,10 @@
  * DynamoDB's rather than moto's instant one.
  */
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
-import { DescribeTableCommand, UpdateTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { INDEXES_MANAGED_BY_PROVIDER, INDEXES_TAG_KEY } from '../../../contract/resources';
+import { PassThrough } from 'node:stream';
+import { main, type CliIO } from '../../../cli/main';
 import { startStackEngine, type StackEngine, type Template } from '../../support/stack-engine';
 import { HOME, unique } from '../stack/arc';
 
@@ -24,6 +26,20 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.stop();
 });
+
+/** Runs the CLI in-process, as `npx arc-dynamodb ...` would, against the engine's endpoints. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stream = (sink: string[]) => {
+    const s = new PassThrough();
+    s.on('data', (d) => sink.push(String(d)));
+    return s;
+  };
+  const io: CliIO = { stdout: stream(out), stderr: stream(err), cwd: process.cwd(), env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } };
+  const code = await main(args, io);
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
 
 interface IndexSpec {
   name: string;
@@ -215,11 +231,28 @@ describe('switching an existing table from inline indexes to PROVIDER', () => {
     expect(precheck?.reason).toMatch(/Refused before the table was touched: Orders \(.*\) has 1 global secondary index \(byA\)/);
     expect(r.events.filter((e) => e.logicalId === 'Orders' && e.status === 'UPDATE_IN_PROGRESS')).toEqual([]);
     expect(await live(name)).toEqual(shape(five.slice(0, 1)));
+    // The hand-over command checks the import happened: here it did not, so it changes nothing.
+    const handover = await cli([
+      'indexes',
+      'handover',
+      '--stack',
+      stack,
+      '--table',
+      'Orders',
+      '--endpoint',
+      engine.sim.endpoint,
+      '--cloudformation-endpoint',
+      engine.cfnApi.endpoint,
+    ]);
+    expect(handover).toMatchObject({ code: 1, stdout: '' });
+    expect(handover.stderr).toMatch(
+      /still has 1 inline index on Orders: an update with PROVIDER would make CloudFormation delete them.* Nothing was changed\.\n$/,
+    );
     await settled(name);
     await engine.deleteStack(stack);
   }, 180_000);
 
-  it('goes through once the table is handed over (tag arc-dynamodb:indexes=provider): existing indexes are adopted, not re-created', async () => {
+  it('goes through once `npx arc-dynamodb indexes handover` tagged the imported table: existing indexes are adopted, not re-created', async () => {
     const stack = unique('idx-handover');
     const name = unique('idx-handover');
     // The table as it stands after "retain, remove from the stack, import": no inline indexes in the stack's template.
@@ -234,8 +267,21 @@ describe('switching an existing table from inline indexes to PROVIDER', () => {
         ],
       }),
     );
-    const arn = (await engine.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table?.TableArn;
-    await engine.sim.direct(HOME).send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: INDEXES_TAG_KEY, Value: INDEXES_MANAGED_BY_PROVIDER }] }));
+    // Step 4: the hand-over command checks the earlier steps on the account, then tags the table.
+    const handover = await cli([
+      'indexes',
+      'handover',
+      '--stack',
+      stack,
+      '--table',
+      'Orders',
+      '--endpoint',
+      engine.sim.endpoint,
+      '--cloudformation-endpoint',
+      engine.cfnApi.endpoint,
+    ]);
+    expect(handover).toMatchObject({ code: 0, stderr: '' });
+    expect(handover.stdout).toContain(`Handed over Orders (${name}): tagged ${INDEXES_TAG_KEY}=${INDEXES_MANAGED_BY_PROVIDER}.\nIts indexes now: byA.`);
     await settled(name);
     const from = engine.sim.indexOperations.length;
     const r = await engine.deploy(stack, engine.expand(arc(name, five.slice(0, 2))));
