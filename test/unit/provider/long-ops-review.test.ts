@@ -23,7 +23,8 @@ import type { HandlerRequest, HandlerResult, Logger, ResourceHandler } from '../
 const STACK = 'arn:aws:cloudformation:us-east-1:123456789012:stack/app/5b6c';
 const RESPONSE_URL = 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Signature=s';
 const HANDLE =
-  'https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack%2Fapp%2F5b6c%2FThingWaitHandle?Signature=abc';
+  'https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/' +
+  'arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack%2Fapp%2F5b6c%2FThingWaitHandle?Signature=abc';
 const TYPE = 'Custom::Fake';
 const PHYS = 'thing-1';
 const CHAIN = 'chain-1';
@@ -145,7 +146,7 @@ const toResponseUrl = (puts: Put[]) => puts.filter((p) => p.url === RESPONSE_URL
 const toHandle = (puts: Put[]) => puts.filter((p) => p.url === HANDLE);
 
 describe('background hops whose admission does not proceed (run.ts runInvocation: refuse/superseded are not background-aware)', () => {
-  it('a transient CloudFormation error on a background hop signals the WaitCondition (or retries) and never answers the already-answered request again', async () => {
+  it('a transient CloudFormation error on a background hop signals the WaitCondition, never the already-answered request', async () => {
     const w = world({ resource: 'throttled', stackStatus: 'CREATE_IN_PROGRESS' });
     const r = run(w.guard);
     await r.invoke(w.backgroundHop());
