@@ -208,6 +208,21 @@ function checkLimits(counts: Counts, expansions: Expansion[]): ArcError[] {
         `the expanded template has ${atLeast}${counts.outputs} outputs, over CloudFormation's limit of ${MAX_OUTPUTS}; set Outputs: false on some tables`,
       ),
     );
+    // Each table that picked groups is named, with its share, at the list that made them.
+    for (const e of expansions) {
+      const include = e.model.outputs?.include;
+      if (include === undefined) continue;
+      const n = Object.keys(e.parts.outputs).length;
+      errors.push(
+        templateError(
+          'output-limit',
+          e.logicalId,
+          'Outputs.Include',
+          `gives ${n} of the template's ${atLeast}${counts.outputs} outputs (${include.join(', ')}), over CloudFormation's limit of ${MAX_OUTPUTS} ` +
+            'per template; include fewer groups (Indexes, Replicas and Autoscaling give outputs per index, replica and scalable target)',
+        ),
+      );
+    }
   }
   return errors;
 }

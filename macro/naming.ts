@@ -80,4 +80,12 @@ export const ids = {
   outputName: (tableId: string) => suffixed(tableId, 'Name'),
   outputArn: (tableId: string) => suffixed(tableId, 'Arn'),
   outputStreamArn: (tableId: string) => suffixed(tableId, 'StreamArn'),
+  /** `Outputs.Include` (generators/outputs.ts): one ID per value, none shared with a resource. */
+  outputStreamLabel: (tableId: string) => suffixed(tableId, 'StreamLabel'),
+  outputIndexName: (tableId: string, index: string) => indexed(tableId, index, 'Name'),
+  outputIndexArn: (tableId: string, index: string) => indexed(tableId, index, 'Arn'),
+  outputReplicaRegion: (tableId: string, region: string) => fitId(`${tableId}Replica`, safeName(region), 'Region'),
+  outputReplicaArn: (tableId: string, region: string) => fitId(`${tableId}Replica`, safeName(region), 'Arn'),
+  outputScalableTargetResourceId: (tableId: string, capacity: Capacity) => suffixed(tableId, `${capacity}ScalableTargetResourceId`),
+  outputIndexScalableTargetResourceId: (tableId: string, index: string, capacity: Capacity) => indexed(tableId, index, `${capacity}ScalableTargetResourceId`),
 };

@@ -133,7 +133,13 @@ const alarmIdFor = (table: TableModel, src: Source, kind: AlarmKind) =>
   src.gsi === undefined ? ids.alarm(table.logicalId, kind) : ids.indexAlarm(table.logicalId, src.gsi.name, kind);
 const suffixFor = (table: TableModel, src: Source, kind: AlarmKind) => (src.gsi === undefined ? kind : indexAlarmSuffix(table, src.gsi.name, kind));
 
-/** PROVISIONED: consumed as % of the Provisioned* metric, for the table and each GSI. */
+/**
+ * PROVISIONED: consumed as % of the Provisioned* metric, for the table and each GSI. The divisor
+ * is CloudWatch's Provisioned*CapacityUnits, never a capacity from the template, so the alarm stays
+ * right whenever the capacity changes: target tracking, a ScheduledActions entry moving the
+ * target's MinCapacity/MaxCapacity ("scale up for business hours"), or a console change
+ * (test/unit/macro/scheduled-scaling.test.ts checks that no capacity is written into the alarms).
+ */
 function provisionedUtilizationAlarms(table: TableModel, capacity: Capacity): Record<string, CfnResource> {
   const kind: AlarmKind = `${capacity}CapacityUtilization`;
   if (table.billingMode !== 'PROVISIONED' || !kindEnabled(table, kind)) return {};

@@ -19,7 +19,7 @@ export const SERVICE_LINKED_ROLE_ARN =
   'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/' +
   'AWSServiceRoleForApplicationAutoScaling_DynamoDBTable';
 
-interface Dimension {
+export interface Dimension {
   targetId: string;
   policyId: string;
   capacity: Capacity;
@@ -61,12 +61,38 @@ export function scalingPolicyIds(t: TableModel): string[] {
   return scaledDimensions(t).map((d) => d.policyId);
 }
 
+/** The scalable target's ResourceId, `table/<name>` or `table/<name>/index/<index>`, as an Fn::Sub template. */
+export function scalableResourceId(t: TableModel, d: Dimension): string {
+  return d.index === undefined ? `table/\${${t.logicalId}}` : `table/\${${t.logicalId}}/index/${d.index}`;
+}
+
+/**
+ * ScheduledActions as CloudFormation writes them on the scalable target. A scheduled action only
+ * moves the target's MinCapacity and MaxCapacity; the capacity alarms (alarms.ts) divide consumed
+ * capacity by the Provisioned*CapacityUnits metric, never by a number from the template, so they
+ * follow every scheduled change.
+ */
+function scheduledActions(s: ScalingModel): Record<string, unknown>[] | undefined {
+  return s.scheduledActions?.map((a) => ({
+    ...(a.endTime !== undefined ? { EndTime: a.endTime } : {}),
+    ScalableTargetAction: {
+      ...(a.maxCapacity !== undefined ? { MaxCapacity: a.maxCapacity } : {}),
+      ...(a.minCapacity !== undefined ? { MinCapacity: a.minCapacity } : {}),
+    },
+    Schedule: a.schedule,
+    ScheduledActionName: a.name,
+    ...(a.startTime !== undefined ? { StartTime: a.startTime } : {}),
+    ...(a.timezone !== undefined ? { Timezone: a.timezone } : {}),
+  }));
+}
+
 export const autoscalingGenerator: Generator = (t) => {
   const resources: Record<string, CfnResource> = {};
   let previousPolicy: string | undefined;
   for (const d of scaledDimensions(t)) {
     const level = d.index === undefined ? 'table' : 'index';
-    const resourceId = d.index === undefined ? `table/\${${t.logicalId}}` : `table/\${${t.logicalId}}/index/${d.index}`;
+    const resourceId = scalableResourceId(t, d);
+    const scheduled = scheduledActions(d.settings);
     // An index's scalable target can only be registered once the index exists.
     const after = [...(previousPolicy !== undefined ? [previousPolicy] : []), ...(d.index !== undefined ? indexesDependency(t) : [])];
     resources[d.targetId] = {
@@ -79,6 +105,7 @@ export const autoscalingGenerator: Generator = (t) => {
         ResourceId: sub(resourceId),
         RoleARN: sub(SERVICE_LINKED_ROLE_ARN),
         ScalableDimension: `dynamodb:${level}:${d.capacity}CapacityUnits`,
+        ...(scheduled !== undefined ? { ScheduledActions: scheduled } : {}),
         ServiceNamespace: 'dynamodb',
       },
     };

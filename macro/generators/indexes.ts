@@ -40,7 +40,7 @@ import { gsi } from './table';
 import type { CfnResource, Generator } from './types';
 
 function indexAttributes(t: TableModel): { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[] {
-  const used = new Set(t.globalSecondaryIndexes.flatMap((g) => [g.hashKey, ...(g.rangeKey !== undefined ? [g.rangeKey] : [])]));
+  const used = new Set(t.globalSecondaryIndexes.flatMap((g) => [...g.hashKeys, ...g.rangeKeys]));
   return t.attributes.filter((a) => used.has(a.name)).map((a) => ({ AttributeName: a.name, AttributeType: a.type }));
 }
 

@@ -14,11 +14,16 @@ function projection(p: ProjectionModel): Record<string, unknown> {
 }
 
 function keySchema(hash: string, range?: string): Record<string, string>[] {
-  return [{ AttributeName: hash, KeyType: 'HASH' }, ...(range !== undefined ? [{ AttributeName: range, KeyType: 'RANGE' }] : [])];
+  return multiKeySchema([hash], range !== undefined ? [range] : []);
+}
+
+/** Every HASH element, in the order given, then every RANGE element ("Multi-attribute keys pattern"). */
+function multiKeySchema(hash: string[], range: string[]): Record<string, string>[] {
+  return [...hash.map((a) => ({ AttributeName: a, KeyType: 'HASH' })), ...range.map((a) => ({ AttributeName: a, KeyType: 'RANGE' }))];
 }
 
 export function gsi(table: TableModel, g: GsiModel): Record<string, unknown> {
-  const out: Record<string, unknown> = { IndexName: g.name, KeySchema: keySchema(g.hashKey, g.rangeKey), Projection: projection(g.projection) };
+  const out: Record<string, unknown> = { IndexName: g.name, KeySchema: multiKeySchema(g.hashKeys, g.rangeKeys), Projection: projection(g.projection) };
   if (g.readCapacity !== undefined && g.writeCapacity !== undefined) {
     out.ProvisionedThroughput = { ReadCapacityUnits: g.readCapacity, WriteCapacityUnits: g.writeCapacity };
   }

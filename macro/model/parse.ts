@@ -28,7 +28,10 @@ import {
   type ProjectionModel,
   type ReplicaModel,
   type ScalingModel,
+  type ScheduledActionModel,
   type TableModel,
+  OUTPUT_GROUPS,
+  type OutputGroup,
 } from './types';
 
 export const ARC_TABLE_TYPE = 'Arc::DynamoDB::Table';
@@ -121,7 +124,33 @@ class TableParser {
       targetValue: r.num(joinPath(path, 'TargetValue'), s.TargetValue) ?? DEFAULTS.targetValue,
       scaleInCooldown: r.int(joinPath(path, 'ScaleInCooldown'), s.ScaleInCooldown, { min: 0 }) ?? DEFAULTS.scaleInCooldown,
       scaleOutCooldown: r.int(joinPath(path, 'ScaleOutCooldown'), s.ScaleOutCooldown, { min: 0 }) ?? DEFAULTS.scaleOutCooldown,
+      ...(Array.isArray(s.ScheduledActions) ? { scheduledActions: this.scheduledActions(joinPath(path, 'ScheduledActions'), s.ScheduledActions) } : {}),
     };
+  }
+
+  /** ScheduledActions: CloudFormation's ScheduledAction entries; the rules check schedules, capacities and names. */
+  scheduledActions(path: string, raw: unknown[]): ScheduledActionModel[] {
+    const r = this.r;
+    const out: ScheduledActionModel[] = [];
+    raw.forEach((x, i) => {
+      const a = obj(x);
+      const at = (name: string) => joinPath(path, i, name);
+      if (a.ScheduledActionName === undefined || a.Schedule === undefined) return;
+      const action = obj(a.ScalableTargetAction);
+      const minCapacity = r.int(joinPath(at('ScalableTargetAction'), 'MinCapacity'), action.MinCapacity, { min: 1 });
+      const maxCapacity = r.int(joinPath(at('ScalableTargetAction'), 'MaxCapacity'), action.MaxCapacity, { min: 1 });
+      out.push({
+        index: i,
+        name: r.str(a.ScheduledActionName) as Passthrough<string>,
+        schedule: r.str(a.Schedule) as Passthrough<string>,
+        ...(minCapacity !== undefined ? { minCapacity } : {}),
+        ...(maxCapacity !== undefined ? { maxCapacity } : {}),
+        ...(a.Timezone !== undefined ? { timezone: r.str(a.Timezone) } : {}),
+        ...(a.StartTime !== undefined ? { startTime: r.str(a.StartTime) } : {}),
+        ...(a.EndTime !== undefined ? { endTime: r.str(a.EndTime) } : {}),
+      });
+    });
+    return out;
   }
 
   scalingMap(path: string, raw: unknown): Record<string, ScalingModel> {
@@ -130,6 +159,16 @@ class TableParser {
       const s = this.scaling(joinPath(path, index), value);
       if (s) out[index] = s;
     }
+    return out;
+  }
+
+  /** Outputs.Include: each group once, in the order given (a repeat is reported by the output-groups-unique rule). */
+  outputGroups(raw: unknown): OutputGroup[] {
+    const out: OutputGroup[] = [];
+    list(raw).forEach((g, i) => {
+      const group = this.r.choice(joinPath('Outputs.Include', i), g, OUTPUT_GROUPS);
+      if (group !== undefined && !out.includes(group)) out.push(group);
+    });
     return out;
   }
 
@@ -249,6 +288,19 @@ class TableParser {
     };
   }
 
+  /** A GSI key: one attribute name, or a list of up to four (multi-attribute keys); names that do not parse are left out. */
+  private keyNames(path: string, raw: unknown): string[] {
+    if (raw === undefined) return [];
+    if (!Array.isArray(raw)) {
+      const one = this.r.name(path, raw);
+      return one === undefined ? [] : [one];
+    }
+    return raw.flatMap((v, j) => {
+      const n = this.r.name(joinPath(path, j), v);
+      return n === undefined ? [] : [n];
+    });
+  }
+
   table(logicalId: string, p: Raw, attrs: ReturnType<typeof parseAttributes>): TableModel {
     const r = this.r;
     const billingMode = r.choice('BillingMode', p.BillingMode, ['PAY_PER_REQUEST', 'PROVISIONED'] as const, DEFAULTS.billingMode);
@@ -284,15 +336,15 @@ class TableParser {
       const raw = obj(g);
       const path = joinPath('GlobalSecondaryIndexes', i);
       const name = r.name(joinPath(path, 'Name'), raw.Name);
-      const hashKey = r.name(joinPath(path, 'HashKey'), raw.HashKey);
-      const rangeKey = r.name(joinPath(path, 'RangeKey'), raw.RangeKey);
+      const hashKeys = this.keyNames(joinPath(path, 'HashKey'), raw.HashKey);
+      const rangeKeys = this.keyNames(joinPath(path, 'RangeKey'), raw.RangeKey);
       const projection = this.projection(path, raw);
       const rc = r.int(joinPath(path, 'ReadCapacity'), raw.ReadCapacity, { min: 1 });
       const wc = r.int(joinPath(path, 'WriteCapacity'), raw.WriteCapacity, { min: 1 });
       const onDemand = this.throughput(joinPath(path, 'OnDemandThroughput'), raw.OnDemandThroughput, ['MaxReadRequestUnits', 'MaxWriteRequestUnits'], 1);
       const warm = this.throughput(joinPath(path, 'WarmThroughput'), raw.WarmThroughput, ['ReadUnitsPerSecond', 'WriteUnitsPerSecond'], 1);
-      if (name === undefined || hashKey === undefined) return;
-      const gsi: GsiModel = { index: i, name, hashKey, ...(rangeKey !== undefined ? { rangeKey } : {}), projection };
+      if (name === undefined || hashKeys.length === 0) return;
+      const gsi: GsiModel = { index: i, name, hashKeys, rangeKeys, projection };
       if (provisioned) {
         // An index without its own capacity starts with its autoscaling minimum, else the table's.
         const readDefault = autoscaling?.gsiRead[name]?.minCapacity ?? readCapacity;
@@ -349,8 +401,12 @@ class TableParser {
     const warmThroughput = this.throughput('WarmThroughput', p.WarmThroughput, ['ReadUnitsPerSecond', 'WriteUnitsPerSecond'], 1);
 
     let outputs: TableModel['outputs'];
-    if (isObject(p.Outputs) && 'ExportPrefix' in p.Outputs) outputs = { exportPrefix: r.str(p.Outputs.ExportPrefix) };
-    else if (r.flag('Outputs', p.Outputs, false).value) outputs = {};
+    if (isObject(p.Outputs) && ('ExportPrefix' in p.Outputs || 'Include' in p.Outputs)) {
+      outputs = {
+        ...('ExportPrefix' in p.Outputs ? { exportPrefix: r.str(p.Outputs.ExportPrefix) } : {}),
+        ...('Include' in p.Outputs ? { include: this.outputGroups(p.Outputs.Include) } : {}),
+      };
+    } else if (r.flag('Outputs', p.Outputs, false).value) outputs = {};
 
     const model: TableModel = {
       logicalId,

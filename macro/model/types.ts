@@ -25,6 +25,21 @@ export interface AttributeModel {
   type: AttributeType;
 }
 
+/**
+ * One entry of `ScheduledActions` (beyond the module): CloudFormation's
+ * AWS::ApplicationAutoScaling::ScalableTarget ScheduledAction, with its own names.
+ */
+export interface ScheduledActionModel {
+  index: number;
+  name: Passthrough<string>;
+  schedule: Passthrough<string>;
+  minCapacity?: Passthrough<number>;
+  maxCapacity?: Passthrough<number>;
+  timezone?: Passthrough<string>;
+  startTime?: Passthrough<string>;
+  endTime?: Passthrough<string>;
+}
+
 /** Target-tracking settings for one scalable dimension (module: autoscaling_read/_write). */
 export interface ScalingModel {
   minCapacity: Passthrough<number>;
@@ -32,6 +47,8 @@ export interface ScalingModel {
   targetValue: Passthrough<number>;
   scaleInCooldown: Passthrough<number>;
   scaleOutCooldown: Passthrough<number>;
+  /** Present when ScheduledActions is given (even empty): written onto the scalable target. */
+  scheduledActions?: ScheduledActionModel[];
 }
 
 export interface ProjectionModel {
@@ -42,8 +59,12 @@ export interface ProjectionModel {
 export interface GsiModel {
   index?: number;
   name: string;
-  hashKey: string;
-  rangeKey?: string;
+  /**
+   * The partition key's attributes, and the sort key's (none, or up to four each): a GSI key may be
+   * made of up to four attributes each (DynamoDB developer guide, "Multi-attribute keys pattern").
+   */
+  hashKeys: string[];
+  rangeKeys: string[];
   projection: ProjectionModel;
   readCapacity?: Passthrough<number>;
   writeCapacity?: Passthrough<number>;
@@ -88,6 +109,10 @@ export interface LoadModel {
   maxRejectedRecords: Passthrough<number>;
   revision?: Passthrough<string>;
 }
+
+/** The groups of `Outputs.Include` (macro/generators/outputs.ts says what each gives). */
+export const OUTPUT_GROUPS = ['Table', 'Stream', 'Indexes', 'Replicas', 'Autoscaling'] as const;
+export type OutputGroup = (typeof OUTPUT_GROUPS)[number];
 
 /** The alarm kinds a user can tune or disable under `Monitoring.Alarms.<Kind>`. */
 export const ALARM_KINDS = [
@@ -199,8 +224,11 @@ export interface TableModel {
   resourcePolicy?: Passthrough<Record<string, unknown>>;
   kinesisStreamSpecification?: Passthrough<Record<string, unknown>>;
 
-  /** Present when `Outputs` is true or an object. */
-  outputs?: { exportPrefix?: Passthrough<string> };
+  /**
+   * Present when `Outputs` is true or an object. `include` is the `Include` list, in the template's
+   * order without repeats; absent, the outputs are today's: the table's name and ARN and its stream ARN.
+   */
+  outputs?: { exportPrefix?: Passthrough<string>; include?: OutputGroup[] };
 
   /** LongOperationTimeoutInMinutes: the WaitCondition timeout of Replicas, Indexes and Load (macro/generators/long-operations.ts). */
   longOperationTimeoutMinutes?: number;

@@ -11,14 +11,18 @@ import { at, rawItems, type Check, type RuleInput } from './types';
 /** DynamoDB naming rules: key attribute names and projected attribute names are 1-255 characters. */
 export const MAX_KEY_ATTRIBUTE_NAME_LENGTH = 255;
 
+/** A GSI's key attributes with their paths: `HashKey`, or `HashKey[1]` in a multi-attribute key. */
+export function gsiKeys(model: TableModel, g: TableModel['globalSecondaryIndexes'][number]): { name: string; path: string }[] {
+  const base = joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes));
+  const each = (list: string[], field: string) => list.map((name, j) => ({ name, path: list.length > 1 ? joinPath(base, field, j) : joinPath(base, field) }));
+  return [...each(g.hashKeys, 'HashKey'), ...each(g.rangeKeys, 'RangeKey')];
+}
+
 /** Every key attribute, with the property path that names it. */
 export function keyAttributes(model: TableModel): { name: string; path: string }[] {
   const keys = [{ name: model.hashKey, path: 'HashKey' }];
   if (model.rangeKey !== undefined) keys.push({ name: model.rangeKey, path: 'RangeKey' });
-  model.globalSecondaryIndexes.forEach((g) => {
-    keys.push({ name: g.hashKey, path: joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'HashKey') });
-    if (g.rangeKey !== undefined) keys.push({ name: g.rangeKey, path: joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'RangeKey') });
-  });
+  model.globalSecondaryIndexes.forEach((g) => keys.push(...gsiKeys(model, g)));
   model.localSecondaryIndexes.forEach((l) =>
     keys.push({ name: l.rangeKey, path: joinPath('LocalSecondaryIndexes', at(l, model.localSecondaryIndexes), 'RangeKey') }),
   );
@@ -94,9 +98,16 @@ export const declaredAttributesAreUsed: Check = (input, r) => {
 export const keysAreDistinct: Check = ({ model }, r) => {
   const same = 'names the same attribute as the partition key; a sort key must be another attribute';
   if (model.rangeKey !== undefined && model.rangeKey === model.hashKey) r.error('RangeKey', same);
+  // A GSI key attribute at most once across its partition and sort key attributes (DynamoDB
+  // developer guide, "Multi-attribute keys pattern": each attribute of a multi-attribute key is
+  // its own component; one attribute in two places is no key DynamoDB accepts).
   for (const g of model.globalSecondaryIndexes) {
-    if (g.rangeKey !== undefined && g.rangeKey === g.hashKey)
-      r.error(joinPath('GlobalSecondaryIndexes', at(g, model.globalSecondaryIndexes), 'RangeKey'), same);
+    const seen = new Set<string>();
+    for (const k of gsiKeys(model, g)) {
+      if (seen.has(k.name))
+        r.error(k.path, k.path.includes('RangeKey') && g.hashKeys.includes(k.name) ? same : `names '${k.name}' a second time in this index's key`);
+      seen.add(k.name);
+    }
   }
   for (const l of model.localSecondaryIndexes) {
     if (l.rangeKey === model.hashKey)

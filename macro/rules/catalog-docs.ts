@@ -304,6 +304,36 @@ export const CATALOG = [
   },
   { id: 'ARC-E6006', name: 'scaling-target-range', stage: 'table', description: 'TargetValue is 20-90 percent utilization', source: `${DDB}/AutoScaling.html` },
   {
+    id: 'ARC-E6007',
+    name: 'scheduled-action-schedules',
+    stage: 'table',
+    description:
+      'A literal scheduled-action Schedule is at(yyyy-mm-ddThh:mm:ss) of a real time, rate(value unit) with a positive integer and minute(s), hour(s) ' +
+      'or day(s), or cron() of six fields with ? in Day-of-month or Day-of-week',
+    source: 'https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html',
+  },
+  {
+    id: 'ARC-E6008',
+    name: 'scheduled-action-capacity-given',
+    stage: 'table',
+    description: 'A scheduled action ScalableTargetAction sets MinCapacity, MaxCapacity or both',
+    source: 'https://docs.aws.amazon.com/autoscaling/application/APIReference/API_ScalableTargetAction.html',
+  },
+  {
+    id: 'ARC-E6009',
+    name: 'scheduled-action-min-max',
+    stage: 'table',
+    description: 'A scheduled action MinCapacity does not exceed its MaxCapacity',
+    source: 'https://docs.aws.amazon.com/autoscaling/application/APIReference/API_ScalableTargetAction.html',
+  },
+  {
+    id: 'ARC-E6010',
+    name: 'scheduled-action-names-unique',
+    stage: 'table',
+    description: 'Scheduled action names are unique per scalable target (a second PutScheduledAction of a name replaces the first)',
+    source: 'https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html',
+  },
+  {
     id: 'ARC-E7001',
     name: 'replica-region-names',
     stage: 'table',
@@ -454,6 +484,14 @@ export const CATALOG = [
     source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html',
   },
   { id: 'ARC-E9011', name: 'alarm-thresholds', stage: 'table', description: 'An alarm Threshold is a number >= 0', source: null },
+  { id: 'ARC-E9012', name: 'output-groups-unique', stage: 'table', description: 'Outputs.Include names each group once', source: null },
+  {
+    id: 'ARC-E9013',
+    name: 'output-groups-apply',
+    stage: 'table',
+    description: 'Each Outputs.Include group has something to give (Stream needs a stream, Indexes indexes, Replicas ReplicaRegions, Autoscaling autoscaling)',
+    source: null,
+  },
 ] as const satisfies readonly RuleDoc[];
 
 export type CatalogName = (typeof CATALOG)[number]['name'];

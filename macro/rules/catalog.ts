@@ -48,6 +48,10 @@ export const RULE_IDS = {
   'gsi-scaling-names-indexes': 'ARC-E6004',
   'scaling-min-max': 'ARC-E6005',
   'scaling-target-range': 'ARC-E6006',
+  'scheduled-action-schedules': 'ARC-E6007',
+  'scheduled-action-capacity-given': 'ARC-E6008',
+  'scheduled-action-min-max': 'ARC-E6009',
+  'scheduled-action-names-unique': 'ARC-E6010',
   'replica-region-names': 'ARC-E7001',
   'replica-regions-remote': 'ARC-E7002',
   'replica-regions-unique': 'ARC-E7003',
@@ -73,6 +77,8 @@ export const RULE_IDS = {
   'alarm-datapoints': 'ARC-E9009',
   'alarm-evaluation-window': 'ARC-E9010',
   'alarm-thresholds': 'ARC-E9011',
+  'output-groups-unique': 'ARC-E9012',
+  'output-groups-apply': 'ARC-E9013',
 } as const;
 
 export type RuleName = keyof typeof RULE_IDS;

@@ -12,6 +12,10 @@ import {
   gsiScalingKeysNameIndexes,
   scalingMinMax,
   scalingTargetRange,
+  scheduledActionCapacityGiven,
+  scheduledActionMinMax,
+  scheduledActionNamesUnique,
+  scheduledActionSchedules,
 } from './autoscaling';
 import { capacityNeedsProvisioned, onDemandNeedsPayPerRequest, provisionedNeedsCapacity } from './billing';
 import {
@@ -39,6 +43,7 @@ import {
   replicasNeedStream,
   waitForReplicationNeedsReplicas,
 } from './replicas';
+import { outputGroupsApply, outputGroupsUnique } from './outputs';
 import { settingsNeedTheirSwitch } from './switches';
 import {
   adoptionNamesTheTable,
@@ -79,6 +84,10 @@ export const RULES: readonly Rule[] = [
   rule('gsi-scaling-names-indexes', gsiScalingKeysNameIndexes),
   rule('scaling-min-max', scalingMinMax),
   rule('scaling-target-range', scalingTargetRange),
+  rule('scheduled-action-schedules', scheduledActionSchedules),
+  rule('scheduled-action-capacity-given', scheduledActionCapacityGiven),
+  rule('scheduled-action-min-max', scheduledActionMinMax),
+  rule('scheduled-action-names-unique', scheduledActionNamesUnique),
   rule('settings-need-their-switch', settingsNeedTheirSwitch),
   rule('wait-for-replication-needs-replicas', waitForReplicationNeedsReplicas),
   rule('csv-options-need-csv', csvOptionsNeedCsv),
@@ -103,6 +112,8 @@ export const RULES: readonly Rule[] = [
   rule('alarm-datapoints', alarmDatapoints),
   rule('alarm-evaluation-window', alarmEvaluationWindow),
   rule('alarm-thresholds', alarmThresholds),
+  rule('output-groups-unique', outputGroupsUnique),
+  rule('output-groups-apply', outputGroupsApply),
 ];
 
 /**

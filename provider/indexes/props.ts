@@ -2,7 +2,7 @@
  * `Custom::ArcDynamoDbIndexes` and `Custom::ArcDynamoDbIndexesPrecheck` properties
  * (contract/resources.ts), parsed at the boundary: CloudFormation delivers every scalar as a string.
  * Limits are DynamoDB's (CreateTable / GlobalSecondaryIndex, API reference): index names of
- * 3-255 characters of a-z A-Z 0-9 _ . -, one HASH and at most one RANGE key, at most 20 indexes
+ * 3-255 characters of a-z A-Z 0-9 _ . -, 1 to 4 HASH and up to 4 RANGE key elements, at most 20 indexes
  * by default quota, at most 20 projected non-key attributes per index list.
  */
 import type { GsiProps, IndexesPrecheckResourceProps, IndexesResourceProps } from '../../contract/resources';
@@ -26,15 +26,18 @@ function units(o: Record<string, unknown>, keys: string[], path: string, min: nu
 
 function gsi(v: unknown, path: string): GsiProps {
   const o = asObject(v, path);
-  const keys = asList(o.KeySchema, `${path}.KeySchema`, 2).map((k, i) => {
+  const keys = asList(o.KeySchema, `${path}.KeySchema`, 8).map((k, i) => {
     const ko = asObject(k, `${path}.KeySchema[${i}]`);
     return {
       AttributeName: asString(ko.AttributeName, `${path}.KeySchema[${i}].AttributeName`, ATTRIBUTE),
       KeyType: asEnum(ko.KeyType, `${path}.KeySchema[${i}].KeyType`, ['HASH', 'RANGE'] as const),
     };
   });
-  if (keys[0]?.KeyType !== 'HASH' || (keys[1] !== undefined && keys[1].KeyType !== 'RANGE'))
-    throw new PropertyError(`${path}.KeySchema`, 'must be one HASH key, optionally followed by one RANGE key');
+  // One to four HASH elements, then up to four RANGE elements ("Multi-attribute keys pattern").
+  const hashes = keys.findIndex((k) => k.KeyType !== 'HASH');
+  const hashCount = hashes === -1 ? keys.length : hashes;
+  if (hashCount < 1 || hashCount > 4 || keys.length - hashCount > 4 || keys.slice(hashCount).some((k) => k.KeyType !== 'RANGE'))
+    throw new PropertyError(`${path}.KeySchema`, 'must be 1 to 4 HASH elements, then up to 4 RANGE elements');
   const p = asObject(o.Projection, `${path}.Projection`);
   const projection: GsiProps['Projection'] = {
     ProjectionType: asEnum(p.ProjectionType, `${path}.Projection.ProjectionType`, ['ALL', 'KEYS_ONLY', 'INCLUDE'] as const),

@@ -30,7 +30,7 @@ export function templateFor(table: TableModel): { template: Record<string, unkno
         ? {
             GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((g) => ({
               IndexName: g.name,
-              KeySchema: [{ AttributeName: g.hashKey, KeyType: 'HASH' }],
+              KeySchema: g.hashKeys.map((a) => ({ AttributeName: a, KeyType: 'HASH' })),
               Projection: { ProjectionType: g.projection.type },
               ...throughput(g.readCapacity, g.writeCapacity),
               ...(g.onDemandThroughput !== undefined ? { OnDemandThroughput: g.onDemandThroughput } : {}),

@@ -4,7 +4,10 @@
  * - AWS::ApplicationAutoScaling::ScalableTarget: RegisterScalableTarget; Ref returns
  *   `ResourceId|ScalableDimension|ServiceNamespace`; ResourceId, ScalableDimension and
  *   ServiceNamespace "Update requires: Replacement", the rest is re-registered in place;
- *   Delete = DeregisterScalableTarget.
+ *   Delete = DeregisterScalableTarget. RegisterScalableTarget takes no ScheduledActions: each
+ *   entry is a PutScheduledAction on the target (StartTime and EndTime as timestamps), an entry
+ *   dropped on update a DeleteScheduledAction; on delete the target's actions go first (Application
+ *   Auto Scaling drops them with the target; moto keeps them).
  * - AWS::ApplicationAutoScaling::ScalingPolicy: PutScalingPolicy, its target named by
  *   ScalingTargetId (the target's Ref) or by ResourceId/ScalableDimension/ServiceNamespace;
  *   Ref returns the policy ARN; PolicyName and ScalingTargetId "Update requires: Replacement".
@@ -17,8 +20,10 @@
 import {
   ApplicationAutoScalingClient,
   DeleteScalingPolicyCommand,
+  DeleteScheduledActionCommand,
   DeregisterScalableTargetCommand,
   PutScalingPolicyCommand,
+  PutScheduledActionCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, DeleteAlarmsCommand, DeleteDashboardsCommand, PutDashboardCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
@@ -54,10 +59,47 @@ function assertKnown(ctx: OperationContext, props: Json, allowed: string[]): voi
 
 const TARGET_KEYS = ['ServiceNamespace', 'ResourceId', 'ScalableDimension'];
 
+const SCHEDULED_ACTION_KEYS = ['ScheduledActionName', 'Schedule', 'ScalableTargetAction', 'Timezone', 'StartTime', 'EndTime'];
+
+/** The ScheduledActions of a target's properties, checked as CloudFormation's schema has them. */
+function scheduledActionsOf(ctx: OperationContext, p: Json): Json[] {
+  if (p.ScheduledActions === undefined) return [];
+  if (!Array.isArray(p.ScheduledActions))
+    throw new ResourceFailure(`Properties validation failed for resource ${ctx.logicalId}: ScheduledActions is not a list`);
+  return (p.ScheduledActions as Json[]).map((a) => {
+    assertKnown(ctx, a, SCHEDULED_ACTION_KEYS);
+    assertKnown(ctx, (a.ScalableTargetAction ?? {}) as Json, ['MinCapacity', 'MaxCapacity']);
+    for (const k of ['ScheduledActionName', 'Schedule']) {
+      if (typeof a[k] !== 'string') throw new ResourceFailure(`Properties validation failed for resource ${ctx.logicalId}: ScheduledAction ${k} is required`);
+    }
+    return a;
+  });
+}
+
+const timestamp = (ctx: OperationContext, v: unknown): Date | undefined => {
+  if (v === undefined) return undefined;
+  const d = new Date(String(v));
+  if (Number.isNaN(d.getTime()))
+    throw new ResourceFailure(`Properties validation failed for resource ${ctx.logicalId}: ${JSON.stringify(v)} is not a timestamp`);
+  return d;
+};
+
 export function scalableTargetHandler(c: NativeClients): ResourceTypeHandler {
-  const register = async (ctx: OperationContext, p: Json) => {
+  const target = (p: Json) => ({
+    ServiceNamespace: p.ServiceNamespace as never,
+    ResourceId: String(p.ResourceId),
+    ScalableDimension: p.ScalableDimension as never,
+  });
+  const deleteActions = async (ctx: OperationContext, p: Json, names: string[]) => {
+    for (const ScheduledActionName of names) {
+      await call('DeleteScheduledAction', () => c.autoscaling(ctx.region).send(new DeleteScheduledActionCommand({ ...target(p), ScheduledActionName })), [
+        'ObjectNotFoundException',
+      ]);
+    }
+  };
+  const register = async (ctx: OperationContext, p: Json, old?: Json) => {
     assertKnown(ctx, p, [...TARGET_KEYS, 'MinCapacity', 'MaxCapacity', 'RoleARN', 'SuspendedState', 'ScheduledActions']);
-    if (p.ScheduledActions !== undefined) throw new ResourceFailure('The stack engine does not implement ScheduledActions');
+    const actions = scheduledActionsOf(ctx, p);
     await call('RegisterScalableTarget', () =>
       c.autoscaling(ctx.region).send(
         new RegisterScalableTargetCommand({
@@ -71,14 +113,44 @@ export function scalableTargetHandler(c: NativeClients): ResourceTypeHandler {
         }),
       ),
     );
+    const names = actions.map((a) => String(a.ScheduledActionName));
+    if (old !== undefined)
+      await deleteActions(
+        ctx,
+        p,
+        scheduledActionsOf(ctx, old)
+          .map((a) => String(a.ScheduledActionName))
+          .filter((n) => !names.includes(n)),
+      );
+    for (const a of actions) {
+      const action = (a.ScalableTargetAction ?? {}) as Json;
+      await call('PutScheduledAction', () =>
+        c.autoscaling(ctx.region).send(
+          new PutScheduledActionCommand({
+            ...target(p),
+            ScheduledActionName: String(a.ScheduledActionName),
+            Schedule: String(a.Schedule),
+            Timezone: a.Timezone as string | undefined,
+            StartTime: timestamp(ctx, a.StartTime),
+            EndTime: timestamp(ctx, a.EndTime),
+            ScalableTargetAction: { MinCapacity: num(action.MinCapacity), MaxCapacity: num(action.MaxCapacity) },
+          }),
+        ),
+      );
+    }
     return { physicalId: `${String(p.ResourceId)}|${String(p.ScalableDimension)}|${String(p.ServiceNamespace)}`, attributes: {} };
   };
   return {
     replacementReason: (a, b) => changed(a, b, TARGET_KEYS),
-    create: register,
-    update: (ctx, _id, _old, p) => register(ctx, p),
-    async delete(ctx, physicalId) {
+    create: (ctx, p) => register(ctx, p),
+    update: (ctx, _id, old, p) => register(ctx, p, old),
+    async delete(ctx, physicalId, p) {
       const [ResourceId, ScalableDimension, ServiceNamespace] = physicalId.split('|');
+      await deleteActions(
+        ctx,
+        { ResourceId, ScalableDimension, ServiceNamespace },
+        scheduledActionsOf(ctx, p ?? {}).map((a) => String(a.ScheduledActionName)),
+      );
       await call(
         'DeregisterScalableTarget',
         () =>

@@ -33,7 +33,7 @@ export function baseTable(overrides: Partial<TableModel> = {}, monitoring: Parti
 }
 
 export function gsi(name: string, extra: Partial<GsiModel> = {}): GsiModel {
-  return { name, hashKey: 'gk', projection: { type: 'ALL' }, ...extra };
+  return { name, hashKeys: ['gk'], rangeKeys: [], projection: { type: 'ALL' }, ...extra };
 }
 
 const gsis = (n: number, extra: Partial<GsiModel> = {}) => Array.from({ length: n }, (_, i) => gsi(`by-attr-${i + 1}`, extra));

@@ -6,6 +6,7 @@
  */
 import type { GsiProps } from '../../../contract/resources';
 import { definitionDiffers, planIndexes, type LiveIndex, type PlanInput, type TableState } from '../../../provider/indexes/plan';
+import { parseIndexesProps } from '../../../provider/indexes/props';
 
 const gsi = (name: string, hash = `${name}Key`, extra: Partial<GsiProps> = {}): GsiProps => ({
   IndexName: name,
@@ -149,5 +150,59 @@ describe('indexes plan', () => {
 
   test('it waits while the table itself is not ACTIVE', () => {
     expect(plan([gsi('x1x')], table([], { status: 'UPDATING' }))).toEqual({ kind: 'wait', reason: 'table is UPDATING' });
+  });
+});
+
+describe('multi-attribute index keys in the indexes resource (DynamoDB developer guide, "Multi-attribute keys pattern")', () => {
+  const raw = (keys: [string, string][]) => ({
+    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:p',
+    TableName: 'matches',
+    BillingMode: 'PAY_PER_REQUEST',
+    TableLogicalId: 'Matches',
+    AttributeDefinitions: ['a', 'b', 'c', 'd', 'e'].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
+    GlobalSecondaryIndexes: [
+      { IndexName: 'multi', KeySchema: keys.map(([n, t]) => ({ AttributeName: n, KeyType: t })), Projection: { ProjectionType: 'ALL' } },
+    ],
+  });
+
+  test('up to four HASH elements, then up to four RANGE elements, are accepted in that order', () => {
+    const p = parseIndexesProps(
+      raw([
+        ['a', 'HASH'],
+        ['b', 'HASH'],
+        ['c', 'RANGE'],
+        ['d', 'RANGE'],
+      ]),
+    );
+    expect(p.GlobalSecondaryIndexes[0].KeySchema.map((k) => k.KeyType)).toEqual(['HASH', 'HASH', 'RANGE', 'RANGE']);
+  });
+
+  test.each([
+    [
+      'a RANGE before a HASH',
+      [
+        ['a', 'RANGE'],
+        ['b', 'HASH'],
+      ],
+    ],
+    ['five HASH elements', ['a', 'b', 'c', 'd', 'e'].map((n) => [n, 'HASH'])],
+  ] as [string, [string, string][]][])('%s is refused', (_what, keys) => {
+    expect(() => parseIndexesProps(raw(keys))).toThrow(/must be 1 to 4 HASH elements, then up to 4 RANGE elements/);
+  });
+
+  test('a changed order of the key attributes is a changed key schema (the index is re-created)', () => {
+    const was = gsi('multi', 'a', {
+      KeySchema: [
+        { AttributeName: 'a', KeyType: 'HASH' },
+        { AttributeName: 'b', KeyType: 'HASH' },
+      ],
+    });
+    const now = gsi('multi', 'a', {
+      KeySchema: [
+        { AttributeName: 'b', KeyType: 'HASH' },
+        { AttributeName: 'a', KeyType: 'HASH' },
+      ],
+    });
+    expect(definitionDiffers(now, live(was))).toContain('key schema');
   });
 });
