@@ -360,12 +360,13 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
       await deps.continuation.continue(payload);
       log.info(session.background || background ? 'continuing in the background' : 'continuing in a new invocation', { hop: session.hop + 1 });
     };
-    /**
-     * The early answer of a long operation: the next hop is queued first (so nothing is promised
-     * that cannot go on), then CloudFormation gets SUCCESS and moves on to the WaitCondition.
-     */
     /** The physical ID CloudFormation was answered with early, if it was. */
     let answeredEarly: string | undefined;
+    /**
+     * The early answer of a long operation: CloudFormation gets SUCCESS and moves on to the
+     * WaitCondition, then the next hop is queued in the background; if it cannot be, the
+     * WaitCondition is signalled FAILURE rather than left to time out.
+     */
     const answerEarly = async (checkpoint: unknown, physicalResourceId: string) => {
       const settled = await session.answerEarly(physicalResourceId);
       if (settled.kind === 'silent') {
