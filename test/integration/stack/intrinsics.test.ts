@@ -17,6 +17,16 @@ const pseudo = pseudoParameters({
   accountId: '123456789012',
 });
 const lookup = { ref: (id: string) => `phys-${id}`, getAtt: (id: string, a: string) => `att-${id}-${a}` };
+// For the fixtures, ARNs keep their shape (a stream label is the fourth '/'-separated part of the stream ARN: Outputs.Include Stream).
+const fixtureLookup = {
+  ref: lookup.ref,
+  getAtt: (id: string, a: string) =>
+    a === 'StreamArn'
+      ? `arn:aws:dynamodb:us-east-1:123456789012:table/phys-${id}/stream/2026-12-01T00:00:00.000`
+      : a === 'Arn'
+        ? `arn:aws:dynamodb:us-east-1:123456789012:table/phys-${id}`
+        : `att-${id}-${a}`,
+};
 
 function unresolved(v: unknown, path = ''): string[] {
   if (Array.isArray(v)) return v.flatMap((x, i) => unresolved(x, `${path}[${i}]`));
@@ -40,7 +50,7 @@ it('resolves every resource of every expanded fixture to literals, in a dependen
         .filter(([, p]) => p.Default === undefined)
         .map(([k, p]) => [k, String((p.AllowedValues as unknown[] | undefined)?.[0] ?? 'x')]),
     );
-    const ev = new Evaluator(template, resolveParameters(template, given), pseudo, lookup);
+    const ev = new Evaluator(template, resolveParameters(template, given), pseudo, fixtureLookup);
     const ids = Object.entries(template.Resources)
       .filter(([, r]) => r.Condition === undefined || ev.condition(r.Condition))
       .map(([id]) => id);
