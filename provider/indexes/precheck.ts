@@ -19,9 +19,10 @@
  * - Any other Update, Delete: nothing to check (the table's mode did not change in this deploy,
  *   or PROVIDER is being turned off, for which docs/indexes.md gives the steps).
  */
-import { DescribeTableCommand, ListTagsOfResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { INDEXES_MANAGED_BY_PROVIDER, INDEXES_PRECHECK_RESOURCE_TYPE, INDEXES_TAG_KEY, OWNER_TAG_KEY } from '../../contract/resources';
 import { awsErrorName } from '../aws';
+import { listTags } from '../guard/ownership';
 import type { HandlerRequest, HandlerResult, ResourceHandler } from '../types';
 import { parsePrecheckProps, type PrecheckProps } from './props';
 
@@ -52,8 +53,8 @@ async function check(req: HandlerRequest<PrecheckProps>): Promise<HandlerResult>
     throw e;
   }
   const indexes = (table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName ?? '').filter((n) => n);
-  const tags = await allTags(ddb, table?.TableArn ?? '');
-  if (tags.get(OWNER_TAG_KEY) !== req.stackId) return refuseBlind(p, `the table is not tagged as this stack's (${OWNER_TAG_KEY})`);
+  const tags = await listTags(ddb, table?.TableArn ?? '');
+  if (tags[OWNER_TAG_KEY] !== req.stackId) return refuseBlind(p, `the table is not tagged as this stack's (${OWNER_TAG_KEY})`);
   if (indexes.length === 0) return ok('the table has no global secondary index');
   if (switchingToProvisioned && table?.BillingModeSummary?.BillingMode !== 'PROVISIONED') {
     // "When switching from pay-per-request to provisioned capacity, initial provisioned capacity
@@ -69,7 +70,7 @@ async function check(req: HandlerRequest<PrecheckProps>): Promise<HandlerResult>
     };
   }
   if (req.requestType !== 'Create') return ok('the billing switch has no index to carry');
-  if (tags.get(INDEXES_TAG_KEY) === INDEXES_MANAGED_BY_PROVIDER) return ok("the table's indexes are the provider's");
+  if (tags[INDEXES_TAG_KEY] === INDEXES_MANAGED_BY_PROVIDER) return ok("the table's indexes are the provider's");
   return {
     status: 'failed',
     reason:
@@ -79,18 +80,6 @@ async function check(req: HandlerRequest<PrecheckProps>): Promise<HandlerResult>
       'index, follow docs/indexes.md "Switching an existing table" (retain the table, remove it from the stack, import it back, ' +
       'then npx arc-dynamodb indexes handover).',
   };
-}
-
-/** Every tag of the table (ListTagsOfResource pages with NextToken). */
-async function allTags(ddb: DynamoDBClient, arn: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  let next: string | undefined;
-  do {
-    const page = await ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn, ...(next ? { NextToken: next } : {}) }));
-    for (const t of page.Tags ?? []) if (t.Key) out.set(t.Key, t.Value ?? '');
-    next = page.NextToken;
-  } while (next);
-  return out;
 }
 
 /** A refusal that says nothing about any table's indexes (see `check`). */
