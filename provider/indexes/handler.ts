@@ -33,18 +33,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { INDEXES_RESOURCE_TYPE, type GsiProps } from '../../contract/resources';
 import { awsErrorName } from '../aws';
+import { Aborted, backoff, beforeEachChange, DEFAULT_POLL, stringList, type PollOptions } from '../poll';
 import { resourceId } from '../protocol/physical-id';
 import { isRollback, type HandlerRequest, type HandlerResult, type ResourceHandler } from '../types';
 import { observeTable } from './observe';
 import { planIndexes, type Step, type TableState } from './plan';
 import { parseIndexesProps, type IndexesProps } from './props';
-
-export interface PollOptions {
-  initialMs: number;
-  maxMs: number;
-}
-
-export const DEFAULT_POLL: PollOptions = { initialMs: 2000, maxMs: 15000 };
 
 /** How many observations a step we just sent may take to show in DescribeTable, which is eventually consistent. */
 const LOOKS_FOR_A_STEP = 8;
@@ -74,12 +68,11 @@ export interface IndexesMemo {
 
 function readCheckpoint(raw: unknown): Checkpoint {
   const c = (raw ?? {}) as Partial<Checkpoint>;
-  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
   const e = c.expect;
   return {
     mutated: c.mutated === true,
-    done: strings(c.done),
-    insights: strings(c.insights),
+    done: stringList(c.done),
+    insights: stringList(c.insights),
     ...(e && (e.kind === 'create' || e.kind === 'delete') && typeof e.index === 'string'
       ? { expect: { kind: e.kind, index: e.index, looks: Number(e.looks) || 0 } }
       : {}),
@@ -89,13 +82,9 @@ function readCheckpoint(raw: unknown): Checkpoint {
 /** The memo for this table; one written for another table (the resource's table was replaced) is not this table's. */
 export function readMemo(raw: unknown, table: string): IndexesMemo {
   const m = (raw ?? {}) as Partial<IndexesMemo>;
-  const names = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
   if (m.table !== table) return { table, created: [], adopted: [] };
-  return { table, created: names(m.created), adopted: names(m.adopted) };
+  return { table, created: stringList(m.created), adopted: stringList(m.adopted) };
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-class Aborted extends Error {}
 
 export function makeIndexesHandler(poll: PollOptions = DEFAULT_POLL): ResourceHandler<IndexesProps> {
   return {
@@ -170,7 +159,7 @@ async function reconcile(req: HandlerRequest<IndexesProps>, poll: PollOptions): 
   const adopted = new Set(memo.adopted);
   const managed = new Set([...created, ...(rollback ? [] : adopted)]);
   const ddb = req.clients.dynamodb();
-  let pause = poll.initialMs;
+  const pacing = backoff(poll, req.deadline);
   let last: TableState | undefined;
   /** The memo as things stand: what exists of what was created; adopted are the declared ones found in place. */
   const memoNow = (settledNow = false): IndexesMemo => {
@@ -182,10 +171,7 @@ async function reconcile(req: HandlerRequest<IndexesProps>, poll: PollOptions): 
   const remember = async () => {
     await req.remember?.({ table: p.TableName, created: [...created].sort(), adopted: [...adopted].sort() });
   };
-  const beforeChange = async () => {
-    if (req.signal?.aborted) throw new Aborted();
-    await req.assertCurrent?.();
-  };
+  const beforeChange = beforeEachChange(req);
   const keepGoing = (): HandlerResult => ({
     status: 'continue',
     checkpoint: cp,
@@ -197,12 +183,7 @@ async function reconcile(req: HandlerRequest<IndexesProps>, poll: PollOptions): 
     ...(cp.mutated && req.requestType === 'Create' ? { physicalResourceId } : {}),
     ...(last ? { memo: memoNow() } : {}),
   });
-  const wait = async (): Promise<boolean> => {
-    if (Date.now() + pause >= req.deadline) return false;
-    await sleep(pause);
-    pause = Math.min(pause * 2, poll.maxMs);
-    return true;
-  };
+  const wait = pacing.wait;
   const send = async (input: UpdateTableCommandInput, expect?: Checkpoint['expect']): Promise<boolean> => {
     await beforeChange();
     try {
@@ -220,7 +201,7 @@ async function reconcile(req: HandlerRequest<IndexesProps>, poll: PollOptions): 
     }
     cp.mutated = true;
     if (expect) cp.expect = expect;
-    pause = poll.initialMs;
+    pacing.reset();
     return true;
   };
 

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { OWNER_TAG_KEY, REPLICAS_RESOURCE_TYPE, type ReplicaProps } from '../../contract/resources';
 import { awsErrorName } from '../aws';
+import { Aborted, backoff, beforeEachChange, DEFAULT_POLL, stringList, type PollOptions } from '../poll';
 import { resourceId } from '../protocol/physical-id';
 import { isRollback, type HandlerRequest, type HandlerResult, type ResourceHandler } from '../types';
 import { hasAutoscaling, hasWriteScaling, observeGroupScaling, planReplicaScaling, removeRegionScaling } from './autoscaling';
@@ -24,14 +25,6 @@ import { observeHome, type HomeState } from './observe';
 import { leftoverNotes, nextMemo, planStructure, readMemo, regionsToRemove, type ReplicasMemo } from './plan';
 import { parseReplicasProps, type ReplicasProps } from './props';
 import { observeReplicaOwnership, Refusal, syncReplica, tagCreatingReplica } from './settings';
-
-export interface PollOptions {
-  /** First wait between two observations (ms); doubles up to maxMs. */
-  initialMs: number;
-  maxMs: number;
-}
-
-export const DEFAULT_POLL: PollOptions = { initialMs: 2000, maxMs: 15000 };
 
 /** How many more observations a failed replica precondition gets before it is final (2+4+8+15 s by default). */
 const PRECONDITION_LOOKS = 4;
@@ -49,13 +42,10 @@ interface Checkpoint {
 
 function readCheckpoint(raw: unknown): Checkpoint {
   const c = (raw ?? {}) as Partial<Checkpoint>;
-  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
-  return { mutated: c.mutated === true, synced: strings(c.synced), tagged: strings(c.tagged), scaled: c.scaled === true };
+  return { mutated: c.mutated === true, synced: stringList(c.synced), tagged: stringList(c.tagged), scaled: c.scaled === true };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-class Aborted extends Error {}
+export { DEFAULT_POLL, type PollOptions };
 
 export function makeReplicasHandler(poll: PollOptions = DEFAULT_POLL): ResourceHandler<ReplicasProps> {
   return {
@@ -98,15 +88,12 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
   );
 
   const ddb = req.clients.dynamodb();
-  const beforeChange = async () => {
-    if (req.signal?.aborted) throw new Aborted();
-    await req.assertCurrent?.();
-  };
+  const beforeChange = beforeEachChange(req);
   /** Called right after each change: from then on a failed Create answers with its real ID. */
   const changed = () => {
     cp.mutated = true;
   };
-  let pause = poll.initialMs;
+  const pacing = backoff(poll, req.deadline);
   let preconditionLooks = PRECONDITION_LOOKS;
   /** The last observed home table: the memo of an answer is computed from it. */
   let last: HomeState | undefined;
@@ -123,15 +110,10 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
     ...memoNow(),
   });
   /** Waits one poll interval; false when that would pass the deadline. */
-  const wait = async (): Promise<boolean> => {
-    if (Date.now() + pause >= req.deadline) return false;
-    await sleep(pause);
-    pause = Math.min(pause * 2, poll.maxMs);
-    return true;
-  };
+  const wait = pacing.wait;
   const stepped = () => {
     cp.mutated = true;
-    pause = poll.initialMs;
+    pacing.reset();
   };
 
   if (p.Replicas.some((r) => r.RegionName === home)) {
