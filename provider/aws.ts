@@ -4,7 +4,7 @@
  * Endpoint overrides come from the environment so tests can point every service at the local
  * replica simulator in front of moto_server; in AWS the overrides are simply unset.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -79,6 +79,16 @@ export function makeAwsClients(opts: ClientOptions): ProviderClients {
     lambda: (region) => get('lambda', region, (c) => new LambdaClient(c)),
     cloudformation: () => get('cloudformation', undefined, (c) => new CloudFormationClient(c)),
   };
+}
+
+/** The table as DescribeTable reports it, or undefined when DynamoDB says it does not exist. */
+export async function describeTable(ddb: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
+  try {
+    return (await ddb.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  } catch (e) {
+    if (awsErrorName(e) === 'ResourceNotFoundException') return undefined;
+    throw e;
+  }
 }
 
 /** The SDK v3 error name (its exception class, e.g. ResourceNotFoundException), or '' for anything else thrown. */

@@ -1,6 +1,6 @@
 /** The table and its global secondary indexes as DescribeTable reports them, as plain data for plan.ts. */
-import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
-import { awsErrorName } from '../aws';
+import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
+import { describeTable } from '../aws';
 import type { LiveIndex, TableState } from './plan';
 
 export function toTableState(t: TableDescription): TableState {
@@ -38,11 +38,6 @@ export function toTableState(t: TableDescription): TableState {
 }
 
 export async function observeTable(ddb: DynamoDBClient, tableName: string): Promise<TableState | undefined> {
-  try {
-    const out = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
-    return out.Table ? toTableState(out.Table) : undefined;
-  } catch (e) {
-    if (awsErrorName(e) === 'ResourceNotFoundException') return undefined;
-    throw e;
-  }
+  const t = await describeTable(ddb, tableName);
+  return t ? toTableState(t) : undefined;
 }

@@ -19,9 +19,8 @@
  * - Any other Update, Delete: nothing to check (the table's mode did not change in this deploy,
  *   or PROVIDER is being turned off, for which docs/indexes.md gives the steps).
  */
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { INDEXES_MANAGED_BY_PROVIDER, INDEXES_PRECHECK_RESOURCE_TYPE, INDEXES_TAG_KEY, OWNER_TAG_KEY } from '../../contract/resources';
-import { awsErrorName } from '../aws';
+import { awsErrorName, describeTable } from '../aws';
 import { listTags } from '../guard/ownership';
 import type { HandlerRequest, HandlerResult, ResourceHandler } from '../types';
 import { parsePrecheckProps, type PrecheckProps } from './props';
@@ -45,13 +44,8 @@ async function check(req: HandlerRequest<PrecheckProps>): Promise<HandlerResult>
   if (resource.type !== 'AWS::DynamoDB::Table') return refuseBlind(p, `${p.TableLogicalId} is a ${resource.type.slice(0, 80)}, not an AWS::DynamoDB::Table`);
   const tableName = resource.physicalId;
   const ddb = req.clients.dynamodb();
-  let table;
-  try {
-    table = (await ddb.send(new DescribeTableCommand({ TableName: tableName }))).Table;
-  } catch (e) {
-    if (awsErrorName(e) === 'ResourceNotFoundException') return ok('the table does not exist');
-    throw e;
-  }
+  const table = await describeTable(ddb, tableName);
+  if (!table) return ok('the table does not exist');
   const indexes = (table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName ?? '').filter((n) => n);
   const tags = await listTags(ddb, table?.TableArn ?? '');
   if (tags[OWNER_TAG_KEY] !== req.stackId) return refuseBlind(p, `the table is not tagged as this stack's (${OWNER_TAG_KEY})`);

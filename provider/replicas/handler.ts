@@ -9,14 +9,13 @@
  * crashed or duplicated invocation loses nothing.
  */
 import {
-  DescribeTableCommand,
   UpdateTableCommand,
   UpdateTableReplicaAutoScalingCommand,
   type CreateReplicationGroupMemberAction,
   type ReplicationGroupUpdate,
 } from '@aws-sdk/client-dynamodb';
 import { OWNER_TAG_KEY, REPLICAS_RESOURCE_TYPE, type ReplicaProps } from '../../contract/resources';
-import { awsErrorName } from '../aws';
+import { awsErrorName, describeTable } from '../aws';
 import { Aborted, backoff, beforeEachChange, DEFAULT_POLL, stringList, type PollOptions } from '../poll';
 import { resourceId } from '../protocol/physical-id';
 import { isRollback, type HandlerRequest, type HandlerResult, type ResourceHandler } from '../types';
@@ -166,14 +165,8 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
                 `by hand or leave it.`,
             );
           }
-          const replica = await req.clients
-            .dynamodb(region)
-            .send(new DescribeTableCommand({ TableName: p.TableName }))
-            .catch((e) => {
-              if (awsErrorName(e) === 'ResourceNotFoundException') return undefined;
-              throw e;
-            });
-          if (replica?.Table?.DeletionProtectionEnabled) {
+          const replica = await describeTable(req.clients.dynamodb(region), p.TableName);
+          if (replica?.DeletionProtectionEnabled) {
             return failed(
               `The replica of ${p.TableName} in ${region} has deletion protection enabled, so it was not deleted. ` +
                 `To delete it, turn protection off first: aws dynamodb update-table --region ${region} --table-name ${p.TableName} ` +

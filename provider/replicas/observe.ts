@@ -1,6 +1,6 @@
 /** What the home region says about the table and its replicas (DescribeTable), as plain data. */
-import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
-import { awsErrorName } from '../aws';
+import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
+import { describeTable } from '../aws';
 
 export interface ReplicaState {
   region: string;
@@ -49,13 +49,8 @@ export function toHomeState(t: TableDescription): HomeState {
 }
 
 export async function observeHome(ddb: DynamoDBClient, tableName: string): Promise<HomeState | undefined> {
-  try {
-    const out = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
-    return out.Table ? toHomeState(out.Table) : undefined;
-  } catch (e) {
-    if (awsErrorName(e) === 'ResourceNotFoundException') return undefined;
-    throw e;
-  }
+  const t = await describeTable(ddb, tableName);
+  return t ? toHomeState(t) : undefined;
 }
 
 /** The replica's ARN: the same table name and account in the replica's region. */
