@@ -8,8 +8,7 @@
  * passed since CloudFormation sent the request. The WaitCondition's 12 h are 12 * HOUR_MS.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { PassThrough } from 'node:stream';
-import { main, type CliIO } from '../../../cli/main';
+import { runCli as cli } from '../../support/run-cli';
 import { startStackEngine, type CustomRequestRecord, type StackEngine, type Template } from '../../support/stack-engine';
 import { HOME, unique } from '../stack/arc';
 
@@ -46,20 +45,6 @@ const held = (release: () => void) => {
 afterEach(() => {
   for (const release of holds.splice(0)) release();
 });
-
-/** Runs the CLI in-process, as `npx arc-dynamodb ...` would, against the engine's endpoints. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stream = (sink: string[]) => {
-    const s = new PassThrough();
-    s.on('data', (d) => sink.push(String(d)));
-    return s;
-  };
-  const io: CliIO = { stdout: stream(out), stderr: stream(err), cwd: process.cwd(), env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } };
-  const code = await main(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 function arc(name: string, over: Record<string, unknown>): Record<string, unknown> {
   return {

@@ -10,8 +10,7 @@
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { INDEXES_MANAGED_BY_PROVIDER, INDEXES_TAG_KEY } from '../../../contract/resources';
-import { PassThrough } from 'node:stream';
-import { main, type CliIO } from '../../../cli/main';
+import { runCli as cli } from '../../support/run-cli';
 import { startStackEngine, type StackEngine, type Template } from '../../support/stack-engine';
 import { HOME, unique } from '../stack/arc';
 
@@ -26,20 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.stop();
 });
-
-/** Runs the CLI in-process, as `npx arc-dynamodb ...` would, against the engine's endpoints. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stream = (sink: string[]) => {
-    const s = new PassThrough();
-    s.on('data', (d) => sink.push(String(d)));
-    return s;
-  };
-  const io: CliIO = { stdout: stream(out), stderr: stream(err), cwd: process.cwd(), env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } };
-  const code = await main(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 interface IndexSpec {
   name: string;
