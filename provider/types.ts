@@ -40,7 +40,8 @@ export interface StackContext {
   resource(logicalId: string): Promise<{ physicalId: string; type: string } | undefined>;
 }
 
-export const isRollback = (stack: StackContext | undefined) => stack?.status === 'UPDATE_ROLLBACK_IN_PROGRESS' || stack?.status === 'ROLLBACK_IN_PROGRESS';
+export const isRollback = (stack: Pick<StackContext, 'status'> | undefined) =>
+  stack?.status === 'UPDATE_ROLLBACK_IN_PROGRESS' || stack?.status === 'ROLLBACK_IN_PROGRESS';
 
 export interface HandlerRequest<P> {
   requestType: RequestType;

@@ -28,7 +28,7 @@
 import { redactUrl } from './log';
 import { checkResponseUrl, type CfnEvent, type ResponseUrlPolicy } from './event';
 import type { ResponseTransport } from './response';
-import type { Logger } from '../types';
+import { isRollback, type Logger } from '../types';
 
 /** AWS::CloudFormation::WaitCondition Timeout: at most 43,200 s (12 hours). */
 export const MAX_WAIT_SECONDS = 43_200;
@@ -43,7 +43,7 @@ export type LongOperationDecision = { kind: 'none' } | { kind: 'long'; op: LongO
 export function longOperationOf(event: CfnEvent, policy: ResponseUrlPolicy, stackStatus: string): LongOperationDecision {
   const handle = event.ResourceProperties.WaitHandle;
   if (handle === undefined || event.RequestType === 'Delete') return { kind: 'none' };
-  if (stackStatus === 'UPDATE_ROLLBACK_IN_PROGRESS' || stackStatus === 'ROLLBACK_IN_PROGRESS') return { kind: 'none' };
+  if (isRollback({ status: stackStatus })) return { kind: 'none' };
   if (event.RequestType === 'Update' && event.OldResourceProperties?.WaitHandle === handle) return { kind: 'none' };
   const problem = checkResponseUrl(handle, policy) ?? waitBucketProblem(handle as string, policy);
   if (problem) return { kind: 'invalid', reason: `WaitHandle is not a wait condition handle's pre-signed URL (${problem.replace('ResponseURL', 'the URL')})` };
