@@ -12,12 +12,15 @@
  * round. An unknown property gets a suggestion (model/suggestions.ts): a near miss, the module's
  * snake_case variable, or the Arc form of a native AWS::DynamoDB::Table shape.
  */
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject as AjvError } from 'ajv';
 import validate from '../generated/validate-table';
 import type { ArcError } from '../errors';
 import { ruleId, type RuleName } from '../rules/catalog';
 import { suggestProperty, nativeTagsHint } from './suggestions';
 import { isIntrinsic, isObject } from './values';
+
+/** ajv's error without schemaPath, which the build rewrites away (scripts/build-steps/10-schema.mjs). */
+type ErrorObject = Omit<AjvError, 'schemaPath'>;
 
 export interface SchemaNode {
   $ref?: string;

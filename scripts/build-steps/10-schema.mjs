@@ -20,27 +20,64 @@ function strip(node, drop) {
   return out;
 }
 
-// An alternative that is itself a plain object schema (not the intrinsic or parameter-Ref forms).
-function hasObjectBranch(schema, node) {
-  return node.anyOf.some((b) => {
-    if (b.$ref === '#/definitions/intrinsic' || b.$ref === '#/definitions/parameterRef') return false;
-    const r = b.$ref ? resolve(schema, b.$ref) : b;
-    return r.type === 'object' || (Array.isArray(r.anyOf) && hasObjectBranch(schema, r));
-  });
+// ajv's standalone output carries what this validator never needs; the macro's bundle target (under 150 KB,
+// bench/macro.bench.ts) leaves no room for it. Each rewrite below is checked: if ajv's output changes shape,
+// the build fails here instead of shipping a validator that was rewritten in part.
+//   - `schemaPath` on each error: the formatter (macro/model/schema-errors.ts) reads instancePath, keyword and
+//     params, never schemaPath;
+//   - parentData, parentDataProperty and rootData passed to each sub-validator: they serve `$data` references
+//     and dynamic anchors, which this schema does not use (ajv's `$data` option is off);
+//   - the same four statements at each of the error pushes and sub-validator merges, as one shared function.
+const REWRITES = [
+  { name: 'schemaPath', from: /schemaPath:"[^"]*",/g, to: '' },
+  {
+    name: 'error push',
+    from: /const (err\d+) = (\{instancePath[^;]*?\});if\(vErrors === null\)\{vErrors = \[\1\];\}else \{vErrors\.push\(\1\);\}errors\+\+;/g,
+    to: (_, _name, error) => `vErrors = pushError(vErrors, ${error});errors++;`,
+  },
+  {
+    name: 'sub-validator merge',
+    from: /vErrors = vErrors === null \? (validate\d+)\.errors : vErrors\.concat\(\1\.errors\);errors = vErrors\.length;/g,
+    to: (_, fn) => `vErrors = concatErrors(vErrors, ${fn}.errors);errors = vErrors.length;`,
+  },
+  { name: 'call context', from: /,parentData:[\w$]+,parentDataProperty:("[^"]*"|[\w$]+),rootData\}/g, to: '}' },
+  { name: 'passed context', from: /\{instancePath,parentData,parentDataProperty,rootData\}/g, to: '{instancePath}' },
+  { name: 'signature', from: /\{instancePath="", parentData, parentDataProperty, rootData=data\}=\{\}/g, to: '{instancePath=""}={}' },
+];
+const HELPERS = 'function pushError(v, e){if(v === null) return [e]; v.push(e); return v;}function concatErrors(v, e){return v === null ? e : v.concat(e);}';
+
+export function compact(standalone) {
+  let code = standalone;
+  for (const { name, from, to } of REWRITES) {
+    const before = code;
+    code = code.replace(from, to);
+    if (code === before) throw new Error(`ajv standalone output changed shape: the "${name}" rewrite matched nothing`);
+  }
+  // What must be gone entirely, so no error push or context use was left half-rewritten.
+  for (const leftover of [/schemaPath/, /parentData/, /rootData/, /vErrors\.push\(err/, /vErrors\.concat\(validate/]) {
+    if (leftover.test(code)) throw new Error(`ajv standalone output changed shape: ${leftover} is left after the rewrites`);
+  }
+  if (!code.startsWith('"use strict";')) throw new Error('ajv standalone output changed shape: no "use strict" prologue');
+  return `"use strict";${HELPERS}${code.slice('"use strict";'.length)}`;
 }
 
-export async function run(root) {
-  const schema = JSON.parse(readFileSync(join(root, 'schema', 'arc-dynamodb-table.schema.json'), 'utf8'));
+/** ajv's standalone module for the schema, as ajv writes it (before `compact`). */
+export function standaloneOf(schema) {
   // inlineRefs: false keeps one function per definition instead of copies at every use; messages: false
   // drops ajv's English (macro/model/schema-errors.ts writes the sentences).
   const ajv = new Ajv({ allErrors: true, strict: true, inlineRefs: false, messages: false, code: { source: true, optimize: true } });
   // The validator is compiled from the schema with its titles kept (the error formatter reads them),
   // and exports the one copy of that schema its code already embeds, so the bundle carries it once.
   const validate = ajv.compile(strip(schema, DOC_ONLY));
-  const standalone = standaloneCode(ajv, validate);
+  return standaloneCode(ajv, validate);
+}
+
+export async function run(root) {
+  const schema = JSON.parse(readFileSync(join(root, 'schema', 'arc-dynamodb-table.schema.json'), 'utf8'));
+  const standalone = standaloneOf(schema);
   const rootSchema = /^"use strict";module\.exports = (validate\d+);module\.exports\.default = \1;const (schema\d+) = /.exec(standalone);
   if (!rootSchema) throw new Error('ajv standalone output changed shape: cannot find the embedded root schema');
-  const code = `${standalone}\nmodule.exports.schema = ${rootSchema[2]};`;
+  const code = `${compact(standalone)}\nmodule.exports.schema = ${rootSchema[2]};`;
 
   const out = join(root, 'macro', 'generated');
   mkdirSync(out, { recursive: true });
@@ -53,7 +90,8 @@ export async function run(root) {
     [
       '/* generated; see scripts/build-steps/10-schema.mjs */',
       "import type { ErrorObject } from 'ajv';",
-      'declare const validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null; schema: unknown };',
+      // schemaPath is rewritten away (see compact above).
+      "declare const validate: ((data: unknown) => boolean) & { errors?: Omit<ErrorObject, 'schemaPath'>[] | null; schema: unknown };",
       'export = validate;',
       '',
     ].join('\n'),
