@@ -20,6 +20,7 @@ export const REPLICAS_RESOURCE_TYPE = 'Custom::ArcDynamoDbReplicas';
 export const LOAD_RESOURCE_TYPE = 'Custom::ArcDynamoDbLoad';
 export const INDEXES_RESOURCE_TYPE = 'Custom::ArcDynamoDbIndexes';
 export const INDEXES_PRECHECK_RESOURCE_TYPE = 'Custom::ArcDynamoDbIndexesPrecheck';
+export const EXPORT_RESOURCE_TYPE = 'Custom::ArcDynamoDbExport';
 
 /**
  * A table whose global secondary indexes the provider manages carries this tag with the value
@@ -158,6 +159,40 @@ export interface LoadResourceProps {
  */
 export const LOAD_KEY_ROOT = 'arc-dynamodb/';
 export const loadKeyPrefixFor = (stackName: string) => `${LOAD_KEY_ROOT}${stackName}/`;
+
+/**
+ * `Custom::ArcDynamoDbExport` properties, as the macro writes them (CopyFrom): the export of the
+ * source table that the new table is imported from. The names are ExportTableToPointInTime's.
+ */
+export interface ExportResourceProps {
+  ServiceToken: string;
+  ServiceTimeout: number;
+  /** The table made from the export (the stack's own), for messages and the export's place in S3. */
+  TableLogicalId: string;
+  SourceTableArn: string;
+  /** ISO 8601; absent: the time the export starts. */
+  ExportTime?: string;
+  S3Bucket: string;
+  /** Under arc-dynamodb/<StackName>/ (EXPORT_KEY_ROOT); default the table's logical ID. */
+  S3Prefix?: string;
+  S3BucketOwner?: string;
+  S3SseAlgorithm?: 'AES256' | 'KMS';
+  S3SseKmsKeyId?: string;
+  /** The new table's key: the source's must be the same, or the import would reject every item. */
+  KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE'; AttributeType: string }[];
+}
+
+/**
+ * Where a stack's exports go: under `arc-dynamodb/<StackName>/` of the bucket, as loads read
+ * only from there (LOAD_KEY_ROOT). The provider's role may write only there (template.yaml).
+ */
+export const exportKeyPrefixFor = (stackName: string, prefix: string) => `${LOAD_KEY_ROOT}${stackName}/${prefix.replace(/^\/+|\/+$/g, '')}`;
+
+/**
+ * What the export resource returns through `Fn::GetAtt`: the table's ImportSourceSpecification
+ * reads S3Bucket, S3BucketOwner and S3KeyPrefix (the export's data folder).
+ */
+export const EXPORT_RESULT_ATTRIBUTES = ['S3Bucket', 'S3BucketOwner', 'S3KeyPrefix', 'ExportArn', 'ExportTime', 'ItemCount'] as const;
 
 /** A stack's name, the second segment of its ID (arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<uuid>). */
 export const stackNameOf = (stackId: string) => stackId.split(':stack/')[1]?.split('/')[0] ?? '';

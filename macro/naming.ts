@@ -70,6 +70,7 @@ export const ids = {
   waitCondition: (resourceId: string, generation: string) => fitId(resourceId, '', `Wait${generation}`),
   waitHandle: (resourceId: string, generation: string) => fitId(resourceId, '', `Wait${generation}Handle`),
   load: (tableId: string) => suffixed(tableId, 'Load'),
+  export: (tableId: string) => suffixed(tableId, 'Export'),
 
   /** A table-level alarm; `part` numbers the 2nd, 3rd… alarm when one kind is split (part 1 has no number). */
   alarm: (tableId: string, kind: string, part = 1) => suffixed(tableId, `${kind}Alarm${part > 1 ? part : ''}`),

@@ -8,10 +8,12 @@ import { replicasHandler } from './replicas/handler';
 import { loadHandler } from './load/handler';
 import { indexesHandler } from './indexes/handler';
 import { indexesPrecheckHandler } from './indexes/precheck';
+import { exportHandler } from './exports/handler';
 
 export const resourceHandlers: ReadonlyArray<ResourceHandler<unknown>> = [
   replicasHandler as ResourceHandler<unknown>,
   loadHandler as ResourceHandler<unknown>,
   indexesHandler as ResourceHandler<unknown>,
   indexesPrecheckHandler as ResourceHandler<unknown>,
+  exportHandler as ResourceHandler<unknown>,
 ];

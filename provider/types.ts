@@ -105,6 +105,11 @@ export type HandlerResult =
       checkpoint: unknown;
       /** The ID to answer with if the operation has to stop before it finishes (ServiceTimeout). */
       physicalResourceId?: string;
+      /**
+       * `Fn::GetAtt` data for an early answer (the long-operation path, protocol/long-operation.ts):
+       * only values that are already final, for whatever reads them starts before the work is done.
+       */
+      data?: Record<string, string | number>;
     }
   /** A clear, user-facing reason; the protocol responds FAILED. */
   | { status: 'failed'; reason: string; physicalResourceId?: string; memo?: unknown };

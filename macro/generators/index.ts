@@ -4,6 +4,7 @@
  */
 import { alarmsGenerator } from './alarms';
 import { autoscalingGenerator } from './autoscaling';
+import { copyGenerator } from './copy';
 import { dashboardGenerator } from './dashboard';
 import { indexesGenerator } from './indexes';
 import { loadGenerator } from './load';
@@ -15,6 +16,7 @@ import type { Finisher, Generator } from './types';
 
 export const generators: readonly Generator[] = [
   tableGenerator,
+  copyGenerator,
   indexesGenerator,
   autoscalingGenerator,
   replicasGenerator,

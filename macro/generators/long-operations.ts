@@ -1,5 +1,5 @@
 /**
- * `LongOperationTimeoutInMinutes` -> for each of the table's Replicas, Indexes and Load resources,
+ * `LongOperationTimeoutInMinutes` -> for each of the table's Replicas, Indexes, Load and Export resources,
  * an AWS::CloudFormation::WaitConditionHandle and an AWS::CloudFormation::WaitCondition, so that
  * CloudFormation waits for work that outlasts a custom resource's one hour (ServiceTimeout at
  * most 3,600 s; a WaitCondition's Timeout at most 43,200 s: AWS::CloudFormation::WaitCondition).
@@ -17,13 +17,13 @@
  *
  * This runs after the generators, on the resources they made for the table (a finishing step).
  */
-import { INDEXES_RESOURCE_TYPE, LOAD_RESOURCE_TYPE, REPLICAS_RESOURCE_TYPE, type LongOperationProps } from '../../contract/resources';
+import { EXPORT_RESOURCE_TYPE, INDEXES_RESOURCE_TYPE, LOAD_RESOURCE_TYPE, REPLICAS_RESOURCE_TYPE, type LongOperationProps } from '../../contract/resources';
 import type { TableModel } from '../model/types';
 import { ids, stableHash } from '../naming';
 import { childAttributes, ref } from './common';
 import type { CfnResource, GeneratedParts } from './types';
 
-const LONG_OPERATION_TYPES = new Set([REPLICAS_RESOURCE_TYPE, INDEXES_RESOURCE_TYPE, LOAD_RESOURCE_TYPE]);
+const LONG_OPERATION_TYPES = new Set([REPLICAS_RESOURCE_TYPE, INDEXES_RESOURCE_TYPE, LOAD_RESOURCE_TYPE, EXPORT_RESOURCE_TYPE]);
 
 /** JSON with sorted keys: the same properties give the same hash whatever the key order. */
 function canonical(v: unknown): string {

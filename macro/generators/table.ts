@@ -7,6 +7,7 @@ import { INDEXES_MANAGED_BY_PROVIDER, INDEXES_TAG_KEY } from '../../contract/res
 import type { AttributeModel, GsiModel, LsiModel, ProjectionModel, TableModel } from '../model/types';
 import { ids } from '../naming';
 import { ownedTags } from './common';
+import { copyImportSource } from './copy';
 import type { CfnResource, Generator } from './types';
 
 function projection(p: ProjectionModel): Record<string, unknown> {
@@ -86,6 +87,7 @@ export function tableProperties(t: TableModel): Record<string, unknown> {
   if (t.contributorInsights.table) {
     p.ContributorInsightsSpecification = { Enabled: true, ...(t.contributorInsights.mode !== undefined ? { Mode: t.contributorInsights.mode } : {}) };
   }
+  if (t.copyFrom) p.ImportSourceSpecification = copyImportSource(t.logicalId);
   if (t.importTable) {
     const i = t.importTable;
     p.ImportSourceSpecification = {
@@ -122,6 +124,10 @@ export const tableGenerator: Generator = (t) => {
   // With PROVIDER-managed indexes the table waits for the precheck (macro/generators/indexes.ts).
   const dependsOn = [...(t.dependsOn === undefined ? [] : Array.isArray(t.dependsOn) ? t.dependsOn : [t.dependsOn])];
   if (t.indexManagement === 'PROVIDER') dependsOn.push(ids.indexesPrecheck(t.logicalId));
+  // The Fn::GetAtt already orders the table after the export; with the long-operation path the
+  // export answers once started, so the table must wait for its WaitCondition instead, which the
+  // finisher puts in place of this entry (macro/generators/long-operations.ts).
+  if (t.copyFrom && t.longOperationTimeoutMinutes !== undefined) dependsOn.push(ids.export(t.logicalId));
   if (dependsOn.length > 0) resource.DependsOn = t.dependsOn !== undefined && !Array.isArray(t.dependsOn) && dependsOn.length === 1 ? t.dependsOn : dependsOn;
   resource.DeletionPolicy = t.deletionPolicy;
   resource.UpdateReplacePolicy = t.updateReplacePolicy;

@@ -20,6 +20,7 @@ import {
   type AlarmOverrideModel,
   type AttributeModel,
   type GsiModel,
+  type CopyFromModel,
   type ImportTableModel,
   type LoadModel,
   type LsiModel,
@@ -216,6 +217,17 @@ class TableParser {
           }
         : undefined;
     return { inputFormat, inputCompressionType, ...(csv ? { csv } : {}) };
+  }
+
+  copyFrom(raw: Raw): CopyFromModel {
+    const str = (v: unknown) => this.r.str(v) as Passthrough<string>;
+    const copy: CopyFromModel = { sourceTableArn: str(raw.SourceTableArn), s3Bucket: str(raw.S3Bucket) };
+    if (raw.ExportTime !== undefined) copy.exportTime = str(raw.ExportTime);
+    if (raw.S3Prefix !== undefined) copy.s3Prefix = str(raw.S3Prefix);
+    if (raw.S3BucketOwner !== undefined) copy.s3BucketOwner = str(raw.S3BucketOwner);
+    if (raw.S3SseAlgorithm !== undefined) copy.s3SseAlgorithm = raw.S3SseAlgorithm as CopyFromModel['s3SseAlgorithm'];
+    if (raw.S3SseKmsKeyId !== undefined) copy.s3SseKmsKeyId = str(raw.S3SseKmsKeyId);
+    return copy;
   }
 
   replica(path: string, index: number, raw: Raw, provisioned: boolean): ReplicaModel | undefined {
@@ -450,6 +462,7 @@ class TableParser {
       const raw = obj(p.ImportTable);
       model.importTable = { s3BucketSource: this.s3Source('ImportTable.S3BucketSource', raw.S3BucketSource), ...this.format('ImportTable', raw) };
     }
+    if (p.CopyFrom !== undefined) model.copyFrom = this.copyFrom(obj(p.CopyFrom));
     if (p.Load !== undefined) model.load = this.load(obj(p.Load));
     if (onDemandThroughput !== undefined && !provisioned) model.onDemandThroughput = onDemandThroughput;
     if (warmThroughput !== undefined) model.warmThroughput = warmThroughput;

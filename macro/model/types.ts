@@ -100,6 +100,17 @@ export interface ImportTableModel {
   csv?: { delimiter?: Passthrough<string>; headerList?: Passthrough<string[]> };
 }
 
+/** CopyFrom: the new table is imported from an export of another table (Custom::ArcDynamoDbExport). */
+export interface CopyFromModel {
+  sourceTableArn: Passthrough<string>;
+  exportTime?: Passthrough<string>;
+  s3Bucket: Passthrough<string>;
+  s3Prefix?: Passthrough<string>;
+  s3BucketOwner?: Passthrough<string>;
+  s3SseAlgorithm?: Passthrough<'AES256' | 'KMS'>;
+  s3SseKmsKeyId?: Passthrough<string>;
+}
+
 export interface LoadModel {
   s3BucketSource: { bucket: Passthrough<string>; keyPrefix?: Passthrough<string>; bucketOwner?: Passthrough<string> };
   inputFormat: 'DYNAMODB_JSON' | 'ION' | 'CSV';
@@ -204,6 +215,7 @@ export interface TableModel {
   };
 
   importTable?: ImportTableModel;
+  copyFrom?: CopyFromModel;
   replicas: ReplicaModel[];
   /**
    * True when ReplicaRegions is given, even as an empty list: the replicas resource then stays in

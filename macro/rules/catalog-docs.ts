@@ -409,7 +409,7 @@ export const CATALOG = [
     id: 'ARC-E8002',
     name: 'import-without-lsi',
     stage: 'table',
-    description: 'ImportTable creates no local secondary indexes',
+    description: 'ImportTable (and so CopyFrom) creates no local secondary indexes',
     source: `${API}/API_ImportTable.html`,
   },
   {
@@ -418,6 +418,20 @@ export const CATALOG = [
     stage: 'table',
     description: 'InputFormatOptions (of ImportTable or Load) are only for InputFormat CSV',
     source: `${API}/API_InputFormatOptions.html`,
+  },
+  {
+    id: 'ARC-E8004',
+    name: 'copy-from-alone',
+    stage: 'table',
+    description: 'CopyFrom is not combined with ImportTable or AdoptExistingTable',
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html',
+  },
+  {
+    id: 'ARC-E8005',
+    name: 'copy-from-values',
+    stage: 'table',
+    description: "CopyFrom's SourceTableArn is a table ARN, ExportTime an ISO 8601 time, S3SseKmsKeyId only with S3SseAlgorithm KMS",
+    source: `${API}/API_ExportTableToPointInTime.html`,
   },
   {
     id: 'ARC-E9001',

@@ -66,6 +66,8 @@ export const RULE_IDS = {
   'load-prefix-bound': 'ARC-E8001',
   'import-without-lsi': 'ARC-E8002',
   'csv-options-need-csv': 'ARC-E8003',
+  'copy-from-alone': 'ARC-E8004',
+  'copy-from-values': 'ARC-E8005',
   'table-name-valid': 'ARC-E9001',
   'settings-need-their-switch': 'ARC-E9002',
   'gsi-insights-name-indexes': 'ARC-E9003',

@@ -29,7 +29,7 @@ import {
   nonKeyAttributeTotal,
   projectionMatchesNonKeyAttributes,
 } from './indexes';
-import { csvOptionsNeedCsv, importCannotCreateLocalIndexes, loadSourceIsBoundToTheStack } from './load';
+import { copyFromAlone, copyFromValues, csvOptionsNeedCsv, importCannotCreateLocalIndexes, loadSourceIsBoundToTheStack } from './load';
 import {
   provisionedReplicaIndexesNeedWriteAutoscaling,
   provisionedReplicasNeedWriteAutoscaling,
@@ -104,6 +104,8 @@ export const RULES: readonly Rule[] = [
   rule('provisioned-replicas-need-write-autoscaling', provisionedReplicasNeedWriteAutoscaling),
   rule('provisioned-replica-indexes-need-write-autoscaling', provisionedReplicaIndexesNeedWriteAutoscaling),
   rule('import-without-lsi', importCannotCreateLocalIndexes),
+  rule('copy-from-alone', copyFromAlone),
+  rule('copy-from-values', copyFromValues),
   rule('load-prefix-bound', loadSourceIsBoundToTheStack),
   rule('adoption-names-the-table', adoptionNamesTheTable),
   rule('tag-count', tagCount),

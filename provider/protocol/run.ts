@@ -367,7 +367,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
      * WaitCondition, then the next hop is queued in the background; if it cannot be, the
      * WaitCondition is signalled FAILURE rather than left to time out.
      */
-    const answerEarly = async (checkpoint: unknown, physicalResourceId: string) => {
+    const answerEarly = async (checkpoint: unknown, physicalResourceId: string, data?: Record<string, string | number>) => {
       const settled = await session.answerEarly(physicalResourceId);
       if (settled.kind === 'silent') {
         gate.claim();
@@ -382,6 +382,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
         'SUCCESS',
         `Started; the work goes on in the background and its WaitCondition completes when it is done (CloudFormation waits up to ${hours} h).`,
         physicalResourceId,
+        data,
       );
       try {
         await continueWith(checkpoint, physicalResourceId, true);
@@ -455,7 +456,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           const answerId = event.RequestType === 'Create' ? idIfStopped : event.PhysicalResourceId;
           try {
             if (op && !session.background && answerId !== undefined && now() - session.operationStart >= deps.config.backgroundAfterMs)
-              return await answerEarly(result.checkpoint, answerId);
+              return await answerEarly(result.checkpoint, answerId, result.data);
             await continueWith(result.checkpoint, idIfStopped);
           } catch (e) {
             log.error('could not continue in a new invocation', { error: message(e) });

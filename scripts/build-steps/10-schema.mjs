@@ -27,13 +27,18 @@ function strip(node, drop) {
 //     params, never schemaPath;
 //   - parentData, parentDataProperty and rootData passed to each sub-validator: they serve `$data` references
 //     and dynamic anchors, which this schema does not use (ajv's `$data` option is off);
-//   - the same four statements at each of the error pushes and sub-validator merges, as one shared function.
+//   - the same statements at each of the error pushes, sub-validator calls and merges, as shared functions.
 const REWRITES = [
   { name: 'schemaPath', from: /schemaPath:"[^"]*",/g, to: '' },
   {
     name: 'error push',
     from: /const (err\d+) = (\{instancePath[^;]*?\});if\(vErrors === null\)\{vErrors = \[\1\];\}else \{vErrors\.push\(\1\);\}errors\+\+;/g,
-    to: (_, _name, error) => `vErrors = pushError(vErrors, ${error});errors++;`,
+    to: (_, _name, error) => `vErrors = pushObject(vErrors, ${error});errors++;`,
+  },
+  {
+    name: 'error fields',
+    from: /pushObject\(vErrors, \{instancePath(?::([^,{}]+))?,keyword:("\w+"),params:(\{[^{}]*\})\}\)/g,
+    to: (_, path, keyword, params) => `pushError(vErrors, ${path ?? 'instancePath'}, ${keyword}, ${params})`,
   },
   {
     name: 'sub-validator merge',
@@ -43,8 +48,20 @@ const REWRITES = [
   { name: 'call context', from: /,parentData:[\w$]+,parentDataProperty:("[^"]*"|[\w$]+),rootData\}/g, to: '}' },
   { name: 'passed context', from: /\{instancePath,parentData,parentDataProperty,rootData\}/g, to: '{instancePath}' },
   { name: 'signature', from: /\{instancePath="", parentData, parentDataProperty, rootData=data\}=\{\}/g, to: '{instancePath=""}={}' },
+  {
+    name: 'sub-validator call',
+    from: /if\(!\((validate\d+)\(([^,()]+), \{instancePath:([^{}]*)\}\)\)\)\{vErrors = concatErrors\(vErrors, \1\.errors\);errors = vErrors\.length;\}/g,
+    // A failed sub-validator always yields a new list (concatErrors), so "changed" is "failed".
+    to: (_, fn, data, path) =>
+      `{const merged = callValidator(${fn}, ${data}, ${path}, vErrors);if(merged !== vErrors){vErrors = merged;errors = vErrors.length;}}`,
+  },
 ];
-const HELPERS = 'function pushError(v, e){if(v === null) return [e]; v.push(e); return v;}function concatErrors(v, e){return v === null ? e : v.concat(e);}';
+const HELPERS = [
+  'function pushObject(v, e){if(v === null) return [e]; v.push(e); return v;}',
+  'function pushError(v, instancePath, keyword, params){return pushObject(v, {instancePath, keyword, params});}',
+  'function concatErrors(v, e){return v === null ? e : v.concat(e);}',
+  'function callValidator(f, data, instancePath, v){return f(data, {instancePath}) ? v : concatErrors(v, f.errors);}',
+].join('');
 
 export function compact(standalone) {
   let code = standalone;

@@ -16,6 +16,8 @@
  *   DescribeTable answers ResourceNotFoundException for a while after CreateTable and the
  *   pre-update description after UpdateTable). Consistency faults are off unless a caller turns
  *   them on (`LIFECYCLE_FAULTS` is the preset lifecycle tests use);
+ * - table exports (ExportTableToPointInTime, DescribeExport) with the layout DynamoDB writes,
+ *   which moto's own lacks (replica-simulator/exports.ts, E1-E6);
  * - online index operations (`indexPhases`, opt-in; rules R14-R17 with their sources in
  *   replica-simulator/indexes.ts): a new GSI goes through resource allocation (IndexStatus
  *   CREATING, Backfilling false, table UPDATING) and backfilling (CREATING, Backfilling true) before
@@ -50,11 +52,13 @@ import {
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
+import { S3Client } from '@aws-sdk/client-s3';
 import { freePort } from './ports';
 import { LOCAL_CREDENTIALS, type Moto } from './moto';
 import { ReplicationGroups, SimError, type ScalingEffect, type SimOperation, type UpdateTableReplicaAutoScalingInput } from './replica-simulator/group';
 import { ConsistencyModel, LIFECYCLE_FAULTS, NO_CONSISTENCY_FAULTS, type ConsistencyFaults, type TagList } from './replica-simulator/consistency';
 import { IndexPhases, type IndexOperation, type IndexPhase, type IndexPhaseTimes, type IndexUpdateInput } from './replica-simulator/indexes';
+import { ExportModel, type ExportRecord } from './replica-simulator/exports';
 
 export { LIFECYCLE_FAULTS, NO_CONSISTENCY_FAULTS, type ConsistencyFaults, type IndexOperation, type IndexPhase, type IndexPhaseTimes, type SimOperation };
 
@@ -91,6 +95,8 @@ export interface ReplicaSimulatorOptions {
   consistencyFaults?: ConsistencyFaults;
   /** Online index phases and rules R14-R17 (replica-simulator/indexes.ts); off (moto's behaviour) when absent. */
   indexPhases?: IndexPhaseTimes;
+  /** How long an export stays IN_PROGRESS (ms; replica-simulator/exports.ts); 0 by default. */
+  exportMs?: number;
 }
 
 export interface ReplicaSimulator {
@@ -130,6 +136,10 @@ export interface ReplicaSimulator {
   holdReplicaCreation(region: string): () => void;
   /** The phase the simulator reports for an index (undefined: not in an online operation it tracks). */
   indexPhase(region: string, tableName: string, indexName: string): IndexPhase | undefined;
+  /** Every export requested (ExportTableToPointInTime, modelled in replica-simulator/exports.ts, E1-E6), oldest first. */
+  exports: ExportRecord[];
+  /** Exports started from now on stay IN_PROGRESS until the returned function is called. */
+  holdExports(): () => void;
   /** A DynamoDB client straight to moto in a region (bypasses the simulator, for assertions). */
   direct(region: string): DynamoDBClient;
   directAutoscaling(region: string): ApplicationAutoScalingClient;
@@ -189,8 +199,16 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
     if (!c) aasClients.set(region, (c = new ApplicationAutoScalingClient({ region, endpoint: moto.endpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 })));
     return c;
   };
+  let s3: S3Client | undefined;
+  const exportModel = new ExportModel({
+    dynamodb: direct,
+    s3: () => (s3 ??= new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, maxAttempts: 2 })),
+    durationMs: opts.exportMs ?? 0,
+  });
   const sim: ReplicaSimulator = {
     endpoint: `http://127.0.0.1:${port}`,
+    exports: exportModel.exports,
+    holdExports: () => exportModel.hold(),
     calls,
     operations,
     mutatingCalls: () => calls.filter((c) => c.mutating && c.status < 400),
@@ -623,6 +641,12 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
         }
         return forward(req, body, res);
       }
+      case 'ExportTableToPointInTime':
+        json(res, { ExportDescription: await exportModel.start(tableOfArn(String(input.TableArn ?? '')).region ?? region, input, Date.now()) });
+        return 200;
+      case 'DescribeExport':
+        json(res, { ExportDescription: await exportModel.describe(String(input.ExportArn ?? ''), Date.now()) });
+        return 200;
       case 'DescribeContributorInsights':
       case 'UpdateContributorInsights':
         await contributorInsights(region, operation, input, res);

@@ -5,6 +5,7 @@
  * Discovered by listing the folders, so new fixtures are covered without edits.
  */
 import { Evaluator, pseudoParameters } from '../../../contract/intrinsics';
+import { EXPORT_RESOURCE_TYPE, exportKeyPrefixFor } from '../../../contract/resources';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandLoaded, loadTemplate } from '../../../cli/commands/expand';
@@ -88,5 +89,31 @@ export function tablesOf(template: Record<string, unknown>, params: Record<strin
   });
   return Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table' && (r.Condition === undefined || ev.condition(r.Condition) !== false))
-    .map(([id, r]) => [id, r.Properties ?? {}]);
+    .map(([id, r]) => [id, withExportAttributes(r.Properties ?? {}, resources)]);
+}
+
+/**
+ * A copy's ImportSourceSpecification reads Custom::ArcDynamoDbExport's Fn::GetAtt (CopyFrom): here
+ * they are what such an export reports once made (provider/exports/handler.ts), with a fixed ID.
+ */
+function withExportAttributes(
+  value: Record<string, unknown>,
+  resources: Record<string, { Type?: string; Properties?: Record<string, unknown> }>,
+): Record<string, unknown> {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (!v || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    const getAtt = o['Fn::GetAtt'];
+    const source = Array.isArray(getAtt) ? resources[String(getAtt[0])] : undefined;
+    if (Array.isArray(getAtt) && source?.Type === EXPORT_RESOURCE_TYPE) {
+      const p = source.Properties ?? {};
+      const prefix = `${exportKeyPrefixFor('golden', String(p.S3Prefix ?? p.TableLogicalId))}/AWSDynamoDB/01764633600000-a1b2c3d4/data/`;
+      const attributes: Record<string, unknown> = { S3Bucket: p.S3Bucket, S3BucketOwner: p.S3BucketOwner ?? '123456789012', S3KeyPrefix: prefix };
+      if (!(String(getAtt[1]) in attributes)) throw new Error(`no stand-in for ${String(getAtt[1])} of ${String(getAtt[0])}`);
+      return attributes[String(getAtt[1])];
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
+  };
+  return walk(value) as Record<string, unknown>;
 }

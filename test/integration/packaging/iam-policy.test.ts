@@ -11,6 +11,7 @@ const deployment = (parameters: Record<string, string> = {}, partition = 'aws'):
   accountId: ACCOUNT,
 });
 const KEY = 'arn:aws:kms:eu-central-1:123456789012:key/1111-2222';
+const SOURCE = 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders';
 
 const actionsOf = (statements: Statement[]) => statements.flatMap((s) => list(s.Action));
 const statementsWith = (statements: Statement[], prefix: string) => statements.filter((s) => list(s.Action).some((a) => a.startsWith(prefix)));
@@ -141,6 +142,36 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     expect(list(listing.Action)).toEqual(['s3:ListBucket']);
     expect(list(listing.Resource).sort()).toEqual(['arn:aws:s3:::exports', 'arn:aws:s3:::seed-data']);
     expect(listing.Condition).toEqual({ StringLike: { 's3:prefix': 'arc-dynamodb/*' } });
+  });
+
+  it('grants nothing for copies by default, and then only on the named source tables, their exports and arc-dynamodb/ of the copy buckets', () => {
+    for (const name of ['CopySourceTableArns', 'CopyBucketNames', 'CopyKmsKeyArns']) expect(t.Parameters?.[name].Default).toBe('');
+    const copyActions = /ExportTableToPointInTime|DescribeExport|DescribeContinuousBackups|s3:Put|AbortMultipartUpload|GenerateDataKey/;
+    const byDefault = roleStatements(t, 'ProviderRole', deployment());
+    expect(byDefault.filter((s) => /Copy/.test(String(s.Sid)))).toEqual([]);
+    expect(actionsOf(byDefault).filter((a) => copyActions.test(a) && a !== 'dynamodb:DescribeContinuousBackups')).toEqual([]);
+    const other = 'arn:aws:dynamodb:eu-west-1:123456789012:table/archive';
+    const statements = roleStatements(
+      t,
+      'ProviderRole',
+      deployment({ CopySourceTableArns: `${SOURCE},${other}`, CopyBucketNames: 'copies', CopyKmsKeyArns: KEY }),
+    );
+    const sid = (id: string) => statements.find((s) => s.Sid === id) as Statement;
+    expect(list(sid('ExportCopySources').Action).sort()).toEqual([
+      'dynamodb:DescribeContinuousBackups',
+      'dynamodb:DescribeTable',
+      'dynamodb:ExportTableToPointInTime',
+    ]);
+    expect(list(sid('ExportCopySources').Resource).sort()).toEqual([other, SOURCE].sort());
+    expect(list(sid('DescribeCopyExports').Resource).sort()).toEqual([`${other}/export/*`, `${SOURCE}/export/*`].sort());
+    expect(list(sid('WriteCopyExports').Action).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectAcl']);
+    expect(list(sid('WriteCopyExports').Resource)).toEqual(['arn:aws:s3:::copies/arc-dynamodb/*']);
+    expect(list(sid('EncryptCopyExports').Resource)).toEqual([KEY]);
+    expect(sid('EncryptCopyExports').Condition).toEqual({
+      StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com.cn'] },
+    });
+    // Only these copy statements name the sources: no other statement grants an export.
+    expect(statements.filter((s) => list(s.Action).includes('dynamodb:ExportTableToPointInTime')).map((s) => s.Sid)).toEqual(['ExportCopySources']);
   });
 
   it('uses the partition of the deployment in S3 ARNs (aws-cn, aws-us-gov)', () => {
@@ -290,7 +321,20 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     expect(section).toBeDefined();
     const documented = [...new Set([...(section ?? '').matchAll(/`([a-z0-9-]+:[A-Za-z*]+)`/g)].map((m) => m[1]))];
     const granted = new Set(
-      actionsOf(roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'b', ReplicaKmsKeyArns: KEY, LoadBucketKmsKeyArns: KEY }))),
+      actionsOf(
+        roleStatements(
+          t,
+          'ProviderRole',
+          deployment({
+            LoadBucketNames: 'b',
+            ReplicaKmsKeyArns: KEY,
+            LoadBucketKmsKeyArns: KEY,
+            CopySourceTableArns: SOURCE,
+            CopyBucketNames: 'c',
+            CopyKmsKeyArns: KEY,
+          }),
+        ),
+      ),
     );
     const glob = (pattern: string) => new RegExp(`^${pattern.replace(/\*/g, '[A-Za-z]*')}$`);
     for (const action of documented) expect([action, [...granted].some((g) => glob(action).test(g))]).toEqual([action, true]);

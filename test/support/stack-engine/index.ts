@@ -121,6 +121,8 @@ export interface StackEngineOptions {
   replicaDelayMs?: number;
   /** The simulator's GSI phases (allocation, backfill, deletion; rules R14-R17); off when absent (moto's instant indexes). */
   indexPhases?: IndexPhaseTimes;
+  /** How long a table export stays IN_PROGRESS (ms; the replica simulator's export model). */
+  exportMs?: number;
   /** Engine milliseconds per second of a custom resource's ServiceTimeout. Default 1000. */
   serviceTimeoutScaleMs?: number;
   /** Each Lambda invocation's timeout (ms). Default 60000. */
@@ -200,7 +202,7 @@ export async function startStackEngine(opts: StackEngineOptions = {}): Promise<S
     backend === 'dynamodb-local' ? startDynamoDbLocal({ heapMb: 512, ...opts.dynamodbLocal }) : Promise.resolve(undefined),
     startMoto(),
   ]);
-  const sim = await startReplicaSimulator(moto, { replicaDelayMs: opts.replicaDelayMs ?? 300, indexPhases: opts.indexPhases });
+  const sim = await startReplicaSimulator(moto, { replicaDelayMs: opts.replicaDelayMs ?? 300, indexPhases: opts.indexPhases, exportMs: opts.exportMs });
   // DynamoDB Local has no tagging: everyone talks to it through the tag proxy.
   const tagProxy = ddbLocal ? await startDynamoDbLocalTagProxy(ddbLocal.endpoint) : undefined;
   const cfnApi = await startCloudFormationApi();

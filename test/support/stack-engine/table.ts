@@ -34,6 +34,7 @@
  */
 import {
   DeleteTableCommand,
+  DescribeImportCommand,
   DescribeTableCommand,
   DynamoDBClient,
   EnableKinesisStreamingDestinationCommand,
@@ -108,6 +109,20 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
       await sleep(50);
     }
   };
+  const waitImported = async (ctx: OperationContext, name: string, importArn: string): Promise<void> => {
+    const until = Date.now() + opts.waitMs;
+    for (;;) {
+      const d = (await opts.dynamodb(ctx.region).send(new DescribeImportCommand({ ImportArn: importArn }))).ImportTableDescription;
+      if (d?.ImportStatus === 'COMPLETED') return;
+      if (d?.ImportStatus === 'FAILED' || d?.ImportStatus === 'CANCELLED')
+        throw new ResourceFailure(`Import into ${name} ${d.ImportStatus}: ${d.FailureCode ?? ''} ${d.FailureMessage ?? ''}`.trim(), {
+          sent: true,
+          physicalId: name,
+        });
+      if (Date.now() > until) throw new ResourceFailure(`Import into ${name} did not complete within ${opts.waitMs} ms`, { sent: true, physicalId: name });
+      await sleep(50);
+    }
+  };
   const attributes = (t: TableDescription) => ({ Arn: t.TableArn, ...(t.LatestStreamArn ? { StreamArn: t.LatestStreamArn } : {}) });
   const plan = (ctx: OperationContext, props: Json, name?: string): TablePlan => {
     try {
@@ -172,11 +187,17 @@ export function tableHandler(opts: TableHandlerOptions): ResourceTypeHandler {
       const name = p.tableName;
       const importing = p.importTable !== undefined && !opts.dynamodbLocal;
       if (p.importTable && !importing) opts.skipped?.push({ logicalId: ctx.logicalId, tableName: name, call: 'ImportTable (made empty by CreateTable)' });
+      let importArn: string | undefined;
       await run(importing ? 'ImportTable' : 'CreateTable', name, async () => {
         const ddb = opts.dynamodb(ctx.region);
-        if (importing && p.importTable) await ddb.send(new ImportTableCommand(p.importTable));
+        if (importing && p.importTable) importArn = (await ddb.send(new ImportTableCommand(p.importTable))).ImportTableDescription?.ImportArn;
         else await ddb.send(new CreateTableCommand(p.create));
       });
+      // On AWS the table stays CREATING until the import ends, and the Table resource completes
+      // only then; an import that fails fails the resource (DynamoDB developer guide, "Import
+      // from Amazon S3": "During the import, the table status is CREATING"). moto makes the table
+      // ACTIVE at once and fills it in a thread, so the engine waits for the import itself.
+      if (importArn) await run('DescribeImport', name, () => waitImported(ctx, name, importArn as string));
       let t = await waitActive(ctx, name);
       for (const f of p.followUps) if (!skip(ctx, f.kind, name)) await run(f.kind, name, () => followUp(ctx, f, t.LatestStreamArn));
       t = await waitActive(ctx, name);

@@ -1,0 +1,170 @@
+/**
+ * Custom::ArcDynamoDbExport (provider/exports/) with a scripted DynamoDB: what it decides from what
+ * DynamoDB answers, one path per test. The same handler runs against the simulator's export model
+ * in test/integration/stack/copy-from.test.ts.
+ */
+import { dataFolder, makeExportHandler } from '../../../provider/exports/handler';
+import { parseExportProps, type ExportProps } from '../../../provider/exports/props';
+import type { HandlerRequest, RequestType } from '../../../provider/types';
+
+const noLog = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as never;
+const STACK = 'arn:aws:cloudformation:us-east-1:111111111111:stack/staging/1';
+const SOURCE = 'arn:aws:dynamodb:us-east-1:111111111111:table/orders';
+const EXPORT = `${SOURCE}/export/01764633600000-a1b2c3d4`;
+
+const props: ExportProps = {
+  ServiceToken: 'arn',
+  ServiceTimeout: 3600,
+  TableLogicalId: 'Staging',
+  SourceTableArn: SOURCE,
+  S3Bucket: 'copies',
+  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH', AttributeType: 'S' }],
+};
+
+type Answer = Record<string, unknown> | Error;
+
+/** A DynamoDB client that answers each command name with the next scripted answer, recording every call. */
+function scripted(script: Record<string, Answer[]>) {
+  const calls: { name: string; input: Record<string, unknown> }[] = [];
+  const client = {
+    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      const name = command.constructor.name.replace(/Command$/, '');
+      calls.push({ name, input: command.input });
+      const next = script[name]?.shift();
+      if (next === undefined) throw new Error(`unscripted ${name}`);
+      if (next instanceof Error) throw next;
+      return next;
+    },
+  };
+  return { client, calls };
+}
+
+const described = {
+  Table: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] },
+};
+const pitr = (status = 'ENABLED') => ({
+  ContinuousBackupsDescription: {
+    PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: status, EarliestRestorableDateTime: new Date('2026-11-01T00:00:00Z') },
+  },
+});
+const exportDescription = (status: string, extra: Record<string, unknown> = {}) => ({
+  ExportDescription: { ExportArn: EXPORT, ExportStatus: status, S3Bucket: 'copies', S3Prefix: 'arc-dynamodb/staging/Staging', ...extra },
+});
+
+function request(type: RequestType, client: unknown, over: Partial<HandlerRequest<ExportProps>> = {}): HandlerRequest<ExportProps> {
+  return {
+    requestType: type,
+    stackId: STACK,
+    requestId: 'req-1',
+    logicalResourceId: 'StagingExport',
+    properties: props,
+    deadline: Date.now() + 5_000,
+    clients: { homeRegion: 'us-east-1', dynamodb: () => client } as never,
+    log: noLog,
+    ...over,
+  };
+}
+
+const handler = makeExportHandler({ initialMs: 1, maxMs: 2 });
+const FOLDER = 'arc-dynamodb/staging/Staging/AWSDynamoDB/01764633600000-a1b2c3d4/data/';
+
+describe('Custom::ArcDynamoDbExport', () => {
+  it('names the data folder by the ID that ends the export ARN, and nothing for another ARN', () => {
+    expect(dataFolder('p/q', EXPORT)).toBe('p/q/AWSDynamoDB/01764633600000-a1b2c3d4/data/');
+    expect(dataFolder('p', `${SOURCE}/import/01764633600000-a1b2c3d4`)).toBeUndefined();
+  });
+
+  it('refuses properties that are no table ARN, a prefix that climbs out of the stack prefix, or a key that does not start with HASH', () => {
+    const raw = { ...props, ServiceTimeout: '3600' };
+    expect(() => parseExportProps({ ...raw, SourceTableArn: 'orders' })).toThrow(/SourceTableArn/);
+    expect(() => parseExportProps({ ...raw, S3Prefix: '../other-stack' })).toThrow(/S3Prefix/);
+    expect(() => parseExportProps({ ...raw, S3Prefix: 'a//b' })).toThrow(/S3Prefix/);
+    expect(() => parseExportProps({ ...raw, KeySchema: [{ AttributeName: 'sk', KeyType: 'RANGE', AttributeType: 'N' }] })).toThrow(/KeySchema/);
+    expect(parseExportProps({ ...raw, S3Prefix: 'team/copy' }).S3Prefix).toBe('team/copy');
+  });
+
+  it('starts the export under the stack prefix with a ClientToken of the request, and answers with the data folder once COMPLETED', async () => {
+    const { client, calls } = scripted({
+      DescribeTable: [described],
+      DescribeContinuousBackups: [pitr()],
+      ExportTableToPointInTime: [exportDescription('IN_PROGRESS')],
+      DescribeExport: [
+        exportDescription('IN_PROGRESS'),
+        exportDescription('COMPLETED', {
+          ItemCount: 42,
+          ExportManifest: 'arc-dynamodb/staging/Staging/AWSDynamoDB/01764633600000-a1b2c3d4/manifest-summary.json',
+        }),
+      ],
+    });
+    const r = await handler.handle(request('Create', client));
+    expect(r).toMatchObject({
+      status: 'done',
+      physicalResourceId: EXPORT,
+      data: { S3Bucket: 'copies', S3BucketOwner: '111111111111', S3KeyPrefix: FOLDER, ItemCount: '42' },
+    });
+    const started = calls.find((c) => c.name === 'ExportTableToPointInTime')?.input;
+    expect(started).toMatchObject({ TableArn: SOURCE, S3Bucket: 'copies', S3Prefix: 'arc-dynamodb/staging/Staging', ExportFormat: 'DYNAMODB_JSON' });
+    // The same request (a retry, a duplicate delivery) asks for the same export.
+    const again = scripted({ DescribeTable: [described], DescribeContinuousBackups: [pitr()], ExportTableToPointInTime: [new Error('stop here')] });
+    await expect(handler.handle(request('Create', again.client))).rejects.toThrow('stop here');
+    expect(again.calls.find((c) => c.name === 'ExportTableToPointInTime')?.input.ClientToken).toBe(started?.ClientToken);
+  });
+
+  it('continues with the final attributes while the export runs, and a continuation only polls', async () => {
+    const { client } = scripted({
+      DescribeTable: [described],
+      DescribeContinuousBackups: [pitr()],
+      ExportTableToPointInTime: [exportDescription('IN_PROGRESS')],
+      DescribeExport: [exportDescription('IN_PROGRESS')],
+    });
+    const r = await handler.handle(request('Create', client, { deadline: Date.now() }));
+    expect(r).toMatchObject({ status: 'continue', physicalResourceId: EXPORT, data: { S3KeyPrefix: FOLDER } });
+    const checkpoint = (r as { checkpoint: unknown }).checkpoint;
+    const next = scripted({ DescribeExport: [exportDescription('COMPLETED', { ItemCount: 1 })] });
+    expect(await handler.handle(request('Create', next.client, { checkpoint }))).toMatchObject({ status: 'done', data: { S3KeyPrefix: FOLDER } });
+    expect(next.calls.map((c) => c.name)).toEqual(['DescribeExport']);
+  });
+
+  it('fails with DynamoDB reason when the export FAILED, and when its manifest is not beside the data folder', async () => {
+    const failing = scripted({
+      DescribeTable: [described],
+      DescribeContinuousBackups: [pitr()],
+      ExportTableToPointInTime: [exportDescription('IN_PROGRESS')],
+      DescribeExport: [exportDescription('FAILED', { FailureCode: 'S3AccessDenied', FailureMessage: 'Access Denied' })],
+    });
+    expect(await handler.handle(request('Create', failing.client))).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/S3AccessDenied: Access Denied/),
+    });
+    const moved = scripted({
+      DescribeTable: [described],
+      DescribeContinuousBackups: [pitr()],
+      ExportTableToPointInTime: [exportDescription('IN_PROGRESS')],
+      DescribeExport: [exportDescription('COMPLETED', { ExportManifest: 'elsewhere/manifest-summary.json' })],
+    });
+    expect(await handler.handle(request('Create', moved.client))).toMatchObject({ status: 'failed', reason: expect.stringMatching(/is not beside/) });
+  });
+
+  it('an Update exports nothing: it answers the remembered attributes, or those DynamoDB still describes', async () => {
+    const memo = { S3Bucket: 'copies', S3BucketOwner: '111111111111', S3KeyPrefix: FOLDER, ExportArn: EXPORT, ExportTime: '', ItemCount: '3' };
+    const none = scripted({});
+    const changed = { ...props, SourceTableArn: `${SOURCE}-other`, S3Prefix: 'elsewhere' };
+    const r = await handler.handle(request('Update', none.client, { physicalResourceId: EXPORT, memo, properties: changed, oldProperties: props }));
+    expect(r).toMatchObject({ status: 'done', physicalResourceId: EXPORT, data: memo });
+    expect(none.calls).toEqual([]);
+    const read = scripted({ DescribeExport: [exportDescription('COMPLETED', { S3BucketOwner: '111111111111' })] });
+    const rebuilt = await handler.handle(request('Update', read.client, { physicalResourceId: EXPORT, properties: changed }));
+    expect(rebuilt).toMatchObject({ status: 'done', data: { S3KeyPrefix: FOLDER, S3Bucket: 'copies' } });
+    const gone = scripted({ DescribeExport: [Object.assign(new Error('gone'), { name: 'ExportNotFoundException' })] });
+    expect(await handler.handle(request('Update', gone.client, { physicalResourceId: EXPORT }))).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/no longer knows the export/),
+    });
+  });
+
+  it('a Delete calls nothing and deletes nothing', async () => {
+    const none = scripted({});
+    expect(await handler.handle(request('Delete', none.client, { physicalResourceId: EXPORT }))).toMatchObject({ status: 'done', physicalResourceId: EXPORT });
+    expect(none.calls).toEqual([]);
+  });
+});
