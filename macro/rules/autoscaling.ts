@@ -147,6 +147,36 @@ export const scheduledActionMinMax: Check = ({ model }, r) => {
   });
 };
 
+/**
+ * Timezone is "the canonical names of the IANA time zones, such as Etc/GMT+9 or Pacific/Tahiti",
+ * and StartTime comes before EndTime (Application Auto Scaling API reference, PutScheduledAction).
+ * A zone name is checked by the runtime's own IANA database (Intl), which is Lambda's too.
+ */
+export const scheduledActionWindow: Check = ({ model }, r) => {
+  eachScheduledAction(model, (path, a) => {
+    if (typeof a.timezone === 'string') {
+      let known = true;
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: a.timezone });
+      } catch {
+        known = false;
+      }
+      if (!known) r.error(joinPath(path, 'Timezone'), `must be an IANA time zone name such as Europe/Paris or Etc/UTC; got ${JSON.stringify(a.timezone)}`);
+    }
+    const times: [string, number][] = [];
+    for (const [key, v] of [
+      ['StartTime', a.startTime],
+      ['EndTime', a.endTime],
+    ] as const) {
+      if (typeof v !== 'string') continue;
+      const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.test(v) ? Date.parse(v) : NaN;
+      if (Number.isNaN(ms)) r.error(joinPath(path, key), `must be an ISO 8601 time such as 2026-12-24T08:00:00Z; got ${JSON.stringify(v)}`);
+      else times.push([key, ms]);
+    }
+    if (times.length === 2 && times[0][1] >= times[1][1]) r.error(joinPath(path, 'EndTime'), 'must come after StartTime: the action would never run');
+  });
+};
+
 export const scheduledActionNamesUnique: Check = ({ model }, r) => {
   eachScaling(model, (scalingPath, s) => {
     const seen = new Map<string, number>();

@@ -334,6 +334,13 @@ export const CATALOG = [
     source: 'https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html',
   },
   {
+    id: 'ARC-E6011',
+    name: 'scheduled-action-window',
+    stage: 'table',
+    description: 'A scheduled action names an IANA Timezone, and its literal StartTime comes before its EndTime',
+    source: 'https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html',
+  },
+  {
     id: 'ARC-E7001',
     name: 'replica-region-names',
     stage: 'table',

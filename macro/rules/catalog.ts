@@ -52,6 +52,7 @@ export const RULE_IDS = {
   'scheduled-action-capacity-given': 'ARC-E6008',
   'scheduled-action-min-max': 'ARC-E6009',
   'scheduled-action-names-unique': 'ARC-E6010',
+  'scheduled-action-window': 'ARC-E6011',
   'replica-region-names': 'ARC-E7001',
   'replica-regions-remote': 'ARC-E7002',
   'replica-regions-unique': 'ARC-E7003',

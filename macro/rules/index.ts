@@ -15,6 +15,7 @@ import {
   scheduledActionCapacityGiven,
   scheduledActionMinMax,
   scheduledActionNamesUnique,
+  scheduledActionWindow,
   scheduledActionSchedules,
 } from './autoscaling';
 import { capacityNeedsProvisioned, onDemandNeedsPayPerRequest, provisionedNeedsCapacity } from './billing';
@@ -88,6 +89,7 @@ export const RULES: readonly Rule[] = [
   rule('scheduled-action-capacity-given', scheduledActionCapacityGiven),
   rule('scheduled-action-min-max', scheduledActionMinMax),
   rule('scheduled-action-names-unique', scheduledActionNamesUnique),
+  rule('scheduled-action-window', scheduledActionWindow),
   rule('settings-need-their-switch', settingsNeedTheirSwitch),
   rule('wait-for-replication-needs-replicas', waitForReplicationNeedsReplicas),
   rule('csv-options-need-csv', csvOptionsNeedCsv),
