@@ -3,8 +3,8 @@
  * window, so that CloudFormation can create the stack's new table from it by ImportTable (the
  * table's ImportSourceSpecification reads this resource's Fn::GetAtt; macro/generators/copy.ts).
  *
- * - Create: checks the source before anything starts (same account, it exists, its key is the new
- *   table's, PITR is on, ExportTime lies in its window), then ExportTableToPointInTime with a
+ * - Create: checks before anything starts that the stack has no such table yet, and the source
+ *   (same account, it exists, its key is the new table's, PITR is on, ExportTime lies in its window), then ExportTableToPointInTime with a
  *   ClientToken (a repeated call within 8 hours is the same export: ExportTableToPointInTime API
  *   reference), then waits for COMPLETED across invocations. It answers with where the export's
  *   data lies. With the long-operation path it may answer once the export has started: every
@@ -174,6 +174,21 @@ async function createSteps(
   const ddb = req.clients.dynamodb(arnPart(p.SourceTableArn, 3));
   let state = checkpoint;
   if (!state) {
+    // A table the stack already has gets no copy: CopyFrom added to it would give it an
+    // ImportSourceSpecification, which requires replacement (AWS::DynamoDB::Table): a named table
+    // fails the update after a whole export, an unnamed one is replaced by a new table and the
+    // one holding the data is left behind, or deleted with UpdateReplacePolicy Delete. This Create
+    // runs before the table's update (the table reads its Fn::GetAtt), so nothing has changed yet.
+    at.step = 'DescribeStackResource';
+    const existing = await req.stack?.resource(p.TableLogicalId);
+    if (existing !== undefined)
+      return {
+        status: 'failed',
+        reason:
+          `CopyFrom: the stack already has ${p.TableLogicalId} (${existing.physicalId.slice(0, 255)}). A copy is made only when the table is ` +
+          'created; adding CopyFrom to an existing table would replace it (ImportSourceSpecification requires replacement). Nothing was ' +
+          'exported. To copy into a new table, give it a new logical ID.',
+      };
     const pre = await preflight(req, ddb, at);
     if (!pre.ok) return { status: 'failed', reason: pre.reason };
     await beforeEachChange(req)();
