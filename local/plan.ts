@@ -3,7 +3,7 @@
  * plan (the one translation in local/native-to-api.ts); everything else is listed with the
  * reason it has no local meaning.
  */
-import { REPLICAS_RESOURCE_TYPE, LOAD_RESOURCE_TYPE } from '../contract/resources';
+import { EXPORT_RESOURCE_TYPE, REPLICAS_RESOURCE_TYPE, LOAD_RESOURCE_TYPE } from '../contract/resources';
 import { Evaluator, IntrinsicError, intrinsicName, pseudoParameters } from '../contract/intrinsics';
 import { nativeTableToApi, NativeTranslationError, type TablePlan } from './native-to-api';
 
@@ -34,6 +34,7 @@ const NO_LOCAL_MEANING: Record<string, string> = {
   'AWS::CloudWatch::Dashboard': 'dashboard: there is no CloudWatch locally',
   [REPLICAS_RESOURCE_TYPE]: 'replicas: DynamoDB Local has a single region and no global tables',
   [LOAD_RESOURCE_TYPE]: 'load from S3: runs in AWS only; seed local tables with --seed DIR',
+  [EXPORT_RESOURCE_TYPE]: 'CopyFrom (an export of the source table to S3): runs in AWS only, so the table is created empty; seed it with --seed DIR',
 };
 
 /** `AWS::Serverless::*`: the SAM transform runs in CloudFormation after the macro, never locally. */

@@ -3,8 +3,8 @@
  * window, so that CloudFormation can create the stack's new table from it by ImportTable (the
  * table's ImportSourceSpecification reads this resource's Fn::GetAtt; macro/generators/copy.ts).
  *
- * - Create: checks the source before anything starts (same account, it exists, its key is the new
- *   table's, PITR is on, ExportTime lies in its window), then ExportTableToPointInTime with a
+ * - Create: checks before anything starts that the stack has no such table yet, and the source
+ *   (same account, it exists, its key is the new table's, PITR is on, ExportTime lies in its window), then ExportTableToPointInTime with a
  *   ClientToken (a repeated call within 8 hours is the same export: ExportTableToPointInTime API
  *   reference), then waits for COMPLETED across invocations. It answers with where the export's
  *   data lies. With the long-operation path it may answer once the export has started: every
@@ -29,6 +29,7 @@ import {
 import { createHash } from 'node:crypto';
 import { EXPORT_RESOURCE_TYPE, type EXPORT_RESULT_ATTRIBUTES, exportKeyPrefixFor, stackNameOf } from '../../contract/resources';
 import { awsErrorName, describeTable } from '../aws';
+import { SupersededError } from '../guard/types';
 import { Aborted, backoff, beforeEachChange, DEFAULT_POLL, type PollOptions } from '../poll';
 import type { HandlerRequest, HandlerResult, ResourceHandler } from '../types';
 import { type ExportProps, parseExportProps } from './props';
@@ -57,8 +58,34 @@ const arnPart = (arn: string, i: number) => arn.split(':')[i] ?? '';
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataExport.Output.html).
  */
 export function dataFolder(prefix: string, exportArn: string): string | undefined {
-  const id = /\/export\/([A-Za-z0-9-]+)$/.exec(exportArn)?.[1];
+  const id = exportIdOf(exportArn);
   return id === undefined ? undefined : `${prefix}/AWSDynamoDB/${id}/data/`;
+}
+
+const exportIdOf = (exportArn: string) => /\/export\/([A-Za-z0-9-]+)$/.exec(exportArn)?.[1];
+
+/**
+ * A failure's reason names AWS's error only: its message names the provider's role and resources
+ * ("User: arn:aws:sts::...:assumed-role/<role>/... is not authorized to perform ..."), which the
+ * stack's events show to whoever deploys it (the indexes precheck does the same). The whole
+ * message goes to the provider's own log.
+ */
+function failure(req: HandlerRequest<ExportProps>, step: string, e: unknown, exportArn: string | undefined): HandlerResult {
+  const name = awsErrorName(e) || 'Error';
+  req.log.warn('export request failed', { step, error: (e instanceof Error ? e.message : String(e)).slice(0, 1000) });
+  const denied = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name);
+  return {
+    status: 'failed',
+    ...(exportArn !== undefined ? { physicalResourceId: exportArn } : {}),
+    reason:
+      `CopyFrom: ${step} failed (${name}).` +
+      (denied
+        ? ' The provider may read and export only the tables in its CopySourceTableArns, and write only under arc-dynamodb/ of its ' +
+          'CopyBucketNames (template.yaml).'
+        : '') +
+      (exportArn === undefined ? ' Nothing was exported.' : ` The export ${exportArn} had started; its objects stay in the bucket.`) +
+      " See the provider function's log for AWS's message.",
+  };
 }
 
 /** The ClientToken: the same request (a retry, a duplicate delivery) is the same export. */
@@ -68,7 +95,7 @@ const clientToken = (req: HandlerRequest<ExportProps>) =>
 type Preflight = { ok: true } | { ok: false; reason: string };
 
 /** What the source must be before an export starts; each refusal says what to change. */
-async function preflight(req: HandlerRequest<ExportProps>, ddb: DynamoDBClient): Promise<Preflight> {
+async function preflight(req: HandlerRequest<ExportProps>, ddb: DynamoDBClient, at: { step: string }): Promise<Preflight> {
   const p = req.properties;
   const source = p.SourceTableArn;
   const stackAccount = arnPart(req.stackId, 4);
@@ -79,6 +106,7 @@ async function preflight(req: HandlerRequest<ExportProps>, ddb: DynamoDBClient):
     };
   // By name, in the source's region: the account is the stack's (checked above).
   const name = source.split(':table/')[1] ?? '';
+  at.step = 'DescribeTable';
   const table = await describeTable(ddb, name);
   if (!table) return { ok: false, reason: `CopyFrom: the source table ${source} does not exist.` };
   const typeOf = (n: string | undefined) => table.AttributeDefinitions?.find((a) => a.AttributeName === n)?.AttributeType;
@@ -86,6 +114,7 @@ async function preflight(req: HandlerRequest<ExportProps>, ddb: DynamoDBClient):
   const ours = p.KeySchema.map((k) => `${k.AttributeName} ${k.KeyType} ${k.AttributeType}`).join(', ');
   // ImportTable writes each item under the new table's key; an item without it is an import error.
   if (theirs !== ours) return { ok: false, reason: `CopyFrom: the source table's key (${theirs}) is not the new table's (${ours}); nothing was exported.` };
+  at.step = 'DescribeContinuousBackups';
   const backups = await ddb.send(new DescribeContinuousBackupsCommand({ TableName: name }));
   const pitr = backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription;
   // "Point-in-time recovery must be enabled on the table to export it" (DynamoDB developer guide, S3DataExport.HowItWorks).
@@ -125,14 +154,46 @@ function attributesOf(d: ExportDescription, prefix: string, owner: string): Expo
 }
 
 async function create(req: HandlerRequest<ExportProps>, poll: PollOptions): Promise<HandlerResult> {
+  const checkpoint = isCheckpoint(req.checkpoint) ? req.checkpoint : undefined;
+  const at = { step: 'DescribeTable', exportArn: checkpoint?.exportArn };
+  try {
+    return await createSteps(req, poll, checkpoint, at);
+  } catch (e) {
+    if (e instanceof Aborted || e instanceof SupersededError) throw e;
+    return failure(req, at.step, e, at.exportArn);
+  }
+}
+
+async function createSteps(
+  req: HandlerRequest<ExportProps>,
+  poll: PollOptions,
+  checkpoint: Checkpoint | undefined,
+  at: { step: string; exportArn: string | undefined },
+): Promise<HandlerResult> {
   const p = req.properties;
   const ddb = req.clients.dynamodb(arnPart(p.SourceTableArn, 3));
-  let state = isCheckpoint(req.checkpoint) ? req.checkpoint : undefined;
+  let state = checkpoint;
   if (!state) {
-    const pre = await preflight(req, ddb);
+    // A table the stack already has gets no copy: CopyFrom added to it would give it an
+    // ImportSourceSpecification, which requires replacement (AWS::DynamoDB::Table): a named table
+    // fails the update after a whole export, an unnamed one is replaced by a new table and the
+    // one holding the data is left behind, or deleted with UpdateReplacePolicy Delete. This Create
+    // runs before the table's update (the table reads its Fn::GetAtt), so nothing has changed yet.
+    at.step = 'DescribeStackResource';
+    const existing = await req.stack?.resource(p.TableLogicalId);
+    if (existing !== undefined)
+      return {
+        status: 'failed',
+        reason:
+          `CopyFrom: the stack already has ${p.TableLogicalId} (${existing.physicalId.slice(0, 255)}). A copy is made only when the table is ` +
+          'created; adding CopyFrom to an existing table would replace it (ImportSourceSpecification requires replacement). Nothing was ' +
+          'exported. To copy into a new table, give it a new logical ID.',
+      };
+    const pre = await preflight(req, ddb, at);
     if (!pre.ok) return { status: 'failed', reason: pre.reason };
     await beforeEachChange(req)();
     const prefix = exportKeyPrefixFor(stackNameOf(req.stackId), p.S3Prefix ?? p.TableLogicalId);
+    at.step = 'ExportTableToPointInTime';
     const started = await ddb.send(
       new ExportTableToPointInTimeCommand({
         TableArn: p.SourceTableArn,
@@ -151,16 +212,21 @@ async function create(req: HandlerRequest<ExportProps>, poll: PollOptions): Prom
     if (!attributes)
       return { status: 'failed', reason: `CopyFrom: DynamoDB started an export without the ARN its data folder is named by (${d.ExportArn ?? 'none'}).` };
     state = { v: 1, exportArn: attributes.ExportArn, attributes };
+    at.exportArn = state.exportArn;
     req.log.info('export started', { source: p.SourceTableArn, exportArn: state.exportArn, bucket: p.S3Bucket, prefix });
   }
   const pacing = backoff(poll, req.deadline);
+  at.step = 'DescribeExport';
   for (;;) {
     const d = (await ddb.send(new DescribeExportCommand({ ExportArn: state.exportArn }))).ExportDescription ?? {};
     switch (d.ExportStatus) {
       case 'COMPLETED': {
-        // The manifest lies beside the data folder; a different place means the layout is not the one documented.
+        // The manifest lies beside the data folder, export-prefix/AWSDynamoDB/ExportId/manifest-summary.json
+        // (S3DataExport.Output); a manifest of another ExportId means the layout is not the one
+        // documented. ExportManifest is only "the name of the manifest file" (DescribeExport API
+        // reference): whether it is written with the prefix, or as an s3:// URL, is not documented.
         const manifest = d.ExportManifest;
-        if (manifest !== undefined && `${manifest.replace(/[^/]*$/, '')}data/` !== state.attributes.S3KeyPrefix)
+        if (manifest !== undefined && !manifest.endsWith(`AWSDynamoDB/${exportIdOf(state.exportArn) ?? ''}/manifest-summary.json`))
           return {
             status: 'failed',
             reason: `CopyFrom: the export's manifest ${manifest} is not beside ${state.attributes.S3KeyPrefix}; the table was not created.`,
@@ -183,7 +249,9 @@ async function create(req: HandlerRequest<ExportProps>, poll: PollOptions): Prom
 
 /** The attributes of the export made at creation: remembered, or read back from DynamoDB by the physical ID. */
 async function original(req: HandlerRequest<ExportProps>): Promise<ExportAttributes | undefined> {
-  if (isAttributes(req.memo)) return req.memo;
+  // The memo is kept per (stack, logical ID) and outlives a Delete: only one written for this very
+  // export is its own, not one an earlier incarnation of the logical ID left.
+  if (isAttributes(req.memo) && req.memo.ExportArn === req.physicalResourceId) return req.memo;
   const arn = req.physicalResourceId ?? '';
   if (!/:table\/[^/]+\/export\//.test(arn)) return undefined;
   try {
@@ -206,7 +274,12 @@ async function handle(req: HandlerRequest<ExportProps>, poll: PollOptions): Prom
         throw e;
       }
     case 'Update': {
-      const attributes = await original(req);
+      let attributes: ExportAttributes | undefined;
+      try {
+        attributes = await original(req);
+      } catch (e) {
+        return failure(req, 'DescribeExport', e, undefined);
+      }
       if (!attributes)
         return {
           status: 'failed',

@@ -111,3 +111,35 @@ describe('local plan: from an expanded template to what local up does', () => {
     expect(() => assertParametersSet({ Parameters: { A: {} } }, { A: 'x' })).not.toThrow();
   });
 });
+
+// Review finding (CopyFrom): the export resource was listed as "not a DynamoDB table: not created
+// locally", which says nothing of the copy the table then lacks; a Load says where its data went.
+describe('local plan: a CopyFrom table', () => {
+  it('creates the table empty and says that the copy runs in AWS only, and how to fill the table instead', () => {
+    const items = planLocal(
+      {
+        Resources: {
+          Copy: table({
+            ImportSourceSpecification: {
+              S3BucketSource: {
+                S3Bucket: { 'Fn::GetAtt': ['CopyExport', 'S3Bucket'] },
+                S3BucketOwner: { 'Fn::GetAtt': ['CopyExport', 'S3BucketOwner'] },
+                S3KeyPrefix: { 'Fn::GetAtt': ['CopyExport', 'S3KeyPrefix'] },
+              },
+              InputFormat: 'DYNAMODB_JSON',
+              InputCompressionType: 'GZIP',
+            },
+          }),
+          CopyExport: { Type: 'Custom::ArcDynamoDbExport', Properties: { SourceTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders' } },
+        },
+      },
+      ctx({}),
+    );
+    expect(items.map((i) => [i.logicalId, i.kind])).toEqual([
+      ['Copy', 'table'],
+      ['CopyExport', 'skipped'],
+    ]);
+    const skipped = items[1];
+    expect(skipped.kind === 'skipped' && skipped.reason).toMatch(/CopyFrom.*runs in AWS only.*empty.*--seed/);
+  });
+});

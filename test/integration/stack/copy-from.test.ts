@@ -222,3 +222,36 @@ it("a rollback of the create deletes the new table and keeps the export's object
   expect(kept.some((o) => String(o.Key).endsWith('manifest-summary.json'))).toBe(true);
   expect(await scan(src)).toHaveLength(5);
 }, 240_000);
+
+// Review finding: CopyFrom added to a table the stack already has. The export resource is new, so
+// it gets a Create and exported the source; then the table gained an ImportSourceSpecification,
+// which "requires Replacement" (AWS::DynamoDB::Table ImportSourceSpecification,
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-importsourcespecification.html):
+// a named table failed the update only after a whole export of the source; an unnamed one was
+// silently replaced by a new table and the one holding the data left behind (or deleted, with
+// UpdateReplacePolicy Delete). The Create must refuse before anything is exported.
+it('CopyFrom added to a table the stack already has is refused before any export, and the table is left as it was', async () => {
+  const arn = await source(unique('copy-late-src'), 3);
+  for (const named of [true, false]) {
+    const stack = unique(`copy-late-${named ? 'named' : 'unnamed'}`);
+    const name = unique('copy-late');
+    const withCopy = arc(name, { SourceTableArn: arn }) as { Resources: { Copy: { UpdateReplacePolicy?: string; Properties: Record<string, unknown> } } };
+    withCopy.Resources.Copy.UpdateReplacePolicy = 'Delete';
+    if (!named) delete withCopy.Resources.Copy.Properties.TableName;
+    const plain = structuredClone(withCopy);
+    delete plain.Resources.Copy.Properties.CopyFrom;
+    const r1 = await engine.deploy(stack, engine.expand(plain));
+    expect(r1.status).toBe('CREATE_COMPLETE');
+    const table = engine.stack(stack)?.resources.get('Copy')?.physicalId as string;
+    await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'the-only-copy-of-this' } } }));
+    const r2 = await engine.deploy(stack, engine.expand(withCopy));
+    expect(r2.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(r2.events.find((e) => e.logicalId === 'CopyExport' && e.status === 'CREATE_FAILED')?.reason).toMatch(
+      /already has Copy .*only when the table is created.*would replace it/,
+    );
+    expect(r2.events.some((e) => e.logicalId === 'Copy' && e.status.startsWith('UPDATE'))).toBe(false);
+    expect(engine.stack(stack)?.resources.get('Copy')?.physicalId).toBe(table);
+    expect(await scan(table)).toEqual([{ pk: { S: 'the-only-copy-of-this' } }]);
+  }
+  expect(exportsOf(arn)).toEqual([]);
+}, 240_000);

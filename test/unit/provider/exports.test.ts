@@ -106,7 +106,10 @@ describe('Custom::ArcDynamoDbExport', () => {
     expect(started).toMatchObject({ TableArn: SOURCE, S3Bucket: 'copies', S3Prefix: 'arc-dynamodb/staging/Staging', ExportFormat: 'DYNAMODB_JSON' });
     // The same request (a retry, a duplicate delivery) asks for the same export.
     const again = scripted({ DescribeTable: [described], DescribeContinuousBackups: [pitr()], ExportTableToPointInTime: [new Error('stop here')] });
-    await expect(handler.handle(request('Create', again.client))).rejects.toThrow('stop here');
+    expect(await handler.handle(request('Create', again.client))).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/ExportTableToPointInTime failed/),
+    });
     expect(again.calls.find((c) => c.name === 'ExportTableToPointInTime')?.input.ClientToken).toBe(started?.ClientToken);
   });
 
@@ -166,5 +169,88 @@ describe('Custom::ArcDynamoDbExport', () => {
     const none = scripted({});
     expect(await handler.handle(request('Delete', none.client, { physicalResourceId: EXPORT }))).toMatchObject({ status: 'done', physicalResourceId: EXPORT });
     expect(none.calls).toEqual([]);
+  });
+});
+
+/**
+ * Adversarial review of the export resource (each test failed against 139bc92 and passes since
+ * the fix named in it).
+ */
+describe('Custom::ArcDynamoDbExport, review findings', () => {
+  const ID = '01764633600000-a1b2c3d4';
+  const manifestCase = (manifest: string) =>
+    scripted({
+      DescribeTable: [described],
+      DescribeContinuousBackups: [pitr()],
+      ExportTableToPointInTime: [exportDescription('IN_PROGRESS')],
+      DescribeExport: [exportDescription('COMPLETED', { ItemCount: 3, ExportManifest: manifest })],
+    });
+
+  // ExportManifest is only "the name of the manifest file for the export task" (DescribeExport API
+  // reference); what is documented is its place, export-prefix/AWSDynamoDB/ExportId/manifest-summary.json
+  // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataExport.Output.html).
+  // Whether the name carries the prefix, or an s3:// scheme, is not: a completed export must not be
+  // failed over that, only over a manifest of another export.
+  it('accepts a completed export whose manifest name is written with or without its prefix, and refuses one of another export', async () => {
+    for (const manifest of [
+      `arc-dynamodb/staging/Staging/AWSDynamoDB/${ID}/manifest-summary.json`,
+      `AWSDynamoDB/${ID}/manifest-summary.json`,
+      `s3://copies/arc-dynamodb/staging/Staging/AWSDynamoDB/${ID}/manifest-summary.json`,
+    ]) {
+      expect(await handler.handle(request('Create', manifestCase(manifest).client))).toMatchObject({ status: 'done', data: { S3KeyPrefix: FOLDER } });
+    }
+    expect(
+      await handler.handle(request('Create', manifestCase('arc-dynamodb/staging/Staging/AWSDynamoDB/01764633600000-ffffffff/manifest-summary.json').client)),
+    ).toMatchObject({ status: 'failed', reason: expect.stringMatching(/is not beside/) });
+  });
+
+  // AWS's error messages name the provider's role and resources ("User: arn:aws:sts::...:assumed-role/
+  // <role>/<function> is not authorized to perform ..."); the reason is shown in the stack's events to
+  // whoever deploys it. The precheck (provider/indexes/precheck.ts) reports the error's name only.
+  it("reports a source it may not read by the error's name and what to check, never AWS's message with the provider's role", async () => {
+    const denied = Object.assign(
+      new Error(
+        'User: arn:aws:sts::111111111111:assumed-role/arc-dynamodb-ProviderRole-1A2B3C/arc-dynamodb-provider is not authorized to ' +
+          'perform: dynamodb:DescribeTable on resource: arn:aws:dynamodb:us-east-1:111111111111:table/orders',
+      ),
+      { name: 'AccessDeniedException' },
+    );
+    const { client, calls } = scripted({ DescribeTable: [denied] });
+    const r = await handler.handle(request('Create', client));
+    expect(r).toMatchObject({ status: 'failed', reason: expect.stringMatching(/AccessDeniedException.*CopySourceTableArns/) });
+    expect((r as { reason: string }).reason).not.toMatch(/assumed-role|ProviderRole|is not authorized/);
+    expect(calls.map((c) => c.name)).toEqual(['DescribeTable']);
+  });
+
+  it('an error once the export has started fails with the export as the physical ID, so the rollback Delete knows it', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded for arn:aws:iam::111111111111:role/secret'), { name: 'ThrottlingException' });
+    const { client } = scripted({
+      DescribeTable: [described],
+      DescribeContinuousBackups: [pitr()],
+      ExportTableToPointInTime: [exportDescription('IN_PROGRESS')],
+      DescribeExport: [throttled],
+    });
+    const r = await handler.handle(request('Create', client));
+    expect(r).toMatchObject({ status: 'failed', physicalResourceId: EXPORT, reason: expect.stringMatching(/ThrottlingException/) });
+    expect((r as { reason: string }).reason).not.toMatch(/role\/secret/);
+  });
+
+  // The memo is kept per (stack, logical ID) and outlives the resource's Delete (the guard keeps it):
+  // a memo written for an earlier incarnation of the logical ID is not this export's. Answering it
+  // would hand the table another ImportSourceSpecification, which replaces the table.
+  it("an Update answers the export of its own physical ID, never a memo left by an earlier incarnation's export", async () => {
+    const OTHER = `${SOURCE}/export/01700000000000-0badf00d`;
+    const stale = {
+      S3Bucket: 'copies',
+      S3BucketOwner: '111111111111',
+      S3KeyPrefix: 'arc-dynamodb/staging/Staging/AWSDynamoDB/01700000000000-0badf00d/data/',
+      ExportArn: OTHER,
+      ExportTime: '',
+      ItemCount: '9',
+    };
+    const read = scripted({ DescribeExport: [exportDescription('COMPLETED', { S3BucketOwner: '111111111111', ItemCount: 3 })] });
+    const r = await handler.handle(request('Update', read.client, { physicalResourceId: EXPORT, memo: stale, oldProperties: props }));
+    expect(r).toMatchObject({ status: 'done', physicalResourceId: EXPORT, data: { S3KeyPrefix: FOLDER, ExportArn: EXPORT } });
+    expect(read.calls.map((c) => c.input.ExportArn)).toEqual([EXPORT]);
   });
 });
