@@ -10,7 +10,7 @@
  *   data lies. With the long-operation path it may answer once the export has started: every
  *   attribute is final by then, for the data folder is named by the export's ID.
  * - Update (a rollback too): exports nothing and answers the attributes of the export made at
- *   creation, remembered in the provider's state table. The table's ImportSourceSpecification then
+ *   creation, which its physical ID carries (physicalIdOf). The table's ImportSourceSpecification then
  *   resolves to the same values, so CloudFormation never replaces the table (its
  *   ImportSourceSpecification requires replacement: AWS::DynamoDB::Table), whatever changed.
  * - Delete: nothing. The export's objects stay in the bucket: they are the user's data.
@@ -65,18 +65,33 @@ export function dataFolder(prefix: string, exportArn: string): string | undefine
 const exportIdOf = (exportArn: string) => /\/export\/([A-Za-z0-9-]+)$/.exec(exportArn)?.[1];
 
 /**
+ * The physical ID carries what the table reads, `<ExportArn>|<owner>|s3://<bucket>/<data folder>`,
+ * so that an Update answers the same values even when nothing else remembers them: the memo lives
+ * in the provider's state table, which goes with the provider's stack, and DynamoDB describes an
+ * export for 90 days only. CloudFormation keeps a physical ID for the resource's life (up to 1 KB;
+ * this is at most about 700 characters: AWS::CloudFormation::CustomResource, response fields).
+ */
+export const physicalIdOf = (a: ExportAttributes) => `${a.ExportArn}|${a.S3BucketOwner}|s3://${a.S3Bucket}/${a.S3KeyPrefix}`;
+
+export function attributesOfId(id: string | undefined): ExportAttributes | undefined {
+  const m = /^(arn:[^|]+\/export\/[A-Za-z0-9-]+)\|(\d{12})\|s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^|]+\/data\/)$/.exec(id ?? '');
+  return m ? { ExportArn: m[1], S3BucketOwner: m[2], S3Bucket: m[3], S3KeyPrefix: m[4], ExportTime: '', ItemCount: '' } : undefined;
+}
+
+/**
  * A failure's reason names AWS's error only: its message names the provider's role and resources
  * ("User: arn:aws:sts::...:assumed-role/<role>/... is not authorized to perform ..."), which the
  * stack's events show to whoever deploys it (the indexes precheck does the same). The whole
  * message goes to the provider's own log.
  */
-function failure(req: HandlerRequest<ExportProps>, step: string, e: unknown, exportArn: string | undefined): HandlerResult {
+function failure(req: HandlerRequest<ExportProps>, step: string, e: unknown, started: ExportAttributes | undefined): HandlerResult {
+  const exportArn = started?.ExportArn;
   const name = awsErrorName(e) || 'Error';
   req.log.warn('export request failed', { step, error: (e instanceof Error ? e.message : String(e)).slice(0, 1000) });
   const denied = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name);
   return {
     status: 'failed',
-    ...(exportArn !== undefined ? { physicalResourceId: exportArn } : {}),
+    ...(started !== undefined ? { physicalResourceId: physicalIdOf(started) } : {}),
     reason:
       `CopyFrom: ${step} failed (${name}).` +
       (denied
@@ -155,12 +170,12 @@ function attributesOf(d: ExportDescription, prefix: string, owner: string): Expo
 
 async function create(req: HandlerRequest<ExportProps>, poll: PollOptions): Promise<HandlerResult> {
   const checkpoint = isCheckpoint(req.checkpoint) ? req.checkpoint : undefined;
-  const at = { step: 'DescribeTable', exportArn: checkpoint?.exportArn };
+  const at: { step: string; started: ExportAttributes | undefined } = { step: 'DescribeTable', started: checkpoint?.attributes };
   try {
     return await createSteps(req, poll, checkpoint, at);
   } catch (e) {
     if (e instanceof Aborted || e instanceof SupersededError) throw e;
-    return failure(req, at.step, e, at.exportArn);
+    return failure(req, at.step, e, at.started);
   }
 }
 
@@ -168,7 +183,7 @@ async function createSteps(
   req: HandlerRequest<ExportProps>,
   poll: PollOptions,
   checkpoint: Checkpoint | undefined,
-  at: { step: string; exportArn: string | undefined },
+  at: { step: string; started: ExportAttributes | undefined },
 ): Promise<HandlerResult> {
   const p = req.properties;
   const ddb = req.clients.dynamodb(arnPart(p.SourceTableArn, 3));
@@ -212,7 +227,7 @@ async function createSteps(
     if (!attributes)
       return { status: 'failed', reason: `CopyFrom: DynamoDB started an export without the ARN its data folder is named by (${d.ExportArn ?? 'none'}).` };
     state = { v: 1, exportArn: attributes.ExportArn, attributes };
-    at.exportArn = state.exportArn;
+    at.started = attributes;
     req.log.info('export started', { source: p.SourceTableArn, exportArn: state.exportArn, bucket: p.S3Bucket, prefix });
   }
   const pacing = backoff(poll, req.deadline);
@@ -233,35 +248,29 @@ async function createSteps(
           };
         const attributes = { ...state.attributes, ItemCount: d.ItemCount === undefined ? '' : String(d.ItemCount) };
         req.log.info('export completed', { exportArn: state.exportArn, items: d.ItemCount });
-        return { status: 'done', physicalResourceId: state.exportArn, data: attributes, memo: attributes };
+        return { status: 'done', physicalResourceId: physicalIdOf(attributes), data: attributes, memo: attributes };
       }
       case 'FAILED':
         return {
           status: 'failed',
-          physicalResourceId: state.exportArn,
+          physicalResourceId: physicalIdOf(state.attributes),
           reason: `CopyFrom: the export of ${p.SourceTableArn} failed (${d.FailureCode ?? 'no code'}: ${(d.FailureMessage ?? 'no message').slice(0, 500)}).`,
         };
       default:
-        if (!(await pacing.wait())) return { status: 'continue', checkpoint: state, physicalResourceId: state.exportArn, data: state.attributes };
+        if (!(await pacing.wait()))
+          return { status: 'continue', checkpoint: state, physicalResourceId: physicalIdOf(state.attributes), data: state.attributes };
     }
   }
 }
 
-/** The attributes of the export made at creation: remembered, or read back from DynamoDB by the physical ID. */
-async function original(req: HandlerRequest<ExportProps>): Promise<ExportAttributes | undefined> {
-  // The memo is kept per (stack, logical ID) and outlives a Delete: only one written for this very
-  // export is its own, not one an earlier incarnation of the logical ID left.
-  if (isAttributes(req.memo) && req.memo.ExportArn === req.physicalResourceId) return req.memo;
-  const arn = req.physicalResourceId ?? '';
-  if (!/:table\/[^/]+\/export\//.test(arn)) return undefined;
-  try {
-    const d = (await req.clients.dynamodb(arnPart(arn, 3)).send(new DescribeExportCommand({ ExportArn: arn }))).ExportDescription;
-    const prefix = d?.S3Prefix;
-    return d && prefix !== undefined ? attributesOf(d, prefix, d.S3BucketOwner ?? arnPart(req.stackId, 4)) : undefined;
-  } catch (e) {
-    if (awsErrorName(e) === 'ExportNotFoundException') return undefined;
-    throw e;
-  }
+/**
+ * The attributes of the export made at creation: the memo when it is this export's (it is kept per
+ * stack and logical ID and outlives a Delete, so one an earlier incarnation left is not), else what
+ * the physical ID carries (then without ExportTime and ItemCount, which the table does not read).
+ */
+function original(req: HandlerRequest<ExportProps>): ExportAttributes | undefined {
+  if (isAttributes(req.memo) && physicalIdOf(req.memo) === req.physicalResourceId) return req.memo;
+  return attributesOfId(req.physicalResourceId);
 }
 
 async function handle(req: HandlerRequest<ExportProps>, poll: PollOptions): Promise<HandlerResult> {
@@ -274,20 +283,15 @@ async function handle(req: HandlerRequest<ExportProps>, poll: PollOptions): Prom
         throw e;
       }
     case 'Update': {
-      let attributes: ExportAttributes | undefined;
-      try {
-        attributes = await original(req);
-      } catch (e) {
-        return failure(req, 'DescribeExport', e, undefined);
-      }
+      const attributes = original(req);
       if (!attributes)
         return {
           status: 'failed',
-          reason: `CopyFrom: the provider no longer knows the export this table was made from (${req.physicalResourceId ?? 'none'}); nothing was changed.`,
+          reason: `CopyFrom: ${(req.physicalResourceId ?? 'none').slice(0, 300)} names no export this provider made; nothing was changed.`,
         };
       return {
         status: 'done',
-        physicalResourceId: req.physicalResourceId ?? attributes.ExportArn,
+        physicalResourceId: physicalIdOf(attributes),
         data: attributes,
         memo: attributes,
         reason: 'CopyFrom applies when the table is created; nothing was exported, and the table and its data are unchanged.',

@@ -11,6 +11,8 @@ const noLog = { info: () => undefined, warn: () => undefined, error: () => undef
 const STACK = 'arn:aws:cloudformation:us-east-1:111111111111:stack/staging/1';
 const SOURCE = 'arn:aws:dynamodb:us-east-1:111111111111:table/orders';
 const EXPORT = `${SOURCE}/export/01764633600000-a1b2c3d4`;
+/** The physical ID: the export, and what the table reads of it (provider/exports/handler.ts physicalIdOf). */
+const PHYSICAL_ID = `${EXPORT}|111111111111|s3://copies/arc-dynamodb/staging/Staging/AWSDynamoDB/01764633600000-a1b2c3d4/data/`;
 
 const props: ExportProps = {
   ServiceToken: 'arn',
@@ -99,7 +101,7 @@ describe('Custom::ArcDynamoDbExport', () => {
     const r = await handler.handle(request('Create', client));
     expect(r).toMatchObject({
       status: 'done',
-      physicalResourceId: EXPORT,
+      physicalResourceId: PHYSICAL_ID,
       data: { S3Bucket: 'copies', S3BucketOwner: '111111111111', S3KeyPrefix: FOLDER, ItemCount: '42' },
     });
     const started = calls.find((c) => c.name === 'ExportTableToPointInTime')?.input;
@@ -121,7 +123,7 @@ describe('Custom::ArcDynamoDbExport', () => {
       DescribeExport: [exportDescription('IN_PROGRESS')],
     });
     const r = await handler.handle(request('Create', client, { deadline: Date.now() }));
-    expect(r).toMatchObject({ status: 'continue', physicalResourceId: EXPORT, data: { S3KeyPrefix: FOLDER } });
+    expect(r).toMatchObject({ status: 'continue', physicalResourceId: PHYSICAL_ID, data: { S3KeyPrefix: FOLDER } });
     const checkpoint = (r as { checkpoint: unknown }).checkpoint;
     const next = scripted({ DescribeExport: [exportDescription('COMPLETED', { ItemCount: 1 })] });
     expect(await handler.handle(request('Create', next.client, { checkpoint }))).toMatchObject({ status: 'done', data: { S3KeyPrefix: FOLDER } });
@@ -148,26 +150,39 @@ describe('Custom::ArcDynamoDbExport', () => {
     expect(await handler.handle(request('Create', moved.client))).toMatchObject({ status: 'failed', reason: expect.stringMatching(/is not beside/) });
   });
 
-  it('an Update exports nothing: it answers the remembered attributes, or those DynamoDB still describes', async () => {
-    const memo = { S3Bucket: 'copies', S3BucketOwner: '111111111111', S3KeyPrefix: FOLDER, ExportArn: EXPORT, ExportTime: '', ItemCount: '3' };
+  it('an Update exports nothing: it answers the remembered attributes, or those its physical ID carries, and calls nothing', async () => {
+    const memo = {
+      S3Bucket: 'copies',
+      S3BucketOwner: '111111111111',
+      S3KeyPrefix: FOLDER,
+      ExportArn: EXPORT,
+      ExportTime: '2026-12-01T00:00:00.000Z',
+      ItemCount: '3',
+    };
     const none = scripted({});
-    const changed = { ...props, SourceTableArn: `${SOURCE}-other`, S3Prefix: 'elsewhere' };
-    const r = await handler.handle(request('Update', none.client, { physicalResourceId: EXPORT, memo, properties: changed, oldProperties: props }));
-    expect(r).toMatchObject({ status: 'done', physicalResourceId: EXPORT, data: memo });
+    const changed = { ...props, SourceTableArn: `${SOURCE}-other`, S3Prefix: 'elsewhere', S3Bucket: 'other-bucket' };
+    const r = await handler.handle(request('Update', none.client, { physicalResourceId: PHYSICAL_ID, memo, properties: changed, oldProperties: props }));
+    expect(r).toMatchObject({ status: 'done', physicalResourceId: PHYSICAL_ID, data: memo });
+    // The state table lost (the provider's stack deployed anew), the export long forgotten by DynamoDB: the same values.
+    const rebuilt = await handler.handle(request('Update', none.client, { physicalResourceId: PHYSICAL_ID, properties: changed }));
+    expect(rebuilt).toMatchObject({
+      status: 'done',
+      physicalResourceId: PHYSICAL_ID,
+      data: { S3KeyPrefix: FOLDER, S3Bucket: 'copies', S3BucketOwner: '111111111111' },
+    });
     expect(none.calls).toEqual([]);
-    const read = scripted({ DescribeExport: [exportDescription('COMPLETED', { S3BucketOwner: '111111111111' })] });
-    const rebuilt = await handler.handle(request('Update', read.client, { physicalResourceId: EXPORT, properties: changed }));
-    expect(rebuilt).toMatchObject({ status: 'done', data: { S3KeyPrefix: FOLDER, S3Bucket: 'copies' } });
-    const gone = scripted({ DescribeExport: [Object.assign(new Error('gone'), { name: 'ExportNotFoundException' })] });
-    expect(await handler.handle(request('Update', gone.client, { physicalResourceId: EXPORT }))).toMatchObject({
+    expect(await handler.handle(request('Update', none.client, { physicalResourceId: EXPORT }))).toMatchObject({
       status: 'failed',
-      reason: expect.stringMatching(/no longer knows the export/),
+      reason: expect.stringMatching(/names no export this provider made; nothing was changed/),
     });
   });
 
   it('a Delete calls nothing and deletes nothing', async () => {
     const none = scripted({});
-    expect(await handler.handle(request('Delete', none.client, { physicalResourceId: EXPORT }))).toMatchObject({ status: 'done', physicalResourceId: EXPORT });
+    expect(await handler.handle(request('Delete', none.client, { physicalResourceId: PHYSICAL_ID }))).toMatchObject({
+      status: 'done',
+      physicalResourceId: PHYSICAL_ID,
+    });
     expect(none.calls).toEqual([]);
   });
 });
@@ -177,7 +192,7 @@ describe('Custom::ArcDynamoDbExport', () => {
  * the fix named in it).
  */
 describe('Custom::ArcDynamoDbExport, review findings', () => {
-  const ID = '01764633600000-a1b2c3d4';
+  const EXPORT_ID = '01764633600000-a1b2c3d4';
   const manifestCase = (manifest: string) =>
     scripted({
       DescribeTable: [described],
@@ -193,9 +208,9 @@ describe('Custom::ArcDynamoDbExport, review findings', () => {
   // failed over that, only over a manifest of another export.
   it('accepts a completed export whose manifest name is written with or without its prefix, and refuses one of another export', async () => {
     for (const manifest of [
-      `arc-dynamodb/staging/Staging/AWSDynamoDB/${ID}/manifest-summary.json`,
-      `AWSDynamoDB/${ID}/manifest-summary.json`,
-      `s3://copies/arc-dynamodb/staging/Staging/AWSDynamoDB/${ID}/manifest-summary.json`,
+      `arc-dynamodb/staging/Staging/AWSDynamoDB/${EXPORT_ID}/manifest-summary.json`,
+      `AWSDynamoDB/${EXPORT_ID}/manifest-summary.json`,
+      `s3://copies/arc-dynamodb/staging/Staging/AWSDynamoDB/${EXPORT_ID}/manifest-summary.json`,
     ]) {
       expect(await handler.handle(request('Create', manifestCase(manifest).client))).toMatchObject({ status: 'done', data: { S3KeyPrefix: FOLDER } });
     }
@@ -231,7 +246,7 @@ describe('Custom::ArcDynamoDbExport, review findings', () => {
       DescribeExport: [throttled],
     });
     const r = await handler.handle(request('Create', client));
-    expect(r).toMatchObject({ status: 'failed', physicalResourceId: EXPORT, reason: expect.stringMatching(/ThrottlingException/) });
+    expect(r).toMatchObject({ status: 'failed', physicalResourceId: PHYSICAL_ID, reason: expect.stringMatching(/ThrottlingException/) });
     expect((r as { reason: string }).reason).not.toMatch(/role\/secret/);
   });
 
@@ -248,9 +263,8 @@ describe('Custom::ArcDynamoDbExport, review findings', () => {
       ExportTime: '',
       ItemCount: '9',
     };
-    const read = scripted({ DescribeExport: [exportDescription('COMPLETED', { S3BucketOwner: '111111111111', ItemCount: 3 })] });
-    const r = await handler.handle(request('Update', read.client, { physicalResourceId: EXPORT, memo: stale, oldProperties: props }));
-    expect(r).toMatchObject({ status: 'done', physicalResourceId: EXPORT, data: { S3KeyPrefix: FOLDER, ExportArn: EXPORT } });
-    expect(read.calls.map((c) => c.input.ExportArn)).toEqual([EXPORT]);
+    const none = scripted({});
+    const r = await handler.handle(request('Update', none.client, { physicalResourceId: PHYSICAL_ID, memo: stale, oldProperties: props }));
+    expect(r).toMatchObject({ status: 'done', physicalResourceId: PHYSICAL_ID, data: { S3KeyPrefix: FOLDER, ExportArn: EXPORT } });
   });
 });
