@@ -31,6 +31,11 @@ import {
 } from './indexes';
 import { csvOptionsNeedCsv, importCannotCreateLocalIndexes, loadSourceIsBoundToTheStack } from './load';
 import {
+  consistencyNeedsReplicas,
+  mrscRegions,
+  mrscUnsupportedFeatures,
+  replicaIndexesNameIndexes,
+  replicaInsightsModeNeedsInsights,
   provisionedReplicaIndexesNeedWriteAutoscaling,
   provisionedReplicasNeedWriteAutoscaling,
   replicaCapacityMatchesBillingMode,
@@ -103,6 +108,11 @@ export const RULES: readonly Rule[] = [
   rule('replica-capacity-matches-billing', replicaCapacityMatchesBillingMode),
   rule('provisioned-replicas-need-write-autoscaling', provisionedReplicasNeedWriteAutoscaling),
   rule('provisioned-replica-indexes-need-write-autoscaling', provisionedReplicaIndexesNeedWriteAutoscaling),
+  rule('consistency-needs-replicas', consistencyNeedsReplicas),
+  rule('mrsc-regions', mrscRegions),
+  rule('mrsc-unsupported-features', mrscUnsupportedFeatures),
+  rule('replica-indexes-name-indexes', replicaIndexesNameIndexes),
+  rule('replica-insights-mode-needs-insights', replicaInsightsModeNeedsInsights),
   rule('import-without-lsi', importCannotCreateLocalIndexes),
   rule('load-prefix-bound', loadSourceIsBoundToTheStack),
   rule('adoption-names-the-table', adoptionNamesTheTable),
