@@ -380,7 +380,7 @@ export const CATALOG = [
     id: 'ARC-E7008',
     name: 'replica-capacity-matches-billing',
     stage: 'table',
-    description: 'A replica ReadCapacity (its own or an index\'s) is for PROVISIONED, MaxReadRequestUnits for PAY_PER_REQUEST',
+    description: "A replica ReadCapacity (its own or an index's) is for PROVISIONED, MaxReadRequestUnits for PAY_PER_REQUEST",
     source: `${DDB}/GlobalTables.html`,
   },
   {

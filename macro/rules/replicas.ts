@@ -217,7 +217,8 @@ export const replicaIndexesNameIndexes: Check = (input, r) => {
 export const replicaInsightsModeNeedsInsights: Check = ({ properties: p }, r) => {
   const needsOn = (raw: Record<string, unknown>, path: string, where: string) => {
     if (raw.ContributorInsightsMode === undefined || isIntrinsic(raw.ContributorInsightsEnabled)) return;
-    if (literalBoolean(raw.ContributorInsightsEnabled) !== true) r.error(joinPath(path, 'ContributorInsightsMode'), `needs ContributorInsightsEnabled: true on ${where}`);
+    if (literalBoolean(raw.ContributorInsightsEnabled) !== true)
+      r.error(joinPath(path, 'ContributorInsightsMode'), `needs ContributorInsightsEnabled: true on ${where}`);
   };
   rawItems(p.ReplicaRegions).forEach((raw, i) => {
     needsOn(raw, joinPath('ReplicaRegions', i), 'this replica');

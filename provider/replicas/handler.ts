@@ -532,7 +532,11 @@ async function finishEarly(
     status: 'done',
     physicalResourceId,
     data: {
-      ...attributes(p, desiredRegions, (p.GlobalTableWitnesses ?? []).map((w) => w.Region)),
+      ...attributes(
+        p,
+        desiredRegions,
+        (p.GlobalTableWitnesses ?? []).map((w) => w.Region),
+      ),
       PendingRegions: [...new Set(pending)].join(','),
     },
     memo: next,

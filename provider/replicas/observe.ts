@@ -47,7 +47,10 @@ export function toHomeState(t: TableDescription): HomeState {
             ? [
                 [
                   g.IndexName,
-                  { readCapacityOverride: g.ProvisionedThroughputOverride?.ReadCapacityUnits, maxReadRequestUnitsOverride: g.OnDemandThroughputOverride?.MaxReadRequestUnits },
+                  {
+                    readCapacityOverride: g.ProvisionedThroughputOverride?.ReadCapacityUnits,
+                    maxReadRequestUnitsOverride: g.OnDemandThroughputOverride?.MaxReadRequestUnits,
+                  },
                 ] as const,
               ]
             : [],

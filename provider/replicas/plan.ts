@@ -173,13 +173,7 @@ export function isMrsc(home: HomeState, desiredStrong: boolean): boolean {
  *   (GlobalTableWitnessGroupUpdate.Delete): the group is dismantled in one UpdateTable, and any
  *   other change of its Regions is refused.
  */
-export function planMrsc(
-  home: HomeState,
-  desiredStrong: boolean,
-  desired: string[],
-  desiredWitnesses: string[],
-  removing: string[],
-): Step {
+export function planMrsc(home: HomeState, desiredStrong: boolean, desired: string[], desiredWitnesses: string[], removing: string[]): Step {
   for (const r of home.replicas.values()) {
     const failure = failureFor(home.tableName, r.region, r.status, r.statusDescription);
     if (failure && (desired.length > 0 || !removing.includes(r.region))) return { kind: 'fail', reason: failure };

@@ -2,7 +2,14 @@
  * `Custom::ArcDynamoDbReplicas` properties (contract/resources.ts), parsed at the boundary: every
  * scalar arrives as a string from CloudFormation, so booleans and numbers are parsed here, once.
  */
-import { CONSISTENCY_MODES, dict, type ReplicaIndexProps, type ReplicaProps, type ReplicasResourceProps, type ScalingSettingsProps } from '../../contract/resources';
+import {
+  CONSISTENCY_MODES,
+  dict,
+  type ReplicaIndexProps,
+  type ReplicaProps,
+  type ReplicasResourceProps,
+  type ScalingSettingsProps,
+} from '../../contract/resources';
 import { PropertyError, asBool, asEnum, asInt, asList, asNumber, asObject, asString, optBool, optInt, optString } from '../protocol/parse';
 
 export type ReplicasProps = ReplicasResourceProps;
@@ -79,7 +86,9 @@ function replica(v: unknown, path: string): ReplicaProps {
   if (mr !== undefined) r.MaxReadRequestUnits = mr;
   if (o.ContributorInsightsMode !== undefined) r.ContributorInsightsMode = asEnum(o.ContributorInsightsMode, `${path}.ContributorInsightsMode`, INSIGHTS_MODES);
   if (o.GlobalSecondaryIndexes !== undefined) {
-    const indexes = asList(o.GlobalSecondaryIndexes, `${path}.GlobalSecondaryIndexes`, 20).map((x, i) => replicaIndex(x, `${path}.GlobalSecondaryIndexes[${i}]`));
+    const indexes = asList(o.GlobalSecondaryIndexes, `${path}.GlobalSecondaryIndexes`, 20).map((x, i) =>
+      replicaIndex(x, `${path}.GlobalSecondaryIndexes[${i}]`),
+    );
     const seen = new Set<string>();
     indexes.forEach((g, i) => {
       if (seen.has(g.IndexName)) throw new PropertyError(`${path}.GlobalSecondaryIndexes[${i}].IndexName`, `names ${g.IndexName} twice`);

@@ -75,7 +75,8 @@ export function overrideUpdate(home: HomeState, spec: ReplicaProps): Replication
   for (const g of spec.GlobalSecondaryIndexes ?? []) {
     const now = seen.indexes.get(g.IndexName);
     const entry: (typeof indexes)[number] = { IndexName: g.IndexName };
-    if (g.ReadCapacity !== undefined && now?.readCapacityOverride !== g.ReadCapacity) entry.ProvisionedThroughputOverride = { ReadCapacityUnits: g.ReadCapacity };
+    if (g.ReadCapacity !== undefined && now?.readCapacityOverride !== g.ReadCapacity)
+      entry.ProvisionedThroughputOverride = { ReadCapacityUnits: g.ReadCapacity };
     if (g.MaxReadRequestUnits !== undefined && now?.maxReadRequestUnitsOverride !== g.MaxReadRequestUnits)
       entry.OnDemandThroughputOverride = { MaxReadRequestUnits: g.MaxReadRequestUnits };
     if (entry.ProvisionedThroughputOverride || entry.OnDemandThroughputOverride) indexes.push(entry);

@@ -136,6 +136,10 @@ export interface ReplicaSimulator {
   directAutoscaling(region: string): ApplicationAutoScalingClient;
   /** Replica regions of a table as the simulator sees them, with status. */
   replicaStatus(homeRegion: string, tableName: string): Record<string, string>;
+  /** DescribeTable in `region` as DynamoDB would answer it, past the consistency faults (for assertions); undefined: no table. */
+  describe(region: string, tableName: string): Promise<TableDescription | undefined>;
+  /** Contributor Insights of a table (or one of its indexes) in `region`: its status and mode. */
+  insightsOf(region: string, tableName: string, indexName?: string): { status: 'ENABLED' | 'DISABLED'; mode?: string };
   stop(): Promise<void>;
 }
 
@@ -217,6 +221,14 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
     direct,
     directAutoscaling,
     replicaStatus: (home, name) => groups.replicaStatus(home, name, Date.now()),
+    describe: async (region, name) => {
+      const t = await describeDirect(region, name);
+      return t ? (describedAs(region, t as unknown as Record<string, unknown>, Date.now()) as TableDescription) : undefined;
+    },
+    insightsOf: (region, name, index) => {
+      const seen = insights.get(`${region}|${name}${index ? `|${index}` : ''}`);
+      return seen?.status === 'ENABLED' ? { status: 'ENABLED', mode: seen.mode } : { status: 'DISABLED' };
+    },
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 

@@ -434,7 +434,8 @@ export class ReplicationGroups {
       if (isGlobal)
         throw new SimError(
           'ValidationException',
-          `The consistency mode of global table ${name} (${currentMode}) cannot be changed: MultiRegionConsistency is only valid when the global table is created`,
+          `The consistency mode of global table ${name} (${currentMode}) cannot be changed: MultiRegionConsistency is only valid when the global ` +
+            'table is created',
         );
       if (creates.length === 0) throw new SimError('ValidationException', 'MultiRegionConsistency is only valid with one or more replica Create actions');
     }
@@ -448,7 +449,10 @@ export class ReplicationGroups {
       // R19: "either three replicas, or with two replicas and one witness" (CreateGlobalTableWitnessGroupMemberAction), created together.
       const regions = [region, ...creates, ...witnessCreates];
       if (regions.length !== 3)
-        throw new SimError('ValidationException', `An MRSC global table spans exactly three Regions; this request gives ${regions.length} (${regions.join(', ')})`);
+        throw new SimError(
+          'ValidationException',
+          `An MRSC global table spans exactly three Regions; this request gives ${regions.length} (${regions.join(', ')})`,
+        );
       // R20: one Region set, the witness apart from the replicas (same source).
       const sets = new Set(regions.map((r) => mrscRegionSet(r) ?? `none:${r}`));
       if (sets.size !== 1 || [...sets][0].startsWith('none:'))
@@ -463,7 +467,10 @@ export class ReplicationGroups {
       // and (a model, see above) an MRSC group is removed whole, leaving a single-Region table.
       if (creates.length > 0) throw new SimError('ValidationException', `Cannot add a replica to MRSC global table ${name}: it already spans three Regions`);
       if (witnessDeletes.length > 0 && deletes.length === 0)
-        throw new SimError('ValidationException', 'A witness can only be removed together with a replica (GlobalTableWitnessUpdates Delete with ReplicaUpdates Delete)');
+        throw new SimError(
+          'ValidationException',
+          'A witness can only be removed together with a replica (GlobalTableWitnessUpdates Delete with ReplicaUpdates Delete)',
+        );
       const left = members.filter((m) => !deletes.includes(m)).length + witnesses.filter((w) => !witnessDeletes.includes(w)).length;
       if (deletes.length > 0 && left > 0)
         throw new SimError(

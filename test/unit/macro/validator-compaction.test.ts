@@ -52,7 +52,8 @@ describe('the compacted schema validator (scripts/build-steps/10-schema.mjs)', (
         `const a = require(path.join(${JSON.stringify(dir)}, 'raw.js')); const b = require(path.join(${JSON.stringify(dir)}, 'compact.js'));` +
         `const samples = JSON.parse(fs.readFileSync(path.join(${JSON.stringify(dir)}, 'samples.json'), 'utf8'));` +
         `const run = (v, s) => { const ok = v(s); return { ok, errors: (v.errors || []).map(({ schemaPath, ...e }) => e) }; };` +
-        `fs.writeFileSync(path.join(${JSON.stringify(dir)}, 'result.json'), JSON.stringify({ sizes: [raw.length, fs.statSync(path.join(${JSON.stringify(dir)}, 'compact.js')).size],` +
+        `fs.writeFileSync(path.join(${JSON.stringify(dir)}, 'result.json'), JSON.stringify({` +
+        ` sizes: [raw.length, fs.statSync(path.join(${JSON.stringify(dir)}, 'compact.js')).size],` +
         ` raw: samples.map((s) => run(a, s)), compact: samples.map((s) => run(b, s)) }));` +
         `})`,
     );
