@@ -7,6 +7,11 @@
  */
 import type { Scenario } from '../scenario';
 
+const WITH_WITNESS = [
+  '      ReplicaRegions: [{ RegionName: us-east-2, DeletionProtectionEnabled: false }]',
+  '      GlobalTableWitnesses: [{ Region: us-west-2 }]',
+].join('\n');
+
 const template = (mrsc: boolean) => `
 Transform: ArcDynamoDb
 Resources:
@@ -19,7 +24,7 @@ Resources:
       Attributes: [{ Name: pk, Type: S }]
       Monitoring: { Enabled: false }
       MultiRegionConsistency: STRONG
-${mrsc ? '      ReplicaRegions: [{ RegionName: us-east-2, DeletionProtectionEnabled: false }]\n      GlobalTableWitnesses: [{ Region: us-west-2 }]' : '      ReplicaRegions: []'}
+${mrsc ? WITH_WITNESS : '      ReplicaRegions: []'}
 `;
 
 const items = { a: { src: 'app', n: 1 } };

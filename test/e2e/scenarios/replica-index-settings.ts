@@ -7,6 +7,8 @@
  */
 import type { Scenario } from '../scenario';
 
+const THROTTLED = 'ContributorInsightsMode: THROTTLED_KEYS, ';
+
 const template = (v: 1 | 2) => `
 Transform: ArcDynamoDb
 Resources:
@@ -25,7 +27,7 @@ Resources:
           ContributorInsightsEnabled: true
           ContributorInsightsMode: ${v === 1 ? 'ACCESSED_AND_THROTTLED_KEYS' : 'THROTTLED_KEYS'}
           GlobalSecondaryIndexes:
-            - { IndexName: ByStatus, ContributorInsightsEnabled: ${v === 1}, ${v === 1 ? 'ContributorInsightsMode: THROTTLED_KEYS, ' : ''}MaxReadRequestUnits: ${v === 1 ? 100 : 200} }
+            - { IndexName: ByStatus, ContributorInsightsEnabled: ${v === 1}, ${v === 1 ? THROTTLED : ''}MaxReadRequestUnits: ${v === 1 ? 100 : 200} }
         - RegionName: ap-southeast-2
           PointInTimeRecoveryEnabled: false
           GlobalSecondaryIndexes:
