@@ -58,6 +58,79 @@ export interface ReplicaProps {
   ReadCapacity?: number;
   /** PAY_PER_REQUEST only: the replica's on-demand read ceiling. */
   MaxReadRequestUnits?: number;
+  /** The replica's Contributor Insights mode (ACCESSED_AND_THROTTLED_KEYS | THROTTLED_KEYS), when insights are on. */
+  ContributorInsightsMode?: string;
+  /** Per-replica index settings (AWS::DynamoDB::GlobalTable ReplicaSpecification.GlobalSecondaryIndexes). */
+  GlobalSecondaryIndexes?: ReplicaIndexProps[];
+}
+
+/** One GSI's settings in one replica's Region; a field left out is left as it is. */
+export interface ReplicaIndexProps {
+  IndexName: string;
+  ContributorInsightsEnabled?: boolean;
+  ContributorInsightsMode?: string;
+  /** PROVISIONED only: ProvisionedThroughputOverride.ReadCapacityUnits of the index in this replica. */
+  ReadCapacity?: number;
+  /** PAY_PER_REQUEST only: OnDemandThroughputOverride.MaxReadRequestUnits of the index in this replica. */
+  MaxReadRequestUnits?: number;
+}
+
+/** The consistency modes of a global table (UpdateTable MultiRegionConsistency). */
+export const CONSISTENCY_MODES = ['EVENTUAL', 'STRONG'] as const;
+
+/**
+ * The Region sets of multi-Region strong consistency: an MRSC table's Regions (replicas and
+ * witness) are all in one of them (CreateGlobalTableWitnessGroupMemberAction, DynamoDB API
+ * reference: "The witness must be in a different Region than the replicas and within the same
+ * Region set").
+ */
+export const MRSC_REGION_SETS: Readonly<Record<'US' | 'EU' | 'AP', readonly string[]>> = {
+  US: ['us-east-1', 'us-east-2', 'us-west-2'],
+  EU: ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
+  AP: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+};
+
+/** The MRSC Region set a Region belongs to, if any. */
+export function mrscRegionSet(region: string): 'US' | 'EU' | 'AP' | undefined {
+  for (const [set, regions] of Object.entries(MRSC_REGION_SETS)) if (regions.includes(region)) return set as 'US' | 'EU' | 'AP';
+  return undefined;
+}
+
+/**
+ * What is wrong with an MRSC table's Regions, in words (empty when nothing is): exactly three
+ * Regions, the home Region and two replicas or one replica and a witness ("A MRSC global table can
+ * be configured with either three replicas, or with two replicas and one witness"), all in one
+ * Region set, the witness in none of the replica Regions (CreateGlobalTableWitnessGroupMemberAction,
+ * DynamoDB API reference). The macro and the provider both ask it.
+ */
+export function mrscRegionProblems(home: string, replicas: readonly string[], witnesses: readonly string[]): string[] {
+  const out: string[] = [];
+  if (witnesses.length > 1) out.push(`has ${witnesses.length} witnesses; an MRSC table has at most one`);
+  const total = 1 + replicas.length + witnesses.length;
+  if (total !== 3 || (witnesses.length === 1 && replicas.length !== 1)) {
+    out.push(
+      `spans ${total} Regions (${[home, ...replicas, ...witnesses].join(', ')}); multi-Region strong consistency needs exactly three: the ` +
+        `table's own Region and two replicas, or one replica and one witness`,
+    );
+  }
+  for (const w of witnesses) {
+    if (w === home || replicas.includes(w)) out.push(`has its witness in ${w}, which already holds a replica; the witness must be in another Region`);
+  }
+  const sets = new Map<string, string[]>();
+  for (const r of [home, ...replicas, ...witnesses]) {
+    const set = mrscRegionSet(r) ?? 'none';
+    sets.set(set, [...(sets.get(set) ?? []), r]);
+  }
+  const outside = sets.get('none');
+  if (outside) {
+    out.push(
+      `uses ${outside.join(', ')}, outside every MRSC Region set (US: ${MRSC_REGION_SETS.US.join(', ')}; EU: ${MRSC_REGION_SETS.EU.join(', ')}; ` +
+        `AP: ${MRSC_REGION_SETS.AP.join(', ')})`,
+    );
+  } else if (sets.size > 1) {
+    out.push(`mixes Region sets (${[...sets].map(([s, rs]) => `${s}: ${rs.join(', ')}`).join('; ')}); all its Regions must be in one set`);
+  }
+  return out;
 }
 
 /** A CloudFormation intrinsic function call in a template (`{Ref: X}`, `{'Fn::Sub': ...}`). */
@@ -78,6 +151,10 @@ export interface ReplicasResourceProps {
   TableName: string;
   BillingMode: 'PAY_PER_REQUEST' | 'PROVISIONED';
   Replicas: ReplicaProps[];
+  /** STRONG: multi-Region strong consistency (MRSC); absent: EVENTUAL. Fixed once the replicas exist. */
+  MultiRegionConsistency?: 'EVENTUAL' | 'STRONG';
+  /** The MRSC witness, at most one (AWS::DynamoDB::GlobalTable GlobalTableWitnesses). */
+  GlobalTableWitnesses?: { Region: string }[];
   /** Home-region autoscaling, mirrored into each replica region (PROVISIONED only). */
   Autoscaling?: {
     Read?: ScalingSettingsProps;

@@ -14,11 +14,12 @@ import {
   MAX_SERVICE_TIMEOUT_SECONDS,
   REPLICAS_RESOURCE_TYPE,
   type AsWritten,
+  type ReplicaIndexProps,
   type ReplicaProps,
   type ReplicasResourceProps,
   type ScalingSettingsProps,
 } from '../../contract/resources';
-import type { ReplicaModel, ScalingModel, TableModel } from '../model/types';
+import type { ReplicaIndexModel, ReplicaModel, ScalingModel, TableModel } from '../model/types';
 import { ids } from '../naming';
 import { scalingPolicyIds } from './autoscaling';
 import { childAttributes, indexesDependency, ownedTags, ref } from './common';
@@ -46,6 +47,18 @@ function replica(r: ReplicaModel): AsWritten<ReplicaProps> {
     ...(r.contributorInsightsEnabled !== undefined ? { ContributorInsightsEnabled: r.contributorInsightsEnabled } : {}),
     ...(r.readCapacity !== undefined ? { ReadCapacity: r.readCapacity } : {}),
     ...(r.maxReadRequestUnits !== undefined ? { MaxReadRequestUnits: r.maxReadRequestUnits } : {}),
+    ...(r.contributorInsightsMode !== undefined && r.contributorInsightsEnabled ? { ContributorInsightsMode: r.contributorInsightsMode } : {}),
+    ...(r.indexes.length > 0 ? { GlobalSecondaryIndexes: r.indexes.map(replicaIndex) } : {}),
+  };
+}
+
+function replicaIndex(g: ReplicaIndexModel): AsWritten<ReplicaIndexProps> {
+  return {
+    IndexName: g.indexName,
+    ...(g.contributorInsightsEnabled !== undefined ? { ContributorInsightsEnabled: g.contributorInsightsEnabled } : {}),
+    ...(g.contributorInsightsMode !== undefined && g.contributorInsightsEnabled ? { ContributorInsightsMode: g.contributorInsightsMode } : {}),
+    ...(g.readCapacity !== undefined ? { ReadCapacity: g.readCapacity } : {}),
+    ...(g.maxReadRequestUnits !== undefined ? { MaxReadRequestUnits: g.maxReadRequestUnits } : {}),
   };
 }
 
@@ -91,6 +104,8 @@ export const replicasGenerator: Generator = (t, ctx) => {
     TableName: ref(ids.table(t.logicalId)),
     BillingMode: t.billingMode,
     Replicas: t.replicas.map(replica),
+    ...(t.multiRegionConsistency === 'STRONG' ? { MultiRegionConsistency: 'STRONG' as const } : {}),
+    ...(t.witnesses.length > 0 ? { GlobalTableWitnesses: t.witnesses.map((w) => ({ Region: w.region })) } : {}),
     ...(scaled ? { Autoscaling: scaled } : {}),
     Tags: ownedTags(t),
     WaitForReplication: t.waitForReplication,

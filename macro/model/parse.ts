@@ -27,6 +27,7 @@ import {
   type MonitoringModel,
   type Passthrough,
   type ProjectionModel,
+  type ReplicaIndexModel,
   type ReplicaModel,
   type ScalingModel,
   type ScheduledActionModel,
@@ -240,6 +241,7 @@ class TableParser {
       regionName,
       propagateTags: r.flag(joinPath(path, 'PropagateTags'), raw.PropagateTags, true).value,
       pointInTimeRecoveryEnabled: pitr,
+      indexes: [],
     };
     if (raw.KmsKeyArn !== undefined) replica.kmsKeyArn = r.str(raw.KmsKeyArn);
     const period = r.int(joinPath(path, 'PointInTimeRecoveryPeriodInDays'), raw.PointInTimeRecoveryPeriodInDays, { min: 1, max: 35 });
@@ -253,6 +255,22 @@ class TableParser {
     if (rc !== undefined && provisioned) replica.readCapacity = rc;
     const mr = r.int(joinPath(path, 'MaxReadRequestUnits'), raw.MaxReadRequestUnits, { min: 1 });
     if (mr !== undefined && !provisioned) replica.maxReadRequestUnits = mr;
+    if (raw.ContributorInsightsMode !== undefined) replica.contributorInsightsMode = r.str(raw.ContributorInsightsMode);
+    list(raw.GlobalSecondaryIndexes).forEach((x, i) => {
+      const gi = obj(x);
+      const at = joinPath(path, 'GlobalSecondaryIndexes', i);
+      const indexName = r.name(joinPath(at, 'IndexName'), gi.IndexName);
+      if (indexName === undefined) return;
+      const settings: ReplicaIndexModel = { index: i, indexName };
+      const on = r.flag(joinPath(at, 'ContributorInsightsEnabled'), gi.ContributorInsightsEnabled);
+      if (on) settings.contributorInsightsEnabled = on.value;
+      if (gi.ContributorInsightsMode !== undefined) settings.contributorInsightsMode = r.str(gi.ContributorInsightsMode);
+      const grc = r.int(joinPath(at, 'ReadCapacity'), gi.ReadCapacity, { min: 1 });
+      if (grc !== undefined && provisioned) settings.readCapacity = grc;
+      const gmr = r.int(joinPath(at, 'MaxReadRequestUnits'), gi.MaxReadRequestUnits, { min: 1 });
+      if (gmr !== undefined && !provisioned) settings.maxReadRequestUnits = gmr;
+      replica.indexes.push(settings);
+    });
     return replica;
   }
 
@@ -443,6 +461,11 @@ class TableParser {
       },
       replicas,
       replicasDeclared: Array.isArray(p.ReplicaRegions),
+      multiRegionConsistency: r.choice('MultiRegionConsistency', p.MultiRegionConsistency, ['EVENTUAL', 'STRONG'] as const, 'EVENTUAL'),
+      witnesses: list(p.GlobalTableWitnesses).flatMap((w, i) => {
+        const region = r.name(joinPath('GlobalTableWitnesses', i, 'Region'), obj(w).Region);
+        return region === undefined ? [] : [{ index: i, region }];
+      }),
       waitForReplication: r.flag('WaitForReplication', p.WaitForReplication, true).value,
       monitoring: this.monitoring(obj(p.Monitoring)),
       tags,

@@ -91,6 +91,19 @@ export interface ReplicaModel {
   contributorInsightsEnabled?: boolean;
   readCapacity?: Passthrough<number>;
   maxReadRequestUnits?: Passthrough<number>;
+  contributorInsightsMode?: Passthrough<string>;
+  /** Per-replica index settings (ReplicaSpecification.GlobalSecondaryIndexes), in the template's order. */
+  indexes: ReplicaIndexModel[];
+}
+
+/** One GSI's settings in one replica's Region. */
+export interface ReplicaIndexModel {
+  index?: number;
+  indexName: string;
+  contributorInsightsEnabled?: boolean;
+  contributorInsightsMode?: Passthrough<string>;
+  readCapacity?: Passthrough<number>;
+  maxReadRequestUnits?: Passthrough<number>;
 }
 
 export interface ImportTableModel {
@@ -224,6 +237,10 @@ export interface TableModel {
    * which DynamoDB refuses while replicas exist (docs/replicas.md, "Removing replicas").
    */
   replicasDeclared: boolean;
+  /** MultiRegionConsistency: EVENTUAL (default) or STRONG (MRSC), fixed when the replicas are created. */
+  multiRegionConsistency: 'EVENTUAL' | 'STRONG';
+  /** GlobalTableWitnesses[].Region: the MRSC witness (at most one). */
+  witnesses: { index: number; region: string }[];
   waitForReplication: boolean;
   load?: LoadModel;
   monitoring: MonitoringModel;

@@ -387,7 +387,7 @@ export const CATALOG = [
     id: 'ARC-E7008',
     name: 'replica-capacity-matches-billing',
     stage: 'table',
-    description: 'A replica ReadCapacity is for PROVISIONED, MaxReadRequestUnits for PAY_PER_REQUEST',
+    description: "A replica ReadCapacity (its own or an index's) is for PROVISIONED, MaxReadRequestUnits for PAY_PER_REQUEST",
     source: `${DDB}/GlobalTables.html`,
   },
   {
@@ -410,6 +410,43 @@ export const CATALOG = [
     stage: 'table',
     description: 'Every GSI of a PROVISIONED table with replicas autoscales its writes (GsiAutoscalingWrite)',
     source: `${DDB}/V2globaltables_reqs_bestpractices.html`,
+  },
+  {
+    id: 'ARC-E7012',
+    name: 'consistency-needs-replicas',
+    stage: 'table',
+    description: 'MultiRegionConsistency is only set with ReplicaRegions, and GlobalTableWitnesses only with MultiRegionConsistency: STRONG',
+    source: `${API}/API_GlobalTableWitnessGroupUpdate.html`,
+  },
+  {
+    id: 'ARC-E7013',
+    name: 'mrsc-regions',
+    stage: 'table',
+    description:
+      "MultiRegionConsistency: STRONG spans exactly three Regions (the stack's, and two replicas or a replica and a witness), all in one " +
+      'Region set (US, EU or AP), the witness in none of the replica Regions',
+    source: `${API}/API_CreateGlobalTableWitnessGroupMemberAction.html`,
+  },
+  {
+    id: 'ARC-E7014',
+    name: 'mrsc-unsupported-features',
+    stage: 'table',
+    description: 'MultiRegionConsistency: STRONG has no TTL and no local secondary indexes, and no ImportTable (MRSC is enabled on an empty table only)',
+    source: `${DDB}/V2globaltables_HowItWorks.html#V2globaltables_HowItWorks.consistency-modes`,
+  },
+  {
+    id: 'ARC-E7015',
+    name: 'replica-indexes-name-indexes',
+    stage: 'table',
+    description: "Each IndexName of a replica's GlobalSecondaryIndexes names a GSI of the table, at most once per replica",
+    source: `${CFN}/aws-properties-dynamodb-globaltable-replicaglobalsecondaryindexspecification.html`,
+  },
+  {
+    id: 'ARC-E7016',
+    name: 'replica-insights-mode-needs-insights',
+    stage: 'table',
+    description: "A replica's (or a replica index's) ContributorInsightsMode is only set where ContributorInsightsEnabled is true",
+    source: `${API}/API_UpdateContributorInsights.html`,
   },
   { id: 'ARC-E8001', name: 'load-prefix-bound', stage: 'table', description: "A Load KeyPrefix lies under arc-dynamodb/<the stack's name>/", source: null },
   {

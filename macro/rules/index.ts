@@ -32,6 +32,11 @@ import {
 } from './indexes';
 import { copyFromAlone, copyFromValues, csvOptionsNeedCsv, importCannotCreateLocalIndexes, loadSourceIsBoundToTheStack } from './load';
 import {
+  consistencyNeedsReplicas,
+  mrscRegions,
+  mrscUnsupportedFeatures,
+  replicaIndexesNameIndexes,
+  replicaInsightsModeNeedsInsights,
   provisionedReplicaIndexesNeedWriteAutoscaling,
   provisionedReplicasNeedWriteAutoscaling,
   replicaCapacityMatchesBillingMode,
@@ -105,6 +110,11 @@ export const RULES: readonly Rule[] = [
   rule('replica-capacity-matches-billing', replicaCapacityMatchesBillingMode),
   rule('provisioned-replicas-need-write-autoscaling', provisionedReplicasNeedWriteAutoscaling),
   rule('provisioned-replica-indexes-need-write-autoscaling', provisionedReplicaIndexesNeedWriteAutoscaling),
+  rule('consistency-needs-replicas', consistencyNeedsReplicas),
+  rule('mrsc-regions', mrscRegions),
+  rule('mrsc-unsupported-features', mrscUnsupportedFeatures),
+  rule('replica-indexes-name-indexes', replicaIndexesNameIndexes),
+  rule('replica-insights-mode-needs-insights', replicaInsightsModeNeedsInsights),
   rule('import-without-lsi', importCannotCreateLocalIndexes),
   rule('copy-from-alone', copyFromAlone),
   rule('copy-from-values', copyFromValues),

@@ -5,10 +5,11 @@
  * table is on-demand or provisioned with write autoscaling (DynamoDB developer guide, "Global
  * tables: how it works" and "Best practices: throughput").
  */
+import { mrscRegionProblems } from '../../contract/resources';
 import { joinPath } from '../errors';
 import type { ReplicaModel } from '../model/types';
 import { isIntrinsic, isObject } from '../model/values';
-import { at, literalBoolean, rawItems, type Check } from './types';
+import { at, gsiNames, literalBoolean, rawItems, type Check, type RuleInput } from './types';
 
 const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
@@ -101,6 +102,13 @@ export const replicaCapacityMatchesBillingMode: Check = ({ model, properties: p,
     if (model.billingMode === 'PAY_PER_REQUEST' && raw.ReadCapacity !== undefined) {
       r.error(joinPath('ReplicaRegions', i, 'ReadCapacity'), 'is only allowed when BillingMode is PROVISIONED (use MaxReadRequestUnits)');
     }
+    rawItems(raw.GlobalSecondaryIndexes).forEach((g, j) => {
+      const path = joinPath('ReplicaRegions', i, 'GlobalSecondaryIndexes', j);
+      if (model.billingMode === 'PROVISIONED' && g.MaxReadRequestUnits !== undefined)
+        r.error(joinPath(path, 'MaxReadRequestUnits'), 'is only allowed when BillingMode is PAY_PER_REQUEST (use ReadCapacity)');
+      if (model.billingMode === 'PAY_PER_REQUEST' && g.ReadCapacity !== undefined)
+        r.error(joinPath(path, 'ReadCapacity'), 'is only allowed when BillingMode is PROVISIONED (use MaxReadRequestUnits)');
+    });
   });
 };
 
@@ -139,4 +147,81 @@ export const waitForReplicationNeedsReplicas: Check = ({ properties: p, failed }
   if (p.WaitForReplication !== undefined && !isIntrinsic(p.ReplicaRegions) && !Array.isArray(p.ReplicaRegions) && !failed.touching('ReplicaRegions')) {
     r.error('WaitForReplication', 'is set but the table has no ReplicaRegions');
   }
+};
+
+/*
+ * Multi-Region strong consistency (MRSC). Sources: DynamoDB developer guide, "How DynamoDB global
+ * tables work", Consistency modes (V2globaltables_HowItWorks.html#V2globaltables_HowItWorks.consistency-modes):
+ * the mode is chosen when the global table is created and cannot change afterwards; MRSC supports
+ * neither Time to Live nor local secondary indexes, and is enabled on an empty table only (the
+ * guide's MRSC example: "Table must be empty when enabling MRSC"). DynamoDB API reference,
+ * CreateGlobalTableWitnessGroupMemberAction: "either three replicas, or with two replicas and one
+ * witness"; "The witness must be in a different Region than the replicas and within the same
+ * Region set" (US, EU, AP; contract/resources.ts MRSC_REGION_SETS).
+ */
+const strong = (model: RuleInput['model']) => model.multiRegionConsistency === 'STRONG';
+
+/** MultiRegionConsistency and GlobalTableWitnesses describe a global table: they need ReplicaRegions, and a witness needs STRONG. */
+export const consistencyNeedsReplicas: Check = ({ model, properties: p, failed }, r) => {
+  if (failed.touching('ReplicaRegions')) return;
+  if (!model.replicasDeclared && p.MultiRegionConsistency !== undefined && !failed.at('MultiRegionConsistency'))
+    r.error('MultiRegionConsistency', 'is set but the table has no ReplicaRegions (the consistency mode is that of a global table)');
+  if (p.GlobalTableWitnesses !== undefined && !failed.touching('GlobalTableWitnesses') && !failed.at('MultiRegionConsistency') && !strong(model)) {
+    r.error('GlobalTableWitnesses', 'needs MultiRegionConsistency: STRONG: a witness is part of a multi-Region strongly consistent table only');
+  }
+};
+
+/** Exactly three Regions, all in one Region set, the witness apart from the replicas (contract/resources.ts mrscRegionProblems). */
+export const mrscRegions: Check = ({ model, region, failed }, r) => {
+  if (!strong(model) || !model.replicasDeclared || failed.touching('ReplicaRegions') || failed.touching('GlobalTableWitnesses')) return;
+  const problems = mrscRegionProblems(
+    region,
+    model.replicas.map((x) => x.regionName),
+    model.witnesses.map((w) => w.region),
+  );
+  // ReplicaRegions: [] is how replicas are removed; a table with none is no MRSC table yet.
+  if (model.replicas.length === 0 && model.witnesses.length === 0) return;
+  for (const problem of problems) r.error('MultiRegionConsistency', `STRONG: the table (home Region ${region}) ${problem}`);
+};
+
+/** What MRSC does not support: Time to Live and local secondary indexes; and an ImportTable fills the table before its replicas exist. */
+export const mrscUnsupportedFeatures: Check = ({ model, failed }, r) => {
+  if (!strong(model) || failed.at('MultiRegionConsistency')) return;
+  if (model.ttl) r.error('TtlEnabled', 'must not be true with MultiRegionConsistency: STRONG: MRSC global tables do not support Time to Live');
+  if (model.localSecondaryIndexes.length > 0)
+    r.error('LocalSecondaryIndexes', 'are not supported with MultiRegionConsistency: STRONG (MRSC global tables have no local secondary indexes)');
+  if (model.importTable && model.replicas.length > 0)
+    r.error(
+      'ImportTable',
+      'fills the table before its replicas are created, but DynamoDB enables MultiRegionConsistency: STRONG only on an empty table; ' +
+        'create the MRSC table first, then use Load',
+    );
+};
+
+/** Each replica's GlobalSecondaryIndexes entry names a GSI of the table, at most once. */
+export const replicaIndexesNameIndexes: Check = (input, r) => {
+  const { names, complete } = gsiNames(input);
+  for (const rep of input.model.replicas) {
+    const seen = new Set<string>();
+    for (const g of rep.indexes) {
+      const path = joinPath('ReplicaRegions', at(rep, input.model.replicas), 'GlobalSecondaryIndexes', at(g, rep.indexes), 'IndexName');
+      if (seen.has(g.indexName)) r.error(path, `'${g.indexName}' is listed more than once for this replica`);
+      else if (complete && !names.includes(g.indexName))
+        r.error(path, `'${g.indexName}' names no GlobalSecondaryIndexes entry${names.length ? ` (the table has ${names.join(', ')})` : ''}`);
+      seen.add(g.indexName);
+    }
+  }
+};
+
+/** A per-replica ContributorInsightsMode (the replica's or an index's) needs insights on there (a parameter switch keeps it inert). */
+export const replicaInsightsModeNeedsInsights: Check = ({ properties: p }, r) => {
+  const needsOn = (raw: Record<string, unknown>, path: string, where: string) => {
+    if (raw.ContributorInsightsMode === undefined || isIntrinsic(raw.ContributorInsightsEnabled)) return;
+    if (literalBoolean(raw.ContributorInsightsEnabled) !== true)
+      r.error(joinPath(path, 'ContributorInsightsMode'), `needs ContributorInsightsEnabled: true on ${where}`);
+  };
+  rawItems(p.ReplicaRegions).forEach((raw, i) => {
+    needsOn(raw, joinPath('ReplicaRegions', i), 'this replica');
+    rawItems(raw.GlobalSecondaryIndexes).forEach((g, j) => needsOn(g, joinPath('ReplicaRegions', i, 'GlobalSecondaryIndexes', j), 'this index'));
+  });
 };

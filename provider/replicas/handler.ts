@@ -9,19 +9,20 @@
  * crashed or duplicated invocation loses nothing.
  */
 import {
+  ScanCommand,
   UpdateTableCommand,
   UpdateTableReplicaAutoScalingCommand,
   type CreateReplicationGroupMemberAction,
-  type ReplicationGroupUpdate,
+  type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { OWNER_TAG_KEY, REPLICAS_RESOURCE_TYPE, type ReplicaProps } from '../../contract/resources';
+import { mrscRegionProblems, OWNER_TAG_KEY, REPLICAS_RESOURCE_TYPE, type ReplicaProps } from '../../contract/resources';
 import { awsErrorName, describeTable } from '../aws';
 import { Aborted, backoff, beforeEachChange, DEFAULT_POLL, stringList, type PollOptions } from '../poll';
 import { resourceId } from '../protocol/physical-id';
 import { isRollback, type HandlerRequest, type HandlerResult, type ResourceHandler } from '../types';
 import { hasAutoscaling, hasWriteScaling, observeGroupScaling, planReplicaScaling, removeRegionScaling } from './autoscaling';
 import { observeHome, type HomeState } from './observe';
-import { leftoverNotes, nextMemo, planStructure, readMemo, regionsToRemove, type ReplicasMemo } from './plan';
+import { isMrsc, leftoverNotes, nextMemo, planMrsc, planStructure, readMemo, regionsToRemove, type ReplicasMemo } from './plan';
 import { parseReplicasProps, type ReplicasProps } from './props';
 import { observeReplicaOwnership, Refusal, syncReplica, tagCreatingReplica } from './settings';
 
@@ -118,6 +119,13 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
   if (p.Replicas.some((r) => r.RegionName === home)) {
     return failed(`ReplicaRegions must not include the table's own region (${home}): the table itself is the replica there. Nothing was changed.`);
   }
+  const desiredStrong = req.requestType !== 'Delete' && p.MultiRegionConsistency === 'STRONG';
+  const desiredWitnesses = req.requestType === 'Delete' ? [] : (p.GlobalTableWitnesses ?? []).map((w) => w.Region);
+  if (desiredStrong && desiredRegions.length + desiredWitnesses.length > 0) {
+    // The rules the macro checks at expand time, again with the Region the request really runs in.
+    const problems = mrscRegionProblems(home, desiredRegions, desiredWitnesses);
+    if (problems.length > 0) return failed(`Table ${p.TableName} with MultiRegionConsistency STRONG ${problems.join('; ')}. Nothing was changed.`);
+  }
 
   try {
     for (;;) {
@@ -128,7 +136,11 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
         return failed(`Table ${p.TableName} no longer exists in ${home}.`);
       }
       last = state;
-      const step = planStructure(state, desiredRegions, removing);
+      const unknown = unknownIndexes(desired, state);
+      if (unknown) return failed(unknown);
+      const step = isMrsc(state, desiredStrong)
+        ? planMrsc(state, desiredStrong, desiredRegions, desiredWitnesses, removing)
+        : planStructure(state, desiredRegions, removing);
       log.info('reconcile step', {
         step: step.kind,
         ...(step.kind === 'create' || step.kind === 'delete' ? { region: step.region } : {}),
@@ -154,35 +166,41 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
         }
         case 'delete': {
           const region = step.region;
-          // Ownership of the replica in its own region, before anything there changes: a table
-          // tagged for another stack is never deleted; an untagged one is a member of our group.
-          const own = await observeReplicaOwnership(req.clients, state, region, req.stackId);
-          if (own === 'foreign') {
-            return failed(
-              `The replica of ${p.TableName} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so it was not deleted. Nothing was ` +
-                `changed in ${region}. ` +
-                `If that table really is this stack's, set its ${OWNER_TAG_KEY} tag to this stack's ID deliberately and retry; otherwise delete it ` +
-                `by hand or leave it.`,
-            );
-          }
-          const replica = await describeTable(req.clients.dynamodb(region), p.TableName);
-          if (replica?.DeletionProtectionEnabled) {
-            return failed(
-              `The replica of ${p.TableName} in ${region} has deletion protection enabled, so it was not deleted. ` +
-                `To delete it, turn protection off first: aws dynamodb update-table --region ${region} --table-name ${p.TableName} ` +
-                `--no-deletion-protection-enabled ` +
-                `(or set DeletionProtectionEnabled: false for that replica and update the stack before removing the region), then retry. To keep ` +
-                `it, leave ${region} in ReplicaRegions.`,
-            );
-          }
-          const old = req.requestType === 'Delete' ? p : req.oldProperties;
-          if (region !== home && (state.billingMode === 'PROVISIONED' || old?.BillingMode === 'PROVISIONED')) {
-            await beforeChange();
-            await removeRegionScaling(req.clients.autoscaling(region), p.TableName, state.indexNames, changed);
-          }
+          const refusal = await deleteRefusal(req, state, region);
+          if (refusal) return failed(refusal);
+          await removeReplicaScaling(req, state, region, beforeChange, changed);
           await beforeChange();
-          await sendReplicaUpdate(req, { Delete: { RegionName: region } });
+          await sendReplicaUpdate(req, { ReplicaUpdates: [{ Delete: { RegionName: region } }] });
           log.info('replica deletion started', { region });
+          stepped();
+          continue;
+        }
+        case 'delete-group': {
+          // Every check before the one UpdateTable: nothing is removed unless all of it may be.
+          for (const region of step.regions) {
+            const refusal = await deleteRefusal(req, state, region);
+            if (refusal) return failed(refusal);
+          }
+          for (const region of step.regions) await removeReplicaScaling(req, state, region, beforeChange, changed);
+          await beforeChange();
+          await sendReplicaUpdate(req, {
+            ReplicaUpdates: step.regions.map((region) => ({ Delete: { RegionName: region } })),
+            ...(step.witnesses.length > 0 ? { GlobalTableWitnessUpdates: step.witnesses.map((w) => ({ Delete: { RegionName: w } })) } : {}),
+          });
+          log.info('MRSC replicas and witness deletion started', { regions: step.regions.join(','), witnesses: step.witnesses.join(',') });
+          stepped();
+          continue;
+        }
+        case 'create-group': {
+          const refusal = (await createPrecondition(req, state, true)) ?? (await emptinessRefusal(req));
+          if (refusal) return failed(refusal);
+          await beforeChange();
+          await sendReplicaUpdate(req, {
+            ReplicaUpdates: step.regions.map((region) => ({ Create: createAction(desired.find((r) => r.RegionName === region) as ReplicaProps) })),
+            ...(step.witnesses.length > 0 ? { GlobalTableWitnessUpdates: step.witnesses.map((w) => ({ Create: { RegionName: w } })) } : {}),
+            MultiRegionConsistency: 'STRONG',
+          });
+          log.info('MRSC replicas and witness creation started', { regions: step.regions.join(','), witnesses: step.witnesses.join(',') });
           stepped();
           continue;
         }
@@ -197,7 +215,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
           }
           const spec = desired.find((r) => r.RegionName === step.region) as ReplicaProps;
           await beforeChange();
-          await sendReplicaUpdate(req, { Create: createAction(spec) });
+          await sendReplicaUpdate(req, { ReplicaUpdates: [{ Create: createAction(spec) }] });
           log.info('replica creation started', { region: step.region });
           stepped();
           continue;
@@ -232,7 +250,7 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
             cp.scaled = true;
             continue;
           }
-          return { status: 'done', physicalResourceId, data: { TableName: p.TableName, Regions: desiredRegions.join(','), PendingRegions: '' }, ...memoNow() };
+          return { status: 'done', physicalResourceId, data: { ...attributes(p, desiredRegions, desiredWitnesses), PendingRegions: '' }, ...memoNow() };
         }
       }
     }
@@ -331,10 +349,90 @@ async function retainOnThisDelete(req: HandlerRequest<ReplicasProps>): Promise<s
   return deletionKeeps ? "the table's DeletionPolicy is Retain" : undefined;
 }
 
-/** Sends one ReplicaUpdates action; a table that turned UPDATING meanwhile is simply waited for. */
-async function sendReplicaUpdate(req: HandlerRequest<ReplicasProps>, update: ReplicationGroupUpdate): Promise<void> {
+/** The resource's attributes (Fn::GetAtt) besides PendingRegions. */
+function attributes(p: ReplicasProps, regions: string[], witnesses: string[]): Record<string, string> {
+  return { TableName: p.TableName, Regions: regions.join(','), MultiRegionConsistency: p.MultiRegionConsistency ?? 'EVENTUAL', Witnesses: witnesses.join(',') };
+}
+
+/**
+ * Why the replica in `region` must not be deleted, or undefined. Ownership of the replica in its
+ * own region, before anything there changes: a table tagged for another stack is never deleted;
+ * an untagged one is a member of our group. A protected replica cannot be deleted (R8).
+ */
+async function deleteRefusal(req: HandlerRequest<ReplicasProps>, state: HomeState, region: string): Promise<string | undefined> {
+  const p = req.properties;
+  const own = await observeReplicaOwnership(req.clients, state, region, req.stackId);
+  if (own === 'foreign') {
+    return (
+      `The replica of ${p.TableName} in ${region} carries an ${OWNER_TAG_KEY} tag naming another stack, so it was not deleted. Nothing was ` +
+      `changed in ${region}. ` +
+      `If that table really is this stack's, set its ${OWNER_TAG_KEY} tag to this stack's ID deliberately and retry; otherwise delete it ` +
+      `by hand or leave it.`
+    );
+  }
+  const replica = await describeTable(req.clients.dynamodb(region), p.TableName);
+  if (replica?.DeletionProtectionEnabled) {
+    return (
+      `The replica of ${p.TableName} in ${region} has deletion protection enabled, so it was not deleted. ` +
+      `To delete it, turn protection off first: aws dynamodb update-table --region ${region} --table-name ${p.TableName} ` +
+      `--no-deletion-protection-enabled ` +
+      `(or set DeletionProtectionEnabled: false for that replica and update the stack before removing the region), then retry. To keep ` +
+      `it, leave ${region} in ReplicaRegions.`
+    );
+  }
+  return undefined;
+}
+
+/** Deleting a replica does not remove its Region's Application Auto Scaling targets (ReplicationGroupUpdate API reference): they go first. */
+async function removeReplicaScaling(
+  req: HandlerRequest<ReplicasProps>,
+  state: HomeState,
+  region: string,
+  beforeChange: () => Promise<void>,
+  changed: () => void,
+): Promise<void> {
+  const old = req.requestType === 'Delete' ? req.properties : req.oldProperties;
+  if (region === req.clients.homeRegion || !(state.billingMode === 'PROVISIONED' || old?.BillingMode === 'PROVISIONED')) return;
+  await beforeChange();
+  await removeRegionScaling(req.clients.autoscaling(region), req.properties.TableName, state.indexNames, changed);
+}
+
+/**
+ * DynamoDB enables multi-Region strong consistency only on an empty table (developer guide, the
+ * MRSC example: "Table must be empty when enabling MRSC"). DescribeTable's ItemCount is refreshed
+ * only about every six hours, so one item is looked for with a Scan of Limit 1.
+ */
+async function emptinessRefusal(req: HandlerRequest<ReplicasProps>): Promise<string | undefined> {
+  const name = req.properties.TableName;
+  const out = await req.clients.dynamodb().send(new ScanCommand({ TableName: name, Limit: 1, Select: 'COUNT' }));
+  if ((out.Count ?? 0) === 0 && out.LastEvaluatedKey === undefined) return undefined;
+  return (
+    `Table ${name} has items, and DynamoDB enables multi-Region strong consistency (MultiRegionConsistency STRONG) only on an empty table. ` +
+    'Create the MRSC table empty and load it afterwards (Load runs after the replicas), or use MultiRegionConsistency EVENTUAL. No replica was created.'
+  );
+}
+
+/** A replica's GlobalSecondaryIndexes entry naming an index the table does not have, refused before any change. */
+function unknownIndexes(desired: ReplicaProps[], state: HomeState): string | undefined {
+  for (const [i, spec] of desired.entries()) {
+    for (const g of spec.GlobalSecondaryIndexes ?? []) {
+      if (state.indexNames.includes(g.IndexName)) continue;
+      return (
+        `Replicas[${i}].GlobalSecondaryIndexes names ${g.IndexName}, but table ${state.tableName} has ` +
+        `${state.indexNames.length ? `only ${state.indexNames.join(', ')}` : 'no global secondary index'}. Nothing was changed.`
+      );
+    }
+  }
+  return undefined;
+}
+
+/** Sends one UpdateTable of replica (and witness) actions; a table that turned UPDATING meanwhile is simply waited for. */
+async function sendReplicaUpdate(
+  req: HandlerRequest<ReplicasProps>,
+  update: Pick<UpdateTableCommandInput, 'ReplicaUpdates' | 'GlobalTableWitnessUpdates' | 'MultiRegionConsistency'>,
+): Promise<void> {
   try {
-    await req.clients.dynamodb().send(new UpdateTableCommand({ TableName: req.properties.TableName, ReplicaUpdates: [update] }));
+    await req.clients.dynamodb().send(new UpdateTableCommand({ TableName: req.properties.TableName, ...update }));
   } catch (e) {
     // ResourceInUseException: "You tried to update a resource that was already being updated";
     // LimitExceededException: too many concurrent control-plane operations. Both clear by waiting.
@@ -363,9 +461,11 @@ function createAction(spec: ReplicaProps): CreateReplicationGroupMemberAction {
  * - "A global table must be in on-demand mode or provisioned with auto scaling enabled"
  *   (DynamoDB developer guide, global table design: throughput).
  */
-async function createPrecondition(req: HandlerRequest<ReplicasProps>, state: HomeState): Promise<string | undefined> {
+async function createPrecondition(req: HandlerRequest<ReplicasProps>, state: HomeState, strong = false): Promise<string | undefined> {
   const name = req.properties.TableName;
-  if (state.streamViewType !== 'NEW_AND_OLD_IMAGES') {
+  // MRSC replicates synchronously, not through the stream (the developer guide's MRSC example
+  // creates its table without one), so only eventual consistency needs it.
+  if (!strong && state.streamViewType !== 'NEW_AND_OLD_IMAGES') {
     return (
       `Table ${name} needs a stream with StreamViewType NEW_AND_OLD_IMAGES before it can have replicas (it has ${state.streamViewType ?? 'no stream'}). ` +
       'Set StreamEnabled: true and StreamViewType: NEW_AND_OLD_IMAGES on the table and update the stack. No replica was created.'
@@ -431,7 +531,14 @@ async function finishEarly(
   return {
     status: 'done',
     physicalResourceId,
-    data: { TableName: p.TableName, Regions: desiredRegions.join(','), PendingRegions: [...new Set(pending)].join(',') },
+    data: {
+      ...attributes(
+        p,
+        desiredRegions,
+        (p.GlobalTableWitnesses ?? []).map((w) => w.Region),
+      ),
+      PendingRegions: [...new Set(pending)].join(','),
+    },
     memo: next,
     // Shown in the stack events: what was left, and what happens to it next.
     ...(left.notes.length > 0 ? { reason: `${left.notes.join('. ')}.` } : {}),

@@ -11,6 +11,8 @@ export interface ReplicaState {
   readCapacityOverride?: number;
   maxReadRequestUnitsOverride?: number;
   kmsKeyId?: string;
+  /** Per-replica index overrides (ReplicaDescription.GlobalSecondaryIndexes), by index name. */
+  indexes: Map<string, { readCapacityOverride?: number; maxReadRequestUnitsOverride?: number }>;
 }
 
 export interface HomeState {
@@ -21,6 +23,10 @@ export interface HomeState {
   streamViewType?: string;
   indexNames: string[];
   replicas: Map<string, ReplicaState>;
+  /** MultiRegionConsistency as DescribeTable reports it (absent on a table that is no global table). */
+  consistency?: 'EVENTUAL' | 'STRONG';
+  /** The MRSC witness, by Region: its WitnessStatus (CREATING | ACTIVE | DELETING). */
+  witnesses: Map<string, string>;
 }
 
 export function toHomeState(t: TableDescription): HomeState {
@@ -35,8 +41,25 @@ export function toHomeState(t: TableDescription): HomeState {
       readCapacityOverride: r.ProvisionedThroughputOverride?.ReadCapacityUnits,
       maxReadRequestUnitsOverride: r.OnDemandThroughputOverride?.MaxReadRequestUnits,
       kmsKeyId: r.KMSMasterKeyId,
+      indexes: new Map(
+        (r.GlobalSecondaryIndexes ?? []).flatMap((g) =>
+          g.IndexName
+            ? [
+                [
+                  g.IndexName,
+                  {
+                    readCapacityOverride: g.ProvisionedThroughputOverride?.ReadCapacityUnits,
+                    maxReadRequestUnitsOverride: g.OnDemandThroughputOverride?.MaxReadRequestUnits,
+                  },
+                ] as const,
+              ]
+            : [],
+        ),
+      ),
     });
   }
+  const witnesses = new Map<string, string>();
+  for (const w of t.GlobalTableWitnesses ?? []) if (w.RegionName) witnesses.set(w.RegionName, w.WitnessStatus ?? 'ACTIVE');
   return {
     tableName: t.TableName ?? '',
     arn: t.TableArn ?? '',
@@ -45,6 +68,8 @@ export function toHomeState(t: TableDescription): HomeState {
     streamViewType: t.StreamSpecification?.StreamEnabled ? t.StreamSpecification.StreamViewType : undefined,
     indexNames: (t.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName ?? '').filter((n) => n),
     replicas,
+    ...(t.MultiRegionConsistency ? { consistency: t.MultiRegionConsistency === 'STRONG' ? ('STRONG' as const) : ('EVENTUAL' as const) } : {}),
+    witnesses,
   };
 }
 

@@ -17,6 +17,10 @@ export type Step =
   | { kind: 'wait'; reason: string; onlyCreating: boolean }
   | { kind: 'delete'; region: string }
   | { kind: 'create'; region: string }
+  /** MRSC: every replica and the witness in one UpdateTable, with MultiRegionConsistency STRONG. */
+  | { kind: 'create-group'; regions: string[]; witnesses: string[] }
+  /** MRSC: every replica and the witness removed in one UpdateTable (the witness only with a replica). */
+  | { kind: 'delete-group'; regions: string[]; witnesses: string[] }
   /** The replica set is as desired: per-replica settings come next. */
   | { kind: 'settled' };
 
@@ -147,4 +151,82 @@ export function leftoverNotes(home: HomeState, desired: string[], removing: stri
     );
   }
   return { pendingRemoval, pendingRegions, notes };
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/** Whether the MRSC planner decides this request: the desired mode is STRONG, or the table already is an MRSC table. */
+export function isMrsc(home: HomeState, desiredStrong: boolean): boolean {
+  return desiredStrong || home.consistency === 'STRONG' || home.witnesses.size > 0;
+}
+
+/**
+ * The next step of a table whose replicas are (or are to be) multi-Region strongly consistent.
+ * Pure. DynamoDB's rules (DynamoDB API reference):
+ * - the mode is set when the global table is created, by the UpdateTable whose ReplicaUpdates
+ *   create it (UpdateTable, MultiRegionConsistency), and cannot change afterwards (developer guide,
+ *   "How DynamoDB global tables work", Consistency modes): an existing eventually consistent group
+ *   never becomes STRONG, nor an MRSC group EVENTUAL;
+ * - an MRSC table spans exactly three Regions, so its replicas and witness are created together
+ *   ("The witness must be added when creating the MRSC global table", GlobalTableWitnessGroupUpdate);
+ * - a witness is removed only together with a replica, which leaves a single-Region table
+ *   (GlobalTableWitnessGroupUpdate.Delete): the group is dismantled in one UpdateTable, and any
+ *   other change of its Regions is refused.
+ */
+export function planMrsc(home: HomeState, desiredStrong: boolean, desired: string[], desiredWitnesses: string[], removing: string[]): Step {
+  for (const r of home.replicas.values()) {
+    const failure = failureFor(home.tableName, r.region, r.status, r.statusDescription);
+    if (failure && (desired.length > 0 || !removing.includes(r.region))) return { kind: 'fail', reason: failure };
+  }
+  const inFlight = [...home.replicas.values()].filter((r) => TRANSITIONAL.has(r.status)).map((r) => `${r.region} ${r.status}`);
+  const witnessesInFlight = [...home.witnesses].filter(([, s]) => s !== 'ACTIVE').map(([w, s]) => `witness ${w} ${s}`);
+  if (home.status !== 'ACTIVE' || inFlight.length + witnessesInFlight.length > 0) {
+    const onlyCreating = [...home.replicas.values(), ...[...home.witnesses.values()].map((status) => ({ status }))]
+      .filter((r) => TRANSITIONAL.has(r.status))
+      .every((r) => r.status === 'CREATING');
+    const what = [...inFlight, ...witnessesInFlight].join(', ');
+    return { kind: 'wait', reason: `table ${home.status}${what ? `; replicas: ${what}` : ''}`, onlyCreating: onlyCreating && what.length > 0 };
+  }
+  const regions = [...home.replicas.keys()];
+  const witnesses = [...home.witnesses.keys()];
+  const name = home.tableName;
+  if (regions.length === 0 && witnesses.length === 0) {
+    if (desired.length === 0) return { kind: 'settled' };
+    if (!desiredStrong) return { kind: 'fail', reason: `internal: table ${name} has no replicas and is not to be STRONG` };
+    return { kind: 'create-group', regions: desired, witnesses: desiredWitnesses };
+  }
+  const current = home.consistency === 'STRONG' || witnesses.length > 0 ? 'STRONG' : 'EVENTUAL';
+  const wanted = desiredStrong ? 'STRONG' : 'EVENTUAL';
+  if (desired.length === 0 && desiredWitnesses.length === 0) {
+    if (current === 'EVENTUAL') return { kind: 'fail', reason: `internal: an eventually consistent group of ${name} reached the MRSC planner` };
+    const foreign = regions.filter((r) => !removing.includes(r));
+    if (foreign.length > 0) {
+      return {
+        kind: 'fail',
+        reason:
+          `Table ${name} is an MRSC table whose replica in ${foreign.join(', ')} this resource does not manage; an MRSC table's replicas and witness ` +
+          'are removed together, so none was removed. Remove that replica by hand (with the others), or list it again. Nothing was changed.',
+      };
+    }
+    return { kind: 'delete-group', regions, witnesses };
+  }
+  if (current !== wanted) {
+    return {
+      kind: 'fail',
+      reason:
+        `Table ${name} is already a global table with MultiRegionConsistency ${current}, and the template asks for ${wanted}: DynamoDB fixes the ` +
+        `consistency mode when the replicas are created and cannot change it. To change it, deploy ReplicaRegions: [] (and no ` +
+        `GlobalTableWitnesses) to remove the replicas, then deploy the new mode${wanted === 'STRONG' ? ' on the table while it is empty' : ''}. ` +
+        'Nothing was changed.',
+    };
+  }
+  if (sameSet(regions, desired) && sameSet(witnesses, desiredWitnesses)) return { kind: 'settled' };
+  return {
+    kind: 'fail',
+    reason:
+      `Table ${name} is an MRSC table in ${[...regions, ...witnesses.map((w) => `${w} (witness)`)].join(', ')}; the template asks for ` +
+      `${[...desired, ...desiredWitnesses.map((w) => `${w} (witness)`)].join(', ') || 'no replicas'}. An MRSC table's three Regions are fixed when it ` +
+      'is created (its replicas and witness are created together, and a witness is removed only with a replica). To change them, deploy ' +
+      'ReplicaRegions: [] without GlobalTableWitnesses first, then the new Regions on the table while it is empty. Nothing was changed.',
+  };
 }

@@ -2,7 +2,14 @@
  * `Custom::ArcDynamoDbReplicas` properties (contract/resources.ts), parsed at the boundary: every
  * scalar arrives as a string from CloudFormation, so booleans and numbers are parsed here, once.
  */
-import { dict, type ReplicaProps, type ReplicasResourceProps, type ScalingSettingsProps } from '../../contract/resources';
+import {
+  CONSISTENCY_MODES,
+  dict,
+  type ReplicaIndexProps,
+  type ReplicaProps,
+  type ReplicasResourceProps,
+  type ScalingSettingsProps,
+} from '../../contract/resources';
 import { PropertyError, asBool, asEnum, asInt, asList, asNumber, asObject, asString, optBool, optInt, optString } from '../protocol/parse';
 
 export type ReplicasProps = ReplicasResourceProps;
@@ -77,7 +84,34 @@ function replica(v: unknown, path: string): ReplicaProps {
   if (rc !== undefined) r.ReadCapacity = rc;
   const mr = optInt(o.MaxReadRequestUnits, `${path}.MaxReadRequestUnits`, -1, 1_000_000_000);
   if (mr !== undefined) r.MaxReadRequestUnits = mr;
+  if (o.ContributorInsightsMode !== undefined) r.ContributorInsightsMode = asEnum(o.ContributorInsightsMode, `${path}.ContributorInsightsMode`, INSIGHTS_MODES);
+  if (o.GlobalSecondaryIndexes !== undefined) {
+    const indexes = asList(o.GlobalSecondaryIndexes, `${path}.GlobalSecondaryIndexes`, 20).map((x, i) =>
+      replicaIndex(x, `${path}.GlobalSecondaryIndexes[${i}]`),
+    );
+    const seen = new Set<string>();
+    indexes.forEach((g, i) => {
+      if (seen.has(g.IndexName)) throw new PropertyError(`${path}.GlobalSecondaryIndexes[${i}].IndexName`, `names ${g.IndexName} twice`);
+      seen.add(g.IndexName);
+    });
+    r.GlobalSecondaryIndexes = indexes;
+  }
   return r;
+}
+
+const INSIGHTS_MODES = ['ACCESSED_AND_THROTTLED_KEYS', 'THROTTLED_KEYS'] as const;
+
+function replicaIndex(v: unknown, path: string): ReplicaIndexProps {
+  const o = asObject(v, path);
+  const g: ReplicaIndexProps = { IndexName: asString(o.IndexName, `${path}.IndexName`, { max: 255, pattern: INDEX_NAME, what: 'an index name' }) };
+  const ci = optBool(o.ContributorInsightsEnabled, `${path}.ContributorInsightsEnabled`);
+  if (ci !== undefined) g.ContributorInsightsEnabled = ci;
+  if (o.ContributorInsightsMode !== undefined) g.ContributorInsightsMode = asEnum(o.ContributorInsightsMode, `${path}.ContributorInsightsMode`, INSIGHTS_MODES);
+  const rc = optInt(o.ReadCapacity, `${path}.ReadCapacity`, 1, 1_000_000);
+  if (rc !== undefined) g.ReadCapacity = rc;
+  const mr = optInt(o.MaxReadRequestUnits, `${path}.MaxReadRequestUnits`, -1, 1_000_000_000);
+  if (mr !== undefined) g.MaxReadRequestUnits = mr;
+  return g;
 }
 
 export function parseReplicasProps(raw: unknown): ReplicasProps {
@@ -92,13 +126,32 @@ export function parseReplicasProps(raw: unknown): ReplicasProps {
       throw new PropertyError(`Replicas[${i}].ReadCapacity`, 'applies only to PROVISIONED tables; use MaxReadRequestUnits for PAY_PER_REQUEST');
     if (r.MaxReadRequestUnits !== undefined && billing !== 'PAY_PER_REQUEST')
       throw new PropertyError(`Replicas[${i}].MaxReadRequestUnits`, 'applies only to PAY_PER_REQUEST tables; use ReadCapacity for PROVISIONED');
+    (r.GlobalSecondaryIndexes ?? []).forEach((g, j) => {
+      const at = `Replicas[${i}].GlobalSecondaryIndexes[${j}]`;
+      if (g.ReadCapacity !== undefined && billing !== 'PROVISIONED')
+        throw new PropertyError(`${at}.ReadCapacity`, 'applies only to PROVISIONED tables; use MaxReadRequestUnits for PAY_PER_REQUEST');
+      if (g.MaxReadRequestUnits !== undefined && billing !== 'PAY_PER_REQUEST')
+        throw new PropertyError(`${at}.MaxReadRequestUnits`, 'applies only to PAY_PER_REQUEST tables; use ReadCapacity for PROVISIONED');
+    });
   });
+  const consistency = o.MultiRegionConsistency === undefined ? 'EVENTUAL' : asEnum(o.MultiRegionConsistency, 'MultiRegionConsistency', CONSISTENCY_MODES);
+  const witnesses = (o.GlobalTableWitnesses === undefined ? [] : asList(o.GlobalTableWitnesses, 'GlobalTableWitnesses', 1)).map((w, i) => ({
+    Region: asString(asObject(w, `GlobalTableWitnesses[${i}]`).Region, `GlobalTableWitnesses[${i}].Region`, {
+      max: 30,
+      pattern: REGION,
+      what: 'an AWS region name such as us-west-2',
+    }),
+  }));
+  if (witnesses.length > 0 && consistency !== 'STRONG')
+    throw new PropertyError('GlobalTableWitnesses', 'needs MultiRegionConsistency STRONG: a witness belongs to a multi-Region strongly consistent table only');
   const props: ReplicasProps = {
     ServiceToken: typeof o.ServiceToken === 'string' ? o.ServiceToken : '',
     ServiceTimeout: o.ServiceTimeout === undefined ? 3600 : asInt(o.ServiceTimeout, 'ServiceTimeout', 1, 3600),
     TableName: asString(o.TableName, 'TableName', { max: 255, pattern: TABLE_NAME, what: 'a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)' }),
     BillingMode: billing,
     Replicas: replicas,
+    ...(consistency === 'STRONG' ? { MultiRegionConsistency: consistency } : {}),
+    ...(witnesses.length > 0 ? { GlobalTableWitnesses: witnesses } : {}),
     Tags: (o.Tags === undefined ? [] : asList(o.Tags, 'Tags', 50)).map((t, i) => {
       const to = asObject(t, `Tags[${i}]`);
       const value = to.Value === '' ? '' : asString(to.Value, `Tags[${i}].Value`, { max: 256 });

@@ -15,6 +15,7 @@ import {
   UpdateContinuousBackupsCommand,
   UpdateContributorInsightsCommand,
   UpdateTableCommand,
+  type ContributorInsightsMode,
   type ReplicationGroupUpdate,
 } from '@aws-sdk/client-dynamodb';
 import type { ReplicaProps } from '../../contract/resources';
@@ -66,6 +67,22 @@ export function overrideUpdate(home: HomeState, spec: ReplicaProps): Replication
   // exact comparison is right: an alias or key ID would never match and be re-applied forever.
   if (spec.KmsKeyArn !== undefined && seen.kmsKeyId !== undefined && seen.kmsKeyId !== spec.KmsKeyArn) {
     update.KMSMasterKeyId = spec.KmsKeyArn;
+    differs = true;
+  }
+  // Per-replica index overrides (ReplicaGlobalSecondaryIndex: ProvisionedThroughputOverride holds
+  // the read capacity only, OnDemandThroughputOverride the read ceiling), only those that differ.
+  const indexes: NonNullable<NonNullable<ReplicationGroupUpdate['Update']>['GlobalSecondaryIndexes']> = [];
+  for (const g of spec.GlobalSecondaryIndexes ?? []) {
+    const now = seen.indexes.get(g.IndexName);
+    const entry: (typeof indexes)[number] = { IndexName: g.IndexName };
+    if (g.ReadCapacity !== undefined && now?.readCapacityOverride !== g.ReadCapacity)
+      entry.ProvisionedThroughputOverride = { ReadCapacityUnits: g.ReadCapacity };
+    if (g.MaxReadRequestUnits !== undefined && now?.maxReadRequestUnitsOverride !== g.MaxReadRequestUnits)
+      entry.OnDemandThroughputOverride = { MaxReadRequestUnits: g.MaxReadRequestUnits };
+    if (entry.ProvisionedThroughputOverride || entry.OnDemandThroughputOverride) indexes.push(entry);
+  }
+  if (indexes.length > 0) {
+    update.GlobalSecondaryIndexes = indexes;
     differs = true;
   }
   return differs ? { Update: update } : undefined;
@@ -166,13 +183,28 @@ export async function syncReplica(input: SyncInput): Promise<SyncOutcome> {
     changed();
   }
 
-  if (spec.ContributorInsightsEnabled !== undefined) {
-    const ci = await ddb.send(new DescribeContributorInsightsCommand({ TableName: name }));
+  // Contributor Insights of the replica table and of each index named, in the replica's Region
+  // (per Region, never replicated: ReplicaSpecification.ContributorInsightsSpecification and
+  // ReplicaGlobalSecondaryIndexSpecification.ContributorInsightsSpecification).
+  const insights: { index?: string; enabled?: boolean; mode?: string }[] = [
+    { enabled: spec.ContributorInsightsEnabled, mode: spec.ContributorInsightsMode },
+    ...(spec.GlobalSecondaryIndexes ?? []).map((g) => ({ index: g.IndexName, enabled: g.ContributorInsightsEnabled, mode: g.ContributorInsightsMode })),
+  ];
+  for (const want of insights) {
+    if (want.enabled === undefined) continue;
+    const where = { TableName: name, ...(want.index ? { IndexName: want.index } : {}) };
+    const ci = await ddb.send(new DescribeContributorInsightsCommand(where));
     const on = ci.ContributorInsightsStatus === 'ENABLED' || ci.ContributorInsightsStatus === 'ENABLING';
-    if (on !== spec.ContributorInsightsEnabled) {
+    // The mode DynamoDB applies when none is given is ACCESSED_AND_THROTTLED_KEYS (UpdateContributorInsights API reference).
+    const modeDiffers = want.enabled && want.mode !== undefined && (ci.ContributorInsightsMode ?? 'ACCESSED_AND_THROTTLED_KEYS') !== want.mode;
+    if (on !== want.enabled || modeDiffers) {
       await beforeChange();
       await ddb.send(
-        new UpdateContributorInsightsCommand({ TableName: name, ContributorInsightsAction: spec.ContributorInsightsEnabled ? 'ENABLE' : 'DISABLE' }),
+        new UpdateContributorInsightsCommand({
+          ...where,
+          ContributorInsightsAction: want.enabled ? 'ENABLE' : 'DISABLE',
+          ...(want.enabled && want.mode ? { ContributorInsightsMode: want.mode as ContributorInsightsMode } : {}),
+        }),
       );
       changed();
     }

@@ -27,7 +27,8 @@ function strip(node, drop) {
 //     params, never schemaPath;
 //   - parentData, parentDataProperty and rootData passed to each sub-validator: they serve `$data` references
 //     and dynamic anchors, which this schema does not use (ajv's `$data` option is off);
-//   - the same statements at each of the error pushes, sub-validator calls and merges, as shared functions.
+//   - the same statements at each of the error pushes, sub-validator calls and merges, property checks
+//     and `anyOf: [enum, $ref]` values, as shared functions (HELPERS) whose results are the same errors.
 const REWRITES = [
   { name: 'schemaPath', from: /schemaPath:"[^"]*",/g, to: '' },
   {
@@ -55,12 +56,47 @@ const REWRITES = [
     to: (_, fn, data, path) =>
       `{const merged = callValidator(${fn}, ${data}, ${path}, vErrors);if(merged !== vErrors){vErrors = merged;errors = vErrors.length;}}`,
   },
+  {
+    name: 'property call',
+    from: new RegExp(
+      String.raw`if\((data\d*)\.(\w+) !== undefined\)\{\{const merged = callValidator\((validate\d+), \1\.\2, instancePath\+"\/\2", vErrors\);` +
+        String.raw`if\(merged !== vErrors\)\{vErrors = merged;errors = vErrors\.length;\}\}\}`,
+      'g',
+    ),
+    to: (_, data, key, fn) =>
+      `{const merged = callProperty(${fn}, ${data}, "${key}", instancePath, vErrors);if(merged !== vErrors){vErrors = merged;errors = vErrors.length;}}`,
+  },
+  {
+    name: 'enum or reference',
+    from: new RegExp(
+      [
+        String.raw`const (_errs\d+) = errors;let (valid\d+) = false;const (_errs\d+) = errors;if\(!\([^{}]*?\)\)\{`,
+        String.raw`vErrors = pushError\(vErrors, (instancePath(?:\+"[^"]*")?), "enum", \{allowedValues: ([\w.[\]]+)\}\);errors\+\+;\}`,
+        String.raw`var (_valid\d+) = \3 === errors;\2 = \2 \|\| \6;if\(!\2\)\{const (_errs\d+) = errors;`,
+        String.raw`\{const merged = callValidator\((validate\d+), (data\d*), \4, vErrors\);`,
+        String.raw`if\(merged !== vErrors\)\{vErrors = merged;errors = vErrors\.length;\}\}`,
+        String.raw`var \6 = \7 === errors;\2 = \2 \|\| \6;\}if\(!\2\)\{vErrors = pushError\(vErrors, \4, "anyOf", \{\}\);errors\+\+;\}`,
+        String.raw`else \{errors = \1;if\(vErrors !== null\)\{if\(\1\)\{vErrors\.length = \1;\}else \{vErrors = null;\}\}\}`,
+      ].join(''),
+      'g',
+    ),
+    // ajv keeps errors equal to vErrors' length (its merges set one from the other), so it is recounted.
+    to: (_, _a, _b, _c, path, allowed, _d, _e, fn, data) =>
+      `vErrors = enumOrReference(vErrors, ${data}, ${allowed}, ${fn}, ${path});errors = vErrors === null ? 0 : vErrors.length;`,
+  },
 ];
 const HELPERS = [
   'function pushObject(v, e){if(v === null) return [e]; v.push(e); return v;}',
   'function pushError(v, instancePath, keyword, params){return pushObject(v, {instancePath, keyword, params});}',
   'function concatErrors(v, e){return v === null ? e : v.concat(e);}',
   'function callValidator(f, data, instancePath, v){return f(data, {instancePath}) ? v : concatErrors(v, f.errors);}',
+  // anyOf [enum, $ref]: valid when either is; else the enum's error, the reference's, then anyOf's.
+  'function enumOrReference(v, data, allowedValues, f, instancePath){if(allowedValues.includes(data)) return v;',
+  'const before = v === null ? 0 : v.length;const withEnum = pushError(v, instancePath, "enum", {allowedValues});',
+  'const merged = callValidator(f, data, instancePath, withEnum);if(merged !== withEnum) return pushError(merged, instancePath, "anyOf", {});',
+  'if(before){withEnum.length = before;return withEnum;}return null;}',
+  // Only for the schema's own property names, which are plain words: no JSON-pointer escaping needed.
+  'function callProperty(f, data, key, instancePath, v){return data[key] === undefined ? v : callValidator(f, data[key], instancePath + "/" + key, v);}',
 ].join('');
 
 export function compact(standalone) {

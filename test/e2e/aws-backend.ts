@@ -38,6 +38,7 @@ import {
   BatchWriteItemCommand,
   DeleteTableCommand,
   DescribeContinuousBackupsCommand,
+  DescribeContributorInsightsCommand,
   DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -50,7 +51,7 @@ import { DeleteObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } fr
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { parseDocument } from 'yaml';
 import { LOCAL_REGIONS, type Scenario } from './scenario';
-import type { Backend, Item, ScenarioContext, StackOutcome, TableSettings } from './runner';
+import { regionTableOf, type Backend, type Item, type RegionTable, type ScenarioContext, type StackOutcome, type TableSettings } from './runner';
 
 export interface AwsConfig {
   account: string;
@@ -419,6 +420,21 @@ export class AwsBackend implements Backend {
         ExpressionAttributeValues: Object.fromEntries(names.map((k, i) => [`:v${i}`, set[k]])),
       }),
     );
+  }
+
+  async regionTable(ctx: ScenarioContext, region: string): Promise<RegionTable | undefined> {
+    const t = await this.describe(region, ctx.tableName);
+    if (!t) return undefined;
+    const ddb = this.dynamodb(region);
+    const pitr = (await ddb.send(new DescribeContinuousBackupsCommand({ TableName: ctx.tableName }))).ContinuousBackupsDescription
+      ?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus;
+    const insights: Record<string, string> = {};
+    for (const index of [undefined, ...(t.GlobalSecondaryIndexes ?? []).map((g) => String(g.IndexName))]) {
+      const ci = await ddb.send(new DescribeContributorInsightsCommand({ TableName: ctx.tableName, ...(index ? { IndexName: index } : {}) }));
+      const on = ci.ContributorInsightsStatus === 'ENABLED' || ci.ContributorInsightsStatus === 'ENABLING';
+      insights[index ?? 'table'] = on ? (ci.ContributorInsightsMode ?? 'ACCESSED_AND_THROTTLED_KEYS') : 'off';
+    }
+    return regionTableOf(t, pitr === 'ENABLED', insights);
   }
 
   private async describe(region: string, name: string): Promise<TableDescription | undefined> {

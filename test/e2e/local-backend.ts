@@ -29,7 +29,7 @@ import { startStackEngine, type StackEngine, type DeployResult } from '../suppor
 import { LOCAL_CREDENTIALS } from '../support/moto';
 import { LIFECYCLE_FAULTS, NO_CONSISTENCY_FAULTS, type ConsistencyFaults } from '../support/replica-simulator';
 import { HOME, LOCAL_REGIONS, type LocalFault, type Scenario } from './scenario';
-import type { Backend, Check, Item, ScenarioContext, StackOutcome, TableSettings } from './runner';
+import { regionTableOf, type Backend, type Check, type Item, type ScenarioContext, type StackOutcome, type TableSettings } from './runner';
 
 export interface LocalBackendOptions {
   /** The simulator's consistency faults: LIFECYCLE_FAULTS by default; false turns them off. */
@@ -170,7 +170,18 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
 
     async deploy(ctx, template, o) {
       if (o.fault) return deployWithFault(ctx, template, o.failResource, o.fault);
-      const r = await engine.deploy(ctx.stackName, engine.expand(template), { failResource: o.failResource });
+      let expanded;
+      try {
+        expanded = engine.expand(template);
+      } catch (e) {
+        // The macro refused the template. CloudFormation then fails the operation before any
+        // resource changes: an update ends UPDATE_ROLLBACK_COMPLETE (a new stack ROLLBACK_COMPLETE)
+        // with the transform's message as the reason.
+        if (!(e instanceof Error) || !e.message.startsWith('the ArcDynamoDb macro failed')) throw e;
+        const exists = engine.stack(ctx.stackName) !== undefined;
+        return { status: exists ? 'UPDATE_ROLLBACK_COMPLETE' : 'ROLLBACK_COMPLETE', reasons: [`Transform ArcDynamoDb failed with: ${e.message}`] };
+      }
+      const r = await engine.deploy(ctx.stackName, expanded, { failResource: o.failResource });
       seen(ctx.stackName, r);
       return outcome(r);
     },
@@ -265,6 +276,21 @@ export async function startLocalBackend(opts: LocalBackendOptions = {}): Promise
         }
       }
       return out;
+    },
+
+    async regionTable(ctx, region) {
+      const t = await engine.sim.describe(region, ctx.tableName);
+      if (!t) return undefined;
+      const pitr = (await direct(region).send(new DescribeContinuousBackupsCommand({ TableName: ctx.tableName }))).ContinuousBackupsDescription
+        ?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus;
+      const insight = (index?: string) => {
+        const ci = engine.sim.insightsOf(region, ctx.tableName, index);
+        return ci.status === 'ENABLED' ? (ci.mode ?? 'ACCESSED_AND_THROTTLED_KEYS') : 'off';
+      };
+      return regionTableOf(t, pitr === 'ENABLED', {
+        table: insight(),
+        ...Object.fromEntries((t.GlobalSecondaryIndexes ?? []).map((g) => [String(g.IndexName), insight(String(g.IndexName))])),
+      });
     },
 
     async readItems(ctx, keys) {

@@ -10,8 +10,19 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { fill, LOCAL_REGIONS, validateScenario, type Attributes, type Expectations, type LocalFault, type Scenario, type Step, type Value } from './scenario';
+import type { AttributeValue, TableDescription } from '@aws-sdk/client-dynamodb';
+import {
+  fill,
+  HOME,
+  LOCAL_REGIONS,
+  validateScenario,
+  type Attributes,
+  type Expectations,
+  type LocalFault,
+  type Scenario,
+  type Step,
+  type Value,
+} from './scenario';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -46,6 +57,52 @@ export interface TableSettings {
   indexes: string[];
 }
 
+/** One Region's DescribeTable (and its Contributor Insights and PITR), as the backend reads it there. */
+export interface RegionTable {
+  status: string;
+  /** DescribeTable.MultiRegionConsistency; absent on a single-Region table. */
+  consistency?: string;
+  /** Replicas[].RegionName, sorted. */
+  replicas: string[];
+  /** GlobalTableWitnesses[].RegionName. */
+  witnesses: string[];
+  deletionProtection: boolean;
+  pointInTimeRecovery: boolean;
+  /** Replicas[].GlobalSecondaryIndexes overrides, by replica Region, then index. */
+  replicaIndexes: Record<string, Record<string, { read?: number; maxRead?: number }>>;
+  /** Contributor Insights of the table ('table') and of each GSI: its mode when on, 'off' when off. */
+  insights: Record<string, string>;
+}
+
+/** A RegionTable from one Region's DescribeTable, PITR status and Contributor Insights (both backends build it so). */
+export function regionTableOf(t: TableDescription, pointInTimeRecovery: boolean, insights: Record<string, string>): RegionTable {
+  return {
+    status: String(t.TableStatus),
+    ...(t.MultiRegionConsistency ? { consistency: t.MultiRegionConsistency } : {}),
+    replicas: (t.Replicas ?? []).map((r) => String(r.RegionName)).sort(),
+    witnesses: (t.GlobalTableWitnesses ?? []).map((w) => String(w.RegionName)),
+    deletionProtection: t.DeletionProtectionEnabled === true,
+    pointInTimeRecovery,
+    replicaIndexes: Object.fromEntries(
+      (t.Replicas ?? [])
+        .filter((r) => (r.GlobalSecondaryIndexes ?? []).length > 0)
+        .map((r) => [
+          String(r.RegionName),
+          Object.fromEntries(
+            (r.GlobalSecondaryIndexes ?? []).map((g) => [
+              String(g.IndexName),
+              {
+                ...(g.ProvisionedThroughputOverride?.ReadCapacityUnits !== undefined ? { read: g.ProvisionedThroughputOverride.ReadCapacityUnits } : {}),
+                ...(g.OnDemandThroughputOverride?.MaxReadRequestUnits !== undefined ? { maxRead: g.OnDemandThroughputOverride.MaxReadRequestUnits } : {}),
+              },
+            ]),
+          ),
+        ]),
+    ),
+    insights,
+  };
+}
+
 export interface Backend {
   readonly name: 'local' | 'aws';
   /** Can inject LocalFaults (steps marked localOnly run only where this is true). */
@@ -70,6 +127,8 @@ export interface Backend {
   readItems(ctx: ScenarioContext, keys: string[]): Promise<Record<string, Item | undefined>>;
   /** The home table's settings; undefined when there is no table. */
   tableSettings(ctx: ScenarioContext): Promise<TableSettings | undefined>;
+  /** The table as DescribeTable shows it in `region`; undefined when that Region has none. Optional: a backend without it fails `regionTables` checks. */
+  regionTable?(ctx: ScenarioContext, region: string): Promise<RegionTable | undefined>;
   /** A marker before a step, so answeredOnce can look at that step's requests only. */
   mark(): number;
   /** Every custom-resource request of the stack since `mark` answered exactly once; undefined: not observable. */
@@ -201,7 +260,50 @@ async function stateChecks(b: Backend, ctx: ScenarioContext, e: Expectations): P
       }
     }
   }
+  if (e.regionTables) {
+    for (const [local, want] of Object.entries(e.regionTables)) {
+      const region = b.regionMap?.[local] ?? local;
+      const got = b.regionTable ? await b.regionTable(ctx, region) : undefined;
+      if (!b.regionTable) {
+        checks.push({ what: `DescribeTable in ${region}`, ok: false, expected: want, actual: 'this backend cannot read one Region' });
+        continue;
+      }
+      if (want === null) {
+        checks.push({ what: `DescribeTable in ${region}: no table`, ok: got === undefined, expected: null, actual: got ?? null });
+        continue;
+      }
+      const actual = got
+        ? Object.fromEntries(
+            Object.keys(want).map((k) => {
+              const v = got[k as keyof RegionTable];
+              // insights: only the keys the expectation names.
+              if (k === 'insights') return [k, Object.fromEntries(Object.keys(want.insights ?? {}).map((i) => [i, got.insights[i]]))];
+              return [k, v];
+            }),
+          )
+        : null;
+      const ok = actual !== null && JSON.stringify(sortKeys(actual)) === JSON.stringify(sortKeys(mapRegionValues(want, b.regionMap)));
+      checks.push({ what: `DescribeTable in ${region}`, ok, expected: want, actual });
+    }
+  }
   return checks;
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, sortKeys(x)]),
+    );
+  return v;
+}
+
+/** Region names in an expectation's values (replicas, witnesses, replicaIndexes keys) mapped to the backend's. */
+function mapRegionValues(v: unknown, map: Record<string, string> | undefined): unknown {
+  if (!map) return v;
+  return JSON.parse(mapRegions(JSON.stringify(v), map));
 }
 
 function plain(item: Item): Record<string, Value | undefined> {
@@ -317,6 +419,11 @@ export async function runScenario(b: Backend, s: Scenario, opts: { onStep?: RunO
   if (s.usesLoadBucket && !ctx.bucket) {
     report.outcome = 'skipped';
     report.skippedBecause = 'it needs a load bucket and none was given';
+    return report;
+  }
+  if (s.fixedRegions && b.regionMap && (b.regionMap[HOME] ?? HOME) !== HOME) {
+    report.outcome = 'skipped';
+    report.skippedBecause = `its Regions are fixed (${s.fixedRegions}), and this run's home Region is ${b.regionMap[HOME]}`;
     return report;
   }
   let failed = false;

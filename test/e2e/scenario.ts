@@ -54,6 +54,23 @@ export interface Expectations {
   answeredOnce?: boolean;
   /** The stack's event log names this text in some reason (e.g. an injected failure or a timeout). */
   reasonIncludes?: string;
+  /**
+   * DescribeTable in each listed Region, as the backend reads it there (null: no table there): the
+   * fields given must equal what is seen (`insights`: only the keys given). See runner.ts RegionTable.
+   */
+  regionTables?: Record<string, Partial<RegionTableExpectation> | null>;
+}
+
+/** What a scenario may expect of one Region's table (runner.ts RegionTable). */
+export interface RegionTableExpectation {
+  status: string;
+  consistency?: string;
+  replicas: string[];
+  witnesses: string[];
+  deletionProtection: boolean;
+  pointInTimeRecovery: boolean;
+  replicaIndexes: Record<string, Record<string, { read?: number; maxRead?: number }>>;
+  insights: Record<string, string>;
 }
 
 /** Faults only the local world can inject. */
@@ -131,6 +148,11 @@ export type Step = DeployStep | DeleteStep | DeleteDuringCreateStep | PutItemsSt
 export interface Scenario {
   name: string;
   description: string;
+  /**
+   * The scenario's Regions are fixed, not mapped (MRSC: the US Region set, us-east-1 home with
+   * us-east-2 and us-west-2). A backend whose home Region is another is skipped, and says why.
+   */
+  fixedRegions?: string;
   /** The table's hash key attribute (type S). Default pk. */
   hashKey?: string;
   /** The scenario reads or writes load data: it needs a load bucket ({{Bucket}}). */

@@ -40,6 +40,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ListTagsOfResourceCommand,
+  ScanCommand,
   type TableDescription,
   UpdateTableCommand,
   type UpdateTableCommandInput,
@@ -145,6 +146,10 @@ export interface ReplicaSimulator {
   directAutoscaling(region: string): ApplicationAutoScalingClient;
   /** Replica regions of a table as the simulator sees them, with status. */
   replicaStatus(homeRegion: string, tableName: string): Record<string, string>;
+  /** DescribeTable in `region` as DynamoDB would answer it, past the consistency faults (for assertions); undefined: no table. */
+  describe(region: string, tableName: string): Promise<TableDescription | undefined>;
+  /** Contributor Insights of a table (or one of its indexes) in `region`: its status and mode. */
+  insightsOf(region: string, tableName: string, indexName?: string): { status: 'ENABLED' | 'DISABLED'; mode?: string };
   stop(): Promise<void>;
 }
 
@@ -186,7 +191,7 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
   const consistency = new ConsistencyModel(opts.consistencyFaults ?? NO_CONSISTENCY_FAULTS);
   const indexes = new IndexPhases(opts.indexPhases);
   const indexOperations: IndexOperation[] = [];
-  const insights = new Map<string, 'ENABLED' | 'DISABLED'>(); // key: region|table
+  const insights = new Map<string, { status: 'ENABLED' | 'DISABLED'; mode: string }>(); // key: region|table[|index]
   const clients = new Map<string, DynamoDBClient>();
   const aasClients = new Map<string, ApplicationAutoScalingClient>();
   const direct = (region: string) => {
@@ -234,6 +239,14 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
     direct,
     directAutoscaling,
     replicaStatus: (home, name) => groups.replicaStatus(home, name, Date.now()),
+    describe: async (region, name) => {
+      const t = await describeDirect(region, name);
+      return t ? (describedAs(region, t as unknown as Record<string, unknown>, Date.now()) as TableDescription) : undefined;
+    },
+    insightsOf: (region, name, index) => {
+      const seen = insights.get(`${region}|${name}${index ? `|${index}` : ''}`);
+      return seen?.status === 'ENABLED' ? { status: 'ENABLED', mode: seen.mode } : { status: 'DISABLED' };
+    },
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
@@ -270,6 +283,7 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
       {
         writeAutoscaled: () => hasScalableTarget(region, `table/${name}`, 'dynamodb:table:WriteCapacityUnits'),
         deletionProtected: async (target) => Boolean((await describeDirect(target, name))?.DeletionProtectionEnabled),
+        hasItems: async () => ((await direct(region).send(new ScanCommand({ TableName: name, Limit: 1, Select: 'COUNT' }))).Count ?? 0) > 0,
       },
       Date.now(),
       sim.replicaDelayMs,
@@ -484,19 +498,30 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
   async function contributorInsights(region: string, op: string, input: Record<string, unknown>, res: http.ServerResponse) {
     // moto answers 500 here; the shapes follow the DynamoDB API reference (Describe/UpdateContributorInsights).
     const name = String(input.TableName ?? '');
-    if (!(await describeDirect(region, name)))
-      return jsonError(res, 400, 'ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
+    const table = await describeDirect(region, name);
+    if (!table) return jsonError(res, 400, 'ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
+    if (input.IndexName !== undefined && !(table.GlobalSecondaryIndexes ?? []).some((g) => g.IndexName === input.IndexName))
+      return jsonError(res, 400, 'ResourceNotFoundException', `Requested resource not found: Index: ${String(input.IndexName)} not found for table ${name}`);
     const key = `${region}|${name}${input.IndexName ? `|${input.IndexName}` : ''}`;
     if (op === 'UpdateContributorInsights') {
       const status = input.ContributorInsightsAction === 'ENABLE' ? 'ENABLED' : 'DISABLED';
-      insights.set(key, status);
+      // The mode defaults to ACCESSED_AND_THROTTLED_KEYS (UpdateContributorInsights API reference, ContributorInsightsMode).
+      const mode = typeof input.ContributorInsightsMode === 'string' ? input.ContributorInsightsMode : 'ACCESSED_AND_THROTTLED_KEYS';
+      insights.set(key, { status, mode });
       return json(res, {
         TableName: name,
         ...(input.IndexName ? { IndexName: input.IndexName } : {}),
         ContributorInsightsStatus: status === 'ENABLED' ? 'ENABLING' : 'DISABLING',
+        ...(status === 'ENABLED' ? { ContributorInsightsMode: mode } : {}),
       });
     }
-    return json(res, { TableName: name, ContributorInsightsStatus: insights.get(key) ?? 'DISABLED' });
+    const seen = insights.get(key);
+    return json(res, {
+      TableName: name,
+      ...(input.IndexName ? { IndexName: input.IndexName } : {}),
+      ContributorInsightsStatus: seen?.status ?? 'DISABLED',
+      ...(seen?.status === 'ENABLED' ? { ContributorInsightsMode: seen.mode } : {}),
+    });
   }
 
   async function currentTags(arn: string, signingRegion: string): Promise<TagList> {
@@ -567,7 +592,7 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
     const key = `${region}|${name}`;
     switch (operation) {
       case 'UpdateTable': {
-        if (input.ReplicaUpdates !== undefined) {
+        if (input.ReplicaUpdates !== undefined || input.GlobalTableWitnessUpdates !== undefined) {
           await replicaUpdates(region, input, res);
           return res.statusCode;
         }
@@ -647,6 +672,22 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
       case 'DescribeExport':
         json(res, { ExportDescription: await exportModel.describe(String(input.ExportArn ?? ''), Date.now()) });
         return 200;
+      case 'UpdateTimeToLive': {
+        // R25: MRSC global tables do not support Time to Live (developer guide, consistency modes).
+        const spec = input.TimeToLiveSpecification as { Enabled?: boolean } | undefined;
+        if (spec?.Enabled && groups.isStrong(region, name, Date.now()))
+          throw new SimError('ValidationException', `Time to Live is not supported on multi-Region strongly consistent global table ${name}`);
+        return forward(req, body, res);
+      }
+      case 'TransactWriteItems':
+      case 'TransactGetItems': {
+        // R25: nor transactions (same source).
+        const items = (input.TransactItems ?? []) as Record<string, { TableName?: string }>[];
+        const named = items.flatMap((i) => Object.values(i).map((x) => String(x?.TableName ?? '')));
+        const strong = named.find((n) => groups.isStrong(region, n, Date.now()));
+        if (strong) throw new SimError('ValidationException', `Transactions are not supported on multi-Region strongly consistent global table ${strong}`);
+        return forward(req, body, res);
+      }
       case 'DescribeContributorInsights':
       case 'UpdateContributorInsights':
         await contributorInsights(region, operation, input, res);

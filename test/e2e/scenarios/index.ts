@@ -12,6 +12,10 @@ import { scenario as deleteRacesCreate } from './delete-races-create';
 import { scenario as gsiReplicatedProvisioned } from './gsi-replicated-provisioned';
 import { scenario as replicasOnNewStream } from './replicas-on-new-stream';
 import { scenario as gsiAtCreate } from './gsi-at-create-replicated';
+import { scenario as mrscTwoReplicas } from './mrsc-two-replicas';
+import { scenario as mrscWitness } from './mrsc-witness';
+import { scenario as mrscRefusals } from './mrsc-refusals';
+import { scenario as replicaIndexSettings } from './replica-index-settings';
 
 export const SCENARIOS: readonly Scenario[] = [
   rollbackLoad,
@@ -26,4 +30,8 @@ export const SCENARIOS: readonly Scenario[] = [
   gsiAtCreate,
   gsiReplicatedProvisioned,
   replicasOnNewStream,
+  mrscTwoReplicas,
+  mrscWitness,
+  mrscRefusals,
+  replicaIndexSettings,
 ];

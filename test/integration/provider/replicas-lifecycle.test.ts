@@ -46,7 +46,7 @@ describe('Create', () => {
 
     expect(r.body.Status).toBe('SUCCESS');
     expect(r.body.PhysicalResourceId).toBe(`arc-dynamodb:replicas:${name}`);
-    expect(r.body.Data).toEqual({ TableName: name, Regions: `${EU},${AP}`, PendingRegions: '' });
+    expect(r.body.Data).toEqual({ TableName: name, Regions: `${EU},${AP}`, PendingRegions: '', MultiRegionConsistency: 'EVENTUAL', Witnesses: '' });
     expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);
     // The PUT: empty content type, length in bytes.
     expect(r.contentType).toBe('');
@@ -303,7 +303,7 @@ describe('Update', () => {
       const props = replicasProps(name, [{ RegionName: EU, PointInTimeRecoveryEnabled: true }], { WaitForReplication: false });
       const r = await w.cfn.request({ RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersReplicas', ResourceProperties: props });
       expect(r.body.Status).toBe('SUCCESS');
-      expect(r.body.Data).toEqual({ TableName: name, Regions: EU, PendingRegions: EU });
+      expect(r.body.Data).toEqual({ TableName: name, Regions: EU, PendingRegions: EU, MultiRegionConsistency: 'EVENTUAL', Witnesses: '' });
       expect(w.sim.replicaStatus(HOME, name)).toEqual({ [EU]: 'CREATING' });
       await w.cfn.idle();
 
@@ -317,7 +317,7 @@ describe('Update', () => {
       });
       await w.cfn.idle();
       expect(u.body.Status).toBe('SUCCESS');
-      expect(u.body.Data).toEqual({ TableName: name, Regions: EU, PendingRegions: '' });
+      expect(u.body.Data).toEqual({ TableName: name, Regions: EU, PendingRegions: '', MultiRegionConsistency: 'EVENTUAL', Witnesses: '' });
       expect(await regionView(w.sim, EU, name)).toMatchObject({ status: 'ACTIVE', pitr: 'ENABLED' });
       expect(await footprint(w.sim, name)).toEqual({ [HOME]: true, [EU]: true, [AP]: false, [CA]: false });
       expect(w.cfn.responsesFor(r.requestId)).toHaveLength(1);

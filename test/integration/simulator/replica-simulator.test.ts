@@ -180,6 +180,7 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
       TableName: 't',
       TableStatus: 'UPDATING',
       GlobalTableVersion: '2019.11.21',
+      MultiRegionConsistency: 'EVENTUAL',
       Replicas: [
         {
           RegionName: EU,

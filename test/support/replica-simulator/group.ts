@@ -69,7 +69,43 @@
  * - R13 the stream cannot be disabled while replicas exist: ValidationException "Disabling Stream
  *   is not allowed for a Global Table replica" (hashicorp/terraform-provider-aws#34450; Terraform
  *   removes the replicas first).
+ *
+ * Multi-Region strong consistency (MRSC) and per-replica indexes (R14-R17 are the index phases,
+ * replica-simulator/indexes.ts):
+ * - R18 MultiRegionConsistency "is only valid when you create a global table by specifying one or
+ *   more Create actions in the ReplicaUpdates action list" (UpdateTable API reference); absent, the
+ *   mode is EVENTUAL. DescribeTable reports it, in every Region of the group.
+ * - R19 an MRSC table spans exactly three Regions: "either three replicas, or with two replicas and
+ *   one witness" (CreateGlobalTableWitnessGroupMemberAction): its replicas and witness are created
+ *   by one UpdateTable (so R1 does not hold for that call), and no replica is added later. "You
+ *   can create or delete only one witness per UpdateTable operation" (UpdateTable API reference).
+ * - R20 the Regions are all in one Region set, US, EU or AP, and "The witness must be in a
+ *   different Region than the replicas" (CreateGlobalTableWitnessGroupMemberAction).
+ * - R21 the table is empty when MRSC is enabled: "Table must be empty when enabling MRSC" (the
+ *   developer guide's MRSC example, "Create and manage DynamoDB global tables with Multi-Region
+ *   Strong Consistency"). The error text is the simulator's.
+ * - R22 "The witness must be added when creating the MRSC global table"
+ *   (GlobalTableWitnessGroupUpdate.Create).
+ * - R23 a witness is removed only "in conjunction with removing a replica. The deletion of both a
+ *   witness and replica converts the remaining replica to a single-Region DynamoDB table"
+ *   (GlobalTableWitnessGroupUpdate.Delete). Modelled from that: an MRSC group is removed whole in
+ *   one UpdateTable (a three-replica group by deleting both replicas at once); removing part of it
+ *   is refused, since it would leave two Regions, which MRSC does not allow (R19). AWS documents no
+ *   error text for that case.
+ * - R24 the consistency mode cannot change after creation ("You cannot change a global table's
+ *   consistency mode after creation", developer guide, Global tables, Consistency modes).
+ * - R25 MRSC tables support neither Time to Live nor transactions (developer guide, "How DynamoDB
+ *   global tables work", MRSC): UpdateTimeToLive enabling TTL, and TransactWriteItems or
+ *   TransactGetItems naming such a table, are refused (the proxy, replica-simulator.ts).
+ * - R26 per-replica index overrides (ReplicaGlobalSecondaryIndex: IndexName, read
+ *   ProvisionedThroughputOverride, OnDemandThroughputOverride) in a replica Create or Update name
+ *   indexes of the table, and DescribeTable shows them under Replicas[].GlobalSecondaryIndexes
+ *   (ReplicaGlobalSecondaryIndexDescription). Contributor insights are per Region and per index,
+ *   with a mode (UpdateContributorInsights: IndexName, ContributorInsightsMode, default
+ *   ACCESSED_AND_THROTTLED_KEYS); an unknown index is ResourceNotFoundException.
  */
+
+import { mrscRegionSet } from '../../../contract/resources';
 
 export class SimError extends Error {
   constructor(
@@ -93,12 +129,18 @@ export interface Member {
   tableClass?: string;
   readCapacity?: number;
   maxRead?: number;
+  /** Per-replica index overrides (R26), by index name. */
+  indexes: Map<string, { read?: number; maxRead?: number }>;
 }
 
 export interface Group {
   name: string;
   home: string;
   members: Map<string, Member>;
+  /** The MRSC witness (R19-R23), by Region. */
+  witnesses: Map<string, { status: 'CREATING' | 'ACTIVE' | 'DELETING'; readyAt: number }>;
+  /** Set by the UpdateTable that made the group (R18); EVENTUAL again once it is a single-Region table. */
+  consistency: 'EVENTUAL' | 'STRONG';
   busyUntil: number;
 }
 
@@ -117,6 +159,8 @@ export interface ReplicaUpdateFacts {
   writeAutoscaled(): Promise<boolean>;
   /** R8: is the replica table in that region protected against deletion? */
   deletionProtected(region: string): Promise<boolean>;
+  /** R21: does the table hold any item? Asked only when an MRSC table is created. */
+  hasItems?(): Promise<boolean>;
 }
 
 export interface CreateReplicaEffect {
@@ -237,6 +281,19 @@ export class ReplicationGroups {
       else if (m.status === 'CREATING' && m.failure) m.status = 'CREATION_FAILED';
       else if (m.status !== 'CREATION_FAILED') m.status = 'ACTIVE';
     }
+    for (const [region, w] of [...g.witnesses]) {
+      if (now < w.readyAt) continue;
+      if (w.status === 'DELETING') g.witnesses.delete(region);
+      else w.status = 'ACTIVE';
+    }
+    // R23: with its replicas and witness gone, the table is a single-Region table again.
+    if (g.members.size === 0 && g.witnesses.size === 0) g.consistency = 'EVENTUAL';
+  }
+
+  /** R25: is the table in `region` part of a multi-Region strongly consistent group? */
+  isStrong(region: string, name: string, now: number): boolean {
+    const g = this.groupOf(region, name, now);
+    return Boolean(g && g.consistency === 'STRONG' && (g.members.size > 0 || g.witnesses.size > 0));
   }
 
   /** The group the table in `region` belongs to (home or member), settled. */
@@ -280,6 +337,15 @@ export class ReplicationGroups {
         ...(m.readCapacity !== undefined ? { ProvisionedThroughputOverride: { ReadCapacityUnits: m.readCapacity } } : {}),
         ...(m.maxRead !== undefined ? { OnDemandThroughputOverride: { MaxReadRequestUnits: m.maxRead } } : {}),
         ...(m.tableClass ? { ReplicaTableClassSummary: { TableClass: m.tableClass } } : {}),
+        ...(m.indexes.size > 0
+          ? {
+              GlobalSecondaryIndexes: [...m.indexes].map(([IndexName, o]) => ({
+                IndexName,
+                ...(o.read !== undefined ? { ProvisionedThroughputOverride: { ReadCapacityUnits: o.read } } : {}),
+                ...(o.maxRead !== undefined ? { OnDemandThroughputOverride: { MaxReadRequestUnits: o.maxRead } } : {}),
+              })),
+            }
+          : {}),
       });
     }
     return list;
@@ -290,6 +356,10 @@ export class ReplicationGroups {
     const g = this.groupOf(region, String(t.TableName), now);
     if (!g) return t;
     const out: Record<string, unknown> = { ...t, GlobalTableVersion: '2019.11.21', Replicas: this.replicaDescriptions(g, region) };
+    if (g.members.size > 0 || g.witnesses.size > 0) {
+      out.MultiRegionConsistency = g.consistency;
+      if (g.witnesses.size > 0) out.GlobalTableWitnesses = [...g.witnesses].map(([RegionName, w]) => ({ RegionName, WitnessStatus: w.status }));
+    }
     if (g.home === region) {
       if (this.busyAt(g, now)) out.TableStatus = 'UPDATING';
     } else {
@@ -306,8 +376,9 @@ export class ReplicationGroups {
   }
 
   /**
-   * UpdateTable with ReplicaUpdates (R1-R9). `table` is the table in `region` as moto holds it
-   * (undefined: it does not exist). Throws SimError when DynamoDB would refuse the call.
+   * UpdateTable with ReplicaUpdates and/or GlobalTableWitnessUpdates (R1-R9, R18-R23, R26).
+   * `table` is the table in `region` as moto holds it (undefined: it does not exist). Throws
+   * SimError when DynamoDB would refuse the call.
    */
   async planReplicaUpdates(
     region: string,
@@ -318,32 +389,119 @@ export class ReplicationGroups {
     delayMs: number,
   ): Promise<ReplicaUpdatePlan> {
     const name = String(input.TableName ?? '');
-    const updates = input.ReplicaUpdates as Record<string, Record<string, unknown>>[];
-    const other = Object.keys(input).filter((k) => k !== 'TableName' && k !== 'ReplicaUpdates');
+    const updates = (input.ReplicaUpdates ?? []) as Record<string, Record<string, unknown>>[];
+    const witnessUpdates = (input.GlobalTableWitnessUpdates ?? []) as Record<string, Record<string, unknown>>[];
+    const mode = input.MultiRegionConsistency as string | undefined;
+    const other = Object.keys(input).filter((k) => !['TableName', 'ReplicaUpdates', 'GlobalTableWitnessUpdates', 'MultiRegionConsistency'].includes(k));
     if (other.length > 0) throw new SimError('ValidationException', `replica simulator: ReplicaUpdates combined with ${other.join(', ')} is not simulated`);
-    if (!Array.isArray(updates) || updates.length === 0) throw new SimError('ValidationException', 'ReplicaUpdates must not be empty');
-    // R2
+    if (!Array.isArray(updates) || !Array.isArray(witnessUpdates) || updates.length + witnessUpdates.length === 0)
+      throw new SimError('ValidationException', 'ReplicaUpdates must not be empty');
+    // R2 (and its witness twin, GlobalTableWitnessGroupUpdate: Create or Delete)
     for (const u of updates) {
       if (Object.keys(u).filter((k) => ['Create', 'Update', 'Delete'].includes(k)).length !== 1) {
         throw new SimError('ValidationException', 'Each ReplicationGroupUpdate must contain exactly one of Create, Update or Delete');
       }
     }
-    // R1
-    if (updates.filter((u) => u.Create || u.Delete).length > 1)
-      throw new SimError('ValidationException', 'Only one replica can be created or deleted per UpdateTable request');
+    for (const u of witnessUpdates) {
+      if (Object.keys(u).filter((k) => ['Create', 'Delete'].includes(k)).length !== 1)
+        throw new SimError('ValidationException', 'Each GlobalTableWitnessGroupUpdate must contain exactly one of Create or Delete');
+    }
     if (!table) throw new SimError('ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
     const existing = this.groups.get(name);
     if (existing) this.settle(existing, now);
     // R3
     const inFlight =
-      existing && (this.busyAt(existing, now) || [...existing.members.values()].some((m) => m.status !== 'ACTIVE' && m.status !== 'CREATION_FAILED'));
+      existing &&
+      (this.busyAt(existing, now) ||
+        [...existing.members.values()].some((m) => m.status !== 'ACTIVE' && m.status !== 'CREATION_FAILED') ||
+        [...existing.witnesses.values()].some((w) => w.status !== 'ACTIVE'));
     if (inFlight) throw new SimError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
-    if (existing && existing.home !== region)
+    if (existing && existing.home !== region && (existing.members.size > 0 || existing.witnesses.size > 0))
       throw new SimError('ValidationException', 'replica simulator: replica updates are accepted in the home region only');
 
+    const creates = updates.filter((u) => u.Create).map((u) => String(u.Create.RegionName ?? ''));
+    const deletes = updates.filter((u) => u.Delete).map((u) => String(u.Delete.RegionName ?? ''));
+    const witnessCreates = witnessUpdates.filter((u) => u.Create).map((u) => String(u.Create.RegionName ?? ''));
+    const witnessDeletes = witnessUpdates.filter((u) => u.Delete).map((u) => String(u.Delete.RegionName ?? ''));
+    const members = existing ? [...existing.members.keys()] : [];
+    const witnesses = existing ? [...existing.witnesses.keys()] : [];
+    const isGlobal = members.length + witnesses.length > 0;
+    const currentMode = isGlobal ? (existing?.consistency ?? 'EVENTUAL') : undefined;
+    // R18: MultiRegionConsistency is "only valid when you create a global table by specifying one or
+    // more Create actions" (UpdateTable API reference); R24: the mode never changes afterwards.
+    if (mode !== undefined) {
+      if (mode !== 'EVENTUAL' && mode !== 'STRONG') throw new SimError('ValidationException', `Invalid MultiRegionConsistency: ${mode}`);
+      if (isGlobal)
+        throw new SimError(
+          'ValidationException',
+          `The consistency mode of global table ${name} (${currentMode}) cannot be changed: MultiRegionConsistency is only valid when the global ` +
+            'table is created',
+        );
+      if (creates.length === 0) throw new SimError('ValidationException', 'MultiRegionConsistency is only valid with one or more replica Create actions');
+    }
+    const strong = mode === 'STRONG' || currentMode === 'STRONG';
+    // "You can create or delete only one witness per UpdateTable operation" (UpdateTable API reference).
+    if (witnessUpdates.length > 1) throw new SimError('ValidationException', 'Only one witness can be created or deleted per UpdateTable request');
+    // R22: "The witness must be added when creating the MRSC global table" (GlobalTableWitnessGroupUpdate.Create).
+    if (witnessCreates.length > 0 && !(mode === 'STRONG' && !isGlobal))
+      throw new SimError('ValidationException', 'A witness can only be added when the MRSC global table is created (MultiRegionConsistency STRONG)');
+    if (strong && !isGlobal) {
+      // R19: "either three replicas, or with two replicas and one witness" (CreateGlobalTableWitnessGroupMemberAction), created together.
+      const regions = [region, ...creates, ...witnessCreates];
+      if (regions.length !== 3)
+        throw new SimError(
+          'ValidationException',
+          `An MRSC global table spans exactly three Regions; this request gives ${regions.length} (${regions.join(', ')})`,
+        );
+      // R20: one Region set, the witness apart from the replicas (same source).
+      const sets = new Set(regions.map((r) => mrscRegionSet(r) ?? `none:${r}`));
+      if (sets.size !== 1 || [...sets][0].startsWith('none:'))
+        throw new SimError('ValidationException', `The Regions of an MRSC global table must all be in one Region set (US, EU or AP): ${regions.join(', ')}`);
+      for (const w of witnessCreates)
+        if (w === region || creates.includes(w)) throw new SimError('ValidationException', `The witness must be in a different Region than the replicas: ${w}`);
+      // R21: "Table must be empty when enabling MRSC" (developer guide, the MRSC example).
+      if (facts.hasItems && (await facts.hasItems()))
+        throw new SimError('ValidationException', `Table ${name} must be empty to be converted to a multi-Region strongly consistent global table`);
+    } else if (strong) {
+      // R19 again: an MRSC table's three Regions are fixed; R23: the witness goes only with a replica,
+      // and (a model, see above) an MRSC group is removed whole, leaving a single-Region table.
+      if (creates.length > 0) throw new SimError('ValidationException', `Cannot add a replica to MRSC global table ${name}: it already spans three Regions`);
+      if (witnessDeletes.length > 0 && deletes.length === 0)
+        throw new SimError(
+          'ValidationException',
+          'A witness can only be removed together with a replica (GlobalTableWitnessUpdates Delete with ReplicaUpdates Delete)',
+        );
+      const left = members.filter((m) => !deletes.includes(m)).length + witnesses.filter((w) => !witnessDeletes.includes(w)).length;
+      if (deletes.length > 0 && left > 0)
+        throw new SimError(
+          'ValidationException',
+          `replica simulator: removing part of MRSC global table ${name} would leave ${left + 1} Regions; remove its replicas and witness together`,
+        );
+      for (const w of witnessDeletes) if (!existing?.witnesses.has(w)) throw new SimError('ValidationException', `Table ${name} has no witness in ${w}`);
+    } else {
+      // R1 (eventual consistency)
+      if (creates.length + deletes.length > 1) throw new SimError('ValidationException', 'Only one replica can be created or deleted per UpdateTable request');
+      if (witnessDeletes.length > 0) throw new SimError('ValidationException', `Table ${name} has no witness`);
+    }
+
     const provisioned = table.BillingModeSummary?.BillingMode !== 'PAY_PER_REQUEST';
+    const indexNames = new Set((table.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
     const effects: ReplicaEffect[] = [];
-    const changes: ((g: Group, now: number) => SimOperation)[] = [];
+    const changes: ((g: Group, now: number) => SimOperation | undefined)[] = [];
+    /** R26: per-replica index overrides name indexes the table has (ReplicaGlobalSecondaryIndex). */
+    const indexOverrides = (list: unknown, target: string): Map<string, { read?: number; maxRead?: number }> => {
+      const out = new Map<string, { read?: number; maxRead?: number }>();
+      for (const gi of (list ?? []) as Record<string, unknown>[]) {
+        const index = String(gi.IndexName ?? '');
+        if (!indexNames.has(index))
+          throw new SimError('ValidationException', `Replica ${target}: global secondary index ${index} does not exist on table ${name}`);
+        out.set(index, {
+          read: (gi.ProvisionedThroughputOverride as { ReadCapacityUnits?: number } | undefined)?.ReadCapacityUnits,
+          maxRead: (gi.OnDemandThroughputOverride as { MaxReadRequestUnits?: number } | undefined)?.MaxReadRequestUnits,
+        });
+      }
+      return out;
+    };
     for (const u of updates) {
       if (u.Create) {
         const c = u.Create;
@@ -351,8 +509,8 @@ export class ReplicationGroups {
         if (target === region) throw new SimError('ValidationException', `Cannot add replica in the table's own region ${region}`);
         if (existing?.members.has(target))
           throw new SimError('ValidationException', `Failed to create a replica of table ${name} in ${target}: a replica already exists there`);
-        // R4
-        if (!table.StreamSpecification?.StreamEnabled || table.StreamSpecification.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
+        // R4 (eventual consistency replicates through the stream; MRSC does not need one)
+        if (!strong && (!table.StreamSpecification?.StreamEnabled || table.StreamSpecification.StreamViewType !== 'NEW_AND_OLD_IMAGES')) {
           throw new SimError('ValidationException', 'Table must have DynamoDB Streams enabled with StreamViewType NEW_AND_OLD_IMAGES to add a replica');
         }
         // R5
@@ -363,11 +521,22 @@ export class ReplicationGroups {
         const kms = c.KMSMasterKeyId as string | undefined;
         const tableClass = c.TableClassOverride as 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS' | undefined;
         const maxRead = (c.OnDemandThroughputOverride as { MaxReadRequestUnits?: number } | undefined)?.MaxReadRequestUnits;
+        const indexes = indexOverrides(c.GlobalSecondaryIndexes, target);
         // R6: the replica table really exists in the target region (unless told to fail).
         if (!failure) effects.push({ kind: 'create-replica-table', region: target, provisioned, readCapacity: read, kms, tableClass });
         changes.push((g, at) => {
           this.failingCreates.delete(target);
-          g.members.set(target, { region: target, status: 'CREATING', failure, readyAt: at + delayMs, kms, tableClass, readCapacity: read, maxRead });
+          g.members.set(target, {
+            region: target,
+            status: 'CREATING',
+            failure,
+            readyAt: at + delayMs,
+            kms,
+            tableClass,
+            readCapacity: read,
+            maxRead,
+            indexes,
+          });
           g.busyUntil = at + delayMs;
           return { table: name, region: target, kind: 'create', startedAt: at, readyAt: g.busyUntil };
         });
@@ -392,8 +561,9 @@ export class ReplicationGroups {
       } else if (u.Update) {
         const target = String(u.Update.RegionName ?? '');
         if (!existing?.members.get(target)) throw new SimError('ValidationException', `Cannot update replica: table ${name} has no replica in ${target}`);
-        // R9
+        // R9, R26
         const up = u.Update as Record<string, unknown>;
+        const indexes = indexOverrides(up.GlobalSecondaryIndexes, target);
         changes.push((g, at) => {
           const m = g.members.get(target) as Member;
           if (typeof up.TableClassOverride === 'string') m.tableClass = up.TableClassOverride;
@@ -402,6 +572,10 @@ export class ReplicationGroups {
           if (pt?.ReadCapacityUnits !== undefined) m.readCapacity = pt.ReadCapacityUnits;
           const od = up.OnDemandThroughputOverride as { MaxReadRequestUnits?: number } | undefined;
           if (od?.MaxReadRequestUnits !== undefined) m.maxRead = od.MaxReadRequestUnits;
+          for (const [index, o] of indexes) {
+            const now = m.indexes.get(index) ?? {};
+            m.indexes.set(index, { read: o.read ?? now.read, maxRead: o.maxRead ?? now.maxRead });
+          }
           m.status = 'UPDATING';
           m.readyAt = at + Math.ceil(delayMs / 3);
           g.busyUntil = m.readyAt;
@@ -409,13 +583,31 @@ export class ReplicationGroups {
         });
       }
     }
+    for (const w of witnessCreates) {
+      changes.push((g, at) => {
+        g.witnesses.set(w, { status: 'CREATING', readyAt: at + delayMs });
+        g.busyUntil = Math.max(g.busyUntil, at + delayMs);
+        return undefined;
+      });
+    }
+    for (const w of witnessDeletes) {
+      changes.push((g, at) => {
+        g.witnesses.set(w, { status: 'DELETING', readyAt: at + delayMs });
+        g.busyUntil = Math.max(g.busyUntil, at + delayMs);
+        return undefined;
+      });
+    }
     return {
       effects,
       commit: (at) => {
         let g = this.groups.get(name);
-        if (!g) this.groups.set(name, (g = { name, home: region, members: new Map(), busyUntil: 0 }));
+        if (!g) this.groups.set(name, (g = { name, home: region, members: new Map(), witnesses: new Map(), consistency: 'EVENTUAL', busyUntil: 0 }));
+        if (g.members.size === 0 && g.witnesses.size === 0) {
+          g.home = region;
+          g.consistency = mode === 'STRONG' ? 'STRONG' : 'EVENTUAL';
+        }
         const group = g;
-        return changes.map((change) => change(group, at));
+        return changes.map((change) => change(group, at)).filter((o): o is SimOperation => o !== undefined);
       },
     };
   }

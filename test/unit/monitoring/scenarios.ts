@@ -16,6 +16,8 @@ export function baseTable(overrides: Partial<TableModel> = {}, monitoring: Parti
     pointInTimeRecovery: { enabled: true },
     contributorInsights: { table: false, gsi: {} },
     replicas: [],
+    multiRegionConsistency: 'EVENTUAL',
+    witnesses: [],
     waitForReplication: false,
     tags: [],
     ...overrides,
@@ -80,8 +82,8 @@ export const SCENARIOS: Record<string, TableModel> = {
     {
       stream: { viewType: 'NEW_AND_OLD_IMAGES' },
       replicas: [
-        { regionName: 'us-west-2', propagateTags: true, pointInTimeRecoveryEnabled: true },
-        { regionName: 'eu-central-1', propagateTags: true, pointInTimeRecoveryEnabled: true },
+        { regionName: 'us-west-2', propagateTags: true, pointInTimeRecoveryEnabled: true, indexes: [] },
+        { regionName: 'eu-central-1', propagateTags: true, pointInTimeRecoveryEnabled: true, indexes: [] },
       ],
     },
     { dashboard: true },

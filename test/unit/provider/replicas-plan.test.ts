@@ -12,7 +12,8 @@ function home(status: string, replicas: Partial<ReplicaState>[]): HomeState {
     billingMode: 'PAY_PER_REQUEST',
     streamViewType: 'NEW_AND_OLD_IMAGES',
     indexNames: [],
-    replicas: new Map(replicas.map((r) => [r.region as string, { status: 'ACTIVE', ...r } as ReplicaState])),
+    replicas: new Map(replicas.map((r) => [r.region as string, { status: 'ACTIVE', indexes: new Map(), ...r } as ReplicaState])),
+    witnesses: new Map(),
   };
 }
 
