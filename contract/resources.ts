@@ -225,6 +225,8 @@ export interface LoadResourceProps {
   MaxRejectedRecords: number;
   Revision?: string;
   AdoptExistingTable?: string;
+  /** Paces the load (load/budget.ts); the lowest of the caps given applies. */
+  WriteBudget?: { WriteCapacityPercent?: number; MaxWriteUnitsPerSecond?: number; MaxItemsPerSecond?: number };
 }
 
 /**

@@ -10,6 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '../contract/logger';
+import { hasBudget, Pacer, type TableCapacity } from './budget';
 import { decompressor } from './decompress';
 import { CsvParser } from './formats/csv';
 import { DynamoDbJsonParser } from './formats/ddbjson';
@@ -17,7 +18,7 @@ import { IonParser } from './formats/ion';
 import type { RecordParser } from './formats/types';
 import { splitLines } from './lines';
 import { defaultRetryPolicy, isRetryable, type RetryPolicy } from './retry';
-import { describeSchema, validateItem, type TableSchema } from './schema';
+import { describeCapacity, describeSchema, validateItem, type TableSchema } from './schema';
 import type { ObjectSource, SourceObject } from './source';
 import { LoadError, RecordError, zeroCounters, type Counters, type LoadCheckpoint, type LoadOptions, type Progress } from './types';
 import { AbortedError, ItemWriter } from './writer';
@@ -31,6 +32,11 @@ export interface LoadDeps {
   onProgress?: (p: Progress) => void;
   /** How often progress is logged and reported, in ms. */
   progressEveryMs?: number;
+  /** With a write budget: the pacer's clock (default: the monotonic performance.now and a timer), and the table's capacity reader (default: DescribeTable). */
+  paceClock?: { now(): number; sleep(ms: number): Promise<void> };
+  readCapacity?: () => Promise<TableCapacity>;
+  /** How often the pacer reads the table's capacity again (default 30 s). */
+  capacityRefreshMs?: number;
 }
 
 export type LoadOutcome =
@@ -111,7 +117,31 @@ export async function runLoad(
   setMaxListeners(opts.concurrency * 26, abort.signal);
   const abortTimer = hardDeadline === Infinity ? undefined : setTimeout(() => abort.abort(), Math.max(0, hardDeadline - Date.now()));
   abortTimer?.unref();
+  const pacer = hasBudget(opts.writeBudget)
+    ? new Pacer({
+        budget: opts.writeBudget,
+        capacity: deps.readCapacity ? undefined : schema.capacity,
+        readCapacity: deps.readCapacity ?? (() => describeCapacity(deps.dynamodb, opts.tableName)),
+        refreshMs: deps.capacityRefreshMs,
+        now: deps.paceClock?.now ?? (() => performance.now()),
+        sleep: deps.paceClock?.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+        factor: cp.paceFactor,
+        held: cp.paceWindow ? { leftMs: cp.paceWindow.until - Date.now(), units: cp.paceWindow.units, items: cp.paceWindow.items } : undefined,
+        signal: abort.signal,
+        onChange: (e) => log.info(e.error ? 'write budget: reading the capacity failed, the budget stays' : 'write budget changed', { ...e }),
+      })
+    : undefined;
+  if (pacer) {
+    log.info('write budget', {
+      table: opts.tableName,
+      ...opts.writeBudget,
+      unitsPerSecond: pacer.limits.units,
+      itemsPerSecond: pacer.limits.items,
+      capacity: schema.capacity,
+    });
+  }
   const writer = new ItemWriter(deps.dynamodb, schema, {
+    pacer,
     abortSignal: abort.signal,
     slowestWriteMs: cp.slowestWriteMs,
     writeMode: opts.writeMode,
@@ -123,6 +153,12 @@ export async function runLoad(
     cp.counters.itemsWritten = base.itemsWritten + writer.written;
     cp.counters.itemsSkipped = base.itemsSkipped + writer.skipped;
     cp.slowestWriteMs = writer.slowestWriteMs;
+    if (pacer) {
+      cp.paceFactor = pacer.factor;
+      const held = pacer.held();
+      if (held) cp.paceWindow = { until: Date.now() + held.leftMs, units: held.units, items: held.items };
+      else delete cp.paceWindow;
+    }
   };
 
   let sourceBytes = 0;
@@ -285,7 +321,8 @@ export async function runLoad(
             if (tooMany) throw new StopReading();
             // Stop early enough to drain the writes in flight before the deadline: twice the
             // slowest write seen so far. Each invocation makes progress of at least one record.
-            if (stopAt !== Infinity && cp.records > recordsAtStart && now() + 2 * writer.slowestWriteMs >= stopAt) return true;
+            // With a write budget, also the time the writes waiting for it take to be admitted.
+            if (stopAt !== Infinity && cp.records > recordsAtStart && now() + 2 * writer.slowestWriteMs + (pacer?.drainMs() ?? 0) >= stopAt) return true;
             if (now() - lastSafeAt >= safeEvery) {
               await writer.flush();
               sync();

@@ -3,6 +3,7 @@
  * per-record checks made before anything is written.
  */
 import { DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { tableWriteCapacity, type TableCapacity } from './budget';
 import { itemSize, MAX_ITEM_BYTES } from './item';
 import { LoadError, RecordError, type Item } from './types';
 
@@ -14,24 +15,36 @@ export interface TableSchema {
   rangeKey?: string;
   /** Every attribute in AttributeDefinitions: the table's keys and its indexes' keys. */
   attributeTypes: Map<string, KeyType>;
+  /** The table's write capacity per second when it was described (load/budget.ts). */
+  capacity: TableCapacity;
 }
 
-export async function describeSchema(client: DynamoDBClient, tableName: string): Promise<TableSchema> {
-  let table;
+async function describe(client: DynamoDBClient, tableName: string) {
   try {
-    table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
   } catch (e) {
     if (e instanceof ResourceNotFoundException || (e as Error).name === 'ResourceNotFoundException') {
       throw new LoadError(`table '${tableName}' does not exist`);
     }
     throw e;
   }
+}
+
+/** The table's write capacity now: the pacer reads it again now and then, since autoscaling moves it. */
+export async function describeCapacity(client: DynamoDBClient, tableName: string): Promise<TableCapacity> {
+  const table = await describe(client, tableName);
+  if (!table) throw new LoadError(`DescribeTable returned nothing for table '${tableName}'`);
+  return tableWriteCapacity(table);
+}
+
+export async function describeSchema(client: DynamoDBClient, tableName: string): Promise<TableSchema> {
+  const table = await describe(client, tableName);
   if (!table?.KeySchema || !table.AttributeDefinitions) throw new LoadError(`DescribeTable returned no key schema for table '${tableName}'`);
   const attributeTypes = new Map<string, KeyType>();
   for (const a of table.AttributeDefinitions) attributeTypes.set(a.AttributeName!, a.AttributeType as KeyType);
   const hashKey = table.KeySchema.find((k) => k.KeyType === 'HASH')!.AttributeName!;
   const rangeKey = table.KeySchema.find((k) => k.KeyType === 'RANGE')?.AttributeName;
-  return { tableName, hashKey, rangeKey, attributeTypes };
+  return { tableName, hashKey, rangeKey, attributeTypes, capacity: tableWriteCapacity(table) };
 }
 
 const TYPE_OF = (v: Item[string]): string =>

@@ -3,6 +3,7 @@
  * (handler.ts) and the CLI (cli/commands/load.ts): only the source and the deadline differ.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { WriteBudget } from './budget';
 
 export type InputFormat = 'DYNAMODB_JSON' | 'ION' | 'CSV';
 export type CompressionType = 'GZIP' | 'ZSTD' | 'NONE';
@@ -27,6 +28,8 @@ export interface LoadOptions {
   maxRejectedRecords: number;
   /** BatchWriteItem calls (or groups of 25 conditional puts) in flight at once. */
   concurrency: number;
+  /** Paces the writes to a share of the table's write capacity and/or absolute caps (load/budget.ts); absent: as fast as it can. */
+  writeBudget?: WriteBudget;
 }
 
 /** Where a record came from, for reject messages. Never carries data. */
@@ -66,6 +69,10 @@ export interface LoadCheckpoint {
   firstRejects: string[];
   /** The slowest write seen so far (ms), so each invocation stops in time to drain its writes. */
   slowestWriteMs?: number;
+  /** With a write budget: the share of it the pacer allowed when this checkpoint was taken (AIMD, load/budget.ts). */
+  paceFactor?: number;
+  /** With a write budget: what the pacer's one-second window still held, until epoch ms `until` (load/budget.ts). */
+  paceWindow?: { until: number; units: number; items: number };
 }
 
 /** A user-facing failure of the whole load (bad source, missing table, too many rejects). */

@@ -8,6 +8,8 @@
  * describe exactly what is in the table.
  */
 import { BatchWriteItemCommand, PutItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { writeUnits, type Pacer } from './budget';
+import { itemSize } from './item';
 import { backoffMs, isRetryable, type RetryPolicy } from './retry';
 import { keyOf, type TableSchema } from './schema';
 import { LoadError, type Item, type Position, type WriteMode } from './types';
@@ -19,7 +21,15 @@ interface Pending {
   item: Item;
   pos: Position;
   key: string;
+  /** Write capacity units the put consumes (only counted with a write budget). */
+  units: number;
 }
+
+interface Waited {
+  ms: number;
+}
+
+const unitsOf = (batch: Pending[]) => batch.reduce((a, p) => a + p.units, 0);
 
 export interface WriterOptions {
   writeMode: WriteMode;
@@ -31,6 +41,8 @@ export interface WriterOptions {
   abortSignal?: AbortSignal;
   /** The slowest write of earlier invocations, so the first stop decision is informed. */
   slowestWriteMs?: number;
+  /** Paces every request (each retry included) to the load's write budget (load/budget.ts). */
+  pacer?: Pacer;
 }
 
 /** The run passed its hard deadline; its result is discarded and its last checkpoint stands. */
@@ -42,6 +54,8 @@ export class AbortedError extends Error {
 }
 
 const isValidation = (e: unknown) => (e as Error)?.name === 'ValidationException';
+/** Throttled by DynamoDB: provisioned capacity, or an on-demand table's maximum (ThrottlingException). */
+const isThrottle = (e: unknown) => ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'].includes((e as Error)?.name);
 const isConditionFailed = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
 
 /** AWS error text names no item values; still cap it, it ends up in CloudFormation events. */
@@ -81,9 +95,9 @@ export class ItemWriter {
     // would race: the later record must win, as it does when the file is read in order.
     if (this.batchKeys.has(key)) await this.dispatch();
     if (this.inflightKeys.has(key)) await this.drain();
-    this.batch.push({ item, pos, key });
+    this.batch.push({ item, pos, key, units: this.opts.pacer ? writeUnits(itemSize(item)) : 1 });
     this.batchKeys.add(key);
-    if (this.batch.length >= BATCH_SIZE) await this.dispatch();
+    if (this.batch.length >= (this.opts.pacer?.batchItems(BATCH_SIZE) ?? BATCH_SIZE)) await this.dispatch();
   }
 
   /** Sends what is queued and waits for every request in flight. Throws the first failure. */
@@ -105,10 +119,12 @@ export class ItemWriter {
     this.batchKeys = new Set();
     for (const p of batch) this.inflightKeys.set(p.key, (this.inflightKeys.get(p.key) ?? 0) + 1);
     const started = Date.now();
-    const run = this.opts.writeMode === 'PutIfAbsent' ? this.putEach(batch, true) : this.batchWrite(batch);
+    // Time spent waiting for the write budget is not the write's: the loader adds the pacer's own drain time (Pacer.drainMs).
+    const wait: Waited = { ms: 0 };
+    const run = this.opts.writeMode === 'PutIfAbsent' ? this.putEach(batch, true, wait, true) : this.batchWrite(batch, wait);
     const done: Promise<void> = run
       .then(() => {
-        this.slowestWriteMs = Math.max(this.slowestWriteMs, Date.now() - started);
+        this.slowestWriteMs = Math.max(this.slowestWriteMs, Date.now() - started - wait.ms);
       })
       .catch((e: unknown) => {
         if (this.opts.abortSignal?.aborted) {
@@ -128,27 +144,44 @@ export class ItemWriter {
     this.inflight.add(done);
   }
 
-  private async batchWrite(batch: Pending[]): Promise<void> {
+  /** Waits for the write budget, adding the wait to `wait`. */
+  private async paced(units: number, items: number, wait: Waited): Promise<(() => void) | undefined> {
+    if (!this.opts.pacer) return undefined;
+    const t = Date.now();
+    const answered = await this.opts.pacer.acquire(units, items);
+    wait.ms += Date.now() - t;
+    return answered;
+  }
+
+  private async batchWrite(batch: Pending[], wait: Waited): Promise<void> {
     const { retry } = this.opts;
     const table = this.schema.tableName;
     let remaining = batch;
+    const pacer = this.opts.pacer;
     for (let attempt = 1; ; attempt++) {
       this.checkAbort();
+      const answered = await this.paced(unitsOf(remaining), remaining.length, wait);
       let unprocessed: WriteRequest[];
       try {
-        const res = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [table]: remaining.map((p) => ({ PutRequest: { Item: p.item } })) } }), {
-          abortSignal: this.opts.abortSignal,
-        });
+        const res = await this.client
+          .send(new BatchWriteItemCommand({ RequestItems: { [table]: remaining.map((p) => ({ PutRequest: { Item: p.item } })) } }), {
+            abortSignal: this.opts.abortSignal,
+          })
+          .finally(answered);
         unprocessed = res.UnprocessedItems?.[table] ?? [];
       } catch (e) {
         // One bad item fails the whole call (a type DynamoDB checks that we do not, a size at the edge):
         // write the items one by one, so only the bad one is rejected, with its position.
-        if (isValidation(e)) return this.putEach(remaining, false);
+        if (isValidation(e)) return this.putEach(remaining, false, wait);
+        if (isThrottle(e)) pacer?.throttled();
         if (!isRetryable(e) || attempt >= retry.maxAttempts) throw this.gaveUp('BatchWriteItem', attempt, e);
         await retry.sleep(backoffMs(attempt, retry));
         continue;
       }
       this.written += remaining.length - unprocessed.length;
+      // UnprocessedItems are DynamoDB's throttling of part of a batch (API_BatchWriteItem).
+      if (unprocessed.length > 0) pacer?.throttled();
+      else pacer?.succeeded();
       if (unprocessed.length === 0) return;
       const left = new Set(unprocessed.map((w) => keyOf(w.PutRequest!.Item as Item, this.schema)));
       remaining = remaining.filter((p) => left.has(p.key));
@@ -162,30 +195,39 @@ export class ItemWriter {
     }
   }
 
-  private async putEach(batch: Pending[], conditional: boolean): Promise<void> {
-    await Promise.all(batch.map((p) => this.putOne(p, conditional)));
+  /** One group of puts; `paced` when the group's first attempts still need their units (a failed batch's were counted already). */
+  private async putEach(batch: Pending[], conditional: boolean, wait: Waited, paced = false): Promise<void> {
+    const answered = paced ? await this.paced(unitsOf(batch), batch.length, wait) : undefined;
+    await Promise.all(batch.map((p) => this.putOne(p, conditional, wait))).finally(answered);
   }
 
-  private async putOne(p: Pending, conditional: boolean): Promise<void> {
-    const { retry } = this.opts;
+  private async putOne(p: Pending, conditional: boolean, wait: Waited): Promise<void> {
+    const { retry, pacer } = this.opts;
     for (let attempt = 1; ; attempt++) {
       this.checkAbort();
+      // A condition that fails still consumes write capacity, so every attempt is paced.
+      const answered = attempt > 1 ? await this.paced(p.units, 1, wait) : undefined;
       try {
-        await this.client.send(
-          new PutItemCommand({
-            TableName: this.schema.tableName,
-            Item: p.item,
-            ...(conditional ? { ConditionExpression: 'attribute_not_exists(#h)', ExpressionAttributeNames: { '#h': this.schema.hashKey } } : {}),
-          }),
-          { abortSignal: this.opts.abortSignal },
-        );
+        await this.client
+          .send(
+            new PutItemCommand({
+              TableName: this.schema.tableName,
+              Item: p.item,
+              ...(conditional ? { ConditionExpression: 'attribute_not_exists(#h)', ExpressionAttributeNames: { '#h': this.schema.hashKey } } : {}),
+            }),
+            { abortSignal: this.opts.abortSignal },
+          )
+          .finally(answered);
         this.written++;
+        pacer?.succeeded();
         return;
       } catch (e) {
         if (isConditionFailed(e)) {
           this.skipped++;
+          pacer?.succeeded();
           return;
         }
+        if (isThrottle(e)) pacer?.throttled();
         if (isValidation(e)) {
           this.opts.onReject(p.pos, `DynamoDB refused the item (${short(e)})`);
           return;

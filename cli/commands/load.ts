@@ -1,7 +1,8 @@
 /**
  * `arc-dynamodb load --table T (--s3 s3://bucket/prefix | --file PATH...) [--format F]
  *   [--compression C] [--write-mode M] [--max-rejected N] [--endpoint URL] [--s3-endpoint URL]
- *   [--region R] [--bucket-owner ACCOUNT] [--delimiter D] [--header a,b,c] [--concurrency N]`
+ *   [--region R] [--bucket-owner ACCOUNT] [--delimiter D] [--header a,b,c] [--concurrency N]
+ *   [--write-capacity-percent P] [--max-write-units-per-second N] [--max-items-per-second N]`
  *
  * The custom resource's loader, from a terminal: into any table, DynamoDB Local included.
  * Exit codes: 0 loaded (rejects within --max-rejected); 1 the load failed; 2 usage error.
@@ -14,6 +15,7 @@ import { describeKind, oneItemPerLineProblem, seedFileKind } from '../../local/s
 import { COMPRESSION_TYPES, CSV_DELIMITERS, INPUT_FORMATS, WRITE_MODES } from '../../contract/resources';
 import { FileSource, S3Source, type ObjectSource } from '../../load/source';
 import type { CompressionType, InputFormat, LoadOptions, Progress, WriteMode } from '../../load/types';
+import type { WriteBudget } from '../../load/budget';
 import type { Logger } from '../../contract/logger';
 import { parseArgs, UsageError, type OptionSpec } from '../args';
 import { credentialsFor } from '../aws';
@@ -35,6 +37,9 @@ const SPEC: Record<string, OptionSpec> = {
   delimiter: { value: true },
   header: { value: true },
   concurrency: { value: true },
+  'write-capacity-percent': { value: true },
+  'max-write-units-per-second': { value: true },
+  'max-items-per-second': { value: true },
   help: {},
   h: {},
 };
@@ -59,6 +64,14 @@ Loads DynamoDB JSON, Ion or CSV data (as DynamoDB ImportTable reads them) into a
   --s3-endpoint URL        S3 endpoint (path-style addressing)
   --region R               AWS region (default: AWS_REGION, else us-east-1)
   --concurrency N          write requests in flight (default 8)
+
+Write budget (Load.WriteBudget; the lowest given applies; none: as fast as it can):
+  --write-capacity-percent P      1-100% of the table's write capacity: provisioned WCU
+                                  (read again every 30 s, as autoscaling moves it), else
+                                  OnDemandThroughput.MaxWriteRequestUnits, else the warm
+                                  throughput (else 4,000, a new on-demand table's)
+  --max-write-units-per-second N  write capacity units per second (1 per KB of item)
+  --max-items-per-second N        items per second
 
 Exit codes: 0 loaded, 1 the load failed, 2 usage error.
 `;
@@ -128,6 +141,17 @@ export function parseLoadArgs(args: string[], env: NodeJS.ProcessEnv): LoadComma
   if (!CSV_DELIMITERS.includes(delimiter)) throw new UsageError(`--delimiter must be one of , ; : | tab or space, got '${o.delimiter![0]}'`);
   const headerList = o.header?.[0].split(',').map((h) => h.trim());
   if (headerList?.some((h) => h === '')) throw new UsageError('--header has an empty column name');
+  const pct = o['write-capacity-percent']?.[0];
+  if (pct !== undefined && !(/^\d+(\.\d+)?$/.test(pct) && Number(pct) >= 1 && Number(pct) <= 100)) {
+    throw new UsageError(`--write-capacity-percent must be a number from 1 to 100, got '${pct}'`);
+  }
+  const units = o['max-write-units-per-second']?.[0];
+  const items = o['max-items-per-second']?.[0];
+  const writeBudget: WriteBudget = {
+    ...(pct !== undefined ? { capacityPercent: Number(pct) } : {}),
+    ...(units !== undefined ? { maxWriteUnitsPerSecond: int(units, 'max-write-units-per-second', 1, 1_000_000_000, 0) } : {}),
+    ...(items !== undefined ? { maxItemsPerSecond: int(items, 'max-items-per-second', 1, 1_000_000_000, 0) } : {}),
+  };
   return {
     options: {
       tableName: table,
@@ -137,6 +161,7 @@ export function parseLoadArgs(args: string[], env: NodeJS.ProcessEnv): LoadComma
       writeMode: (o['write-mode']?.[0] ?? 'Overwrite') as WriteMode,
       maxRejectedRecords: int(o['max-rejected']?.[0], 'max-rejected', 0, 1_000_000_000, 0),
       concurrency: int(o.concurrency?.[0], 'concurrency', 1, 64, 8),
+      ...(Object.keys(writeBudget).length > 0 ? { writeBudget } : {}),
     },
     source,
     ...(chosen ? { chosen } : {}),
@@ -235,7 +260,16 @@ async function load(cfg: LoadCommandConfig, io: CliIO): Promise<number> {
     cfg.source.kind === 's3' ? new S3Source(s3!, cfg.source.bucket, cfg.source.prefix, cfg.source.owner) : new FileSource(cfg.source.paths);
   const tty = io.stderr.isTTY === true;
   const log: Logger = {
-    info: () => undefined,
+    info: (message, f) => {
+      if (message !== 'write budget' && message !== 'write budget changed') return;
+      const cap = f?.capacity as { writeUnitsPerSecond: number; source: string } | undefined;
+      const units = Number(f?.unitsPerSecond ?? f?.units);
+      const items = Number(f?.itemsPerSecond ?? f?.items);
+      const parts = [...(Number.isFinite(units) ? [`${fmtInt(units)} WCU/s`] : []), ...(Number.isFinite(items) ? [`${fmtInt(items)} items/s`] : [])];
+      const share =
+        cfg.options.writeBudget?.capacityPercent !== undefined && cap ? ` (of the table's ${fmtInt(cap.writeUnitsPerSecond)} WCU/s, ${cap.source})` : '';
+      io.stderr.write(`${tty ? '\r\x1b[K' : ''}write budget${message === 'write budget changed' ? ' now' : ''}: ${parts.join(', ')}${share}\n`);
+    },
     warn: (message, fields) => {
       if (message === 'record rejected') io.stderr.write(`${tty ? '\r\x1b[K' : ''}rejected: ${fields?.object} line ${fields?.line}: ${fields?.reason}\n`);
       else if (message === 'object empty' || message === 'object has no records')

@@ -282,7 +282,18 @@ class TableParser {
       writeMode: r.choice('Load.WriteMode', raw.WriteMode, ['Overwrite', 'PutIfAbsent'] as const, 'Overwrite'),
       maxRejectedRecords: r.int('Load.MaxRejectedRecords', raw.MaxRejectedRecords, { min: 0 }) ?? 0,
       ...(raw.Revision !== undefined ? { revision: r.str(raw.Revision) } : {}),
+      ...(raw.WriteBudget !== undefined ? { writeBudget: this.writeBudget(obj(raw.WriteBudget)) } : {}),
     };
+  }
+
+  writeBudget(raw: Raw): NonNullable<LoadModel['writeBudget']> {
+    const out: NonNullable<LoadModel['writeBudget']> = {};
+    for (const [k, max] of [['WriteCapacityPercent', 100], ['MaxWriteUnitsPerSecond'], ['MaxItemsPerSecond']] as const) {
+      const path = `Load.WriteBudget.${k}`;
+      const v = k === 'WriteCapacityPercent' ? this.r.num(path, raw[k], { min: 1, max }) : this.r.int(path, raw[k], { min: 1 });
+      if (v !== undefined) out[k] = v;
+    }
+    return out;
   }
 
   monitoring(raw: Raw): MonitoringModel {

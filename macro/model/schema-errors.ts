@@ -176,6 +176,10 @@ function sentence(e: ErrorObject, data: unknown): Sentence {
       return { pointer: e.instancePath, message: `must have at least ${String(p.limit)} item(s)`, rule: 'list-sizes' };
     case 'maxItems':
       return { pointer: e.instancePath, message: `must have at most ${String(p.limit)} item(s)`, rule: 'list-sizes' };
+    case 'minProperties': {
+      const known = Object.keys(structural(schemaAt(e.instancePath) ?? {})?.properties ?? {});
+      return { pointer: e.instancePath, message: `needs at least ${String(p.limit)} of ${known.join(', ')}`, rule: 'value-forms' };
+    }
     default:
       return { pointer: e.instancePath, message: `is invalid (${e.keyword})`, rule: 'value-forms' };
   }

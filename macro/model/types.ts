@@ -132,6 +132,8 @@ export interface LoadModel {
   writeMode: 'Overwrite' | 'PutIfAbsent';
   maxRejectedRecords: Passthrough<number>;
   revision?: Passthrough<string>;
+  /** Load.WriteBudget, copied as written (load/budget.ts paces to it). */
+  writeBudget?: { WriteCapacityPercent?: Passthrough<number>; MaxWriteUnitsPerSecond?: Passthrough<number>; MaxItemsPerSecond?: Passthrough<number> };
 }
 
 /** The groups of `Outputs.Include` (macro/generators/outputs.ts says what each gives). */

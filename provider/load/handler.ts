@@ -2,7 +2,7 @@
  * `Custom::ArcDynamoDbLoad`: loads S3 objects into an existing table.
  * - Create, or an Update that changes the source, the table or `Revision`: load, in as many
  *   invocations as it takes (checkpoint + continuation), bounded by the resource's ServiceTimeout.
- * - Any other Update (WriteMode, MaxRejectedRecords): nothing to do.
+ * - Any other Update (WriteMode, MaxRejectedRecords, WriteBudget): nothing to do.
  * - Delete: never touches the data. Items loaded stay in the table.
  * The ownership check (the table belongs to the requesting stack) runs in the protocol first.
  */
@@ -12,6 +12,7 @@ import { runLoad, type LoadOutcome } from '../../load/loader';
 import { parseLoadProperties, sourceKey, type LoadProps } from './properties';
 import { S3Source } from '../../load/source';
 import type { Counters, LoadCheckpoint } from '../../load/types';
+import type { WriteBudget } from '../../load/budget';
 
 /** CloudFormation caps the whole response at 4,096 bytes (custom resource response limits); the reason gets at most this. */
 export const MAX_REASON_BYTES = 2000;
@@ -41,6 +42,13 @@ export function truncateBytes(s: string, max: number): string {
   while (Buffer.byteLength(out, 'utf8') > max - 3) out = out.slice(0, -1);
   return `${out}...`;
 }
+
+/** The template's names (CloudFormation's style) to the loader's. */
+export const writeBudgetOf = (b: NonNullable<LoadProps['WriteBudget']>): WriteBudget => ({
+  capacityPercent: b.WriteCapacityPercent,
+  maxWriteUnitsPerSecond: b.MaxWriteUnitsPerSecond,
+  maxItemsPerSecond: b.MaxItemsPerSecond,
+});
 
 function isCheckpoint(v: unknown): v is LoadCheckpoint {
   const c = v as LoadCheckpoint;
@@ -116,6 +124,7 @@ export const loadHandler: ResourceHandler<LoadProps> = {
         writeMode: p.WriteMode,
         maxRejectedRecords: p.MaxRejectedRecords,
         concurrency: PROVIDER_CONCURRENCY,
+        ...(p.WriteBudget ? { writeBudget: writeBudgetOf(p.WriteBudget) } : {}),
       },
       { dynamodb: req.clients.dynamodb(), source: new S3Source(req.clients.s3(), src.Bucket, src.KeyPrefix ?? '', src.BucketOwner), log: req.log },
       checkpoint,

@@ -3,7 +3,7 @@
  * every scalar as a string, so numbers are parsed here, and every error names the property path.
  */
 import { COMPRESSION_TYPES, CSV_DELIMITERS, INPUT_FORMATS, WRITE_MODES, type LoadResourceProps } from '../../contract/resources';
-import { asEnum, asInt, asList, asObject, asString, optString, PropertyError } from '../protocol/parse';
+import { asEnum, asInt, asList, asNumber, asObject, asString, optInt, optString, PropertyError } from '../protocol/parse';
 
 export type LoadProps = Omit<LoadResourceProps, 'ServiceToken' | 'ServiceTimeout'>;
 
@@ -31,6 +31,17 @@ export function parseLoadProperties(raw: unknown): LoadProps {
     Revision: optString(p.Revision, 'Revision', { max: 256 }),
     AdoptExistingTable: optString(p.AdoptExistingTable, 'AdoptExistingTable', { pattern: TABLE, what: 'a DynamoDB table name' }),
   };
+  if (p.WriteBudget !== undefined) {
+    const b = asObject(p.WriteBudget, 'WriteBudget');
+    const budget: NonNullable<LoadProps['WriteBudget']> = {};
+    if (b.WriteCapacityPercent !== undefined) budget.WriteCapacityPercent = asNumber(b.WriteCapacityPercent, 'WriteBudget.WriteCapacityPercent', 1, 100);
+    const units = optInt(b.MaxWriteUnitsPerSecond, 'WriteBudget.MaxWriteUnitsPerSecond', 1, 1_000_000_000);
+    if (units !== undefined) budget.MaxWriteUnitsPerSecond = units;
+    const items = optInt(b.MaxItemsPerSecond, 'WriteBudget.MaxItemsPerSecond', 1, 1_000_000_000);
+    if (items !== undefined) budget.MaxItemsPerSecond = items;
+    if (Object.keys(budget).length === 0) throw new PropertyError('WriteBudget', 'needs WriteCapacityPercent, MaxWriteUnitsPerSecond or MaxItemsPerSecond');
+    props.WriteBudget = budget;
+  }
   if (p.InputFormatOptions !== undefined) {
     const o = asObject(p.InputFormatOptions, 'InputFormatOptions');
     if (o.Csv !== undefined) {
@@ -49,7 +60,10 @@ export function parseLoadProperties(raw: unknown): LoadProps {
   return props;
 }
 
-/** The properties that decide what is loaded: an Update that changes one of them loads again. */
+/**
+ * The properties that decide what is loaded: an Update that changes one of them loads again.
+ * WriteBudget, WriteMode and MaxRejectedRecords say how, not what: changing only them loads nothing.
+ */
 export function sourceKey(p: LoadProps): string {
   return JSON.stringify([
     p.TableName,

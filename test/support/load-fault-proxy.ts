@@ -57,9 +57,9 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-const DDB_ERR = (type: string, message: string) => JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message });
+export const DDB_ERR = (type: string, message: string) => JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message });
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
@@ -68,13 +68,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-interface Upstream {
+export interface Upstream {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   res: IncomingMessage;
 }
 
-function forward(target: URL, req: IncomingMessage, body: Buffer, headers?: Record<string, string | string[] | undefined>): Promise<Upstream> {
+export function forward(target: URL, req: IncomingMessage, body: Buffer, headers?: Record<string, string | string[] | undefined>): Promise<Upstream> {
   return new Promise((resolve, reject) => {
     const h = { ...(headers ?? req.headers), host: target.host, 'content-length': String(body.length) };
     const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: h }, (res) =>
@@ -85,7 +85,7 @@ function forward(target: URL, req: IncomingMessage, body: Buffer, headers?: Reco
   });
 }
 
-async function collect(res: IncomingMessage): Promise<Buffer> {
+export async function collect(res: IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of res) parts.push(c as Buffer);
   return Buffer.concat(parts);

@@ -150,6 +150,10 @@ test.each([
   [['--table', 't', '--file', 'x', '--endpoint', 'localhost:8000'], "--endpoint must be an http(s) URL, got 'localhost:8000'"],
   [['--table', 't', '--file', 'x', '--bucket-owner', '1'], '--bucket-owner applies to --s3 only'],
   [['--table', 't', '--file', 'x', '--nope'], "unknown option '--nope'"],
+  [['--table', 't', '--file', 'x', '--write-capacity-percent', '0'], "--write-capacity-percent must be a number from 1 to 100, got '0'"],
+  [['--table', 't', '--file', 'x', '--write-capacity-percent', '150'], "--write-capacity-percent must be a number from 1 to 100, got '150'"],
+  [['--table', 't', '--file', 'x', '--max-write-units-per-second', '0'], "--max-write-units-per-second must be a whole number from 1 to 1000000000, got '0'"],
+  [['--table', 't', '--file', 'x', '--max-items-per-second', '2.5'], "--max-items-per-second must be a whole number from 1 to 1000000000, got '2.5'"],
 ])('usage error %j: exit 2 with "%s"', async (args, message) => {
   const t = fakeIO();
   expect(await main(['load', ...args], t.io)).toBe(2);

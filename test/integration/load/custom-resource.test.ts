@@ -101,7 +101,35 @@ const props = (stack: string, table: string, bucket: string, extra: Record<strin
 
 const sorted = (items: Item[]) => items.map(canonical).sort();
 
-test('Create loads across several invocations and answers SUCCESS once with the counts; an Update of WriteMode alone loads nothing; a new Revision ' +
+test('WriteBudget as CloudFormation sends it (strings): the load keeps to 300 WCU/s across invocations, and loads every item', async () => {
+  const stack = cfn.stackId('loader-budget');
+  const table = await ownedTable(stack);
+  // ~400-byte items: 1 WCU each, 1,500 WCU in all. At 300 WCU/s that cannot take less than 4 s
+  // (the first second's 300 at once, then 300 a second), however fast the machine.
+  const items = richItems(1500, { seed: 35, padBytes: 200 });
+  const bucket = await stage(stack, items, 2);
+  const started = Date.now();
+  const created = await cfn.request(
+    {
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'PacedLoad',
+      ResourceType: 'Custom::ArcDynamoDbLoad',
+      ResourceProperties: props(stack, table, bucket, { WriteBudget: { MaxWriteUnitsPerSecond: '300', WriteCapacityPercent: '50' } }),
+    },
+    180000,
+  );
+  await cfn.idle(180000);
+  expect(created.body).toMatchObject({ Status: 'SUCCESS', Data: { ItemsWritten: 1500, RecordsRejected: 0, ObjectsRead: 2 } });
+  expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+  expect(cfn.responsesFor(created.requestId)).toHaveLength(1);
+  // On demand without a maximum in moto: 50% of the 4,000 WCU/s default, so the absolute cap is the lower.
+  expect(cfn.logs.find((l) => l.includes('"write budget"') && l.includes(table))).toMatch(/"unitsPerSecond":300/);
+  expect(sorted(await scanAll(ddb, table))).toEqual(sorted(items));
+});
+
+test('Create loads across several invocations and answers SUCCESS once with the counts; an Update of WriteMode, MaxRejectedRecords and WriteBudget ' +
+  'alone loads nothing; a new Revision ' +
   'loads again; Delete leaves the data', async () => {
   const stack = cfn.stackId('loader-a');
   const table = await ownedTable(stack);
@@ -135,7 +163,7 @@ test('Create loads across several invocations and answers SUCCESS once with the 
       LogicalResourceId: 'OrdersLoad',
       PhysicalResourceId: physical,
       ResourceType: 'Custom::ArcDynamoDbLoad',
-      ResourceProperties: { ...p, WriteMode: 'PutIfAbsent', MaxRejectedRecords: '5' },
+      ResourceProperties: { ...p, WriteMode: 'PutIfAbsent', MaxRejectedRecords: '5', WriteBudget: { WriteCapacityPercent: '10' } },
       OldResourceProperties: p,
     },
     180000,
