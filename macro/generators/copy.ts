@@ -9,7 +9,7 @@
  * Why later changes never replace the table: ImportSourceSpecification requires replacement when
  * it changes (AWS::DynamoDB::Table), so every value in it comes from this resource's Fn::GetAtt,
  * and the export resource answers every Update with the attributes of the export it made at
- * creation (its memo). CloudFormation resolves the same values, sees no change, and leaves the
+ * creation (which its physical ID carries). CloudFormation resolves the same values, sees no change, and leaves the
  * table alone, whatever was changed in CopyFrom.
  */
 import { EXPORT_RESOURCE_TYPE, MAX_SERVICE_TIMEOUT_SECONDS, type AsWritten, type ExportResourceProps } from '../../contract/resources';
