@@ -184,6 +184,28 @@ export function validateScenario(s: Scenario): string[] {
   return out;
 }
 
+/**
+ * The `Orders` table most scenarios deploy (DeletionPolicy Delete, key `pk`, no monitoring), with
+ * more of its Properties as YAML lines indented six spaces; `{{TableName}}` is filled per run.
+ */
+export function ordersTemplate(properties: string, attributes = '[{ Name: pk, Type: S }]'): string {
+  return [
+    '',
+    'Transform: ArcDynamoDb',
+    'Resources:',
+    '  Orders:',
+    '    Type: Arc::DynamoDB::Table',
+    '    DeletionPolicy: Delete',
+    '    Properties:',
+    '      TableName: {{TableName}}',
+    '      HashKey: pk',
+    `      Attributes: ${attributes}`,
+    '      Monitoring: { Enabled: false }',
+    properties,
+    '',
+  ].join('\n');
+}
+
 /** Fills the placeholders of a template. */
 export function fill(template: string, values: { TableName: string; Bucket?: string }): string {
   return template.replace(/\{\{(TableName|Bucket)\}\}/g, (_, k: 'TableName' | 'Bucket') => {

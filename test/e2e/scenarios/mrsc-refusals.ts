@@ -4,21 +4,12 @@
  * replica), and Regions outside one Region set (the macro refuses the template, ARC-E7013, so
  * CloudFormation changes nothing). The table, its items and every Region stay as they were.
  */
-import type { Scenario } from '../scenario';
+import { ordersTemplate, type Scenario } from '../scenario';
 
-const template = (replicas: string[] | undefined) => `
-Transform: ArcDynamoDb
-Resources:
-  Orders:
-    Type: Arc::DynamoDB::Table
-    DeletionPolicy: Delete
-    Properties:
-      TableName: {{TableName}}
-      HashKey: pk
-      Attributes: [{ Name: pk, Type: S }]
-      Monitoring: { Enabled: false }
-${replicas ? `      MultiRegionConsistency: STRONG\n      ReplicaRegions:\n${replicas.map((r) => `        - { RegionName: ${r} }`).join('\n')}` : ''}
-`;
+const template = (replicas: string[] | undefined) =>
+  ordersTemplate(
+    `${replicas ? `      MultiRegionConsistency: STRONG\n      ReplicaRegions:\n${replicas.map((r) => `        - { RegionName: ${r} }`).join('\n')}` : ''}`,
+  );
 
 const items = { a: { src: 'app', n: 1 } };
 const untouched = {

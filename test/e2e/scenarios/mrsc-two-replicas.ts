@@ -6,24 +6,12 @@
  * replicas together before the table goes. The Regions are the US Region set, so the scenario's
  * Regions are fixed (not mapped on AWS).
  */
-import type { Scenario } from '../scenario';
+import { ordersTemplate, type Scenario } from '../scenario';
 
-const template = `
-Transform: ArcDynamoDb
-Resources:
-  Orders:
-    Type: Arc::DynamoDB::Table
-    DeletionPolicy: Delete
-    Properties:
-      TableName: {{TableName}}
-      HashKey: pk
-      Attributes: [{ Name: pk, Type: S }]
-      Monitoring: { Enabled: false }
-      MultiRegionConsistency: STRONG
+const template = ordersTemplate(`      MultiRegionConsistency: STRONG
       ReplicaRegions:
         - { RegionName: us-east-2, PointInTimeRecoveryEnabled: true }
-        - { RegionName: us-west-2, PointInTimeRecoveryEnabled: false }
-`;
+        - { RegionName: us-west-2, PointInTimeRecoveryEnabled: false }`);
 
 const all = ['us-east-1', 'us-east-2', 'us-west-2'];
 const strong = (self: string) => ({ status: 'ACTIVE', consistency: 'STRONG', replicas: all.filter((r) => r !== self).sort(), witnesses: [] });

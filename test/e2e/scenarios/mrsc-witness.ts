@@ -5,27 +5,16 @@
  * without GlobalTableWitnesses removes the witness together with the replica ("Must be done in
  * conjunction with removing a replica"), which leaves a single-Region table.
  */
-import type { Scenario } from '../scenario';
+import { ordersTemplate, type Scenario } from '../scenario';
 
 const WITH_WITNESS = [
   '      ReplicaRegions: [{ RegionName: us-east-2, DeletionProtectionEnabled: false }]',
   '      GlobalTableWitnesses: [{ Region: us-west-2 }]',
 ].join('\n');
 
-const template = (mrsc: boolean) => `
-Transform: ArcDynamoDb
-Resources:
-  Orders:
-    Type: Arc::DynamoDB::Table
-    DeletionPolicy: Delete
-    Properties:
-      TableName: {{TableName}}
-      HashKey: pk
-      Attributes: [{ Name: pk, Type: S }]
-      Monitoring: { Enabled: false }
-      MultiRegionConsistency: STRONG
-${mrsc ? WITH_WITNESS : '      ReplicaRegions: []'}
-`;
+const template = (mrsc: boolean) =>
+  ordersTemplate(`      MultiRegionConsistency: STRONG
+${mrsc ? WITH_WITNESS : '      ReplicaRegions: []'}`);
 
 const items = { a: { src: 'app', n: 1 } };
 

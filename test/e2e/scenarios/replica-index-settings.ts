@@ -5,22 +5,13 @@
  * ReplicaUpdates); plus the replica table's own insights mode. Applied, then changed; each step
  * reads DescribeTable and DescribeContributorInsights in every Region.
  */
-import type { Scenario } from '../scenario';
+import { ordersTemplate, type Scenario } from '../scenario';
 
 const THROTTLED = 'ContributorInsightsMode: THROTTLED_KEYS, ';
 
-const template = (v: 1 | 2) => `
-Transform: ArcDynamoDb
-Resources:
-  Orders:
-    Type: Arc::DynamoDB::Table
-    DeletionPolicy: Delete
-    Properties:
-      TableName: {{TableName}}
-      HashKey: pk
-      Attributes: [{ Name: pk, Type: S }, { Name: status, Type: S }]
-      GlobalSecondaryIndexes: [{ Name: ByStatus, HashKey: status }]
-      Monitoring: { Enabled: false }
+const template = (v: 1 | 2) =>
+  ordersTemplate(
+    `      GlobalSecondaryIndexes: [{ Name: ByStatus, HashKey: status }]
       ReplicaRegions:
         - RegionName: eu-west-1
           PointInTimeRecoveryEnabled: false
@@ -31,8 +22,9 @@ Resources:
         - RegionName: ap-southeast-2
           PointInTimeRecoveryEnabled: false
           GlobalSecondaryIndexes:
-            - { IndexName: ByStatus, ContributorInsightsEnabled: ${v === 2}, MaxReadRequestUnits: 50 }
-`;
+            - { IndexName: ByStatus, ContributorInsightsEnabled: ${v === 2}, MaxReadRequestUnits: 50 }`,
+    '[{ Name: pk, Type: S }, { Name: status, Type: S }]',
+  );
 
 const items = { a: { src: 'app', n: 1, status: 'new' } };
 
