@@ -15,6 +15,7 @@ import { scenario as gsiAtCreate } from './gsi-at-create-replicated';
 import { scenario as mrscTwoReplicas } from './mrsc-two-replicas';
 import { scenario as mrscWitness } from './mrsc-witness';
 import { scenario as mrscRefusals } from './mrsc-refusals';
+import { scenario as mrscRollbackWithItems } from './mrsc-rollback-with-items';
 import { scenario as replicaIndexSettings } from './replica-index-settings';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -33,5 +34,6 @@ export const SCENARIOS: readonly Scenario[] = [
   mrscTwoReplicas,
   mrscWitness,
   mrscRefusals,
+  mrscRollbackWithItems,
   replicaIndexSettings,
 ];
