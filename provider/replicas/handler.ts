@@ -406,11 +406,13 @@ async function removeReplicaScaling(
 /**
  * DynamoDB enables multi-Region strong consistency only on an empty table (developer guide, the
  * MRSC example: "Table must be empty when enabling MRSC"). DescribeTable's ItemCount is refreshed
- * only about every six hours, so one item is looked for with a Scan of Limit 1.
+ * only about every six hours, so one item is looked for with a Scan of Limit 1, strongly
+ * consistent: an eventually consistent Scan "might not contain the results from other recently
+ * completed write operations" (Scan API reference, ConsistentRead).
  */
 async function emptinessRefusal(req: HandlerRequest<ReplicasProps>): Promise<string | undefined> {
   const name = req.properties.TableName;
-  const out = await req.clients.dynamodb().send(new ScanCommand({ TableName: name, Limit: 1, Select: 'COUNT' }));
+  const out = await req.clients.dynamodb().send(new ScanCommand({ TableName: name, Limit: 1, Select: 'COUNT', ConsistentRead: true }));
   if ((out.Count ?? 0) === 0 && out.LastEvaluatedKey === undefined) return undefined;
   return (
     `Table ${name} has items, and DynamoDB enables multi-Region strong consistency (MultiRegionConsistency STRONG) only on an empty table. ` +

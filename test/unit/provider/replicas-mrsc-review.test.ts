@@ -5,6 +5,77 @@
  */
 import type { HomeState } from '../../../provider/replicas/observe';
 import { isMrsc, planMrsc, planStructure } from '../../../provider/replicas/plan';
+import { makeReplicasHandler } from '../../../provider/replicas/handler';
+import type { ReplicasProps } from '../../../provider/replicas/props';
+import type { HandlerRequest } from '../../../provider/types';
+
+const noLog = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as never;
+
+/** A single-Region, empty, on-demand table that answers DescribeTable and Scan, and records every call. */
+function fakeHome() {
+  const calls: { name: string; input: Record<string, unknown> }[] = [];
+  const client = {
+    send: async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      calls.push({ name: cmd.constructor.name, input: cmd.input });
+      if (cmd.constructor.name === 'DescribeTableCommand')
+        return {
+          Table: {
+            TableName: 'ledger',
+            TableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/ledger',
+            TableStatus: 'ACTIVE',
+            BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
+          },
+        };
+      // The Scan sees an item, so the Create stops before its UpdateTable.
+      if (cmd.constructor.name === 'ScanCommand') return { Count: 1, LastEvaluatedKey: { id: { S: 'a' } } };
+      throw new Error(`unexpected ${cmd.constructor.name}`);
+    },
+  };
+  return { client, calls };
+}
+
+const strongProps: ReplicasProps = {
+  ServiceToken: 'arn',
+  ServiceTimeout: 3600,
+  TableName: 'ledger',
+  BillingMode: 'PAY_PER_REQUEST',
+  Replicas: [{ RegionName: 'us-east-2', PropagateTags: false, PointInTimeRecoveryEnabled: false }],
+  MultiRegionConsistency: 'STRONG',
+  GlobalTableWitnesses: [{ Region: 'us-west-2' }],
+  Tags: [],
+  WaitForReplication: true,
+  RetainOnDelete: true,
+};
+
+function request(ddb: unknown): HandlerRequest<ReplicasProps> {
+  return {
+    requestType: 'Create',
+    stackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/s/1',
+    requestId: 'r1',
+    logicalResourceId: 'LedgerReplicas',
+    properties: strongProps,
+    deadline: Date.now() + 5_000,
+    clients: { homeRegion: 'us-east-1', dynamodb: () => ddb } as never,
+    log: noLog,
+  };
+}
+
+describe('the emptiness check before MRSC is enabled', () => {
+  // Scan is eventually consistent by default: with ConsistentRead false "the data returned from
+  // Scan might not contain the results from other recently completed write operations"; with true,
+  // every write completed before the Scan began is in its response (Scan API reference,
+  // ConsistentRead, https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Scan.html).
+  // An item written a moment before the deploy must be seen.
+  it('reads one item with a strongly consistent Scan', async () => {
+    const { client, calls } = fakeHome();
+    const r = await makeReplicasHandler({ initialMs: 1, maxMs: 2 }).handle(request(client));
+    expect(r).toMatchObject({ status: 'failed', reason: expect.stringMatching(/has items/) });
+    expect(calls.filter((c) => c.name === 'ScanCommand').map((c) => c.input)).toEqual([
+      expect.objectContaining({ TableName: 'ledger', Limit: 1, ConsistentRead: true }),
+    ]);
+    expect(calls.some((c) => c.name === 'UpdateTableCommand')).toBe(false);
+  });
+});
 
 describe('a table that reports MultiRegionConsistency without being a global table', () => {
   // Deleting the witness with a replica "converts the remaining replica to a single-Region
