@@ -205,7 +205,9 @@ export function planMrsc(home: HomeState, desiredStrong: boolean, desired: strin
   const current = home.consistency === 'STRONG' || witnesses.length > 0 ? 'STRONG' : 'EVENTUAL';
   const wanted = desiredStrong ? 'STRONG' : 'EVENTUAL';
   if (desired.length === 0 && desiredWitnesses.length === 0) {
-    if (current === 'EVENTUAL') return { kind: 'fail', reason: `internal: an eventually consistent group of ${name} reached the MRSC planner` };
+    // STRONG with ReplicaRegions: [] on an eventually consistent group: the first step of a mode
+    // change removes its replicas, one per UpdateTable as for any MREC removal.
+    if (current === 'EVENTUAL') return planStructure(home, desired, removing);
     const foreign = regions.filter((r) => !removing.includes(r));
     if (foreign.length > 0) {
       return {

@@ -16,6 +16,7 @@ import { scenario as mrscTwoReplicas } from './mrsc-two-replicas';
 import { scenario as mrscWitness } from './mrsc-witness';
 import { scenario as mrscRefusals } from './mrsc-refusals';
 import { scenario as mrscRollbackWithItems } from './mrsc-rollback-with-items';
+import { scenario as mrscFromEventual } from './mrsc-from-eventual';
 import { scenario as replicaIndexSettings } from './replica-index-settings';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -35,5 +36,6 @@ export const SCENARIOS: readonly Scenario[] = [
   mrscWitness,
   mrscRefusals,
   mrscRollbackWithItems,
+  mrscFromEventual,
   replicaIndexSettings,
 ];

@@ -106,3 +106,35 @@ describe('a table that reports MultiRegionConsistency without being a global tab
     expect(planMrsc(former, true, ['us-east-2'], ['us-west-2'], [])).toEqual({ kind: 'create-group', regions: ['us-east-2'], witnesses: ['us-west-2'] });
   });
 });
+
+describe('an eventually consistent global table on its way to MRSC', () => {
+  // docs/replicas.md: to change the mode, deploy ReplicaRegions: [] first, then the new mode on the
+  // empty table. A template that already says MultiRegionConsistency: STRONG with ReplicaRegions: []
+  // passes the macro (a table without replicas is no MRSC table yet, ARC-E7013), and must remove
+  // the eventually consistent replicas as any removal does: one per UpdateTable ("you can only add
+  // or remove a single replica in each update", AWS::DynamoDB::GlobalTable,
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-globaltable.html).
+  const mrec: HomeState = {
+    tableName: 'ledger',
+    arn: 'arn:aws:dynamodb:us-east-1:111111111111:table/ledger',
+    status: 'ACTIVE',
+    billingMode: 'PAY_PER_REQUEST',
+    streamViewType: 'NEW_AND_OLD_IMAGES',
+    indexNames: [],
+    replicas: new Map([
+      ['eu-west-1', { region: 'eu-west-1', status: 'ACTIVE', indexes: new Map() }],
+      ['us-east-2', { region: 'us-east-2', status: 'ACTIVE', indexes: new Map() }],
+    ]),
+    consistency: 'EVENTUAL',
+    witnesses: new Map(),
+  };
+  it('removes its replicas one at a time when STRONG comes with ReplicaRegions: []', () => {
+    expect(planMrsc(mrec, true, [], [], ['eu-west-1', 'us-east-2'])).toEqual({ kind: 'delete', region: 'eu-west-1' });
+  });
+  it('still refuses to turn its replicas STRONG', () => {
+    expect(planMrsc(mrec, true, ['eu-west-1', 'us-east-2'], [], [])).toMatchObject({
+      kind: 'fail',
+      reason: expect.stringMatching(/EVENTUAL, and the template asks/),
+    });
+  });
+});
