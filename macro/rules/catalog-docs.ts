@@ -431,7 +431,8 @@ export const CATALOG = [
     id: 'ARC-E7014',
     name: 'mrsc-unsupported-features',
     stage: 'table',
-    description: 'MultiRegionConsistency: STRONG has no TTL and no local secondary indexes, and no ImportTable (MRSC is enabled on an empty table only)',
+    description:
+      'MultiRegionConsistency: STRONG has no TTL and no local secondary indexes, and no ImportTable or CopyFrom (MRSC is enabled on an empty table only)',
     source: `${DDB}/V2globaltables_HowItWorks.html#V2globaltables_HowItWorks.consistency-modes`,
   },
   {

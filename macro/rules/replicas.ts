@@ -184,15 +184,16 @@ export const mrscRegions: Check = ({ model, region, failed }, r) => {
   for (const problem of problems) r.error('MultiRegionConsistency', `STRONG: the table (home Region ${region}) ${problem}`);
 };
 
-/** What MRSC does not support: Time to Live and local secondary indexes; and an ImportTable fills the table before its replicas exist. */
+/** What MRSC does not support: Time to Live and local secondary indexes; and ImportTable or CopyFrom fills the table before its replicas exist. */
 export const mrscUnsupportedFeatures: Check = ({ model, failed }, r) => {
   if (!strong(model) || failed.at('MultiRegionConsistency')) return;
   if (model.ttl) r.error('TtlEnabled', 'must not be true with MultiRegionConsistency: STRONG: MRSC global tables do not support Time to Live');
   if (model.localSecondaryIndexes.length > 0)
     r.error('LocalSecondaryIndexes', 'are not supported with MultiRegionConsistency: STRONG (MRSC global tables have no local secondary indexes)');
-  if (model.importTable && model.replicas.length > 0)
+  // CopyFrom creates the table from an export (ImportSourceSpecification) just as ImportTable does.
+  if ((model.importTable || model.copyFrom) && model.replicas.length > 0)
     r.error(
-      'ImportTable',
+      model.importTable ? 'ImportTable' : 'CopyFrom',
       'fills the table before its replicas are created, but DynamoDB enables MultiRegionConsistency: STRONG only on an empty table; ' +
         'create the MRSC table first, then use Load',
     );

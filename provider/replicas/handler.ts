@@ -192,8 +192,14 @@ async function reconcile(req: HandlerRequest<ReplicasProps>, poll: PollOptions):
           continue;
         }
         case 'create-group': {
-          const refusal = (await createPrecondition(req, state, true)) ?? (await emptinessRefusal(req));
+          const refusal = await createPrecondition(req, state, true);
           if (refusal) return failed(refusal);
+          const hasItems = await emptinessRefusal(req);
+          // A rollback asking for the MRSC Regions again (the failed update removed them) on a
+          // table that now holds items can never succeed: failing would leave the stack
+          // UPDATE_ROLLBACK_FAILED, and continue-update-rollback would fail the same way.
+          if (hasItems && rollback) return cannotRestoreMrsc(req, step, physicalResourceId, memoNow());
+          if (hasItems) return failed(hasItems);
           await beforeChange();
           await sendReplicaUpdate(req, {
             ReplicaUpdates: step.regions.map((region) => ({ Create: createAction(desired.find((r) => r.RegionName === region) as ReplicaProps) })),
@@ -400,16 +406,47 @@ async function removeReplicaScaling(
 /**
  * DynamoDB enables multi-Region strong consistency only on an empty table (developer guide, the
  * MRSC example: "Table must be empty when enabling MRSC"). DescribeTable's ItemCount is refreshed
- * only about every six hours, so one item is looked for with a Scan of Limit 1.
+ * only about every six hours, so one item is looked for with a Scan of Limit 1, strongly
+ * consistent: an eventually consistent Scan "might not contain the results from other recently
+ * completed write operations" (Scan API reference, ConsistentRead).
  */
 async function emptinessRefusal(req: HandlerRequest<ReplicasProps>): Promise<string | undefined> {
   const name = req.properties.TableName;
-  const out = await req.clients.dynamodb().send(new ScanCommand({ TableName: name, Limit: 1, Select: 'COUNT' }));
+  const out = await req.clients.dynamodb().send(new ScanCommand({ TableName: name, Limit: 1, Select: 'COUNT', ConsistentRead: true }));
   if ((out.Count ?? 0) === 0 && out.LastEvaluatedKey === undefined) return undefined;
   return (
     `Table ${name} has items, and DynamoDB enables multi-Region strong consistency (MultiRegionConsistency STRONG) only on an empty table. ` +
     'Create the MRSC table empty and load it afterwards (Load runs after the replicas), or use MultiRegionConsistency EVENTUAL. No replica was created.'
   );
+}
+
+/**
+ * The answer of a rollback that cannot re-create an MRSC group: DynamoDB enables multi-Region
+ * strong consistency only on an empty table (the developer guide's MRSC example, "Table must be
+ * empty when enabling MRSC"), and the table got items while it had its replicas. SUCCESS, with
+ * what is really there as attributes and the reason in the stack events; nothing is changed.
+ */
+function cannotRestoreMrsc(
+  req: HandlerRequest<ReplicasProps>,
+  step: { regions: string[]; witnesses: string[] },
+  physicalResourceId: string,
+  memo: { memo?: ReplicasMemo },
+): HandlerResult {
+  const name = req.properties.TableName;
+  const what = [...step.regions, ...step.witnesses.map((w) => `${w} (witness)`)].join(', ');
+  const reason =
+    `The rollback cannot restore the MRSC replicas of ${name} in ${what}: the table has items now, and DynamoDB enables multi-Region strong ` +
+    `consistency only on an empty table. ${name} stays a single-Region table in ${req.clients.homeRegion}, with all its items; nothing was ` +
+    'changed. CloudFormation now records the MRSC properties, so deploying the same template again changes nothing: to have MRSC again, ' +
+    'create an empty table with it and load the items into it.';
+  req.log.warn(reason, { regions: step.regions.join(','), witnesses: step.witnesses.join(',') });
+  return {
+    status: 'done',
+    physicalResourceId,
+    data: { TableName: name, Regions: '', MultiRegionConsistency: 'EVENTUAL', Witnesses: '', PendingRegions: '' },
+    reason,
+    ...memo,
+  };
 }
 
 /** A replica's GlobalSecondaryIndexes entry naming an index the table does not have, refused before any change. */

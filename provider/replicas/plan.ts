@@ -155,9 +155,15 @@ export function leftoverNotes(home: HomeState, desired: string[], removing: stri
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
-/** Whether the MRSC planner decides this request: the desired mode is STRONG, or the table already is an MRSC table. */
+/**
+ * Whether the MRSC planner decides this request: the desired mode is STRONG, or the table already
+ * is an MRSC table. The mode is that of the replicas: a table with neither replicas nor a witness
+ * is a single-Region table whatever MultiRegionConsistency DescribeTable still reports (deleting
+ * the witness with a replica "converts the remaining replica to a single-Region DynamoDB table",
+ * GlobalTableWitnessGroupUpdate), and may become either kind of global table.
+ */
 export function isMrsc(home: HomeState, desiredStrong: boolean): boolean {
-  return desiredStrong || home.consistency === 'STRONG' || home.witnesses.size > 0;
+  return desiredStrong || home.witnesses.size > 0 || (home.consistency === 'STRONG' && home.replicas.size > 0);
 }
 
 /**
@@ -192,13 +198,16 @@ export function planMrsc(home: HomeState, desiredStrong: boolean, desired: strin
   const name = home.tableName;
   if (regions.length === 0 && witnesses.length === 0) {
     if (desired.length === 0) return { kind: 'settled' };
-    if (!desiredStrong) return { kind: 'fail', reason: `internal: table ${name} has no replicas and is not to be STRONG` };
+    // A single-Region table (isMrsc): eventually consistent replicas are the MREC planner's.
+    if (!desiredStrong) return planStructure(home, desired, removing);
     return { kind: 'create-group', regions: desired, witnesses: desiredWitnesses };
   }
   const current = home.consistency === 'STRONG' || witnesses.length > 0 ? 'STRONG' : 'EVENTUAL';
   const wanted = desiredStrong ? 'STRONG' : 'EVENTUAL';
   if (desired.length === 0 && desiredWitnesses.length === 0) {
-    if (current === 'EVENTUAL') return { kind: 'fail', reason: `internal: an eventually consistent group of ${name} reached the MRSC planner` };
+    // STRONG with ReplicaRegions: [] on an eventually consistent group: the first step of a mode
+    // change removes its replicas, one per UpdateTable as for any MREC removal.
+    if (current === 'EVENTUAL') return planStructure(home, desired, removing);
     const foreign = regions.filter((r) => !removing.includes(r));
     if (foreign.length > 0) {
       return {

@@ -15,6 +15,8 @@ import { scenario as gsiAtCreate } from './gsi-at-create-replicated';
 import { scenario as mrscTwoReplicas } from './mrsc-two-replicas';
 import { scenario as mrscWitness } from './mrsc-witness';
 import { scenario as mrscRefusals } from './mrsc-refusals';
+import { scenario as mrscRollbackWithItems } from './mrsc-rollback-with-items';
+import { scenario as mrscFromEventual } from './mrsc-from-eventual';
 import { scenario as replicaIndexSettings } from './replica-index-settings';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -33,5 +35,7 @@ export const SCENARIOS: readonly Scenario[] = [
   mrscTwoReplicas,
   mrscWitness,
   mrscRefusals,
+  mrscRollbackWithItems,
+  mrscFromEventual,
   replicaIndexSettings,
 ];

@@ -88,10 +88,11 @@
  *   (GlobalTableWitnessGroupUpdate.Create).
  * - R23 a witness is removed only "in conjunction with removing a replica. The deletion of both a
  *   witness and replica converts the remaining replica to a single-Region DynamoDB table"
- *   (GlobalTableWitnessGroupUpdate.Delete). Modelled from that: an MRSC group is removed whole in
- *   one UpdateTable (a three-replica group by deleting both replicas at once); removing part of it
- *   is refused, since it would leave two Regions, which MRSC does not allow (R19). AWS documents no
- *   error text for that case.
+ *   (GlobalTableWitnessGroupUpdate.Delete). An MRSC group is removed whole in one UpdateTable (a
+ *   three-replica group by deleting both replicas at once, as the developer guide's MRSC deletion
+ *   tutorial does; it also says one replica alone cannot be removed:
+ *   https://docs.amazonaws.cn/amazondynamodb/latest/developerguide/delete-gt-mrsc.html, written
+ *   for the MRSC preview); removing part of it is refused. AWS documents no error text for that.
  * - R24 the consistency mode cannot change after creation ("You cannot change a global table's
  *   consistency mode after creation", developer guide, Global tables, Consistency modes).
  * - R25 MRSC tables support neither Time to Live nor transactions (developer guide, "How DynamoDB
