@@ -6,21 +6,9 @@
  * so the replicas go first (`ReplicaRegions: []`, here already with `MultiRegionConsistency:
  * STRONG`), then the STRONG Regions are created on the empty table in one UpdateTable.
  */
-import type { Scenario } from '../scenario';
+import { ordersTemplate, type Scenario } from '../scenario';
 
-const template = (body: string) => `
-Transform: ArcDynamoDb
-Resources:
-  Orders:
-    Type: Arc::DynamoDB::Table
-    DeletionPolicy: Delete
-    Properties:
-      TableName: {{TableName}}
-      HashKey: pk
-      Attributes: [{ Name: pk, Type: S }]
-      Monitoring: { Enabled: false }
-${body}
-`;
+const template = (body: string) => ordersTemplate(body);
 
 const MREC = '      ReplicaRegions: [{ RegionName: us-east-2, PointInTimeRecoveryEnabled: false }]';
 const EMPTIED = '      MultiRegionConsistency: STRONG\n      ReplicaRegions: []';
