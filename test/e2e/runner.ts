@@ -68,6 +68,8 @@ export interface RegionTable {
   witnesses: string[];
   deletionProtection: boolean;
   pointInTimeRecovery: boolean;
+  /** TableClassSummary.TableClass, STANDARD when DescribeTable reports none (DynamoDB's default). */
+  tableClass: string;
   /** Replicas[].GlobalSecondaryIndexes overrides, by replica Region, then index. */
   replicaIndexes: Record<string, Record<string, { read?: number; maxRead?: number }>>;
   /** Contributor Insights of the table ('table') and of each GSI: its mode when on, 'off' when off. */
@@ -83,6 +85,7 @@ export function regionTableOf(t: TableDescription, pointInTimeRecovery: boolean,
     witnesses: (t.GlobalTableWitnesses ?? []).map((w) => String(w.RegionName)),
     deletionProtection: t.DeletionProtectionEnabled === true,
     pointInTimeRecovery,
+    tableClass: t.TableClassSummary?.TableClass ?? 'STANDARD',
     replicaIndexes: Object.fromEntries(
       (t.Replicas ?? [])
         .filter((r) => (r.GlobalSecondaryIndexes ?? []).length > 0)

@@ -69,6 +69,7 @@ export interface RegionTableExpectation {
   witnesses: string[];
   deletionProtection: boolean;
   pointInTimeRecovery: boolean;
+  tableClass: string;
   replicaIndexes: Record<string, Record<string, { read?: number; maxRead?: number }>>;
   insights: Record<string, string>;
 }

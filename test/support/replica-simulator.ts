@@ -192,6 +192,11 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
   const indexes = new IndexPhases(opts.indexPhases);
   const indexOperations: IndexOperation[] = [];
   const insights = new Map<string, { status: 'ENABLED' | 'DISABLED'; mode: string }>(); // key: region|table[|index]
+  // Table classes: moto 5.2.1 ignores TableClass and reports no TableClassSummary. DynamoDB reports
+  // TableClassSummary.TableClass (DescribeTable API reference, TableDescription), and a replica's
+  // own table has its TableClassOverride (CreateReplicationGroupMemberAction,
+  // UpdateReplicationGroupMemberAction).
+  const tableClasses = new Map<string, string>(); // key: region|table
   const clients = new Map<string, DynamoDBClient>();
   const aasClients = new Map<string, ApplicationAutoScalingClient>();
   const direct = (region: string) => {
@@ -332,11 +337,13 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
             ...(effect.tableClass ? { TableClass: effect.tableClass } : {}),
           }),
         );
+        if (effect.tableClass) tableClasses.set(`${effect.region}|${name}`, effect.tableClass);
       } else {
         await direct(effect.region)
           .send(new DeleteTableCommand({ TableName: name }))
           .catch(() => undefined);
         indexes.forget(effect.region, name);
+        tableClasses.delete(`${effect.region}|${name}`);
       }
     }
     operations.push(...plan.commit(Date.now()));
@@ -346,7 +353,9 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
 
   /** A table description of `region` as DynamoDB answers it: index phases (R14), then the replication group (R7). */
   function describedAs(region: string, t: Record<string, unknown> | undefined, now: number): Record<string, unknown> {
-    return groups.patchDescription(region, indexes.mask(region, t, now) as Record<string, unknown>, now);
+    const described = groups.patchDescription(region, indexes.mask(region, t, now) as Record<string, unknown>, now);
+    const tableClass = tableClasses.get(`${region}|${String(described?.TableName ?? '')}`);
+    return tableClass && described ? { ...described, TableClassSummary: { TableClass: tableClass } } : described;
   }
 
   /** The regions of the table's replication group (just `region` when it has none). */
@@ -594,6 +603,9 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
       case 'UpdateTable': {
         if (input.ReplicaUpdates !== undefined || input.GlobalTableWitnessUpdates !== undefined) {
           await replicaUpdates(region, input, res);
+          if (res.statusCode === 200)
+            for (const u of (input.ReplicaUpdates ?? []) as { Update?: { RegionName?: string; TableClassOverride?: string } }[])
+              if (u.Update?.TableClassOverride) tableClasses.set(`${u.Update.RegionName}|${name}`, u.Update.TableClassOverride);
           return res.statusCode;
         }
         const before = await describeDirect(region, name);
@@ -612,6 +624,7 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
             await replicateIndexes(region, input, now); // R17
           }
           if (previous) consistency.tableUpdated(key, previous, now);
+          if (typeof input.TableClass === 'string') tableClasses.set(key, input.TableClass);
         }
         // UpdateTable's own answer shows the new phases too (the index CREATING, Backfilling false; a deleted one DELETING).
         return reply(
@@ -625,6 +638,8 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
         if (status === 200) {
           indexes.forget(region, name);
           consistency.tableCreated(key, Date.now());
+          if (typeof input.TableClass === 'string') tableClasses.set(key, input.TableClass);
+          else tableClasses.delete(key);
         }
         return status;
       }
@@ -632,7 +647,10 @@ export async function startReplicaSimulator(moto: Moto, opts: ReplicaSimulatorOp
         // R16: not while an index is in an online operation.
         indexes.checkDeleteTable(region, name, Date.now());
         const status = await forward(req, body, res);
-        if (status === 200) indexes.forget(region, name);
+        if (status === 200) {
+          indexes.forget(region, name);
+          tableClasses.delete(key);
+        }
         return status;
       }
       case 'DescribeTable': {

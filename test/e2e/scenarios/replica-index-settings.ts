@@ -15,6 +15,7 @@ const template = (v: 1 | 2) =>
       ReplicaRegions:
         - RegionName: eu-west-1
           PointInTimeRecoveryEnabled: false
+          TableClass: STANDARD_INFREQUENT_ACCESS
           ContributorInsightsEnabled: true
           ContributorInsightsMode: ${v === 1 ? 'ACCESSED_AND_THROTTLED_KEYS' : 'THROTTLED_KEYS'}
           GlobalSecondaryIndexes:
@@ -45,8 +46,14 @@ export const scenario: Scenario = {
             replicaIndexes: { 'eu-west-1': { ByStatus: { maxRead: 100 } }, 'ap-southeast-2': { ByStatus: { maxRead: 50 } } },
             insights: { table: 'off', ByStatus: 'off' },
           },
-          'eu-west-1': { status: 'ACTIVE', insights: { table: 'ACCESSED_AND_THROTTLED_KEYS', ByStatus: 'THROTTLED_KEYS' } },
-          'ap-southeast-2': { status: 'ACTIVE', insights: { table: 'off', ByStatus: 'off' } },
+          // Each replica's own settings, read in its own Region: the table class too.
+          'eu-west-1': {
+            status: 'ACTIVE',
+            tableClass: 'STANDARD_INFREQUENT_ACCESS',
+            pointInTimeRecovery: false,
+            insights: { table: 'ACCESSED_AND_THROTTLED_KEYS', ByStatus: 'THROTTLED_KEYS' },
+          },
+          'ap-southeast-2': { status: 'ACTIVE', tableClass: 'STANDARD', pointInTimeRecovery: false, insights: { table: 'off', ByStatus: 'off' } },
         },
       },
     },
