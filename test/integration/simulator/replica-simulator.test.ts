@@ -355,6 +355,30 @@ describe('replication-group rules (pure state machine, fake clock)', () => {
     await expect(new ReplicationGroups().checkTableUpdate(HOME, create, PROVISIONED, async () => false, 1000)).resolves.toBeUndefined();
   });
 
+  it('R27: a switch from PAY_PER_REQUEST to PROVISIONED sets the capacity of the table and of every index in the same call', async () => {
+    const g = new ReplicationGroups();
+    const onDemand: TableFacts = { ...ON_DEMAND, GlobalSecondaryIndexes: [{ IndexName: 'by-a' }, { IndexName: 'by-b' }] };
+    const capacity = { ReadCapacityUnits: 5, WriteCapacityUnits: 5 };
+    const sw = { TableName: 't', BillingMode: 'PROVISIONED' };
+    expect(await refusal(g.checkTableUpdate(HOME, sw, onDemand, async () => true, 0))).toEqual({
+      type: 'ValidationException',
+      message: 'One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED',
+    });
+    const onlyA = { ...sw, ProvisionedThroughput: capacity, GlobalSecondaryIndexUpdates: [{ Update: { IndexName: 'by-a', ProvisionedThroughput: capacity } }] };
+    expect(await refusal(g.checkTableUpdate(HOME, onlyA, onDemand, async () => true, 0))).toEqual({
+      type: 'ValidationException',
+      message: 'One or more parameter values were invalid: ProvisionedThroughput must be specified for index: by-b',
+    });
+    const both = {
+      ...onlyA,
+      GlobalSecondaryIndexUpdates: [...onlyA.GlobalSecondaryIndexUpdates, { Update: { IndexName: 'by-b', ProvisionedThroughput: capacity } }],
+    };
+    await expect(g.checkTableUpdate(HOME, both, onDemand, async () => true, 0)).resolves.toBeUndefined();
+    // Already PROVISIONED, or staying on demand: no rule.
+    await expect(g.checkTableUpdate(HOME, sw, PROVISIONED, async () => true, 0)).resolves.toBeUndefined();
+    await expect(g.checkTableUpdate(HOME, { TableName: 't', BillingMode: 'PAY_PER_REQUEST' }, onDemand, async () => true, 0)).resolves.toBeUndefined();
+  });
+
   it(
     'R12: once DynamoDB manages write auto scaling, a second write target or policy in a replica region is refused (home region and reads are ' + 'not)',
     async () => {

@@ -2,6 +2,7 @@
  * The stack engine's CloudFormation semantics, proven against moto, the replica simulator and
  * the REAL bundled provider (through the local Lambda and CloudFormation APIs).
  */
+import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { startStackEngine, type StackEngine } from '../../support/stack-engine';
 import { alarmNames, apiRecorder, arcTemplate, at, dashboardNames, footprint, HOME, scaling, tableIndexes, unique, type ApiSighting } from './arc';
 
@@ -322,3 +323,26 @@ it('rolls back a failed create in reverse order; the stack then only takes a del
   await expect(engine.deploy(stack, t)).rejects.toThrow(/ROLLBACK_COMPLETE state and can not be updated/);
   expect((await engine.deleteStack(stack)).status).toBe('DELETE_COMPLETE');
 });
+
+it("switches an on-demand table with indexes to PROVISIONED in one update, each index's capacity in the same call (simulator R27)", async () => {
+  const stack = unique('billing-switch');
+  const name = unique('billing');
+  const spec = { tableName: name, gsis: ['ByG1', 'ByG2'], deletionPolicy: 'Delete' as const, monitoring: false };
+  expect((await engine.deploy(stack, engine.expand(arcTemplate({ ...spec, billing: 'PAY_PER_REQUEST' })))).status).toBe('CREATE_COMPLETE');
+  // The rule is on in this world: a switch that leaves the indexes out is refused, and changes nothing.
+  const capacity = { ReadCapacityUnits: 5, WriteCapacityUnits: 5 };
+  await expect(
+    engine.dynamodb().send(new UpdateTableCommand({ TableName: name, BillingMode: 'PROVISIONED', ProvisionedThroughput: capacity })),
+  ).rejects.toThrow(/ProvisionedThroughput must be specified for index: ByG1/);
+  const r = await engine.deploy(stack, engine.expand(arcTemplate({ ...spec, billing: 'PROVISIONED' })));
+  expect(r.status).toBe('UPDATE_COMPLETE');
+  const t = (await engine.sim.direct(HOME).send(new DescribeTableCommand({ TableName: name }))).Table;
+  expect(t?.BillingModeSummary?.BillingMode).toBe('PROVISIONED');
+  expect((t?.GlobalSecondaryIndexes ?? []).map((g) => [g.IndexName, g.ProvisionedThroughput?.ReadCapacityUnits]).sort()).toEqual([
+    ['ByG1', 5],
+    ['ByG2', 5],
+  ]);
+  // CloudFormation's own update made the switch in calls DynamoDB accepted: the one refused call is the test's own, above.
+  expect(engine.sim.calls.filter((c) => c.operation === 'UpdateTable' && c.table === name && c.status === 400)).toHaveLength(1);
+  await engine.deleteStack(stack);
+}, 120_000);

@@ -70,6 +70,12 @@
  *   is not allowed for a Global Table replica" (hashicorp/terraform-provider-aws#34450; Terraform
  *   removes the replicas first).
  *
+ * - R27 (any table) a switch from PAY_PER_REQUEST to PROVISIONED sets the capacity of the table and
+ *   of every global secondary index in that UpdateTable: "When switching from pay-per-request to
+ *   provisioned capacity, initial provisioned capacity values must be set" (UpdateTable API
+ *   reference, BillingMode); an index left out fails with "ProvisionedThroughput must be specified
+ *   for index: <name>" (crossplane-contrib/provider-upjet-aws#1041).
+ *
  * Multi-Region strong consistency (MRSC) and per-replica indexes (R14-R17 are the index phases,
  * replica-simulator/indexes.ts):
  * - R18 MultiRegionConsistency "is only valid when you create a global table by specifying one or
@@ -627,6 +633,16 @@ export class ReplicationGroups {
     const name = String(input.TableName ?? '');
     if (this.busy(region, name, now))
       throw new SimError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${name}`);
+    // R27
+    if (table && input.BillingMode === 'PROVISIONED' && table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST') {
+      if (input.ProvisionedThroughput === undefined)
+        throw new SimError('ValidationException', 'One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED');
+      const updates = (input.GlobalSecondaryIndexUpdates as { Update?: { IndexName?: string; ProvisionedThroughput?: unknown } }[] | undefined) ?? [];
+      const given = new Set(updates.filter((u) => u.Update?.ProvisionedThroughput !== undefined).map((u) => u.Update?.IndexName));
+      const missing = (table.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName).find((n) => !given.has(n));
+      if (missing !== undefined)
+        throw new SimError('ValidationException', `One or more parameter values were invalid: ProvisionedThroughput must be specified for index: ${missing}`);
+    }
     if (!table || !this.hasReplicas(region, name, now)) return;
     // R13
     const stream = input.StreamSpecification as { StreamEnabled?: boolean } | undefined;
