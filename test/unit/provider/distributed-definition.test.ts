@@ -9,10 +9,12 @@ import { join } from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errors: unknown[] };
 
+// biome-ignore lint/suspicious/noExplicitAny: a parsed definition is walked as plain JSON
+type Definition = Record<string, any>;
 const FILE = join(__dirname, '../../../provider/load/distributed/state-machine.asl.json');
 const TEXT = readFileSync(FILE, 'utf8');
 const definition = (arn = 'arn:aws:lambda:eu-west-1:123456789012:function:arc-dynamodb-provider') =>
-  JSON.parse(TEXT.replaceAll('${ProviderFunctionArn}', arn)) as Record<string, any>;
+  JSON.parse(TEXT.replaceAll('${ProviderFunctionArn}', arn)) as Definition;
 
 describe('the distributed-load state machine definition', () => {
   it('passes asl-validator (schema, JSONPath and ARN checks)', () => {
@@ -48,8 +50,8 @@ describe('the distributed-load state machine definition', () => {
   });
 
   it('has exactly one task: the provider function, substituted at deploy time (DefinitionSubstitutions)', () => {
-    const tasks: any[] = [];
-    const walk = (states: Record<string, any>) => {
+    const tasks: Definition[] = [];
+    const walk = (states: Definition) => {
       for (const s of Object.values(states)) {
         if (s.Type === 'Task') tasks.push(s);
         if (s.ItemProcessor) walk(s.ItemProcessor.States);
