@@ -84,6 +84,7 @@ export function route(o: { distributed?: boolean; sourceBytes: number; budget?: 
     rate = Math.min(rate, Math.min(units, items) * ASSUMED_ITEM_BYTES);
   }
   const seconds = o.sourceBytes / rate;
-  const why = `${o.sourceBytes} bytes at ~${Math.round(rate)} bytes/s take ~${Math.round(seconds)} s, and CloudFormation waits ${Math.round(o.secondsLeft)} s more`;
+  const waits = Math.round(o.secondsLeft);
+  const why = `${o.sourceBytes} bytes at ~${Math.round(rate)} bytes/s take ~${Math.round(seconds)} s, and CloudFormation waits ${waits} s more`;
   return seconds > o.secondsLeft / 2 ? { kind: 'distributed', why } : { kind: 'one-chain', why };
 }

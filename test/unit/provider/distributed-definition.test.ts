@@ -44,6 +44,9 @@ describe('the distributed-load state machine definition', () => {
     expect(map.ToleratedFailurePercentage).toBe(0);
     expect(map.MaxConcurrencyPath).toBe('$.MaxConcurrency');
     expect(map.ResultWriter.Resource).toBe('arn:aws:states:::s3:putObject');
+    // From the context object, not `$`: moto 5.2.1's executor evaluates the ResultWriter's paths against the Map's
+    // results rather than its input (seen running this machine); $$.Execution.Input means the same on AWS and in moto.
+    expect(map.ResultWriter.Parameters).toEqual({ 'Bucket.$': '$$.Execution.Input.Results.Bucket', 'Prefix.$': '$$.Execution.Input.Results.Prefix' });
     // The label names the child executions (execution:<machine>/<label>:<id>), which the machine's role is scoped to.
     expect(map.Label).toBe('ArcDynamoDbLoad');
     expect(map.ItemSelector).toEqual({ 'ArcDynamoDbWorker.$': '$.Run', 'Batch.$': '$$.Map.Item.Value' });
