@@ -12,6 +12,7 @@ import { resourceHandlers } from './resource-handlers';
 import { makeGuard } from './guard';
 import { dynamoStateStore, STATE_TABLE_ENV } from './guard/state-store';
 import { isWorkerEvent, runWorker, type BatchResult } from './load/distributed/worker';
+import { LOAD_STATE_MACHINE_ENV } from './load/distributed/run';
 
 export interface LambdaContext extends InvocationContext {
   invokedFunctionArn: string;
@@ -61,7 +62,13 @@ export async function handler(event: unknown, context: LambdaContext): Promise<B
   if (!provider || providerArn !== context.invokedFunctionArn) {
     const env = process.env;
     const homeRegion = env.AWS_REGION ?? 'us-east-1';
-    const clients = makeAwsClients({ homeRegion, endpoints: endpointsFromEnv(env) });
+    const aws = makeAwsClients({ homeRegion, endpoints: endpointsFromEnv(env) });
+    const store = dynamoStateStore(aws.dynamodb(), env[STATE_TABLE_ENV]);
+    const machine = env[LOAD_STATE_MACHINE_ENV];
+    // Distributed loads only where template.yaml deployed their state machine (LoadBucketNames set).
+    const clients = machine
+      ? { ...aws, distributed: { sfn: aws.sfn(), stateMachineArn: machine, stateTable: env[STATE_TABLE_ENV] ?? '', signingKey: () => store.signingKey() } }
+      : aws;
     providerArn = context.invokedFunctionArn;
     provider = createProvider({
       clients,
@@ -69,7 +76,7 @@ export async function handler(event: unknown, context: LambdaContext): Promise<B
       guard: makeGuard({
         cloudformation: clients.cloudformation(),
         dynamodb: clients.dynamodb(),
-        store: dynamoStateStore(clients.dynamodb(), env[STATE_TABLE_ENV]),
+        store,
         homeRegion,
       }),
       continuation: lambdaSelfInvoke(clients.lambda(), context.invokedFunctionArn),

@@ -109,7 +109,10 @@ export interface StartInput {
   maxObjects?: number;
 }
 
-/** Seals the run and its batches, writes the manifest next to the source, and starts the execution (named after the run: a retried start is refused, not doubled). */
+/**
+ * Seals the run and its batches, writes the manifest next to the source, and starts the execution
+ * (named after the run: a retried start is refused, not doubled).
+ */
 export async function startRun(input: StartInput, deps: DriverDeps): Promise<DistributedState> {
   const key = await deps.signingKey();
   const spec: RunSpec = { v: 1, ...input.spec };

@@ -15,6 +15,9 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateStateMachineCommand, RedriveExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
 import { dynamoStateStore, STATE_TABLE_ENV } from '../../../provider/guard/state-store';
+import { loadHandler } from '../../../provider/load/handler';
+import type { LoadProps } from '../../../provider/load/properties';
+import type { AwsClients, HandlerResult } from '../../../provider/types';
 import { pollRun, startRun, type DistributedState, type DriverDeps, type Polled } from '../../../provider/load/distributed/driver';
 import type { BatchObject } from '../../../provider/load/distributed/plan';
 import { LOCAL_CREDENTIALS, MOTO_ACCOUNT, startMoto, type Moto } from '../../support/moto';
@@ -206,4 +209,87 @@ test('the local Lambda answers a synchronous invoke with the function error Lamb
   } finally {
     client.destroy();
   }
+});
+
+/** The load handler, driven as the protocol drives it: the first invocation, then continuations with its checkpoint. */
+async function driveHandler(s: Awaited<ReturnType<typeof stage>>, props: Partial<LoadProps>, distributed = true) {
+  const clients: AwsClients = {
+    homeRegion: REGION,
+    dynamodb: () => s.ddb,
+    s3: () => s.deps.s3,
+    autoscaling: () => {
+      throw new Error('a load uses no autoscaling');
+    },
+    cloudwatch: () => {
+      throw new Error('a load uses no CloudWatch');
+    },
+    ...(distributed ? { distributed: { sfn, stateMachineArn: machineArn, stateTable: STATE, signingKey: s.deps.signingKey } } : {}),
+  };
+  const properties: LoadProps = {
+    TableName: s.table,
+    S3BucketSource: { Bucket: s.spec.bucket, KeyPrefix: 'arc-dynamodb/shop/' },
+    InputFormat: 'DYNAMODB_JSON',
+    InputCompressionType: 'NONE',
+    WriteMode: 'Overwrite',
+    MaxRejectedRecords: 0,
+    ...props,
+  };
+  const results: HandlerResult[] = [];
+  let checkpoint: unknown;
+  for (let i = 0; i < 200; i++) {
+    const result = await loadHandler.handle({
+      requestType: 'Create',
+      stackId: `arn:aws:cloudformation:${REGION}:${MOTO_ACCOUNT}:stack/shop/0b9a8180-0000-0000-0000-000000000000`,
+      requestId: unique('req'),
+      logicalResourceId: 'OrdersLoad',
+      properties,
+      checkpoint,
+      // Each invocation may watch for a few seconds; the operation has CloudFormation's hour.
+      deadline: Date.now() + 8000,
+      serviceDeadline: Date.now() + 3_600_000,
+      clients,
+      log: s.log,
+    });
+    results.push(result);
+    if (result.status !== 'continue') return results;
+    checkpoint = result.checkpoint;
+  }
+  throw new Error('the load did not end');
+}
+
+test('the load handler with Distributed: true starts the execution, watches it through continuations and answers with the summed counts', async () => {
+  const s = await stage(4, 25);
+  // Four small objects make one planned batch (plan.ts BATCH_BYTES, BATCH_OBJECTS): its worker is killed once.
+  router.killNext(0);
+  const results = await driveHandler(s, { Distributed: true });
+  const last = results[results.length - 1];
+  expect(last).toEqual({
+    status: 'done',
+    physicalResourceId: `arc-dynamodb-load:${s.table}:OrdersLoad`,
+    data: expect.objectContaining({ ItemsWritten: 100, ItemsSkipped: 0, RecordsRejected: 0, ObjectsRead: 4, BytesRead: s.list.reduce((n, o) => n + o[1], 0) }),
+  });
+  // The first invocation only started it; a continuation redrove it after the killed worker.
+  expect(results[0]).toMatchObject({ status: 'continue', checkpoint: { kind: 'distributed', redrives: 0 } });
+  expect(s.log.lines.filter((l) => l.message === 'distributed load redriven').length).toBe(1);
+  expect(s.log.lines.find((l) => l.message === 'load route')?.fields).toMatchObject({ route: 'distributed', why: 'Distributed: true' });
+  const loaded = (await scanAll(s.ddb, s.table)).map(canonical).sort();
+  expect(loaded).toEqual(s.items.map(canonical).sort());
+}, 180_000);
+
+test('Distributed: false loads in one chain; Distributed: true without a state machine fails before reading anything', async () => {
+  const s = await stage(2, 10);
+  const before = router.outcomes.length;
+  const [one] = await driveHandler(s, { Distributed: false });
+  expect(one).toMatchObject({ status: 'done', data: { ItemsWritten: 20, ObjectsRead: 2 } });
+  expect(router.outcomes.length).toBe(before);
+  const t = await stage(1, 5);
+  const [refused] = await driveHandler(t, { Distributed: true }, false);
+  expect(refused).toEqual({
+    status: 'failed',
+    physicalResourceId: `arc-dynamodb-load:${t.table}:OrdersLoad`,
+    reason:
+      `Load into table '${t.table}' asks for Distributed: true, but this provider has no distributed-load state machine ` +
+      '(deploy template.yaml with LoadBucketNames). Nothing was read or written.',
+  });
+  expect(await scanAll(t.ddb, t.table)).toEqual([]);
 });
