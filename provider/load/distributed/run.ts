@@ -22,6 +22,8 @@ import { planBatches, route, splitBudget, type BatchObject } from './plan';
 export const LOAD_STATE_MACHINE_ENV = 'ARC_DYNAMODB_LOAD_STATE_MACHINE';
 /** Between two DescribeExecution calls while the execution runs (its quota is a bucket of 200, refilled at 20 per second). */
 export const POLL_MS = 2000;
+/** The longest a custom resource waits (ServiceTimeout at most 3600 s, AWS::CloudFormation::CustomResource). */
+const MAX_WAIT_MS = 3_600_000;
 
 export interface DistributedCheckpoint extends DistributedState {
   startedAt: number;
@@ -70,7 +72,8 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
   const budget = h.writeBudget(p);
   const capacity: TableCapacity | undefined = hasBudget(budget) ? await describeCapacity(req.clients.dynamodb(), p.TableName) : undefined;
   const now = Date.now();
-  const waits = (req.serviceDeadline ?? req.deadline) - now;
+  // How long CloudFormation still waits: the operation's ServiceTimeout, at most an hour (custom resource ServiceTimeout).
+  const waits = (req.serviceDeadline ?? now + MAX_WAIT_MS) - now;
   const r = route({ distributed: p.Distributed, sourceBytes: objects.reduce((n, o) => n + o[1], 0), budget, capacity, secondsLeft: waits / 1000 });
   req.log.info('load route', { table: p.TableName, route: r.kind, why: r.why });
   if (r.kind === 'one-chain' || objects.length === 0) return undefined;
@@ -80,6 +83,8 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
   const deps = driverDeps(req, port);
   let state: DistributedState;
   const planned = planBatches(objects).length;
+  // Still this operation's (a Delete sent meanwhile takes over): checked before starting anything.
+  await req.assertCurrent?.();
   try {
     state = await startRun(
       {
@@ -128,6 +133,8 @@ export async function watchDistributed(
   const deps = driverDeps(req, port);
   let state: DistributedCheckpoint = cp;
   for (;;) {
+    // A look may redrive: only while this invocation still holds the operation.
+    await req.assertCurrent?.();
     const polled = await pollRun(state, deps, MAX_REDRIVES);
     switch (polled.status) {
       case 'done':
