@@ -276,11 +276,17 @@ test('the load handler with Distributed: true starts the execution, watches it t
   expect(loaded).toEqual(s.items.map(canonical).sort());
 }, 180_000);
 
-test('Distributed: false loads in one chain; Distributed: true without a state machine fails before reading anything', async () => {
+test('Distributed: false, or absent for a small source, loads in one chain; Distributed: true without a state machine fails, reading nothing', async () => {
   const s = await stage(2, 10);
   const before = router.outcomes.length;
   const [one] = await driveHandler(s, { Distributed: false });
   expect(one).toMatchObject({ status: 'done', data: { ItemsWritten: 20, ObjectsRead: 2 } });
+  expect(router.outcomes.length).toBe(before);
+  // Absent: by size. A few KB take well under a second of the hour CloudFormation waits: one chain.
+  const small = await stage(2, 10);
+  const [bySize] = await driveHandler(small, {});
+  expect(bySize).toMatchObject({ status: 'done', data: { ItemsWritten: 20, ObjectsRead: 2 } });
+  expect(small.log.lines.find((l) => l.message === 'load route')?.fields).toMatchObject({ route: 'one-chain' });
   expect(router.outcomes.length).toBe(before);
   const t = await stage(1, 5);
   const [refused] = await driveHandler(t, { Distributed: true }, false);
@@ -292,4 +298,17 @@ test('Distributed: false loads in one chain; Distributed: true without a state m
       '(deploy template.yaml with LoadBucketNames). Nothing was read or written.',
   });
   expect(await scanAll(t.ddb, t.table)).toEqual([]);
+});
+
+test('a batch that fails on its data fails the load with its reason, and is not redriven', async () => {
+  const s = await stage(2, 10);
+  const bad = '{"Item": {"pk": {"S": "x"}, "sk": {"N": "1"}}}\nthis is no JSON\n';
+  await putObject(s.deps.s3, s.spec.bucket, 'arc-dynamodb/shop/part-z-bad.json', bad);
+  const results = await driveHandler(s, { Distributed: true });
+  const last = results[results.length - 1];
+  expect(last.status).toBe('failed');
+  expect((last as { reason: string }).reason).toMatch(/^Load into table '.+' failed: the distributed load: .*not valid JSON/);
+  expect(s.log.lines.filter((l) => l.message === 'distributed load redriven')).toEqual([]);
+  const runId = (results[0] as { checkpoint: { runId: string } }).checkpoint.runId;
+  expect(router.outcomes.filter((o) => o.runId === runId).map((o) => [o.batch, o.outcome, o.error])).toEqual([[0, 'failed', 'ArcDynamoDb.LoadFailed']]);
 });
