@@ -33,8 +33,9 @@
  * execution of the account and region (a probe: a second machine fails too, another region does
  * not). Each StartExecution (and each modelled redrive) runs on a copy of the machine in a region
  * of moto that has run nothing yet; the router answers under the ARN
- * AWS would give (`...:execution:<machine>:<name>`), and refuses a second start of the same name
- * with `ExecutionAlreadyExists` (Step Functions API reference, StartExecution,
+ * AWS would give (`...:execution:<machine>:<name>`); a second start of the same name answers the
+ * same execution when its input is the same, else `ExecutionAlreadyExists` (simplified: AWS answers
+ * so for a running execution; Step Functions API reference, StartExecution,
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
  *
  * `killNext` makes a worker "killed": the invocation runs (it may write items and its record),
@@ -110,6 +111,8 @@ interface Execution {
   current: string;
   redrives: number;
   redriveDate?: Date;
+  input: string;
+  startDate: Date;
 }
 
 const readBody = (req: http.IncomingMessage) =>
@@ -178,9 +181,14 @@ export async function startSfnRouter(region = 'us-east-1'): Promise<SfnRouter> {
   async function start(body: { stateMachineArn: string; name?: string; input?: string }): Promise<{ executionArn: string; startDate: Date }> {
     const name = body.name ?? randomUUID();
     const arn = `${body.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-    if (executions.has(arn)) throw Object.assign(new Error(`Execution Already Exists: '${arn}'`), { code: 'ExecutionAlreadyExists' });
-    executions.set(arn, { machine: body.stateMachineArn, current: await startOnCopy(body.stateMachineArn, name, body.input ?? '{}'), redrives: 0 });
-    return { executionArn: arn, startDate: new Date() };
+    const input = body.input ?? '{}';
+    const existing = executions.get(arn);
+    // The same name and input as a running execution: the same answer; otherwise refused (API_StartExecution, idempotency).
+    if (existing && existing.input === input) return { executionArn: arn, startDate: existing.startDate };
+    if (existing) throw Object.assign(new Error(`Execution Already Exists: '${arn}'`), { code: 'ExecutionAlreadyExists' });
+    const startDate = new Date();
+    executions.set(arn, { machine: body.stateMachineArn, current: await startOnCopy(body.stateMachineArn, name, input), redrives: 0, input, startDate });
+    return { executionArn: arn, startDate };
   }
 
   const last = (runId: string) => {

@@ -212,7 +212,7 @@ test('the local Lambda answers a synchronous invoke with the function error Lamb
 });
 
 /** The load handler, driven as the protocol drives it: the first invocation, then continuations with its checkpoint. */
-async function driveHandler(s: Awaited<ReturnType<typeof stage>>, props: Partial<LoadProps>, distributed = true) {
+async function driveHandler(s: Awaited<ReturnType<typeof stage>>, props: Partial<LoadProps>, distributed = true, firstTwice = false) {
   const clients: AwsClients = {
     homeRegion: REGION,
     dynamodb: () => s.ddb,
@@ -236,21 +236,25 @@ async function driveHandler(s: Awaited<ReturnType<typeof stage>>, props: Partial
   };
   const results: HandlerResult[] = [];
   let checkpoint: unknown;
+  const requestId = unique('req');
+  const serviceDeadline = Date.now() + 3_600_000;
   for (let i = 0; i < 200; i++) {
     const result = await loadHandler.handle({
       requestType: 'Create',
       stackId: `arn:aws:cloudformation:${REGION}:${MOTO_ACCOUNT}:stack/shop/0b9a8180-0000-0000-0000-000000000000`,
-      requestId: unique('req'),
+      requestId,
       logicalResourceId: 'OrdersLoad',
       properties,
       checkpoint,
       // Each invocation may watch for a few seconds; the operation has CloudFormation's hour.
       deadline: Date.now() + 8000,
-      serviceDeadline: Date.now() + 3_600_000,
+      serviceDeadline,
       clients,
       log: s.log,
     });
     results.push(result);
+    // Lambda's async retry of the first invocation (same event): the same execution, not a second one.
+    if (firstTwice && i === 0) continue;
     if (result.status !== 'continue') return results;
     checkpoint = result.checkpoint;
   }
@@ -311,4 +315,15 @@ test('a batch that fails on its data fails the load with its reason, and is not 
   expect(s.log.lines.filter((l) => l.message === 'distributed load redriven')).toEqual([]);
   const runId = (results[0] as { checkpoint: { runId: string } }).checkpoint.runId;
   expect(router.outcomes.filter((o) => o.runId === runId).map((o) => [o.batch, o.outcome, o.error])).toEqual([[0, 'failed', 'ArcDynamoDb.LoadFailed']]);
+});
+
+test('a first invocation run twice (Lambda retried it) starts one execution, and the load still counts every item once', async () => {
+  const s = await stage(3, 10);
+  const results = await driveHandler(s, { Distributed: true }, true, true);
+  const [a, b] = results as { status: string; checkpoint: { executionArn: string; runId: string } }[];
+  expect([a.status, b.status]).toEqual(['continue', 'continue']);
+  expect(b.checkpoint.executionArn).toBe(a.checkpoint.executionArn);
+  expect(results[results.length - 1]).toMatchObject({ status: 'done', data: { ItemsWritten: 30, ObjectsRead: 3 } });
+  expect(router.outcomes.filter((o) => o.runId === a.checkpoint.runId).map((o) => [o.batch, o.outcome])).toEqual([[0, 'succeeded']]);
+  expect(s.log.lines.filter((l) => l.message === 'distributed load started').length).toBe(2);
 });
