@@ -40,7 +40,8 @@
  *
  * `killNext` makes a worker "killed": the invocation runs (it may write items and its record),
  * then Step Functions gets the error Lambda reports for a runtime that died
- * (`Runtime.ExitError`, Lambda developer guide, "Troubleshoot invocation issues in Lambda"), an
+ * (`Runtime.ExitError`, Lambda developer guide, "Troubleshoot invocation issues in Lambda",
+ * https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html), an
  * error the machine's Retry does not retry, so the child fails.
  */
 import * as http from 'node:http';

@@ -9,8 +9,10 @@
  *   guide, "Using AWS Lambda with AWS CloudFormation").
  * - `X-Amz-Invocation-Type: RequestResponse` (the default) runs the handler at once and answers
  *   200 with its result as JSON, or, when it throws, 200 with `X-Amz-Function-Error: Unhandled`
- *   and `{ errorType, errorMessage, stackTrace }` (Lambda API reference, Invoke, "FunctionError";
- *   Lambda developer guide, "AWS Lambda function errors in Node.js"). A synchronous invocation
+ *   and `{ errorType, errorMessage, stackTrace }` (Lambda API reference, Invoke, "FunctionError",
+ *   https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html; Lambda developer guide, "AWS
+ *   Lambda function errors in Node.js", https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html).
+ *   A synchronous invocation
  *   is never retried by Lambda: the caller decides (same guide, "Synchronous invocation"); Step
  *   Functions' `arn:aws:states:::lambda:invoke` invokes this way.
  * - Each invocation gets a request ID and a deadline of `invocationMs`
