@@ -12,9 +12,8 @@
  *   and `{ errorType, errorMessage, stackTrace }` (Lambda API reference, Invoke, "FunctionError",
  *   https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html; Lambda developer guide, "AWS
  *   Lambda function errors in Node.js", https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html).
- *   A synchronous invocation
- *   is never retried by Lambda: the caller decides (same guide, "Synchronous invocation"); Step
- *   Functions' `arn:aws:states:::lambda:invoke` invokes this way.
+ *   A synchronous invocation is never retried by Lambda: the caller decides (Lambda developer
+ *   guide, "Synchronous invocation"); Step Functions' `arn:aws:states:::lambda:invoke` invokes so.
  * - Each invocation gets a request ID and a deadline of `invocationMs`
  *   (context.getRemainingTimeInMillis, Lambda "context object").
  * - Async retry: an invocation that errors (or that a test makes crash before the handler runs)
