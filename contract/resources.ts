@@ -227,6 +227,8 @@ export interface LoadResourceProps {
   AdoptExistingTable?: string;
   /** Paces the load (load/budget.ts); the lowest of the caps given applies. */
   WriteBudget?: { WriteCapacityPercent?: number; MaxWriteUnitsPerSecond?: number; MaxItemsPerSecond?: number };
+  /** true: run as a Step Functions Distributed Map; false: one invocation chain; absent: by size (provider/load/distributed/plan.ts route). */
+  Distributed?: boolean;
 }
 
 /**

@@ -236,8 +236,8 @@ export async function runLoad(
     if (abortTimer) clearTimeout(abortTimer);
   }
 
-  if (objectsSeen === 0) return failed(`${deps.source.description}: no objects to load (check the bucket and KeyPrefix)`);
-  if (cp.records === 0) return failed(`${deps.source.description}: the ${objectsSeen} object(s) contain no records`);
+  if (objectsSeen === 0 && !opts.part) return failed(`${deps.source.description}: no objects to load (check the bucket and KeyPrefix)`);
+  if (cp.records === 0 && !opts.part) return failed(`${deps.source.description}: the ${objectsSeen} object(s) contain no records`);
   report('', true);
   log.info('load done', { ...cp.counters, seconds: seconds() });
   return { status: 'done', counters: { ...cp.counters }, seconds: seconds(), checkpoint: cp };

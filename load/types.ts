@@ -30,6 +30,11 @@ export interface LoadOptions {
   concurrency: number;
   /** Paces the writes to a share of the table's write capacity and/or absolute caps (load/budget.ts); absent: as fast as it can. */
   writeBudget?: WriteBudget;
+  /**
+   * One batch of a distributed load (provider/load/distributed/worker.ts): a batch whose objects
+   * hold no records is no failure, for the provider checks the load as a whole.
+   */
+  part?: boolean;
 }
 
 /** Where a record came from, for reject messages. Never carries data. */

@@ -4,6 +4,7 @@
  * Endpoint overrides come from the environment so tests can point every service at the local
  * replica simulator in front of moto_server; in AWS the overrides are simply unset.
  */
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DescribeTableCommand, DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
@@ -27,12 +28,14 @@ export interface ClientOptions {
   configure?: (client: { middlewareStack: unknown }, service: string, region: string) => void;
 }
 
-type Service = 'dynamodb' | 's3' | 'autoscaling' | 'cloudwatch' | 'lambda' | 'cloudformation';
+type Service = 'dynamodb' | 's3' | 'autoscaling' | 'cloudwatch' | 'lambda' | 'cloudformation' | 'sfn';
 
 export interface ProviderClients extends AwsClients {
   lambda(region?: string): LambdaClient;
   /** CloudFormation in the home region: the provider asks it whether a request is really its own. */
   cloudformation(): CloudFormationClient;
+  /** Step Functions in the home region: distributed loads. */
+  sfn(): SFNClient;
 }
 
 export function endpointsFromEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
@@ -44,6 +47,7 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv): Record<string, string 
     cloudwatch: env.ARC_DYNAMODB_ENDPOINT_CLOUDWATCH,
     lambda: env.ARC_DYNAMODB_ENDPOINT_LAMBDA,
     cloudformation: env.ARC_DYNAMODB_ENDPOINT_CLOUDFORMATION,
+    sfn: env.ARC_DYNAMODB_ENDPOINT_SFN,
   };
 }
 
@@ -78,6 +82,7 @@ export function makeAwsClients(opts: ClientOptions): ProviderClients {
     cloudwatch: (region) => get('cloudwatch', region, (c) => new CloudWatchClient(c)),
     lambda: (region) => get('lambda', region, (c) => new LambdaClient(c)),
     cloudformation: () => get('cloudformation', undefined, (c) => new CloudFormationClient(c)),
+    sfn: () => get('sfn', undefined, (c) => new SFNClient(c)),
   };
 }
 

@@ -11,6 +11,8 @@ import { createProvider, DEFAULT_CONFIG, type InvocationContext } from './protoc
 import { resourceHandlers } from './resource-handlers';
 import { makeGuard } from './guard';
 import { dynamoStateStore, STATE_TABLE_ENV } from './guard/state-store';
+import { isWorkerEvent, runWorker, type BatchResult } from './load/distributed/worker';
+import { LOAD_STATE_MACHINE_ENV } from './load/distributed/run';
 
 export interface LambdaContext extends InvocationContext {
   invokedFunctionArn: string;
@@ -28,12 +30,45 @@ function backgroundAfterMs(env: NodeJS.ProcessEnv): number {
 
 let provider: ((raw: unknown, ctx: InvocationContext) => Promise<void>) | undefined;
 let providerArn: string | undefined;
+let worker: ((event: Record<string, unknown>, ctx: InvocationContext) => Promise<BatchResult>) | undefined;
 
-export async function handler(event: unknown, context: LambdaContext): Promise<void> {
+/** Time a worker keeps back from its invocation's deadline to record its batch and return. */
+const WORKER_MARGIN_MS = 10_000;
+
+/**
+ * CloudFormation's events (and the provider's own continuations) go to the protocol; a batch of a
+ * distributed load, sent by the provider's state machine (provider/load/distributed/worker.ts),
+ * goes to the worker, which answers with the batch's counts (the child execution's output).
+ */
+export async function handler(event: unknown, context: LambdaContext): Promise<BatchResult | undefined> {
+  if (isWorkerEvent(event)) {
+    if (!worker) {
+      const env = process.env;
+      const clients = makeAwsClients({ homeRegion: env.AWS_REGION ?? 'us-east-1', endpoints: endpointsFromEnv(env) });
+      const store = dynamoStateStore(clients.dynamodb(), env[STATE_TABLE_ENV]);
+      const log = jsonLogger();
+      worker = (e, ctx) =>
+        runWorker(e, {
+          signingKey: () => store.signingKey(),
+          dynamodb: clients.dynamodb(),
+          s3: clients.s3(),
+          stateTable: env[STATE_TABLE_ENV] ?? '',
+          log,
+          deadline: Date.now() + ctx.getRemainingTimeInMillis() - WORKER_MARGIN_MS,
+        });
+    }
+    return worker(event, context);
+  }
   if (!provider || providerArn !== context.invokedFunctionArn) {
     const env = process.env;
     const homeRegion = env.AWS_REGION ?? 'us-east-1';
-    const clients = makeAwsClients({ homeRegion, endpoints: endpointsFromEnv(env) });
+    const aws = makeAwsClients({ homeRegion, endpoints: endpointsFromEnv(env) });
+    const store = dynamoStateStore(aws.dynamodb(), env[STATE_TABLE_ENV]);
+    const machine = env[LOAD_STATE_MACHINE_ENV];
+    // Distributed loads only where template.yaml deployed their state machine (LoadBucketNames set).
+    const clients = machine
+      ? { ...aws, distributed: { sfn: aws.sfn(), stateMachineArn: machine, stateTable: env[STATE_TABLE_ENV] ?? '', signingKey: () => store.signingKey() } }
+      : aws;
     providerArn = context.invokedFunctionArn;
     provider = createProvider({
       clients,
@@ -41,7 +76,7 @@ export async function handler(event: unknown, context: LambdaContext): Promise<v
       guard: makeGuard({
         cloudformation: clients.cloudformation(),
         dynamodb: clients.dynamodb(),
-        store: dynamoStateStore(clients.dynamodb(), env[STATE_TABLE_ENV]),
+        store,
         homeRegion,
       }),
       continuation: lambdaSelfInvoke(clients.lambda(), context.invokedFunctionArn),
@@ -51,4 +86,5 @@ export async function handler(event: unknown, context: LambdaContext): Promise<v
     });
   }
   await provider(event, context);
+  return undefined;
 }

@@ -7,6 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Logger } from '../contract/logger';
 
@@ -20,6 +21,16 @@ export interface AwsClients {
   s3(region?: string): S3Client;
   autoscaling(region?: string): ApplicationAutoScalingClient;
   cloudwatch(region?: string): CloudWatchClient;
+  /** Where distributed loads run (provider/load/distributed/driver.ts); absent when the provider has no state machine (no LoadBucketNames). */
+  distributed?: DistributedPort;
+}
+
+export interface DistributedPort {
+  sfn: SFNClient;
+  stateMachineArn: string;
+  /** The provider's state table, where each batch records its outcome. */
+  stateTable: string;
+  signingKey(): Promise<Buffer>;
 }
 
 export type { Logger };

@@ -38,6 +38,7 @@ export const loadGenerator: Generator = (t, ctx) => {
     MaxRejectedRecords: load.maxRejectedRecords,
     ...(load.revision !== undefined ? { Revision: load.revision } : {}),
     ...(load.writeBudget !== undefined ? { WriteBudget: load.writeBudget } : {}),
+    ...(load.distributed !== undefined ? { Distributed: load.distributed } : {}),
     ...(t.adoptExistingTable !== undefined ? { AdoptExistingTable: t.adoptExistingTable } : {}),
   } satisfies AsWritten<LoadResourceProps>;
   // The table itself is a dependency through the Ref in TableName; naming it in DependsOn as well

@@ -283,6 +283,7 @@ class TableParser {
       maxRejectedRecords: r.int('Load.MaxRejectedRecords', raw.MaxRejectedRecords, { min: 0 }) ?? 0,
       ...(raw.Revision !== undefined ? { revision: r.str(raw.Revision) } : {}),
       ...(raw.WriteBudget !== undefined ? { writeBudget: this.writeBudget(obj(raw.WriteBudget)) } : {}),
+      distributed: r.flag('Load.Distributed', raw.Distributed)?.value,
     };
   }
 

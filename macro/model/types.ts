@@ -134,6 +134,8 @@ export interface LoadModel {
   revision?: Passthrough<string>;
   /** Load.WriteBudget, copied as written (load/budget.ts paces to it). */
   writeBudget?: { WriteCapacityPercent?: Passthrough<number>; MaxWriteUnitsPerSecond?: Passthrough<number>; MaxItemsPerSecond?: Passthrough<number> };
+  /** Load.Distributed (provider/load/distributed/plan.ts route). */
+  distributed?: boolean;
 }
 
 /** The groups of `Outputs.Include` (macro/generators/outputs.ts says what each gives). */

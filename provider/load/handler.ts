@@ -13,6 +13,7 @@ import { parseLoadProperties, sourceKey, type LoadProps } from './properties';
 import { S3Source } from '../../load/source';
 import type { Counters, LoadCheckpoint } from '../../load/types';
 import type { WriteBudget } from '../../load/budget';
+import { isDistributedCheckpoint, startDistributed, watchDistributed, type Helpers } from './distributed/run';
 
 /** CloudFormation caps the whole response at 4,096 bytes (custom resource response limits); the reason gets at most this. */
 export const MAX_REASON_BYTES = 2000;
@@ -55,7 +56,7 @@ function isCheckpoint(v: unknown): v is LoadCheckpoint {
   return !!c && typeof c === 'object' && c.v === 1 && typeof c.after === 'string' && typeof c.startedAt === 'number' && !!c.counters;
 }
 
-export function failureReason(table: string, o: Extract<LoadOutcome, { status: 'failed' }>): string {
+export function failureReason(table: string, o: Pick<Extract<LoadOutcome, { status: 'failed' }>, 'reason' | 'counters'>): string {
   const c = o.counters;
   const tail =
     `${o.reason.endsWith('.') ? '' : '.'} Before stopping: ItemsWritten ${c.itemsWritten}, ItemsSkipped ${c.itemsSkipped}, ` +
@@ -65,6 +66,12 @@ export function failureReason(table: string, o: Extract<LoadOutcome, { status: '
     MAX_REASON_BYTES,
   );
 }
+
+const helpers: Helpers = {
+  writeBudget: (p) => (p.WriteBudget ? writeBudgetOf(p.WriteBudget) : undefined),
+  failureReason,
+  resultData,
+};
 
 export const loadHandler: ResourceHandler<LoadProps> = {
   resourceType: LOAD_RESOURCE_TYPE,
@@ -111,9 +118,15 @@ export const loadHandler: ResourceHandler<LoadProps> = {
         physicalResourceId: id,
       };
     }
-    const checkpoint = isCheckpoint(req.checkpoint) ? req.checkpoint : undefined;
     const remaining = req.deadline - Date.now();
     const stopAt = req.deadline - Math.min(DRAIN_MS, remaining / 10);
+    // Distributed loads (docs/load.md): started on the first invocation, watched by the continuations.
+    if (isDistributedCheckpoint(req.checkpoint)) return watchDistributed(req, req.checkpoint, id, helpers, stopAt);
+    if (req.checkpoint === undefined) {
+      const started = await startDistributed(req, id, helpers);
+      if (started) return started;
+    }
+    const checkpoint = isCheckpoint(req.checkpoint) ? req.checkpoint : undefined;
     const src = p.S3BucketSource;
     const outcome = await runLoad(
       {

@@ -3,7 +3,7 @@
  * every scalar as a string, so numbers are parsed here, and every error names the property path.
  */
 import { COMPRESSION_TYPES, CSV_DELIMITERS, INPUT_FORMATS, WRITE_MODES, type LoadResourceProps } from '../../contract/resources';
-import { asEnum, asInt, asList, asNumber, asObject, asString, optInt, optString, PropertyError } from '../protocol/parse';
+import { asEnum, asInt, asList, asNumber, asObject, asString, optBool, optInt, optString, PropertyError } from '../protocol/parse';
 
 export type LoadProps = Omit<LoadResourceProps, 'ServiceToken' | 'ServiceTimeout'>;
 
@@ -31,6 +31,8 @@ export function parseLoadProperties(raw: unknown): LoadProps {
     Revision: optString(p.Revision, 'Revision', { max: 256 }),
     AdoptExistingTable: optString(p.AdoptExistingTable, 'AdoptExistingTable', { pattern: TABLE, what: 'a DynamoDB table name' }),
   };
+  const distributed = optBool(p.Distributed, 'Distributed');
+  if (distributed !== undefined) props.Distributed = distributed;
   if (p.WriteBudget !== undefined) {
     const b = asObject(p.WriteBudget, 'WriteBudget');
     const budget: NonNullable<LoadProps['WriteBudget']> = {};

@@ -13,7 +13,9 @@
 import * as http from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { makeAwsClients, type ProviderClients } from '../../provider/aws';
+import type { DistributedPort } from '../../provider/types';
 import type { ContinuationPort } from '../../provider/continuation';
 import { jsonLogger } from '../../provider/protocol/log';
 import { nodeTransport, type ResponseBody } from '../../provider/protocol/response';
@@ -116,6 +118,8 @@ export interface HarnessOptions {
   handlers?: ReadonlyArray<ResourceHandler<unknown>>;
   /** Where the provider's state table lives (moto itself, so user-resource call counts stay clean); defaults to `endpoint`. */
   stateEndpoint?: string;
+  /** Distributed loads: the state machine and the Step Functions client (the harness adds its state table and key). */
+  distributed?: { sfn: SFNClient; stateMachineArn: string };
 }
 
 interface InvocationStore {
@@ -246,6 +250,8 @@ export async function startCfnHarness(opts: HarnessOptions): Promise<CfnHarness>
   });
 
   const store = dynamoStateStore(stateDdb, stateTable);
+  if (opts.distributed)
+    Object.assign(clients, { distributed: { ...opts.distributed, stateTable, signingKey: () => store.signingKey() } satisfies DistributedPort });
   function guardWith(overrides: Partial<GuardDeps>): Guard {
     return makeGuard({
       cloudformation: clients.cloudformation(),

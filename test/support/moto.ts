@@ -18,11 +18,12 @@ export interface Moto {
 export const MOTO_ACCOUNT = '123456789012';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-export async function startMoto(): Promise<Moto> {
+/** `env`: extra environment for moto_server (e.g. MOTO_PORT, where its Step Functions executor calls back: sfn-router.ts). */
+export async function startMoto(opts: { env?: Record<string, string> } = {}): Promise<Moto> {
   const port = await freePort();
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', ...opts.env },
   });
   const watched = watchChild(child);
   const endpoint = `http://127.0.0.1:${port}`;

@@ -26,7 +26,7 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     expect(t.Resources.MacroFunction.Properties?.Role).toEqual({ 'Fn::GetAtt': ['MacroRole', 'Arn'] });
     expect(t.Resources.ProviderFunction.Properties?.Role).toEqual({ 'Fn::GetAtt': ['ProviderRole', 'Arn'] });
     const roles = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role');
-    expect(roles.map(([id]) => id).sort()).toEqual(['MacroRole', 'ProviderRole']);
+    expect(roles.map(([id]) => id).sort()).toEqual(['LoadStateMachineRole', 'MacroRole', 'ProviderRole']);
     for (const [, r] of roles) expect(r.Properties?.ManagedPolicyArns).toBeUndefined();
   });
 
@@ -133,7 +133,9 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
   });
 
   it("limits S3 to reading the arc-dynamodb/ part of the named load buckets (the stacks' load prefixes)", () => {
-    const statements = statementsWith(roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'seed-data,exports' })), 's3:');
+    const statements = statementsWith(roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'seed-data,exports' })), 's3:').filter(
+      (s) => s.Sid !== 'WriteLoadManifests',
+    );
     expect(statements).toHaveLength(2);
     const [objects, listing] = statements;
     expect(list(objects.Action)).toEqual(['s3:GetObject']);
@@ -177,7 +179,13 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
   it('uses the partition of the deployment in S3 ARNs (aws-cn, aws-us-gov)', () => {
     for (const partition of ['aws-cn', 'aws-us-gov']) {
       const statements = statementsWith(roleStatements(t, 'ProviderRole', deployment({ LoadBucketNames: 'seed' }, partition)), 's3:');
-      expect(statements.flatMap((s) => list(s.Resource)).sort()).toEqual([`arn:${partition}:s3:::seed`, `arn:${partition}:s3:::seed/arc-dynamodb/*`]);
+      expect(statements.flatMap((s) => list(s.Resource)).sort()).toEqual([
+        `arn:${partition}:s3:::seed`,
+        `arn:${partition}:s3:::seed/arc-dynamodb/*`,
+        `arn:${partition}:s3:::seed/arc-dynamodb/.distributed/*`,
+      ]);
+      const machine = roleStatements(t, 'LoadStateMachineRole', deployment({ LoadBucketNames: 'seed' }, partition));
+      expect(statementsWith(machine, 's3:').flatMap((s) => list(s.Resource))).toEqual([`arn:${partition}:s3:::seed/arc-dynamodb/.distributed/*`]);
     }
   });
 
@@ -265,6 +273,13 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
         Resource: [KEY, `${KEY}9`],
         Condition: { StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com.cn'] } },
       },
+      {
+        Sid: 'EncryptLoadManifests',
+        Effect: 'Allow',
+        Action: 'kms:GenerateDataKey',
+        Resource: [KEY, `${KEY}9`],
+        Condition: { StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com.cn'] } },
+      },
     ]);
   });
 
@@ -286,7 +301,16 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
     const env = (t.Resources.ProviderFunction.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
-    expect(env).toEqual({ ARC_DYNAMODB_STATE_TABLE: { Ref: 'ProviderStateTable' } });
+    expect(env).toEqual({
+      ARC_DYNAMODB_STATE_TABLE: { Ref: 'ProviderStateTable' },
+      ARC_DYNAMODB_LOAD_STATE_MACHINE: {
+        'Fn::If': [
+          'HasLoadBuckets',
+          { 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${ProviderFunctionName}-load' },
+          { Ref: 'AWS::NoValue' },
+        ],
+      },
+    });
   });
 
   it('grants item reads and writes on the state table only, in addition to the managed-tables statement', () => {
@@ -340,5 +364,85 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     for (const action of documented) expect([action, [...granted].some((g) => glob(action).test(g))]).toEqual([action, true]);
     const extra = [...granted].filter((g) => !documented.some((d) => glob(d).test(g)));
     expect(extra.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket']);
+  });
+
+  describe('distributed loads (issue 17)', () => {
+    const loads = deployment({ LoadBucketNames: 'seed,more', ProviderFunctionName: 'my-provider' });
+    const machineArn = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:my-provider-load`;
+
+    it('makes the state machine and its role only with load buckets', () => {
+      for (const id of ['LoadStateMachine', 'LoadStateMachineRole']) expect([id, t.Resources[id].Condition]).toEqual([id, 'HasLoadBuckets']);
+      const none = roleStatements(t, 'ProviderRole', deployment());
+      expect(statementsWith(none, 'states:')).toEqual([]);
+    });
+
+    it('lets the provider write manifests only under arc-dynamodb/.distributed/ and start, watch and redrive only its own state machine', () => {
+      const statements = roleStatements(t, 'ProviderRole', loads);
+      expect(statements.filter((s) => ['WriteLoadManifests', 'RunDistributedLoads', 'WatchDistributedLoads'].includes(String(s.Sid)))).toEqual([
+        {
+          Sid: 'WriteLoadManifests',
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: ['arn:aws:s3:::seed/arc-dynamodb/.distributed/*', 'arn:aws:s3:::more/arc-dynamodb/.distributed/*'],
+        },
+        { Sid: 'RunDistributedLoads', Effect: 'Allow', Action: 'states:StartExecution', Resource: machineArn },
+        {
+          Sid: 'WatchDistributedLoads',
+          Effect: 'Allow',
+          Action: ['states:DescribeExecution', 'states:RedriveExecution'],
+          Resource: `arn:aws:states:eu-west-1:${ACCOUNT}:execution:my-provider-load:*`,
+        },
+      ]);
+      // No other statement of the provider's names Step Functions, and nothing else writes to a load bucket.
+      expect(statementsWith(statements, 'states:').map((s) => s.Sid)).toEqual(['RunDistributedLoads', 'WatchDistributedLoads']);
+    });
+
+    it("gives the state machine a role of its own: only the provider as its task, only its Map's child executions, only the manifests and results", () => {
+      const role = t.Resources.LoadStateMachineRole.Properties as { AssumeRolePolicyDocument: { Statement: Statement[] } };
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'states.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ]);
+      expect(roleStatements(t, 'LoadStateMachineRole', loads)).toEqual([
+        { Sid: 'InvokeProviderWorker', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:my-provider` },
+        { Sid: 'RunOwnChildExecutions', Effect: 'Allow', Action: 'states:StartExecution', Resource: machineArn },
+        {
+          Sid: 'ManageOwnChildExecutions',
+          Effect: 'Allow',
+          Action: ['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution'],
+          Resource: `arn:aws:states:eu-west-1:${ACCOUNT}:execution:my-provider-load/ArcDynamoDbLoad:*`,
+        },
+        {
+          Sid: 'ManifestsAndResults',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+          Resource: ['arn:aws:s3:::seed/arc-dynamodb/.distributed/*', 'arn:aws:s3:::more/arc-dynamodb/.distributed/*'],
+        },
+      ]);
+      const kms = roleStatements(t, 'LoadStateMachineRole', deployment({ LoadBucketNames: 'seed', LoadBucketKmsKeyArns: KEY }));
+      expect(kms.filter((s) => s.Sid === 'ManifestsAndResultsKms')).toEqual([
+        {
+          Sid: 'ManifestsAndResultsKms',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: [KEY],
+          Condition: { StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com.cn'] } },
+        },
+      ]);
+    });
+
+    it('deploys exactly the definition in provider/load/distributed/, its one task the provider function, under the name the policies use', () => {
+      const m = t.Resources.LoadStateMachine.Properties as Record<string, unknown>;
+      const file = JSON.parse(readFileSync(join(ROOT, 'provider/load/distributed/state-machine.asl.json'), 'utf8'));
+      expect(m.Definition).toEqual(file);
+      expect(m.DefinitionSubstitutions).toEqual({ ProviderFunctionArn: { 'Fn::GetAtt': ['ProviderFunction', 'Arn'] } });
+      expect(m.StateMachineName).toEqual({ 'Fn::Sub': '${ProviderFunctionName}-load' });
+      expect(m.RoleArn).toEqual({ 'Fn::GetAtt': ['LoadStateMachineRole', 'Arn'] });
+      expect(m.StateMachineType).toBe('STANDARD');
+    });
   });
 });

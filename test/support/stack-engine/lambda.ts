@@ -7,6 +7,13 @@
  *   ("asynchronous invocation"); that is how the provider's self-invoke continuations arrive.
  *   CloudFormation itself invokes custom-resource functions asynchronously (Lambda developer
  *   guide, "Using AWS Lambda with AWS CloudFormation").
+ * - `X-Amz-Invocation-Type: RequestResponse` (the default) runs the handler at once and answers
+ *   200 with its result as JSON, or, when it throws, 200 with `X-Amz-Function-Error: Unhandled`
+ *   and `{ errorType, errorMessage, stackTrace }` (Lambda API reference, Invoke, "FunctionError",
+ *   https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html; Lambda developer guide, "AWS
+ *   Lambda function errors in Node.js", https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html).
+ *   A synchronous invocation is never retried by Lambda: the caller decides (Lambda developer
+ *   guide, "Synchronous invocation"); Step Functions' `arn:aws:states:::lambda:invoke` invokes so.
  * - Each invocation gets a request ID and a deadline of `invocationMs`
  *   (context.getRemainingTimeInMillis, Lambda "context object").
  * - Async retry: an invocation that errors (or that a test makes crash before the handler runs)
@@ -54,6 +61,8 @@ export interface InvocationRecord {
   startedAt?: number;
   endedAt?: number;
   outcome: 'queued' | 'held' | 'running' | 'ok' | 'error' | 'crashed' | 'dropped' | 'timed-out';
+  /** RequestResponse (synchronous) rather than Event. */
+  sync?: boolean;
 }
 
 export interface LocalLambda {
@@ -201,6 +210,41 @@ export async function startLocalLambda(opts: LambdaOptions): Promise<LocalLambda
     if (twice) queue(record.functionArn, payload, record.awsRequestId, record.attempt);
   }
 
+  /** A synchronous invocation: the handler's result, or the error Lambda reports for it (never retried here). */
+  async function runSync(payload: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: Error }> {
+    const record: InvocationRecord = {
+      awsRequestId: randomUUID(),
+      functionArn,
+      attempt: 0,
+      continuation: false,
+      queuedAt: Date.now(),
+      outcome: 'running',
+      sync: true,
+      startedAt: Date.now(),
+    };
+    invocations.push(record);
+    busy++;
+    try {
+      await opts.beforeInvoke?.(record, payload);
+      const deadline = Date.now() + opts.invocationMs;
+      const ctx = {
+        awsRequestId: record.awsRequestId,
+        invokedFunctionArn: functionArn,
+        functionName: opts.functionName,
+        getRemainingTimeInMillis: () => deadline - Date.now(),
+      };
+      const result = await handler(payload, ctx);
+      record.outcome = 'ok';
+      return { ok: true, result };
+    } catch (e) {
+      record.outcome = 'error';
+      return { ok: false, error: e instanceof Error ? e : new Error(String(e)) };
+    } finally {
+      record.endedAt = Date.now();
+      busy--;
+    }
+  }
+
   const port = await freePort();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -216,12 +260,30 @@ export async function startLocalLambda(opts: LambdaOptions): Promise<LocalLambda
       if (req.method !== 'POST' || !m) return error(404, 'ResourceNotFoundException', `Unknown path ${req.url}`);
       const name = m[1];
       if (name !== functionArn && name !== opts.functionName) return error(404, 'ResourceNotFoundException', `Function not found: ${name}`);
-      if (type !== 'Event') return error(400, 'InvalidParameterValueException', `this local Lambda API runs InvocationType Event only, not ${type}`);
+      if (type !== 'Event' && type !== 'RequestResponse') return error(400, 'InvalidParameterValueException', `InvocationType ${type} is not run here`);
       let payload: unknown;
       try {
-        payload = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const raw = Buffer.concat(chunks).toString('utf8');
+        payload = raw === '' ? {} : JSON.parse(raw);
       } catch {
         return error(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+      }
+      if (type === 'RequestResponse') {
+        void runSync(payload).then((r) => {
+          const body = r.ok
+            ? JSON.stringify(r.result ?? null)
+            : JSON.stringify({ errorType: r.error.name, errorMessage: r.error.message, stackTrace: (r.error.stack ?? '').split('\n').slice(1) });
+          const headers: Record<string, string | number> = {
+            'content-type': 'application/json',
+            'x-amzn-requestid': randomUUID(),
+            'x-amz-executed-version': '$LATEST',
+          };
+          if (!r.ok) headers['x-amz-function-error'] = 'Unhandled';
+          headers['content-length'] = Buffer.byteLength(body);
+          res.writeHead(200, headers);
+          res.end(body);
+        });
+        return;
       }
       res.writeHead(202, { 'x-amzn-requestid': randomUUID(), 'content-length': 0 });
       res.end();

@@ -34,6 +34,7 @@ test.each([
   [{ ...base, WriteBudget: { MaxItemsPerSecond: '0' } }, "Property 'WriteBudget.MaxItemsPerSecond' must be between 1 and 1000000000, got 0"],
   [{ ...base, WriteBudget: {} }, "Property 'WriteBudget' needs WriteCapacityPercent, MaxWriteUnitsPerSecond or MaxItemsPerSecond"],
   [{ ...base, WriteBudget: 'fast' }, "Property 'WriteBudget'"],
+  [{ ...base, Distributed: 'yes' }, "Property 'Distributed'"],
 ])('bad properties are refused naming the property: %j', (raw, message) => {
   expect(() => parseLoadProperties(raw)).toThrow(message);
 });
@@ -43,6 +44,13 @@ test('WriteBudget: CloudFormation strings become numbers, named for the loader',
   expect(p.WriteBudget).toEqual({ WriteCapacityPercent: 37.5, MaxWriteUnitsPerSecond: 800, MaxItemsPerSecond: 500 });
   expect(writeBudgetOf(p.WriteBudget!)).toEqual({ capacityPercent: 37.5, maxWriteUnitsPerSecond: 800, maxItemsPerSecond: 500 });
   expect(parseLoadProperties({ ...base, WriteBudget: { MaxItemsPerSecond: 20 } }).WriteBudget).toEqual({ MaxItemsPerSecond: 20 });
+});
+
+test('Distributed: CloudFormation strings become booleans; absent stays absent (the route is then by size); it loads nothing new', () => {
+  expect(parseLoadProperties({ ...base, Distributed: 'true' }).Distributed).toBe(true);
+  expect(parseLoadProperties({ ...base, Distributed: 'false' }).Distributed).toBe(false);
+  expect('Distributed' in parseLoadProperties(base)).toBe(false);
+  expect(sourceKey(parseLoadProperties({ ...base, Distributed: 'true' }))).toBe(sourceKey(parseLoadProperties(base)));
 });
 
 test('the source key changes with the source and Revision, not with WriteMode, MaxRejectedRecords or WriteBudget', () => {

@@ -1,0 +1,175 @@
+/**
+ * The provider's side of a distributed load: it writes the sealed manifest, starts the execution,
+ * and, each time it looks again, reads the execution's status: it redrives a FAILED execution a
+ * bounded number of times (a redrive re-runs only the child executions that did not succeed:
+ * "Redriving Map Runs", https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html),
+ * and, once it SUCCEEDED, sums the batch records (records.ts) into the load's counts.
+ * Observe (DescribeExecution, the records) -> decide (decideRun, pure) -> act (redrive, finish).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, RedriveExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { Logger } from '../../../contract/logger';
+import type { Counters } from '../../../load/types';
+import type { Batch, BatchObject } from './plan';
+import { planBatches } from './plan';
+import { readBatchRecords, type BatchRecord } from './records';
+import { sealBatch, sealRun, type RunSpec } from './seal';
+
+/** Where the provider may write (template.yaml grants s3:PutObject only there). */
+export const MANIFEST_PREFIX = 'arc-dynamodb/.distributed/';
+/** Redrives after a worker failure before the load fails (a redrive re-runs only the failed batches). */
+export const MAX_REDRIVES = 3;
+
+export interface DriverDeps {
+  s3: S3Client;
+  sfn: SFNClient;
+  dynamodb: DynamoDBClient;
+  stateTable: string;
+  stateMachineArn: string;
+  signingKey(): Promise<Buffer>;
+  log: Logger;
+}
+
+/** What the provider keeps between looks (the continuation's checkpoint). */
+export interface DistributedState {
+  v: 1;
+  kind: 'distributed';
+  runId: string;
+  executionArn: string;
+  batches: number;
+  redrives: number;
+}
+
+export type Observed =
+  | { status: 'RUNNING' | 'PENDING_REDRIVE' }
+  | { status: 'SUCCEEDED'; records: (BatchRecord | undefined)[] }
+  | { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error: string; records: (BatchRecord | undefined)[] };
+
+export type Decision =
+  | { act: 'wait' }
+  | { act: 'redrive' }
+  | { act: 'done'; counters: Counters; records: number }
+  | { act: 'fail'; reason: string; counters: Counters };
+
+const zero = (): Counters => ({ itemsWritten: 0, itemsSkipped: 0, recordsRejected: 0, objectsRead: 0, bytesRead: 0 });
+
+/** Each batch counted once (its record is overwritten by every re-run), only finished ones. */
+export function sumRecords(records: (BatchRecord | undefined)[]): { counters: Counters; records: number } {
+  const c = zero();
+  let n = 0;
+  for (const r of records) {
+    if (!r || r.checkpoint !== undefined) continue;
+    c.itemsWritten += r.counters.itemsWritten;
+    c.itemsSkipped += r.counters.itemsSkipped;
+    c.recordsRejected += r.counters.recordsRejected;
+    c.objectsRead += r.counters.objectsRead;
+    c.bytesRead += r.counters.bytesRead;
+    n += r.records;
+  }
+  return { counters: c, records: n };
+}
+
+export function decideRun(state: DistributedState, o: Observed, maxRedrives = MAX_REDRIVES): Decision {
+  switch (o.status) {
+    case 'RUNNING':
+    case 'PENDING_REDRIVE':
+      return { act: 'wait' };
+    case 'SUCCEEDED': {
+      const missing = o.records.findIndex((r) => !r || r.checkpoint !== undefined || r.failed !== undefined);
+      const sum = sumRecords(o.records);
+      // The Map succeeded only if every child did; a batch without its record would be a provider bug, never counted as loaded.
+      if (missing !== -1) return { act: 'fail', reason: `the execution succeeded but batch ${missing} has no finished record`, counters: sum.counters };
+      return { act: 'done', ...sum };
+    }
+    case 'FAILED':
+    case 'TIMED_OUT':
+    case 'ABORTED': {
+      const sum = sumRecords(o.records);
+      // A batch that failed on its data (too many rejects, a missing table) fails again when re-run: no redrive.
+      const bad = o.records.find((r) => r?.failed !== undefined);
+      if (bad?.failed !== undefined) return { act: 'fail', reason: bad.failed, counters: sum.counters };
+      if (o.status === 'ABORTED') return { act: 'fail', reason: 'its Step Functions execution was stopped', counters: sum.counters };
+      if (state.redrives >= maxRedrives)
+        return {
+          act: 'fail',
+          reason: `its Step Functions execution ${o.status} (${o.error}) and was redriven ${state.redrives} times, the most allowed`,
+          counters: sum.counters,
+        };
+      return { act: 'redrive' };
+    }
+  }
+}
+
+export interface StartInput {
+  spec: Omit<RunSpec, 'v'>;
+  objects: BatchObject[];
+  workers: number;
+  maxBytes?: number;
+  maxObjects?: number;
+}
+
+/**
+ * Seals the run and its batches, writes the manifest next to the source, and starts the execution
+ * (named after the run: a retried start is refused, not doubled).
+ */
+export async function startRun(input: StartInput, deps: DriverDeps): Promise<DistributedState> {
+  const key = await deps.signingKey();
+  const spec: RunSpec = { v: 1, ...input.spec };
+  const run = sealRun(key, spec);
+  const batches: Batch[] = planBatches(input.objects, input.maxBytes, input.maxObjects);
+  const folder = `${MANIFEST_PREFIX}${spec.runId}/`;
+  await deps.s3.send(
+    new PutObjectCommand({
+      Bucket: spec.bucket,
+      Key: `${folder}manifest.json`,
+      Body: JSON.stringify(batches.map((b) => sealBatch(key, run, b))),
+      ContentType: 'application/json',
+      ...(spec.owner ? { ExpectedBucketOwner: spec.owner } : {}),
+    }),
+  );
+  const started = await deps.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: deps.stateMachineArn,
+      name: spec.runId,
+      input: JSON.stringify({
+        Run: run,
+        Manifest: { Bucket: spec.bucket, Key: `${folder}manifest.json` },
+        MaxConcurrency: Math.max(1, Math.min(input.workers, batches.length)),
+        Results: { Bucket: spec.bucket, Prefix: `${folder}results` },
+      }),
+    }),
+  );
+  deps.log.info('distributed load started', { run: spec.runId, batches: batches.length, workers: input.workers });
+  return { v: 1, kind: 'distributed', runId: spec.runId, executionArn: started.executionArn!, batches: batches.length, redrives: 0 };
+}
+
+export type Polled =
+  | { status: 'running'; state: DistributedState }
+  | { status: 'done'; counters: Counters; records: number }
+  | { status: 'failed'; reason: string; counters: Counters };
+
+/** One look at the execution, and what follows from it. */
+export async function pollRun(state: DistributedState, deps: DriverDeps, maxRedrives = MAX_REDRIVES): Promise<Polled> {
+  const d = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: state.executionArn }));
+  const status = String(d.status);
+  let observed: Observed;
+  if (status === 'SUCCEEDED') observed = { status, records: await readBatchRecords(deps.dynamodb, deps.stateTable, state.runId, state.batches) };
+  else if (status === 'FAILED' || status === 'TIMED_OUT' || status === 'ABORTED')
+    observed = { status, error: d.error ?? status, records: await readBatchRecords(deps.dynamodb, deps.stateTable, state.runId, state.batches) };
+  else observed = { status: 'RUNNING' };
+  const decision = decideRun(state, observed, maxRedrives);
+  switch (decision.act) {
+    case 'wait':
+      return { status: 'running', state };
+    case 'redrive':
+      await deps.sfn.send(new RedriveExecutionCommand({ executionArn: state.executionArn, clientToken: `${state.runId}-${state.redrives + 1}` }));
+      deps.log.warn('distributed load redriven', { run: state.runId, redrive: state.redrives + 1, error: (observed as { error?: string }).error });
+      return { status: 'running', state: { ...state, redrives: state.redrives + 1 } };
+    case 'done':
+      deps.log.info('distributed load done', { run: state.runId, ...decision.counters });
+      return { status: 'done', counters: decision.counters, records: decision.records };
+    case 'fail':
+      return { status: 'failed', reason: decision.reason, counters: decision.counters };
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The load handler's distributed path (docs/load.md, "Distributed loads"). On the first invocation
+ * it decides the route (plan.ts route: `Distributed`, or the source's listed size against the
+ * budget and the time CloudFormation still waits); a distributed load is planned, sealed and
+ * started (driver.ts startRun), and every later invocation is a continuation of the same
+ * operation (the long-operation path, as a one-chain load's) that watches the execution, redrives
+ * it after a worker failure (at most MAX_REDRIVES times) and, when it succeeded, answers with the
+ * batch records summed into the same Fn::GetAtt results.
+ */
+import { createHash } from 'node:crypto';
+import { hasBudget, type TableCapacity, type WriteBudget } from '../../../load/budget';
+import type { Counters } from '../../../load/types';
+import { describeCapacity } from '../../../load/schema';
+import { S3Source } from '../../../load/source';
+import { awsErrorName } from '../../aws';
+import type { DistributedPort, HandlerRequest, HandlerResult } from '../../types';
+import type { LoadProps } from '../properties';
+import { MAX_REDRIVES, pollRun, startRun, type DistributedState, type DriverDeps } from './driver';
+import { planBatches, route, splitBudget, type BatchObject } from './plan';
+
+/** template.yaml sets it to the state machine's ARN when LoadBucketNames is set. */
+export const LOAD_STATE_MACHINE_ENV = 'ARC_DYNAMODB_LOAD_STATE_MACHINE';
+/** Between two DescribeExecution calls while the execution runs (its quota is a bucket of 200, refilled at 20 per second). */
+export const POLL_MS = 2000;
+/** The longest a custom resource waits (ServiceTimeout at most 3600 s, AWS::CloudFormation::CustomResource). */
+const MAX_WAIT_MS = 3_600_000;
+
+export interface DistributedCheckpoint extends DistributedState {
+  startedAt: number;
+}
+
+export function isDistributedCheckpoint(v: unknown): v is DistributedCheckpoint {
+  const c = v as DistributedCheckpoint;
+  return !!c && typeof c === 'object' && c.v === 1 && c.kind === 'distributed' && typeof c.runId === 'string' && typeof c.executionArn === 'string';
+}
+
+/** The load handler's own pieces (passed in: this module must not import the handler that imports it). */
+export interface Helpers {
+  writeBudget(p: LoadProps): WriteBudget | undefined;
+  failureReason(table: string, o: { reason: string; counters: Counters }): string;
+  resultData(c: Counters, seconds: number): Record<string, number>;
+}
+
+const driverDeps = (req: HandlerRequest<LoadProps>, port: DistributedPort): DriverDeps => ({
+  s3: req.clients.s3(),
+  sfn: port.sfn,
+  dynamodb: req.clients.dynamodb(),
+  stateTable: port.stateTable,
+  stateMachineArn: port.stateMachineArn,
+  signingKey: () => port.signingKey(),
+  log: req.log,
+});
+
+/** A distributed start, or undefined when the load runs in one chain. */
+export async function startDistributed(req: HandlerRequest<LoadProps>, id: string, h: Helpers): Promise<HandlerResult | undefined> {
+  const p = req.properties;
+  const port = req.clients.distributed;
+  if (p.Distributed === false) return undefined;
+  if (!port) {
+    if (p.Distributed !== true) return undefined;
+    return {
+      status: 'failed',
+      physicalResourceId: id,
+      reason:
+        `Load into table '${p.TableName}' asks for Distributed: true, but this provider has no distributed-load state machine ` +
+        '(deploy template.yaml with LoadBucketNames). Nothing was read or written.',
+    };
+  }
+  const src = p.S3BucketSource;
+  const objects: BatchObject[] = [];
+  for await (const o of new S3Source(req.clients.s3(), src.Bucket, src.KeyPrefix ?? '', src.BucketOwner).list('')) objects.push([o.key, o.size, o.etag ?? '']);
+  const budget = h.writeBudget(p);
+  const capacity: TableCapacity | undefined = hasBudget(budget) ? await describeCapacity(req.clients.dynamodb(), p.TableName) : undefined;
+  const now = Date.now();
+  // How long CloudFormation still waits: the operation's ServiceTimeout, at most an hour (custom resource ServiceTimeout).
+  const waits = (req.serviceDeadline ?? now + MAX_WAIT_MS) - now;
+  const r = route({ distributed: p.Distributed, sourceBytes: objects.reduce((n, o) => n + o[1], 0), budget, capacity, secondsLeft: waits / 1000 });
+  req.log.info('load route', { table: p.TableName, route: r.kind, why: r.why });
+  if (r.kind === 'one-chain' || objects.length === 0) return undefined;
+  const split = splitBudget(planBatches(objects).length, budget, capacity);
+  // Named after the request: a retried first invocation (Lambda's async retry) starts the same execution, which Step Functions refuses.
+  const runId = `arc-${createHash('sha256').update(`${req.stackId}\n${req.logicalResourceId}\n${req.requestId}`).digest('hex').slice(0, 40)}`;
+  const deps = driverDeps(req, port);
+  let state: DistributedState;
+  const planned = planBatches(objects).length;
+  // Still this operation's (a Delete sent meanwhile takes over): checked before starting anything.
+  await req.assertCurrent?.();
+  try {
+    state = await startRun(
+      {
+        spec: {
+          runId,
+          table: p.TableName,
+          bucket: src.Bucket,
+          prefix: src.KeyPrefix ?? '',
+          ...(src.BucketOwner ? { owner: src.BucketOwner } : {}),
+          format: p.InputFormat,
+          compression: p.InputCompressionType,
+          csv: {
+            delimiter: p.InputFormatOptions?.Csv?.Delimiter ?? ',',
+            ...(p.InputFormatOptions?.Csv?.HeaderList ? { headerList: p.InputFormatOptions.Csv.HeaderList } : {}),
+          },
+          writeMode: p.WriteMode,
+          maxRejectedRecords: p.MaxRejectedRecords,
+          ...(split.budget ? { budget: split.budget } : {}),
+          expiresAt: now + Math.max(waits, 0),
+        },
+        objects,
+        workers: split.workers,
+      },
+      deps,
+    );
+  } catch (e) {
+    if (awsErrorName(e) !== 'ExecutionAlreadyExists') throw e;
+    const executionArn = `${port.stateMachineArn.replace(':stateMachine:', ':execution:')}:${runId}`;
+    state = { v: 1, kind: 'distributed', runId, executionArn, batches: planned, redrives: 0 };
+  }
+  const checkpoint: DistributedCheckpoint = { ...state, startedAt: now };
+  return { status: 'continue', checkpoint, physicalResourceId: id };
+}
+
+/** Watches the execution until it ends or this invocation's time is up. */
+export async function watchDistributed(
+  req: HandlerRequest<LoadProps>,
+  cp: DistributedCheckpoint,
+  id: string,
+  h: Helpers,
+  stopAt: number,
+): Promise<HandlerResult> {
+  const p = req.properties;
+  const port = req.clients.distributed;
+  if (!port) return { status: 'failed', physicalResourceId: id, reason: `Load into table '${p.TableName}' lost its distributed-load state machine.` };
+  const deps = driverDeps(req, port);
+  let state: DistributedCheckpoint = cp;
+  for (;;) {
+    // A look may redrive: only while this invocation still holds the operation.
+    await req.assertCurrent?.();
+    const polled = await pollRun(state, deps, MAX_REDRIVES);
+    switch (polled.status) {
+      case 'done':
+        return { status: 'done', physicalResourceId: id, data: h.resultData(polled.counters, Math.round((Date.now() - cp.startedAt) / 1000)) };
+      case 'failed':
+        return {
+          status: 'failed',
+          physicalResourceId: id,
+          reason: h.failureReason(p.TableName, { reason: `the distributed load: ${polled.reason}`, counters: polled.counters }),
+        };
+      case 'running':
+        state = { ...polled.state, startedAt: cp.startedAt };
+        if (Date.now() + POLL_MS >= stopAt || req.signal?.aborted) return { status: 'continue', checkpoint: state, physicalResourceId: id };
+        await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+}

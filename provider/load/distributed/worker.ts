@@ -1,0 +1,126 @@
+/**
+ * The worker entry: one child execution of the distributed-load state machine invokes the provider
+ * function (synchronously, `arn:aws:states:::lambda:invoke`) with `{ ArcDynamoDbWorker, Batch }`,
+ * and the worker loads that batch with the same loader core as every load (load/loader.ts).
+ *
+ * - Nothing in the event is trusted: the run and the batch must carry the provider's seal
+ *   (seal.ts). An event that does not is refused before anything is read or written.
+ * - Its counts are returned (the child's output, which the Map's ResultWriter keeps) and recorded
+ *   in the provider's state table (records.ts), which the provider sums when the execution ends.
+ * - A failure that a re-run cannot fix (bad records past MaxRejectedRecords, a missing table) is
+ *   recorded and thrown as `ArcDynamoDb.LoadFailed`: with no failure tolerated the Map run fails,
+ *   and the provider fails the resource with the reason instead of redriving it.
+ * - A batch not finished by the invocation's deadline records where it stopped and throws
+ *   `ArcDynamoDb.BatchUnfinished`; its next run (a redrive) resumes there.
+ * Lambda turns a thrown error into the function error whose errorType is the error's name, and
+ * Step Functions names the task's failure after it (Step Functions developer guide, "Handling
+ * errors in Step Functions workflows", Lambda errors).
+ */
+import type { Readable } from 'node:stream';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '../../../contract/logger';
+import { runLoad } from '../../../load/loader';
+import { S3Source, type ObjectSource, type SourceObject } from '../../../load/source';
+import type { Counters } from '../../../load/types';
+import { getBatchRecord, putBatchRecord } from './records';
+import { openBatch, type RunSpec } from './seal';
+import type { Batch } from './plan';
+
+/** Marks a worker event; its value is the sealed run (the state machine's ItemSelector puts it there). */
+export const WORKER_KEY = 'ArcDynamoDbWorker';
+/** Writes in flight per worker (as the provider's own loads: load/handler.ts PROVIDER_CONCURRENCY). */
+export const WORKER_CONCURRENCY = 8;
+
+export interface BatchResult extends Counters {
+  batch: number;
+  records: number;
+}
+
+export class WorkerError extends Error {
+  constructor(name: 'ArcDynamoDb.LoadFailed' | 'ArcDynamoDb.BatchUnfinished' | 'ArcDynamoDb.NotSealed', message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export const isWorkerEvent = (e: unknown): e is Record<string, unknown> => !!e && typeof e === 'object' && WORKER_KEY in (e as object);
+
+export interface WorkerDeps {
+  signingKey(): Promise<Buffer>;
+  dynamodb: DynamoDBClient;
+  s3: S3Client;
+  stateTable: string;
+  log: Logger;
+  /** Epoch ms by which the worker must have returned (the invocation's deadline, less a margin). */
+  deadline: number;
+  now?: () => number;
+}
+
+/** The batch's objects, in key order, from S3: only what the sealed batch lists, with the listed ETags (a rewritten object fails the load). */
+class BatchSource implements ObjectSource {
+  readonly description: string;
+  private readonly s3: S3Source;
+  constructor(
+    client: S3Client,
+    private readonly spec: RunSpec,
+    private readonly batch: Batch,
+  ) {
+    this.s3 = new S3Source(client, spec.bucket, spec.prefix, spec.owner);
+    this.description = `s3://${spec.bucket}/${spec.prefix} (batch ${batch.i})`;
+  }
+  async *list(after: string): AsyncGenerator<SourceObject> {
+    for (const [key, size, etag] of [...this.batch.o].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      if (after !== '' && key <= after) continue;
+      yield { key, name: `s3://${this.spec.bucket}/${key}`, size, etag };
+    }
+  }
+  open(obj: SourceObject, from: number): Promise<Readable> {
+    return this.s3.open(obj, from);
+  }
+}
+
+export async function runWorker(event: Record<string, unknown>, deps: WorkerDeps): Promise<BatchResult> {
+  const now = deps.now ?? Date.now;
+  const opened = openBatch(await deps.signingKey(), event[WORKER_KEY], event.Batch, now());
+  if (!opened.ok) {
+    deps.log.warn('worker event refused', { reason: opened.why });
+    throw new WorkerError('ArcDynamoDb.NotSealed', `Not a batch of this provider's distributed loads (${opened.why}); nothing was read or written.`);
+  }
+  const { spec, batch } = opened;
+  const log = deps.log;
+  const previous = await getBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i);
+  log.info('batch started', { run: spec.runId, batch: batch.i, objects: batch.o.length, resumed: previous?.checkpoint !== undefined });
+  const remaining = deps.deadline - now();
+  const outcome = await runLoad(
+    {
+      tableName: spec.table,
+      format: spec.format,
+      compression: spec.compression,
+      csv: spec.csv,
+      writeMode: spec.writeMode,
+      maxRejectedRecords: spec.maxRejectedRecords,
+      concurrency: WORKER_CONCURRENCY,
+      part: true,
+      ...(spec.budget ? { writeBudget: spec.budget } : {}),
+    },
+    { dynamodb: deps.dynamodb, source: new BatchSource(deps.s3, spec, batch), log },
+    previous?.checkpoint,
+    deps.deadline - Math.min(5000, remaining / 10),
+    deps.deadline - Math.min(1000, remaining / 20),
+  );
+  const cp = outcome.checkpoint;
+  const base = { counters: cp.counters, records: cp.records, firstRejects: cp.firstRejects };
+  switch (outcome.status) {
+    case 'done':
+      await putBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i, base);
+      log.info('batch done', { run: spec.runId, batch: batch.i, ...cp.counters });
+      return { batch: batch.i, ...cp.counters, records: cp.records };
+    case 'failed':
+      await putBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i, { ...base, failed: outcome.reason });
+      throw new WorkerError('ArcDynamoDb.LoadFailed', outcome.reason);
+    case 'continue':
+      await putBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i, { ...base, checkpoint: cp });
+      throw new WorkerError('ArcDynamoDb.BatchUnfinished', `batch ${batch.i} did not finish within one invocation; its next run resumes where it stopped`);
+  }
+}

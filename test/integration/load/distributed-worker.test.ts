@@ -1,0 +1,144 @@
+/**
+ * The distributed-load worker (provider/load/distributed/worker.ts; issue 17): the loader core over
+ * one sealed batch of objects, from moto's S3 into DynamoDB Local. It loads exactly its batch,
+ * returns and records its counts (a re-run overwrites its own record), resumes an unfinished batch
+ * where it stopped, and refuses anything it did not get sealed from the provider.
+ */
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateTableCommand as CreateDdbTable } from '@aws-sdk/client-dynamodb';
+import { dynamoStateStore } from '../../../provider/guard/state-store';
+import { planBatches, type BatchObject } from '../../../provider/load/distributed/plan';
+import { getBatchRecord } from '../../../provider/load/distributed/records';
+import { sealBatch, sealRun, type RunSpec } from '../../../provider/load/distributed/seal';
+import { runWorker, WORKER_KEY, WorkerError } from '../../../provider/load/distributed/worker';
+import { canonical, richItems, toDynamoDbJson } from '../../support/load-data';
+import { captureLog, createBucket, createTable, putObject, scanAll, startBackends, unique, type Backends } from './helpers';
+
+let b: Backends;
+const STATE = 'provider-state';
+beforeAll(async () => {
+  b = await startBackends();
+  await b.dynamodb['DynamoDB Local'].send(
+    new CreateDdbTable({
+      TableName: STATE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }),
+  );
+});
+afterAll(async () => b?.stop());
+
+async function stage(objects: number, per: number) {
+  const bucket = unique('dw').toLowerCase();
+  const table = unique('dw');
+  await createBucket(b.s3, bucket);
+  await createTable(b.dynamodb['DynamoDB Local'], table);
+  const items = richItems(objects * per);
+  for (let i = 0; i < objects; i++) await putObject(b.s3, bucket, `arc-dynamodb/shop/part-${i}.json`, toDynamoDbJson(items.slice(i * per, (i + 1) * per)));
+  const listed = await b.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'arc-dynamodb/shop/' }));
+  const list: BatchObject[] = (listed.Contents ?? []).map((o) => [o.Key!, o.Size!, o.ETag!]);
+  const spec: RunSpec = {
+    v: 1,
+    runId: unique('run'),
+    table,
+    bucket,
+    prefix: 'arc-dynamodb/shop/',
+    format: 'DYNAMODB_JSON',
+    compression: 'NONE',
+    csv: { delimiter: ',' },
+    writeMode: 'Overwrite',
+    maxRejectedRecords: 0,
+    expiresAt: Date.now() + 600_000,
+  };
+  return { bucket, table, items, list, spec };
+}
+
+const store = () => dynamoStateStore(b.dynamodb['DynamoDB Local'], STATE);
+const deps = (log = captureLog(), deadline = Date.now() + 120_000) => ({
+  signingKey: () => store().signingKey(),
+  dynamodb: b.dynamodb['DynamoDB Local'],
+  s3: b.s3,
+  stateTable: STATE,
+  log,
+  deadline,
+});
+
+test('each worker loads exactly its sealed batch; together they load the source item for item, and the counts add up', async () => {
+  const s = await stage(5, 40);
+  const key = await store().signingKey();
+  const run = sealRun(key, s.spec);
+  const batches = planBatches(s.list, 1, 2); // a byte limit of 1: one object per batch
+  expect(batches.map((x) => x.o.length)).toEqual([1, 1, 1, 1, 1]);
+  const twoPer = planBatches(s.list, Infinity, 2);
+  expect(twoPer.map((x) => x.o.length)).toEqual([2, 2, 1]);
+  const results = [];
+  for (const batch of twoPer) results.push(await runWorker({ [WORKER_KEY]: run, Batch: sealBatch(key, run, batch) }, deps()));
+  expect(results.map((r) => [r.batch, r.itemsWritten, r.objectsRead, r.records])).toEqual([
+    [0, 80, 2, 80],
+    [1, 80, 2, 80],
+    [2, 40, 1, 40],
+  ]);
+  const loaded = (await scanAll(b.dynamodb['DynamoDB Local'], s.table)).map(canonical).sort();
+  expect(loaded).toEqual(s.items.map(canonical).sort());
+  expect(results.reduce((n, r) => n + r.bytesRead, 0)).toBe(s.list.reduce((n, o) => n + o[1], 0));
+  const record = await getBatchRecord(b.dynamodb['DynamoDB Local'], STATE, s.spec.runId, 2);
+  expect(record).toEqual({
+    counters: { itemsWritten: 40, itemsSkipped: 0, recordsRejected: 0, objectsRead: 1, bytesRead: s.list[4][1] },
+    records: 40,
+    firstRejects: [],
+  });
+
+  // A batch run again (a redrive after its worker was killed) overwrites its own record: counted once.
+  await runWorker({ [WORKER_KEY]: run, Batch: sealBatch(key, run, twoPer[2]) }, deps());
+  expect((await getBatchRecord(b.dynamodb['DynamoDB Local'], STATE, s.spec.runId, 2))?.counters.itemsWritten).toBe(40);
+});
+
+test('a batch cut off by its deadline records where it stopped, and its next run resumes there: every item once', async () => {
+  const s = await stage(2, 300);
+  const key = await store().signingKey();
+  const run = sealRun(key, s.spec);
+  const [batch] = planBatches(s.list);
+  const sealed = sealBatch(key, run, batch);
+  // A deadline already close: the loader makes progress of at least one record, then stops.
+  const err = await runWorker({ [WORKER_KEY]: run, Batch: sealed }, deps(captureLog(), Date.now() + 50)).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkerError);
+  expect((err as WorkerError).name).toBe('ArcDynamoDb.BatchUnfinished');
+  const partial = await getBatchRecord(b.dynamodb['DynamoDB Local'], STATE, s.spec.runId, 0);
+  expect(partial?.checkpoint).toBeDefined();
+  expect(partial!.records).toBeLessThan(600);
+  const done = await runWorker({ [WORKER_KEY]: run, Batch: sealed }, deps());
+  expect([done.itemsWritten + done.itemsSkipped, done.records, done.objectsRead]).toEqual([600, 600, 2]);
+  const loaded = (await scanAll(b.dynamodb['DynamoDB Local'], s.table)).map(canonical).sort();
+  expect(loaded).toEqual(s.items.map(canonical).sort());
+});
+
+test('refuses an unsealed, forged or expired batch before reading or writing anything', async () => {
+  const s = await stage(1, 10);
+  const key = await store().signingKey();
+  const run = sealRun(key, s.spec);
+  const [batch] = planBatches(s.list);
+  const log = captureLog();
+  const attempts: Record<string, unknown>[] = [
+    { [WORKER_KEY]: JSON.parse(JSON.stringify(run)), Batch: { ...batch, m: '0'.repeat(64) } },
+    { [WORKER_KEY]: { ...run, run: run.run.replace(s.table, 'app-other') }, Batch: sealBatch(key, run, batch) },
+    { [WORKER_KEY]: { v: 1, run: run.run, mac: 'f'.repeat(64) }, Batch: sealBatch(key, run, batch) },
+    { [WORKER_KEY]: sealRun(key, { ...s.spec, expiresAt: Date.now() - 1 }), Batch: batch },
+  ];
+  const expired = sealRun(key, { ...s.spec, expiresAt: Date.now() - 1 });
+  attempts.push({ [WORKER_KEY]: expired, Batch: sealBatch(key, expired, batch) });
+  for (const a of attempts) {
+    const err = await runWorker(a, deps(log)).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('ArcDynamoDb.NotSealed');
+    expect((err as Error).message).toMatch(/nothing was read or written/);
+  }
+  expect(await scanAll(b.dynamodb['DynamoDB Local'], s.table)).toEqual([]);
+  expect(await getBatchRecord(b.dynamodb['DynamoDB Local'], STATE, s.spec.runId, 0)).toBeUndefined();
+  expect(log.lines.filter((l) => l.message === 'worker event refused').map((l) => l.fields?.reason)).toEqual([
+    'the batch is not sealed for this run',
+    'the run is not sealed by this provider',
+    'the run is not sealed by this provider',
+    'no sealed batch',
+    'the run has expired',
+  ]);
+});

@@ -1,0 +1,349 @@
+/**
+ * The router on the port moto_server's Step Functions executor calls back on. moto 5.2.1 runs a
+ * state machine (config `stepfunctions.execute_state_machine`) with boto3 clients whose endpoint is
+ * `http://localhost:$MOTO_PORT` (moto/stepfunctions/parser/asl/utils/boto_client.py in
+ * github.com/getmoto/moto, tag 5.2.1; the env var, not moto_server's `-p`). moto_server is started
+ * with MOTO_PORT set to this router's port, and the router sends:
+ * - Lambda Invoke (`POST /2015-03-31/functions/{FunctionName}/invocations`, Lambda API reference,
+ *   Invoke) to the local Lambda API running the real bundled provider (stack-engine/lambda.ts);
+ * - everything else (S3 for the ItemReader, the test's own Step Functions calls) to moto.
+ *
+ * It records each batch's outcome as Step Functions saw it, and models two rules of Step Functions
+ * that moto 5.2.1's executor does not implement:
+ * - **ToleratedFailurePercentage.** With 0, one failed child execution fails the Map Run with
+ *   `States.ExceedToleratedFailureThreshold`, and with it the execution ("Setting failure
+ *   thresholds for Distributed Map states",
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html). moto lets
+ *   the execution succeed, so DescribeExecution is answered FAILED when, once moto's run ended, a
+ *   batch's last attempt failed (a child is retried by its Retry first: only the last attempt
+ *   decides). AWS may fail the run before every child ended; here it waits for moto's end.
+ * - **RedriveExecution.** Only a FAILED, ABORTED or TIMED_OUT execution may be redriven, else
+ *   `ExecutionNotRedrivable`; the execution keeps its ARN, runs again and counts `redriveCount`
+ *   (Step Functions API reference, RedriveExecution,
+ *   https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html). A
+ *   redriven Map Run re-runs only the child executions that did not succeed; succeeded ones are
+ *   not run again ("Redriving Map Runs",
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html). moto has no
+ *   RedriveExecution: the router starts, in moto, an execution of the same machine whose manifest
+ *   lists only the items not yet succeeded, and answers for it under the original ARN.
+ *
+ * And it works around one moto 5.2.1 bug: a second StartExecution of a state machine that has run
+ * fails with a 500 ("cannot pickle '_thread.RLock' object", https://github.com/getmoto/moto/issues/10077,
+ * fixed after 5.2.1 by https://github.com/getmoto/moto/pull/10093); the deep copy reaches every
+ * execution of the account and region (a probe: a second machine fails too, another region does
+ * not). Each StartExecution (and each modelled redrive) runs on a copy of the machine in a region
+ * of moto that has run nothing yet; the router answers under the ARN
+ * AWS would give (`...:execution:<machine>:<name>`); a second start of the same name answers the
+ * same execution when its input is the same, else `ExecutionAlreadyExists` (simplified: AWS answers
+ * so for a running execution; Step Functions API reference, StartExecution,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+ *
+ * `killNext` makes a worker "killed": the invocation runs (it may write items and its record),
+ * then Step Functions gets the error Lambda reports for a runtime that died
+ * (`Runtime.ExitError`, Lambda developer guide, "Troubleshoot invocation issues in Lambda",
+ * https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html), an
+ * error the machine's Retry does not retry, so the child fails.
+ */
+import * as http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  SFNClient,
+  StartExecutionCommand,
+  type DescribeExecutionCommandOutput,
+} from '@aws-sdk/client-sfn';
+import { freePort } from './ports';
+import { LOCAL_CREDENTIALS } from './moto';
+
+/** Regions where copies of a machine run, one execution each (moto#10077); the machine itself is created in another. */
+const COPY_REGIONS = [
+  'us-west-2',
+  'us-west-1',
+  'us-east-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-south-1',
+  'ap-east-1',
+  'me-south-1',
+  'af-south-1',
+  'ap-northeast-3',
+];
+
+export interface BatchOutcome {
+  runId: string;
+  batch: number;
+  /** Which run of the execution: 0 first, n the n-th redrive. */
+  redrive: number;
+  outcome: 'succeeded' | 'failed';
+  error?: string;
+  /** The answer was replaced by a runtime death (killNext). */
+  killed?: boolean;
+}
+
+export interface SfnRouter {
+  port: number;
+  /** Give this to clients whose Step Functions calls must see the modelled rules. */
+  endpoint: string;
+  /** Where the router sends what it does not handle, and Lambda Invoke; set once both run. */
+  route(to: { moto: string; lambda: string }): void;
+  outcomes: BatchOutcome[];
+  /** The next worker invocation (of `batch`, when given) runs, but Step Functions sees its runtime die. */
+  killNext(batch?: number): void;
+  stop(): Promise<void>;
+}
+
+interface Execution {
+  /** The machine the execution was started on (moto runs it on a copy). */
+  machine: string;
+  /** moto's ARN of the run now answering for this execution. */
+  current: string;
+  redrives: number;
+  redriveDate?: Date;
+  input: string;
+  startDate: Date;
+}
+
+const readBody = (req: http.IncomingMessage) =>
+  new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+function forward(target: string, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  const url = new URL(String(req.url), target);
+  return new Promise((resolve, reject) => {
+    const out = http.request(url, { method: req.method, headers: { ...req.headers, 'content-length': body.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    out.on('error', reject);
+    out.end(body);
+  });
+}
+
+const runIdOf = (input: unknown): string | undefined => {
+  try {
+    const run = (input as { ArcDynamoDbWorker?: { run?: string }; Run?: { run?: string } }) ?? {};
+    const sealed = run.ArcDynamoDbWorker?.run ?? run.Run?.run;
+    return sealed ? (JSON.parse(sealed) as { runId?: string }).runId : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export async function startSfnRouter(region = 'us-east-1'): Promise<SfnRouter> {
+  const port = await freePort();
+  let targets: { moto: string; lambda: string } | undefined;
+  let s3: S3Client | undefined;
+  const outcomes: BatchOutcome[] = [];
+  const kills: (number | undefined)[] = [];
+  const executions = new Map<string, Execution>();
+  /** runId -> the redrive now running for it. */
+  const redriveOf = new Map<string, number>();
+
+  let copies = 0;
+  const clients = new Map<string, SFNClient>();
+  /** moto's Step Functions in the region of `arn` (or `region`). */
+  const sfnIn = (arnOrRegion: string) => {
+    const r = arnOrRegion.startsWith('arn:') ? arnOrRegion.split(':')[3] : arnOrRegion;
+    let c = clients.get(r);
+    if (!c) {
+      c = new SFNClient({ endpoint: targets!.moto, region: r, credentials: LOCAL_CREDENTIALS });
+      clients.set(r, c);
+    }
+    return c;
+  };
+  /** Runs `input` on a copy of `machine` in a region of moto that has run nothing (moto#10077), returning moto's execution ARN. */
+  async function startOnCopy(machine: string, name: string, input: string): Promise<string> {
+    const m = await sfnIn(machine).send(new DescribeStateMachineCommand({ stateMachineArn: machine }));
+    const r = COPY_REGIONS[copies++];
+    if (r === undefined) throw new Error(`this router runs at most ${COPY_REGIONS.length} executions per moto_server (moto#10077)`);
+    const copy = await sfnIn(r).send(new CreateStateMachineCommand({ name: m.name, definition: m.definition, roleArn: m.roleArn }));
+    return (await sfnIn(r).send(new StartExecutionCommand({ stateMachineArn: copy.stateMachineArn, name, input }))).executionArn!;
+  }
+
+  async function start(body: { stateMachineArn: string; name?: string; input?: string }): Promise<{ executionArn: string; startDate: Date }> {
+    const name = body.name ?? randomUUID();
+    const arn = `${body.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const input = body.input ?? '{}';
+    const existing = executions.get(arn);
+    // The same name and input as a running execution: the same answer; otherwise refused (API_StartExecution, idempotency).
+    if (existing && existing.input === input) return { executionArn: arn, startDate: existing.startDate };
+    if (existing) throw Object.assign(new Error(`Execution Already Exists: '${arn}'`), { code: 'ExecutionAlreadyExists' });
+    const startDate = new Date();
+    executions.set(arn, { machine: body.stateMachineArn, current: await startOnCopy(body.stateMachineArn, name, input), redrives: 0, input, startDate });
+    return { executionArn: arn, startDate };
+  }
+
+  const last = (runId: string) => {
+    const latest = new Map<number, BatchOutcome>();
+    for (const o of outcomes) if (o.runId === runId) latest.set(o.batch, o);
+    return latest;
+  };
+
+  async function invoke(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) {
+    let payload: { Batch?: { i?: number } } = {};
+    try {
+      payload = JSON.parse(body.toString('utf8') || '{}') as typeof payload;
+    } catch {
+      // Not a worker event: forwarded as it is.
+    }
+    const runId = runIdOf(payload);
+    const batch = payload.Batch?.i;
+    const answer = await forward(targets!.lambda, req, body);
+    let headers = answer.headers;
+    let out = answer.body;
+    if (runId !== undefined && typeof batch === 'number') {
+      const k = kills.findIndex((b) => b === undefined || b === batch);
+      const killed = k !== -1;
+      if (killed) kills.splice(k, 1);
+      if (killed) {
+        out = Buffer.from(JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: 'Error: Runtime exited with error: signal: killed' }));
+        headers = { ...headers, 'x-amz-function-error': 'Unhandled' };
+      }
+      const failed = headers['x-amz-function-error'] !== undefined;
+      const error = failed ? (JSON.parse(out.toString('utf8')) as { errorType?: string }).errorType : undefined;
+      outcomes.push({
+        runId,
+        batch,
+        redrive: redriveOf.get(runId) ?? 0,
+        outcome: failed ? 'failed' : 'succeeded',
+        ...(error ? { error } : {}),
+        ...(killed ? { killed } : {}),
+      });
+    }
+    res.writeHead(answer.status, { ...headers, 'content-length': out.length });
+    res.end(out);
+  }
+
+  /** moto's answer for the run now behind `arn`, with the modelled failure threshold. */
+  async function describe(arn: string): Promise<DescribeExecutionCommandOutput & { redriveCount: number }> {
+    const ex = executions.get(arn);
+    if (!ex) throw Object.assign(new Error(`Execution Does Not Exist: '${arn}'`), { code: 'ExecutionDoesNotExist' });
+    const d = await sfnIn(ex.current).send(new DescribeExecutionCommand({ executionArn: ex.current }));
+    const runId = runIdOf(JSON.parse(d.input ?? '{}'));
+    const out = {
+      ...d,
+      executionArn: arn,
+      stateMachineArn: ex.machine,
+      name: arn.split(':').pop(),
+      redriveCount: ex.redrives,
+      ...(ex.redriveDate ? { redriveDate: ex.redriveDate } : {}),
+    };
+    if (d.status === 'SUCCEEDED' && runId !== undefined && [...last(runId).values()].some((o) => o.outcome === 'failed')) {
+      return {
+        ...out,
+        status: 'FAILED',
+        output: undefined,
+        error: 'States.ExceedToleratedFailureThreshold',
+        cause: 'The specified tolerated failure threshold was exceeded',
+        redriveStatus: 'REDRIVABLE',
+      };
+    }
+    return out;
+  }
+
+  async function redrive(arn: string): Promise<Date> {
+    const d = await describe(arn);
+    if (!['FAILED', 'ABORTED', 'TIMED_OUT'].includes(String(d.status))) {
+      throw Object.assign(new Error(`Execution ${arn} is ${d.status}: only a FAILED, ABORTED or TIMED_OUT execution can be redriven`), {
+        code: 'ExecutionNotRedrivable',
+      });
+    }
+    const input = JSON.parse(d.input ?? '{}') as { Manifest: { Bucket: string; Key: string } };
+    const runId = runIdOf(input)!;
+    const got = await s3!.send(new GetObjectCommand({ Bucket: input.Manifest.Bucket, Key: input.Manifest.Key }));
+    const items = JSON.parse(await got.Body!.transformToString()) as { i: number }[];
+    const latest = last(runId);
+    const left = items.filter((item) => latest.get(item.i)?.outcome !== 'succeeded');
+    const ex = executions.get(arn)!;
+    ex.redrives += 1;
+    ex.redriveDate = new Date();
+    const key = `${input.Manifest.Key}.redrive-${ex.redrives}`;
+    await s3!.send(new PutObjectCommand({ Bucket: input.Manifest.Bucket, Key: key, Body: JSON.stringify(left) }));
+    redriveOf.set(runId, ex.redrives);
+    ex.current = await startOnCopy(ex.machine, `${d.name}-redrive-${ex.redrives}`, JSON.stringify({ ...input, Manifest: { ...input.Manifest, Key: key } }));
+    return ex.redriveDate;
+  }
+
+  const json = (res: http.ServerResponse, status: number, value: unknown, type?: string) => {
+    // Timestamps as epoch seconds (awsJson1_0); Date.toJSON runs before a replacer, so dates are converted first.
+    const plain = Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([k, v]) => k !== '$metadata' && v !== undefined)
+        .map(([k, v]) => [k, v instanceof Date ? v.getTime() / 1000 : v]),
+    );
+    const body = JSON.stringify(plain);
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.0',
+      'content-length': Buffer.byteLength(body),
+      'x-amzn-requestid': randomUUID(),
+      ...(type ? { 'x-amzn-errortype': type } : {}),
+    });
+    res.end(body);
+  };
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      if (!targets) return json(res, 503, { __type: 'ServiceUnavailable', message: 'router not routed yet' });
+      const target = String(req.headers['x-amz-target'] ?? '');
+      try {
+        if (req.method === 'POST' && /^\/2015-03-31\/functions\/.+\/invocations/.test(String(req.url))) return await invoke(req, body, res);
+        if (target === 'AWSStepFunctions.StartExecution') return json(res, 200, await start(JSON.parse(body.toString('utf8'))));
+        if (target === 'AWSStepFunctions.DescribeExecution') {
+          const { executionArn } = JSON.parse(body.toString('utf8')) as { executionArn: string };
+          return json(res, 200, await describe(executionArn));
+        }
+        if (target === 'AWSStepFunctions.RedriveExecution') {
+          const { executionArn } = JSON.parse(body.toString('utf8')) as { executionArn: string };
+          return json(res, 200, { redriveDate: await redrive(executionArn) });
+        }
+        const answer = await forward(targets.moto, req, body);
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+      } catch (e) {
+        const err = e as Error & { code?: string; name: string };
+        const type = err.code ?? err.name ?? 'InternalError';
+        if (!res.headersSent) json(res, /^Execution/.test(type) ? 400 : 500, { __type: type, message: err.message }, type);
+      }
+    })();
+  });
+  // No host: moto's boto3 clients call `localhost`, which may resolve to ::1 or 127.0.0.1.
+  await new Promise<void>((r) => server.listen(port, () => r()));
+
+  return {
+    port,
+    endpoint: `http://127.0.0.1:${port}`,
+    route(to) {
+      targets = to;
+      const common = { endpoint: to.moto, region, credentials: LOCAL_CREDENTIALS };
+      s3 = new S3Client({ ...common, forcePathStyle: true });
+    },
+    outcomes,
+    killNext: (batch) => void kills.push(batch),
+    async stop() {
+      s3?.destroy();
+      for (const c of clients.values()) c.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(() => r(undefined)));
+    },
+  };
+}
