@@ -636,7 +636,10 @@ export class ReplicationGroups {
     // R27
     if (table && input.BillingMode === 'PROVISIONED' && table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST') {
       if (input.ProvisionedThroughput === undefined)
-        throw new SimError('ValidationException', 'One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED');
+        throw new SimError(
+          'ValidationException',
+          'One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED',
+        );
       const updates = (input.GlobalSecondaryIndexUpdates as { Update?: { IndexName?: string; ProvisionedThroughput?: unknown } }[] | undefined) ?? [];
       const given = new Set(updates.filter((u) => u.Update?.ProvisionedThroughput !== undefined).map((u) => u.Update?.IndexName));
       const missing = (table.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName).find((n) => !given.has(n));
