@@ -22,7 +22,7 @@ import { itemSize } from '../load/item';
 import { runLoad } from '../load/loader';
 import { FileSource } from '../load/source';
 import { startAppWriter, startCapacityProxy, type CapacityProxy } from '../test/support/capacity-proxy';
-import { compress, richItems, toDynamoDbJson } from '../test/support/load-data';
+import { compress, richItems, toDynamoDbJson, PK_SK_KEY } from '../test/support/load-data';
 import { LOCAL_CREDENTIALS } from '../test/support/moto';
 
 const ITEMS = Number(process.env.CAPACITY_BENCH_ITEMS ?? 6000);
@@ -48,14 +48,7 @@ async function freshTable(ddb: DynamoDBClient, proxy: CapacityProxy): Promise<vo
   await ddb.send(
     new CreateTableCommand({
       TableName: TABLE,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
+      ...PK_SK_KEY,
       ProvisionedThroughput: { ReadCapacityUnits: 100, WriteCapacityUnits: WCU },
     }),
   );

@@ -13,7 +13,7 @@ import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { runLoad } from '../load/loader';
 import { S3Source } from '../load/source';
 import { itemSize } from '../load/item';
-import { compress, richItems, toDynamoDbJson, type Item } from '../test/support/load-data';
+import { compress, richItems, toDynamoDbJson, type Item, PK_SK_KEY } from '../test/support/load-data';
 import { LOCAL_CREDENTIALS, startMoto } from '../test/support/moto';
 
 const ITEMS = Number(process.env.LOAD_BENCH_ITEMS ?? 20000);
@@ -30,14 +30,7 @@ async function freshTable(ddb: DynamoDBClient, name: string): Promise<void> {
     new CreateTableCommand({
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
+      ...PK_SK_KEY,
     }),
   );
 }

@@ -10,6 +10,18 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 
 export type Item = Record<string, AttributeValue>;
 
+/** The key of the load tests' and benches' tables: pk (S) and sk (N), as richItems and csvItems fill them. */
+export const PK_SK_KEY = {
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' as const },
+    { AttributeName: 'sk', AttributeType: 'N' as const },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' as const },
+    { AttributeName: 'sk', KeyType: 'RANGE' as const },
+  ],
+};
+
 /** A small deterministic PRNG (mulberry32), so every run builds the same items. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

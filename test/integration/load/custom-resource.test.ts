@@ -9,7 +9,7 @@ import { loadKeyPrefixFor, OWNER_TAG_KEY, stackNameOf } from '../../../contract/
 import { loadHandler } from '../../../provider/load/handler';
 import type { ResourceHandler } from '../../../provider/types';
 import { leakedSecrets, startCfnHarness, type CfnHarness } from '../../support/cfn-harness';
-import { canonical, compress, richItems, toDynamoDbJson, type Item } from '../../support/load-data';
+import { canonical, compress, richItems, toDynamoDbJson, type Item, PK_SK_KEY } from '../../support/load-data';
 import { startMoto, type Moto } from '../../support/moto';
 import { startFaultProxy, type FaultProxy } from '../../support/load-fault-proxy';
 import { createBucket, ddbClient, putObject, s3Client, scanAll, unique } from './helpers';
@@ -58,14 +58,7 @@ async function ownedTable(stackId: string): Promise<string> {
     new CreateTableCommand({
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
+      ...PK_SK_KEY,
       Tags: [{ Key: OWNER_TAG_KEY, Value: stackId }],
     }),
   );

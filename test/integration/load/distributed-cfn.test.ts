@@ -16,7 +16,7 @@ import { STATE_TABLE_ENV } from '../../../provider/guard/state-store';
 import { loadHandler } from '../../../provider/load/handler';
 import type { ResourceHandler } from '../../../provider/types';
 import { startCfnHarness, type CfnHarness } from '../../support/cfn-harness';
-import { canonical, richItems, toDynamoDbJson } from '../../support/load-data';
+import { canonical, richItems, toDynamoDbJson, PK_SK_KEY } from '../../support/load-data';
 import { LOCAL_CREDENTIALS, MOTO_ACCOUNT, startMoto, type Moto } from '../../support/moto';
 import { startSfnRouter, type SfnRouter } from '../../support/sfn-router';
 import { startLocalLambda, type LocalLambda } from '../../support/stack-engine/lambda';
@@ -78,14 +78,7 @@ test("Distributed: 'true' through CloudFormation's protocol: a worker killed, th
     new CreateTableCommand({
       TableName: table,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
+      ...PK_SK_KEY,
       Tags: [{ Key: OWNER_TAG_KEY, Value: stack }],
     }),
   );

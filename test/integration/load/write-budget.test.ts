@@ -15,7 +15,7 @@ import { runLoad } from '../../../load/loader';
 import { FileSource } from '../../../load/source';
 import type { LoadOptions } from '../../../load/types';
 import { startAppWriter, startCapacityProxy, type CapacityProxy } from '../../support/capacity-proxy';
-import { canonical, compress, richItems, toDynamoDbJson, type Item } from '../../support/load-data';
+import { canonical, compress, richItems, toDynamoDbJson, type Item, PK_SK_KEY } from '../../support/load-data';
 import { main, type CliIO } from '../../../cli/main';
 import { PassThrough } from 'node:stream';
 import { captureLog, ddbClient, scanAll, unique } from './helpers';
@@ -36,14 +36,7 @@ async function provisionedTable(name: string, wcu: number): Promise<void> {
   await direct.send(
     new CreateTableCommand({
       TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
+      ...PK_SK_KEY,
       ProvisionedThroughput: { ReadCapacityUnits: 100, WriteCapacityUnits: wcu },
     }),
   );
