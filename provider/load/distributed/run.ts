@@ -13,6 +13,7 @@ import type { Counters } from '../../../load/types';
 import { describeCapacity } from '../../../load/schema';
 import { S3Source } from '../../../load/source';
 import { awsErrorName } from '../../aws';
+import { requestKey } from '../../guard/lease';
 import type { DistributedPort, HandlerRequest, HandlerResult } from '../../types';
 import type { LoadProps } from '../properties';
 import { MAX_REDRIVES, pollRun, startRun, type DistributedState, type DriverDeps } from './driver';
@@ -104,6 +105,7 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
           maxRejectedRecords: p.MaxRejectedRecords,
           ...(split.budget ? { budget: split.budget } : {}),
           expiresAt: now + Math.max(waits, 0),
+          lease: { stackId: req.stackId, logicalId: req.logicalResourceId, request: requestKey(req.stackId, req.requestId) },
         },
         objects,
         workers: split.workers,

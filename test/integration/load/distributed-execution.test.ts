@@ -14,6 +14,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateStateMachineCommand, RedriveExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
+import { requestKey } from '../../../provider/guard/lease';
 import { dynamoStateStore, STATE_TABLE_ENV } from '../../../provider/guard/state-store';
 import { loadHandler } from '../../../provider/load/handler';
 import type { LoadProps } from '../../../provider/load/properties';
@@ -109,7 +110,11 @@ async function stage(objects: number, per: number) {
     writeMode: 'Overwrite' as const,
     maxRejectedRecords: 0,
     expiresAt: Date.now() + 600_000,
+    lease: { stackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/shop/${unique('s')}`, logicalId: 'Seed', request: unique('req') },
   };
+  // The workers load only while the run's operation holds its lease (worker.ts), as the protocol leaves it while it waits.
+  const lease = { request: spec.lease.request, chain: 'c', state: 'running' as const, expires: 0, deleting: false, ids: [], propsOf: {}, answered: [] };
+  expect(await dynamoStateStore(ddb, STATE).writeLease(spec.lease.stackId, spec.lease.logicalId, lease, undefined)).toBe(true);
   return { ddb, table, items, list, deps, spec, log };
 }
 
@@ -238,10 +243,24 @@ async function driveHandler(s: Awaited<ReturnType<typeof stage>>, props: Partial
   let checkpoint: unknown;
   const requestId = unique('req');
   const serviceDeadline = Date.now() + 3_600_000;
+  const stackId = `arn:aws:cloudformation:${REGION}:${MOTO_ACCOUNT}:stack/shop/0b9a8180-0000-0000-0000-000000000000`;
+  // The protocol holds the operation's lease while the handler runs (provider/guard/index.ts); the workers check it.
+  const st = dynamoStateStore(s.ddb, STATE);
+  const held = {
+    request: requestKey(stackId, requestId),
+    chain: 'c',
+    state: 'running' as const,
+    expires: 0,
+    deleting: false,
+    ids: [],
+    propsOf: {},
+    answered: [],
+  };
+  expect(await st.writeLease(stackId, 'OrdersLoad', held, (await st.readLease(stackId, 'OrdersLoad'))?.version)).toBe(true);
   for (let i = 0; i < 200; i++) {
     const result = await loadHandler.handle({
       requestType: 'Create',
-      stackId: `arn:aws:cloudformation:${REGION}:${MOTO_ACCOUNT}:stack/shop/0b9a8180-0000-0000-0000-000000000000`,
+      stackId,
       requestId,
       logicalResourceId: 'OrdersLoad',
       properties,

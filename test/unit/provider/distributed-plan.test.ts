@@ -77,6 +77,7 @@ describe('sealed runs and batches', () => {
     writeMode: 'Overwrite',
     maxRejectedRecords: 0,
     expiresAt: 10_000,
+    lease: { stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/shop/1', logicalId: 'Seed', request: 'r' },
   };
   const run = sealRun(key, spec);
   const batch = sealBatch(key, run, { i: 0, o: [obj('arc-dynamodb/shop/a.json', 10)] });
