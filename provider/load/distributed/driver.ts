@@ -10,6 +10,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, RedriveExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../../contract/logger';
+import { awsErrorName } from '../../aws';
 import type { Counters } from '../../../load/types';
 import type { Batch, BatchObject } from './plan';
 import { planBatches } from './plan';
@@ -44,7 +45,15 @@ export interface DistributedState {
 export type Observed =
   | { status: 'RUNNING' | 'PENDING_REDRIVE' }
   | { status: 'SUCCEEDED'; records: (BatchRecord | undefined)[] }
-  | { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error: string; records: (BatchRecord | undefined)[] };
+  | {
+      status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+      error: string;
+      records: (BatchRecord | undefined)[];
+      /** DescribeExecution's redriveCount: only raised once a redrive started, so a look that shows fewer than were made is stale. */
+      redriveCount?: number;
+      /** DescribeExecution's redriveStatusReason when its redriveStatus is NOT_REDRIVABLE (a redrive would be refused). */
+      notRedrivable?: string;
+    };
 
 export type Decision =
   | { act: 'wait' }
@@ -89,7 +98,15 @@ export function decideRun(state: DistributedState, o: Observed, maxRedrives = MA
       // A batch that failed on its data (too many rejects, a missing table) fails again when re-run: no redrive.
       const bad = o.records.find((r) => r?.failed !== undefined);
       if (bad?.failed !== undefined) return { act: 'fail', reason: bad.failed, counters: sum.counters };
+      // DescribeExecution is eventually consistent: right after a redrive it may still show the run that was redriven.
+      if (o.redriveCount !== undefined && o.redriveCount < state.redrives) return { act: 'wait' };
       if (o.status === 'ABORTED') return { act: 'fail', reason: 'its Step Functions execution was stopped', counters: sum.counters };
+      if (o.notRedrivable !== undefined)
+        return {
+          act: 'fail',
+          reason: `its Step Functions execution ${o.status} (${o.error}) and cannot be redriven: ${o.notRedrivable}`,
+          counters: sum.counters,
+        };
       if (state.redrives >= maxRedrives)
         return {
           act: 'fail',
@@ -149,21 +166,48 @@ export type Polled =
   | { status: 'done'; counters: Counters; records: number }
   | { status: 'failed'; reason: string; counters: Counters };
 
-/** One look at the execution, and what follows from it. */
+/**
+ * One look at the execution, and what follows from it. DescribeExecution "is eventually
+ * consistent" (Step Functions API reference, DescribeExecution,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html): a
+ * look just after StartExecution may not find the execution, and one just after a redrive may show
+ * the run it redrove, so both mean "look again" (the operation's ServiceTimeout bounds the wait).
+ */
 export async function pollRun(state: DistributedState, deps: DriverDeps, maxRedrives = MAX_REDRIVES): Promise<Polled> {
-  const d = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: state.executionArn }));
+  const describe = () => deps.sfn.send(new DescribeExecutionCommand({ executionArn: state.executionArn }));
+  let d: Awaited<ReturnType<typeof describe>>;
+  try {
+    d = await describe();
+  } catch (e) {
+    if (awsErrorName(e) !== 'ExecutionDoesNotExist') throw e;
+    deps.log.warn('distributed load: its execution is not visible yet', { run: state.runId });
+    return { status: 'running', state };
+  }
   const status = String(d.status);
   let observed: Observed;
   if (status === 'SUCCEEDED') observed = { status, records: await readBatchRecords(deps.dynamodb, deps.stateTable, state.runId, state.batches) };
   else if (status === 'FAILED' || status === 'TIMED_OUT' || status === 'ABORTED')
-    observed = { status, error: d.error ?? status, records: await readBatchRecords(deps.dynamodb, deps.stateTable, state.runId, state.batches) };
+    observed = {
+      status,
+      error: d.error ?? status,
+      records: await readBatchRecords(deps.dynamodb, deps.stateTable, state.runId, state.batches),
+      ...(typeof d.redriveCount === 'number' ? { redriveCount: d.redriveCount } : {}),
+      ...(d.redriveStatus === 'NOT_REDRIVABLE' ? { notRedrivable: d.redriveStatusReason ?? 'NOT_REDRIVABLE' } : {}),
+    };
   else observed = { status: 'RUNNING' };
   const decision = decideRun(state, observed, maxRedrives);
   switch (decision.act) {
     case 'wait':
       return { status: 'running', state };
     case 'redrive':
-      await deps.sfn.send(new RedriveExecutionCommand({ executionArn: state.executionArn, clientToken: `${state.runId}-${state.redrives + 1}` }));
+      try {
+        await deps.sfn.send(new RedriveExecutionCommand({ executionArn: state.executionArn, clientToken: `${state.runId}-${state.redrives + 1}` }));
+      } catch (e) {
+        // Refused when the execution is not FAILED, ABORTED or TIMED_OUT (API reference, RedriveExecution): the look was stale; look again.
+        if (awsErrorName(e) !== 'ExecutionNotRedrivable') throw e;
+        deps.log.warn('distributed load: redrive refused, looking again', { run: state.runId, error: (e as Error).message });
+        return { status: 'running', state };
+      }
       deps.log.warn('distributed load redriven', { run: state.runId, redrive: state.redrives + 1, error: (observed as { error?: string }).error });
       return { status: 'running', state: { ...state, redrives: state.redrives + 1 } };
     case 'done':
