@@ -7,7 +7,7 @@
  * Observe (DescribeExecution, the records) -> decide (decideRun, pure) -> act (redrive, finish).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, RedriveExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../../contract/logger';
 import { awsErrorName } from '../../aws';
@@ -126,9 +126,22 @@ export interface StartInput {
   maxObjects?: number;
 }
 
+/** The manifest's user metadata: how many batches it holds (a retried start reads it back). */
+const BATCHES_META = 'batches';
+
 /**
  * Seals the run and its batches, writes the manifest next to the source, and starts the execution
- * (named after the run: a retried start is refused, not doubled).
+ * (named after the run). A retried start (Lambda's async retry of the first invocation) keeps
+ * the first: the manifest is written only if absent (PutObject If-None-Match: *, refused with
+ * 412 PreconditionFailed when the object exists: Amazon S3 user guide, "Add preconditions to S3
+ * operations with conditional requests",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html), so a
+ * listing changed in between never replaces the batches a running, or later redriven, Map Run
+ * reads, and the batch count is the first manifest's. StartExecution with the same name and
+ * input is idempotent while the execution is open, and fails with ExecutionAlreadyExists when
+ * the input differs or the execution is closed (API reference, StartExecution,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html): either
+ * way the run's execution is the one already started.
  */
 export async function startRun(input: StartInput, deps: DriverDeps): Promise<DistributedState> {
   const key = await deps.signingKey();
@@ -136,29 +149,47 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
   const run = sealRun(key, spec);
   const batches: Batch[] = planBatches(input.objects, input.maxBytes, input.maxObjects);
   const folder = `${MANIFEST_PREFIX}${spec.runId}/`;
-  await deps.s3.send(
-    new PutObjectCommand({
-      Bucket: spec.bucket,
-      Key: `${folder}manifest.json`,
-      Body: JSON.stringify(batches.map((b) => sealBatch(key, run, b))),
-      ContentType: 'application/json',
-      ...(spec.owner ? { ExpectedBucketOwner: spec.owner } : {}),
-    }),
-  );
-  const started = await deps.sfn.send(
-    new StartExecutionCommand({
-      stateMachineArn: deps.stateMachineArn,
-      name: spec.runId,
-      input: JSON.stringify({
-        Run: run,
-        Manifest: { Bucket: spec.bucket, Key: `${folder}manifest.json` },
-        MaxConcurrency: Math.max(1, Math.min(input.workers, batches.length)),
-        Results: { Bucket: spec.bucket, Prefix: `${folder}results` },
+  const manifest = { Bucket: spec.bucket, Key: `${folder}manifest.json`, ...(spec.owner ? { ExpectedBucketOwner: spec.owner } : {}) };
+  let count = batches.length;
+  try {
+    await deps.s3.send(
+      new PutObjectCommand({
+        ...manifest,
+        Body: JSON.stringify(batches.map((b) => sealBatch(key, run, b))),
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+        Metadata: { [BATCHES_META]: String(count) },
       }),
-    }),
-  );
-  deps.log.info('distributed load started', { run: spec.runId, batches: batches.length, workers: input.workers });
-  return { v: 1, kind: 'distributed', runId: spec.runId, executionArn: started.executionArn!, batches: batches.length, redrives: 0 };
+    );
+  } catch (e) {
+    if (awsErrorName(e) !== 'PreconditionFailed') throw e;
+    const head = await deps.s3.send(new HeadObjectCommand(manifest));
+    count = Number(head.Metadata?.[BATCHES_META]);
+    if (!Number.isInteger(count) || count < 0) throw new Error(`the manifest s3://${manifest.Bucket}/${manifest.Key} names no batch count`);
+    deps.log.info('distributed load: a retried start keeps the first manifest', { run: spec.runId, batches: count, listed: batches.length });
+  }
+  let executionArn: string;
+  try {
+    const started = await deps.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.stateMachineArn,
+        name: spec.runId,
+        input: JSON.stringify({
+          Run: run,
+          Manifest: { Bucket: manifest.Bucket, Key: manifest.Key },
+          MaxConcurrency: Math.max(1, Math.min(input.workers, count)),
+          Results: { Bucket: spec.bucket, Prefix: `${folder}results` },
+        }),
+      }),
+    );
+    executionArn = started.executionArn!;
+  } catch (e) {
+    if (awsErrorName(e) !== 'ExecutionAlreadyExists') throw e;
+    executionArn = `${deps.stateMachineArn.replace(':stateMachine:', ':execution:')}:${spec.runId}`;
+    deps.log.info('distributed load: its execution was already started', { run: spec.runId });
+  }
+  deps.log.info('distributed load started', { run: spec.runId, batches: count, workers: input.workers });
+  return { v: 1, kind: 'distributed', runId: spec.runId, executionArn, batches: count, redrives: 0 };
 }
 
 export type Polled =

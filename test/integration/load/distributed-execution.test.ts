@@ -346,3 +346,21 @@ test('a first invocation run twice (Lambda retried it) starts one execution, and
   expect(router.outcomes.filter((o) => o.runId === a.checkpoint.runId).map((o) => [o.batch, o.outcome])).toEqual([[0, 'succeeded']]);
   expect(s.log.lines.filter((l) => l.message === 'distributed load started').length).toBe(2);
 });
+
+test('a start retried after the source changed keeps the first start: the manifest is written once, and so are its execution and batch count', async () => {
+  const s = await stage(4, 10);
+  const first = await startRun({ spec: s.spec, objects: s.list, workers: 2, maxObjects: 1 }, s.deps);
+  expect(first.batches).toBe(4);
+  // Before Lambda retries the first invocation, a fifth object lands under the prefix; the retry lists it too.
+  const extra = toDynamoDbJson(richItems(5, { prefix: 'late' }));
+  await putObject(s.deps.s3, s.spec.bucket, 'arc-dynamodb/shop/part-9.json', extra);
+  const relisted = await s.deps.s3.send(new ListObjectsV2Command({ Bucket: s.spec.bucket, Prefix: 'arc-dynamodb/shop/' }));
+  const more: BatchObject[] = (relisted.Contents ?? []).map((o) => [o.Key!, o.Size!, o.ETag!]);
+  expect(more.length).toBe(5);
+  const again = await startRun({ spec: s.spec, objects: more, workers: 3, maxObjects: 1 }, s.deps);
+  expect(again).toEqual(first);
+  const { polled } = await until(again, s.deps);
+  expect(polled).toMatchObject({ status: 'done', counters: { itemsWritten: 40, objectsRead: 4 }, records: 40 });
+  const loaded = (await scanAll(s.ddb, s.table)).map(canonical).sort();
+  expect(loaded).toEqual(s.items.map(canonical).sort());
+}, 120_000);
