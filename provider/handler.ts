@@ -53,6 +53,7 @@ export async function handler(event: unknown, context: LambdaContext): Promise<B
           dynamodb: clients.dynamodb(),
           s3: clients.s3(),
           stateTable: env[STATE_TABLE_ENV] ?? '',
+          readLease: (stackId, logicalId) => store.readLease(stackId, logicalId),
           log,
           deadline: Date.now() + ctx.getRemainingTimeInMillis() - WORKER_MARGIN_MS,
         });

@@ -81,6 +81,12 @@ export interface HandlerRequest<P> {
    * the margin to answer FAILED): later invocations of the chain cannot extend it.
    */
   serviceDeadline?: number;
+  /**
+   * Epoch ms by which the operation's work must end: the ServiceTimeout's deadline, or, for a long
+   * operation (a WaitCondition: provider/protocol/long-operation.ts), its Timeout's, counted from
+   * CloudFormation's request alike. Work handed to others (a distributed load's workers) lives this long.
+   */
+  workDeadline?: number;
   clients: AwsClients;
   log: Logger;
   /**

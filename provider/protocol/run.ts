@@ -309,7 +309,8 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
     const op = long.kind === 'long' ? long.op : undefined;
     // In the background the WaitCondition's Timeout bounds the work, not the ServiceTimeout.
     const timeoutSeconds = session.background && op ? op.timeoutSeconds : serviceTimeoutSeconds(event.ResourceProperties);
-    const limits = deadlines({ operationStart: session.operationStart, timeoutSeconds, lambdaDeadline: x.lambdaDeadline, ...deps.config });
+    const limitsInput = { operationStart: session.operationStart, timeoutSeconds, lambdaDeadline: x.lambdaDeadline, ...deps.config };
+    const limits = deadlines(limitsInput);
     const signal = async (status: 'SUCCESS' | 'FAILURE', reason: string | undefined, data?: Data) => {
       if (!op) return;
       const ok = await signalHandle(
@@ -421,6 +422,7 @@ export function createProvider(deps: ProviderDeps): (raw: unknown, ctx: Invocati
           checkpoint: session.checkpoint,
           deadline: handlerDeadline(),
           serviceDeadline: limits.service,
+          workDeadline: op ? deadlines({ ...limitsInput, timeoutSeconds: op.timeoutSeconds }).service : limits.service,
           clients: deps.clients,
           log,
           signal: abort.signal,

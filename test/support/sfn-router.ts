@@ -184,8 +184,9 @@ export async function startSfnRouter(region = 'us-east-1'): Promise<SfnRouter> {
     const arn = `${body.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const input = body.input ?? '{}';
     const existing = executions.get(arn);
-    // The same name and input as a running execution: the same answer; otherwise refused (API_StartExecution, idempotency).
-    if (existing && existing.input === input) return { executionArn: arn, startDate: existing.startDate };
+    // The same name and input as a running execution: the same answer; a different input, or a closed execution whatever
+    // the input: ExecutionAlreadyExists (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+    if (existing && existing.input === input && (await describe(arn)).status === 'RUNNING') return { executionArn: arn, startDate: existing.startDate };
     if (existing) throw Object.assign(new Error(`Execution Already Exists: '${arn}'`), { code: 'ExecutionAlreadyExists' });
     const startDate = new Date();
     executions.set(arn, { machine: body.stateMachineArn, current: await startOnCopy(body.stateMachineArn, name, input), redrives: 0, input, startDate });

@@ -7,9 +7,10 @@
  * Observe (DescribeExecution, the records) -> decide (decideRun, pure) -> act (redrive, finish).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, RedriveExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../../contract/logger';
+import { awsErrorName } from '../../aws';
 import type { Counters } from '../../../load/types';
 import type { Batch, BatchObject } from './plan';
 import { planBatches } from './plan';
@@ -44,7 +45,15 @@ export interface DistributedState {
 export type Observed =
   | { status: 'RUNNING' | 'PENDING_REDRIVE' }
   | { status: 'SUCCEEDED'; records: (BatchRecord | undefined)[] }
-  | { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error: string; records: (BatchRecord | undefined)[] };
+  | {
+      status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+      error: string;
+      records: (BatchRecord | undefined)[];
+      /** DescribeExecution's redriveCount: only raised once a redrive started, so a look that shows fewer than were made is stale. */
+      redriveCount?: number;
+      /** DescribeExecution's redriveStatusReason when its redriveStatus is NOT_REDRIVABLE (a redrive would be refused). */
+      notRedrivable?: string;
+    };
 
 export type Decision =
   | { act: 'wait' }
@@ -89,7 +98,15 @@ export function decideRun(state: DistributedState, o: Observed, maxRedrives = MA
       // A batch that failed on its data (too many rejects, a missing table) fails again when re-run: no redrive.
       const bad = o.records.find((r) => r?.failed !== undefined);
       if (bad?.failed !== undefined) return { act: 'fail', reason: bad.failed, counters: sum.counters };
+      // DescribeExecution is eventually consistent: right after a redrive it may still show the run that was redriven.
+      if (o.redriveCount !== undefined && o.redriveCount < state.redrives) return { act: 'wait' };
       if (o.status === 'ABORTED') return { act: 'fail', reason: 'its Step Functions execution was stopped', counters: sum.counters };
+      if (o.notRedrivable !== undefined)
+        return {
+          act: 'fail',
+          reason: `its Step Functions execution ${o.status} (${o.error}) and cannot be redriven: ${o.notRedrivable}`,
+          counters: sum.counters,
+        };
       if (state.redrives >= maxRedrives)
         return {
           act: 'fail',
@@ -109,9 +126,22 @@ export interface StartInput {
   maxObjects?: number;
 }
 
+/** The manifest's user metadata: how many batches it holds (a retried start reads it back). */
+const BATCHES_META = 'batches';
+
 /**
  * Seals the run and its batches, writes the manifest next to the source, and starts the execution
- * (named after the run: a retried start is refused, not doubled).
+ * (named after the run). A retried start (Lambda's async retry of the first invocation) keeps
+ * the first: the manifest is written only if absent (PutObject If-None-Match: *, refused with
+ * 412 PreconditionFailed when the object exists: Amazon S3 user guide, "Add preconditions to S3
+ * operations with conditional requests",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html), so a
+ * listing changed in between never replaces the batches a running, or later redriven, Map Run
+ * reads, and the batch count is the first manifest's. StartExecution with the same name and
+ * input is idempotent while the execution is open, and fails with ExecutionAlreadyExists when
+ * the input differs or the execution is closed (API reference, StartExecution,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html): either
+ * way the run's execution is the one already started.
  */
 export async function startRun(input: StartInput, deps: DriverDeps): Promise<DistributedState> {
   const key = await deps.signingKey();
@@ -119,29 +149,47 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
   const run = sealRun(key, spec);
   const batches: Batch[] = planBatches(input.objects, input.maxBytes, input.maxObjects);
   const folder = `${MANIFEST_PREFIX}${spec.runId}/`;
-  await deps.s3.send(
-    new PutObjectCommand({
-      Bucket: spec.bucket,
-      Key: `${folder}manifest.json`,
-      Body: JSON.stringify(batches.map((b) => sealBatch(key, run, b))),
-      ContentType: 'application/json',
-      ...(spec.owner ? { ExpectedBucketOwner: spec.owner } : {}),
-    }),
-  );
-  const started = await deps.sfn.send(
-    new StartExecutionCommand({
-      stateMachineArn: deps.stateMachineArn,
-      name: spec.runId,
-      input: JSON.stringify({
-        Run: run,
-        Manifest: { Bucket: spec.bucket, Key: `${folder}manifest.json` },
-        MaxConcurrency: Math.max(1, Math.min(input.workers, batches.length)),
-        Results: { Bucket: spec.bucket, Prefix: `${folder}results` },
+  const manifest = { Bucket: spec.bucket, Key: `${folder}manifest.json`, ...(spec.owner ? { ExpectedBucketOwner: spec.owner } : {}) };
+  let count = batches.length;
+  try {
+    await deps.s3.send(
+      new PutObjectCommand({
+        ...manifest,
+        Body: JSON.stringify(batches.map((b) => sealBatch(key, run, b))),
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+        Metadata: { [BATCHES_META]: String(count) },
       }),
-    }),
-  );
-  deps.log.info('distributed load started', { run: spec.runId, batches: batches.length, workers: input.workers });
-  return { v: 1, kind: 'distributed', runId: spec.runId, executionArn: started.executionArn!, batches: batches.length, redrives: 0 };
+    );
+  } catch (e) {
+    if (awsErrorName(e) !== 'PreconditionFailed') throw e;
+    const head = await deps.s3.send(new HeadObjectCommand(manifest));
+    count = Number(head.Metadata?.[BATCHES_META]);
+    if (!Number.isInteger(count) || count < 0) throw new Error(`the manifest s3://${manifest.Bucket}/${manifest.Key} names no batch count`);
+    deps.log.info('distributed load: a retried start keeps the first manifest', { run: spec.runId, batches: count, listed: batches.length });
+  }
+  let executionArn: string;
+  try {
+    const started = await deps.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.stateMachineArn,
+        name: spec.runId,
+        input: JSON.stringify({
+          Run: run,
+          Manifest: { Bucket: manifest.Bucket, Key: manifest.Key },
+          MaxConcurrency: Math.max(1, Math.min(input.workers, count)),
+          Results: { Bucket: spec.bucket, Prefix: `${folder}results` },
+        }),
+      }),
+    );
+    executionArn = started.executionArn!;
+  } catch (e) {
+    if (awsErrorName(e) !== 'ExecutionAlreadyExists') throw e;
+    executionArn = `${deps.stateMachineArn.replace(':stateMachine:', ':execution:')}:${spec.runId}`;
+    deps.log.info('distributed load: its execution was already started', { run: spec.runId });
+  }
+  deps.log.info('distributed load started', { run: spec.runId, batches: count, workers: input.workers });
+  return { v: 1, kind: 'distributed', runId: spec.runId, executionArn, batches: count, redrives: 0 };
 }
 
 export type Polled =
@@ -149,21 +197,48 @@ export type Polled =
   | { status: 'done'; counters: Counters; records: number }
   | { status: 'failed'; reason: string; counters: Counters };
 
-/** One look at the execution, and what follows from it. */
+/**
+ * One look at the execution, and what follows from it. DescribeExecution "is eventually
+ * consistent" (Step Functions API reference, DescribeExecution,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html): a
+ * look just after StartExecution may not find the execution, and one just after a redrive may show
+ * the run it redrove, so both mean "look again" (the operation's ServiceTimeout bounds the wait).
+ */
 export async function pollRun(state: DistributedState, deps: DriverDeps, maxRedrives = MAX_REDRIVES): Promise<Polled> {
-  const d = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: state.executionArn }));
+  const describe = () => deps.sfn.send(new DescribeExecutionCommand({ executionArn: state.executionArn }));
+  let d: Awaited<ReturnType<typeof describe>>;
+  try {
+    d = await describe();
+  } catch (e) {
+    if (awsErrorName(e) !== 'ExecutionDoesNotExist') throw e;
+    deps.log.warn('distributed load: its execution is not visible yet', { run: state.runId });
+    return { status: 'running', state };
+  }
   const status = String(d.status);
   let observed: Observed;
   if (status === 'SUCCEEDED') observed = { status, records: await readBatchRecords(deps.dynamodb, deps.stateTable, state.runId, state.batches) };
   else if (status === 'FAILED' || status === 'TIMED_OUT' || status === 'ABORTED')
-    observed = { status, error: d.error ?? status, records: await readBatchRecords(deps.dynamodb, deps.stateTable, state.runId, state.batches) };
+    observed = {
+      status,
+      error: d.error ?? status,
+      records: await readBatchRecords(deps.dynamodb, deps.stateTable, state.runId, state.batches),
+      ...(typeof d.redriveCount === 'number' ? { redriveCount: d.redriveCount } : {}),
+      ...(d.redriveStatus === 'NOT_REDRIVABLE' ? { notRedrivable: d.redriveStatusReason ?? 'NOT_REDRIVABLE' } : {}),
+    };
   else observed = { status: 'RUNNING' };
   const decision = decideRun(state, observed, maxRedrives);
   switch (decision.act) {
     case 'wait':
       return { status: 'running', state };
     case 'redrive':
-      await deps.sfn.send(new RedriveExecutionCommand({ executionArn: state.executionArn, clientToken: `${state.runId}-${state.redrives + 1}` }));
+      try {
+        await deps.sfn.send(new RedriveExecutionCommand({ executionArn: state.executionArn, clientToken: `${state.runId}-${state.redrives + 1}` }));
+      } catch (e) {
+        // Refused when the execution is not FAILED, ABORTED or TIMED_OUT (API reference, RedriveExecution): the look was stale; look again.
+        if (awsErrorName(e) !== 'ExecutionNotRedrivable') throw e;
+        deps.log.warn('distributed load: redrive refused, looking again', { run: state.runId, error: (e as Error).message });
+        return { status: 'running', state };
+      }
       deps.log.warn('distributed load redriven', { run: state.runId, redrive: state.redrives + 1, error: (observed as { error?: string }).error });
       return { status: 'running', state: { ...state, redrives: state.redrives + 1 } };
     case 'done':

@@ -37,18 +37,31 @@ export const ONE_CHAIN_BYTES_PER_SECOND = 2 * 1024 * 1024;
 /** Average stored bytes per item assumed when the budget caps items or units but the items' size is unknown. */
 export const ASSUMED_ITEM_BYTES = 1024;
 
+/**
+ * A batch's objects as JSON, at most: a Map item is its child execution's input, which with the
+ * sealed run may not exceed 256 KiB (Step Functions quotas, "Maximum input or output size for a
+ * task, state, or execution": https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). A key
+ * is up to 1,024 bytes of UTF-8, but JSON writes a quote or backslash in two bytes and a control
+ * character in six, so 100 keys alone could exceed it; the rest is left for the run and the MAC.
+ */
+export const BATCH_JSON_BYTES = 192 * 1024;
+
 export function planBatches(objects: BatchObject[], maxBytes = BATCH_BYTES, maxObjects = BATCH_OBJECTS): Batch[] {
   const batches: Batch[] = [];
   let current: BatchObject[] = [];
   let bytes = 0;
+  let json = 0;
   for (const o of objects) {
-    if (current.length > 0 && (bytes + o[1] > maxBytes || current.length >= maxObjects)) {
+    const size = Buffer.byteLength(JSON.stringify(o)) + 1;
+    if (current.length > 0 && (bytes + o[1] > maxBytes || current.length >= maxObjects || json + size > BATCH_JSON_BYTES)) {
       batches.push({ i: batches.length, o: current });
       current = [];
       bytes = 0;
+      json = 0;
     }
     current.push(o);
     bytes += o[1];
+    json += size;
   }
   if (current.length > 0) batches.push({ i: batches.length, o: current });
   return batches;

@@ -12,7 +12,7 @@ import { hasBudget, type TableCapacity, type WriteBudget } from '../../../load/b
 import type { Counters } from '../../../load/types';
 import { describeCapacity } from '../../../load/schema';
 import { S3Source } from '../../../load/source';
-import { awsErrorName } from '../../aws';
+import { requestKey } from '../../guard/lease';
 import type { DistributedPort, HandlerRequest, HandlerResult } from '../../types';
 import type { LoadProps } from '../properties';
 import { MAX_REDRIVES, pollRun, startRun, type DistributedState, type DriverDeps } from './driver';
@@ -72,49 +72,43 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
   const budget = h.writeBudget(p);
   const capacity: TableCapacity | undefined = hasBudget(budget) ? await describeCapacity(req.clients.dynamodb(), p.TableName) : undefined;
   const now = Date.now();
-  // How long CloudFormation still waits: the operation's ServiceTimeout, at most an hour (custom resource ServiceTimeout).
-  const waits = (req.serviceDeadline ?? now + MAX_WAIT_MS) - now;
+  // How long the operation's work may still go on: its ServiceTimeout (at most an hour, custom resource ServiceTimeout),
+  // or, on the long-operation path, its WaitCondition's Timeout (up to 12 hours): the run lives that long, not less.
+  const waits = (req.workDeadline ?? req.serviceDeadline ?? now + MAX_WAIT_MS) - now;
   const r = route({ distributed: p.Distributed, sourceBytes: objects.reduce((n, o) => n + o[1], 0), budget, capacity, secondsLeft: waits / 1000 });
   req.log.info('load route', { table: p.TableName, route: r.kind, why: r.why });
   if (r.kind === 'one-chain' || objects.length === 0) return undefined;
   const split = splitBudget(planBatches(objects).length, budget, capacity);
-  // Named after the request: a retried first invocation (Lambda's async retry) starts the same execution, which Step Functions refuses.
+  // Named after the request: a retried first invocation (Lambda's async retry) keeps the first start (driver.ts startRun).
   const runId = `arc-${createHash('sha256').update(`${req.stackId}\n${req.logicalResourceId}\n${req.requestId}`).digest('hex').slice(0, 40)}`;
   const deps = driverDeps(req, port);
-  let state: DistributedState;
-  const planned = planBatches(objects).length;
   // Still this operation's (a Delete sent meanwhile takes over): checked before starting anything.
   await req.assertCurrent?.();
-  try {
-    state = await startRun(
-      {
-        spec: {
-          runId,
-          table: p.TableName,
-          bucket: src.Bucket,
-          prefix: src.KeyPrefix ?? '',
-          ...(src.BucketOwner ? { owner: src.BucketOwner } : {}),
-          format: p.InputFormat,
-          compression: p.InputCompressionType,
-          csv: {
-            delimiter: p.InputFormatOptions?.Csv?.Delimiter ?? ',',
-            ...(p.InputFormatOptions?.Csv?.HeaderList ? { headerList: p.InputFormatOptions.Csv.HeaderList } : {}),
-          },
-          writeMode: p.WriteMode,
-          maxRejectedRecords: p.MaxRejectedRecords,
-          ...(split.budget ? { budget: split.budget } : {}),
-          expiresAt: now + Math.max(waits, 0),
+  const state = await startRun(
+    {
+      spec: {
+        runId,
+        table: p.TableName,
+        bucket: src.Bucket,
+        prefix: src.KeyPrefix ?? '',
+        ...(src.BucketOwner ? { owner: src.BucketOwner } : {}),
+        format: p.InputFormat,
+        compression: p.InputCompressionType,
+        csv: {
+          delimiter: p.InputFormatOptions?.Csv?.Delimiter ?? ',',
+          ...(p.InputFormatOptions?.Csv?.HeaderList ? { headerList: p.InputFormatOptions.Csv.HeaderList } : {}),
         },
-        objects,
-        workers: split.workers,
+        writeMode: p.WriteMode,
+        maxRejectedRecords: p.MaxRejectedRecords,
+        ...(split.budget ? { budget: split.budget } : {}),
+        expiresAt: now + Math.max(waits, 0),
+        lease: { stackId: req.stackId, logicalId: req.logicalResourceId, request: requestKey(req.stackId, req.requestId) },
       },
-      deps,
-    );
-  } catch (e) {
-    if (awsErrorName(e) !== 'ExecutionAlreadyExists') throw e;
-    const executionArn = `${port.stateMachineArn.replace(':stateMachine:', ':execution:')}:${runId}`;
-    state = { v: 1, kind: 'distributed', runId, executionArn, batches: planned, redrives: 0 };
-  }
+      objects,
+      workers: split.workers,
+    },
+    deps,
+  );
   const checkpoint: DistributedCheckpoint = { ...state, startedAt: now };
   return { status: 'continue', checkpoint, physicalResourceId: id };
 }

@@ -29,8 +29,14 @@ export interface RunSpec {
   maxRejectedRecords: number;
   /** One worker's share of the load's budget (plan.ts splitBudget). */
   budget?: WriteBudget;
-  /** Epoch ms after which no worker loads anything for this run. */
+  /** Epoch ms after which no worker loads anything for this run (its workers stop writing then too: worker.ts). */
   expiresAt: number;
+  /**
+   * The operation that started the run (provider/guard/lease.ts requestKey): a worker loads only
+   * while that request still holds the resource's lease, so a batch replayed or run late (after
+   * CloudFormation was answered, or a Delete or a rollback took the resource over) writes nothing.
+   */
+  lease: { stackId: string; logicalId: string; request: string };
 }
 
 export interface SealedRun {

@@ -10,6 +10,13 @@
  * - A failure that a re-run cannot fix (bad records past MaxRejectedRecords, a missing table) is
  *   recorded and thrown as `ArcDynamoDb.LoadFailed`: with no failure tolerated the Map run fails,
  *   and the provider fails the resource with the reason instead of redriving it.
+ * - A sealed batch is not enough: the operation that sealed it must still hold the resource's
+ *   lease (running, same request), checked before anything is read and again before each object.
+ *   The provider never stops an execution, and Step Functions cannot stop a Lambda invocation in
+ *   flight anyway (StopExecution ends the execution, not the function it called), so without this
+ *   a batch replayed by anyone who may invoke the function, or a worker still running after
+ *   CloudFormation was answered, a Delete or a rollback, would write over the table afterwards.
+ *   A worker also stops writing when the run expires (CloudFormation stopped waiting for it).
  * - A batch not finished by the invocation's deadline records where it stopped and throws
  *   `ArcDynamoDb.BatchUnfinished`; its next run (a redrive) resumes there.
  * Lambda turns a thrown error into the function error whose errorType is the error's name, and
@@ -26,6 +33,7 @@ import type { Counters } from '../../../load/types';
 import { getBatchRecord, putBatchRecord } from './records';
 import { openBatch, type RunSpec } from './seal';
 import type { Batch } from './plan';
+import type { LeaseRecord } from '../../guard/state-store';
 
 /** Marks a worker event; its value is the sealed run (the state machine's ItemSelector puts it there). */
 export const WORKER_KEY = 'ArcDynamoDbWorker';
@@ -38,7 +46,7 @@ export interface BatchResult extends Counters {
 }
 
 export class WorkerError extends Error {
-  constructor(name: 'ArcDynamoDb.LoadFailed' | 'ArcDynamoDb.BatchUnfinished' | 'ArcDynamoDb.NotSealed', message: string) {
+  constructor(name: 'ArcDynamoDb.LoadFailed' | 'ArcDynamoDb.BatchUnfinished' | 'ArcDynamoDb.NotSealed' | 'ArcDynamoDb.NotCurrent', message: string) {
     super(message);
     this.name = name;
   }
@@ -51,6 +59,8 @@ export interface WorkerDeps {
   dynamodb: DynamoDBClient;
   s3: S3Client;
   stateTable: string;
+  /** The operation lease (provider/guard/state-store.ts readLease, ConsistentRead). */
+  readLease(stackId: string, logicalId: string): Promise<Pick<LeaseRecord, 'request' | 'state'> | undefined>;
   log: Logger;
   /** Epoch ms by which the worker must have returned (the invocation's deadline, less a margin). */
   deadline: number;
@@ -65,13 +75,18 @@ class BatchSource implements ObjectSource {
     client: S3Client,
     private readonly spec: RunSpec,
     private readonly batch: Batch,
+    private readonly stillCurrent: () => Promise<void>,
   ) {
     this.s3 = new S3Source(client, spec.bucket, spec.prefix, spec.owner);
     this.description = `s3://${spec.bucket}/${spec.prefix} (batch ${batch.i})`;
   }
   async *list(after: string): AsyncGenerator<SourceObject> {
+    let first = true;
     for (const [key, size, etag] of [...this.batch.o].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
       if (after !== '' && key <= after) continue;
+      // Checked before the batch starts; again before each later object (a takeover stops the batch there).
+      if (!first) await this.stillCurrent();
+      first = false;
       yield { key, name: `s3://${this.spec.bucket}/${key}`, size, etag };
     }
   }
@@ -89,9 +104,21 @@ export async function runWorker(event: Record<string, unknown>, deps: WorkerDeps
   }
   const { spec, batch } = opened;
   const log = deps.log;
+  const stillCurrent = async () => {
+    const l = spec.lease ? await deps.readLease(spec.lease.stackId, spec.lease.logicalId) : undefined;
+    if (l && l.state === 'running' && l.request === spec.lease.request) return;
+    log.warn("worker stopped: the run is no longer its operation's", { run: spec.runId, batch: batch.i });
+    throw new WorkerError(
+      'ArcDynamoDb.NotCurrent',
+      `Batch ${batch.i} of run ${spec.runId}: the operation that started it has ended or was taken over; nothing was read or written from here on.`,
+    );
+  };
+  await stillCurrent();
+  // CloudFormation stops waiting at the run's expiry: no worker writes past it.
+  const deadline = Math.min(deps.deadline, spec.expiresAt);
   const previous = await getBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i);
   log.info('batch started', { run: spec.runId, batch: batch.i, objects: batch.o.length, resumed: previous?.checkpoint !== undefined });
-  const remaining = deps.deadline - now();
+  const remaining = deadline - now();
   const outcome = await runLoad(
     {
       tableName: spec.table,
@@ -104,10 +131,10 @@ export async function runWorker(event: Record<string, unknown>, deps: WorkerDeps
       part: true,
       ...(spec.budget ? { writeBudget: spec.budget } : {}),
     },
-    { dynamodb: deps.dynamodb, source: new BatchSource(deps.s3, spec, batch), log },
+    { dynamodb: deps.dynamodb, source: new BatchSource(deps.s3, spec, batch, stillCurrent), log },
     previous?.checkpoint,
-    deps.deadline - Math.min(5000, remaining / 10),
-    deps.deadline - Math.min(1000, remaining / 20),
+    deadline - Math.min(5000, remaining / 10),
+    deadline - Math.min(1000, remaining / 20),
   );
   const cp = outcome.checkpoint;
   const base = { counters: cp.counters, records: cp.records, firstRejects: cp.firstRejects };

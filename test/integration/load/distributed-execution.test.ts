@@ -14,6 +14,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateStateMachineCommand, RedriveExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
+import { requestKey } from '../../../provider/guard/lease';
 import { dynamoStateStore, STATE_TABLE_ENV } from '../../../provider/guard/state-store';
 import { loadHandler } from '../../../provider/load/handler';
 import type { LoadProps } from '../../../provider/load/properties';
@@ -109,7 +110,11 @@ async function stage(objects: number, per: number) {
     writeMode: 'Overwrite' as const,
     maxRejectedRecords: 0,
     expiresAt: Date.now() + 600_000,
+    lease: { stackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/shop/${unique('s')}`, logicalId: 'Seed', request: unique('req') },
   };
+  // The workers load only while the run's operation holds its lease (worker.ts), as the protocol leaves it while it waits.
+  const lease = { request: spec.lease.request, chain: 'c', state: 'running' as const, expires: 0, deleting: false, ids: [], propsOf: {}, answered: [] };
+  expect(await dynamoStateStore(ddb, STATE).writeLease(spec.lease.stackId, spec.lease.logicalId, lease, undefined)).toBe(true);
   return { ddb, table, items, list, deps, spec, log };
 }
 
@@ -238,10 +243,24 @@ async function driveHandler(s: Awaited<ReturnType<typeof stage>>, props: Partial
   let checkpoint: unknown;
   const requestId = unique('req');
   const serviceDeadline = Date.now() + 3_600_000;
+  const stackId = `arn:aws:cloudformation:${REGION}:${MOTO_ACCOUNT}:stack/shop/0b9a8180-0000-0000-0000-000000000000`;
+  // The protocol holds the operation's lease while the handler runs (provider/guard/index.ts); the workers check it.
+  const st = dynamoStateStore(s.ddb, STATE);
+  const held = {
+    request: requestKey(stackId, requestId),
+    chain: 'c',
+    state: 'running' as const,
+    expires: 0,
+    deleting: false,
+    ids: [],
+    propsOf: {},
+    answered: [],
+  };
+  expect(await st.writeLease(stackId, 'OrdersLoad', held, (await st.readLease(stackId, 'OrdersLoad'))?.version)).toBe(true);
   for (let i = 0; i < 200; i++) {
     const result = await loadHandler.handle({
       requestType: 'Create',
-      stackId: `arn:aws:cloudformation:${REGION}:${MOTO_ACCOUNT}:stack/shop/0b9a8180-0000-0000-0000-000000000000`,
+      stackId,
       requestId,
       logicalResourceId: 'OrdersLoad',
       properties,
@@ -327,3 +346,21 @@ test('a first invocation run twice (Lambda retried it) starts one execution, and
   expect(router.outcomes.filter((o) => o.runId === a.checkpoint.runId).map((o) => [o.batch, o.outcome])).toEqual([[0, 'succeeded']]);
   expect(s.log.lines.filter((l) => l.message === 'distributed load started').length).toBe(2);
 });
+
+test('a start retried after the source changed keeps the first start: the manifest is written once, and so are its execution and batch count', async () => {
+  const s = await stage(4, 10);
+  const first = await startRun({ spec: s.spec, objects: s.list, workers: 2, maxObjects: 1 }, s.deps);
+  expect(first.batches).toBe(4);
+  // Before Lambda retries the first invocation, a fifth object lands under the prefix; the retry lists it too.
+  const extra = toDynamoDbJson(richItems(5, { prefix: 'late' }));
+  await putObject(s.deps.s3, s.spec.bucket, 'arc-dynamodb/shop/part-9.json', extra);
+  const relisted = await s.deps.s3.send(new ListObjectsV2Command({ Bucket: s.spec.bucket, Prefix: 'arc-dynamodb/shop/' }));
+  const more: BatchObject[] = (relisted.Contents ?? []).map((o) => [o.Key!, o.Size!, o.ETag!]);
+  expect(more.length).toBe(5);
+  const again = await startRun({ spec: s.spec, objects: more, workers: 3, maxObjects: 1 }, s.deps);
+  expect(again).toEqual(first);
+  const { polled } = await until(again, s.deps);
+  expect(polled).toMatchObject({ status: 'done', counters: { itemsWritten: 40, objectsRead: 4 }, records: 40 });
+  const loaded = (await scanAll(s.ddb, s.table)).map(canonical).sort();
+  expect(loaded).toEqual(s.items.map(canonical).sort());
+}, 120_000);

@@ -50,8 +50,18 @@ async function stage(objects: number, per: number) {
     writeMode: 'Overwrite',
     maxRejectedRecords: 0,
     expiresAt: Date.now() + 600_000,
+    lease: { stackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/shop/${unique('s')}`, logicalId: 'Seed', request: unique('req') },
   };
+  await holdLease(spec, 'running');
   return { bucket, table, items, list, spec };
+}
+
+/** The operation lease (provider/guard/lease.ts) as the protocol leaves it: held by the run's request, or done, or another request's. */
+async function holdLease(spec: RunSpec, state: 'running' | 'done', request = spec.lease.request): Promise<void> {
+  const st = store();
+  const cur = await st.readLease(spec.lease.stackId, spec.lease.logicalId);
+  const lease = { request, chain: 'c', state, expires: 0, deleting: false, ids: [], propsOf: {}, answered: [] };
+  expect(await st.writeLease(spec.lease.stackId, spec.lease.logicalId, lease, cur?.version)).toBe(true);
 }
 
 const store = () => dynamoStateStore(b.dynamodb['DynamoDB Local'], STATE);
@@ -60,6 +70,7 @@ const deps = (log = captureLog(), deadline = Date.now() + 120_000) => ({
   dynamodb: b.dynamodb['DynamoDB Local'],
   s3: b.s3,
   stateTable: STATE,
+  readLease: (stackId: string, logicalId: string) => store().readLease(stackId, logicalId),
   log,
   deadline,
 });
@@ -141,4 +152,51 @@ test('refuses an unsealed, forged or expired batch before reading or writing any
     'no sealed batch',
     'the run has expired',
   ]);
+});
+
+test('a sealed batch is refused once its operation lost the lease (answered, a Delete or a rollback took over), and stops mid-batch on losing it', async () => {
+  const s = await stage(3, 20);
+  const key = await store().signingKey();
+  const run = sealRun(key, s.spec);
+  const [batch] = planBatches(s.list);
+  const event = { [WORKER_KEY]: run, Batch: sealBatch(key, run, batch) };
+  // CloudFormation was answered (the lease is done), or a Delete / rollback Update took the resource over.
+  for (const [state, request] of [
+    ['done', s.spec.lease.request],
+    ['running', 'another-request'],
+  ] as const) {
+    await holdLease(s.spec, state, request);
+    const err = await runWorker(event, deps()).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('ArcDynamoDb.NotCurrent');
+    expect((err as Error).message).toMatch(/nothing was read or written/);
+  }
+  expect(await scanAll(b.dynamodb['DynamoDB Local'], s.table)).toEqual([]);
+  expect(await getBatchRecord(b.dynamodb['DynamoDB Local'], STATE, s.spec.runId, 0)).toBeUndefined();
+
+  // Held when the batch starts, taken over while its first object loads: the later objects are not written.
+  await holdLease(s.spec, 'running');
+  let reads = 0;
+  const d = deps();
+  const mid = await runWorker(event, {
+    ...d,
+    readLease: async (stackId: string, logicalId: string) => {
+      if (++reads === 2) await holdLease(s.spec, 'running', 'a-rollback');
+      return d.readLease(stackId, logicalId);
+    },
+  }).catch((e: unknown) => e);
+  expect((mid as Error).name).toBe('ArcDynamoDb.NotCurrent');
+  expect(reads).toBe(2);
+  // At most the first object's 20 items (those still buffered are dropped), never the other two objects'.
+  expect((await scanAll(b.dynamodb['DynamoDB Local'], s.table)).length).toBeLessThanOrEqual(20);
+});
+
+test('a worker stops writing when its run expires (CloudFormation stopped waiting), even with invocation time left', async () => {
+  const s = await stage(2, 300);
+  const key = await store().signingKey();
+  const spec = { ...s.spec, expiresAt: Date.now() + 50 };
+  const run = sealRun(key, spec);
+  const [batch] = planBatches(s.list);
+  const err = await runWorker({ [WORKER_KEY]: run, Batch: sealBatch(key, run, batch) }, deps(captureLog(), Date.now() + 120_000)).catch((e: unknown) => e);
+  expect((err as Error).name).toBe('ArcDynamoDb.BatchUnfinished');
+  expect((await getBatchRecord(b.dynamodb['DynamoDB Local'], STATE, spec.runId, 0))!.records).toBeLessThan(600);
 });

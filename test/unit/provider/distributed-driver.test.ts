@@ -3,7 +3,7 @@
  * execution runs, redrive a failed one a bounded number of times, never redrive a batch that
  * failed on its data, and sum each batch's record once.
  */
-import { decideRun, sumRecords, type DistributedState } from '../../../provider/load/distributed/driver';
+import { decideRun, pollRun, sumRecords, type DistributedState, type DriverDeps } from '../../../provider/load/distributed/driver';
 import type { BatchRecord } from '../../../provider/load/distributed/records';
 
 const state = (redrives = 0): DistributedState => ({ v: 1, kind: 'distributed', runId: 'r1', executionArn: 'arn:x', batches: 2, redrives });
@@ -53,4 +53,69 @@ test('a batch that failed on its data is not redriven: the load fails with its r
 
 test('an unfinished batch (with a checkpoint) is not counted', () => {
   expect(sumRecords([rec(3), rec(5, { checkpoint: { v: 1 } as never })]).records).toBe(4);
+});
+
+/**
+ * pollRun against Step Functions' read consistency. DescribeExecution "is eventually consistent.
+ * The results are best effort and may not reflect very recent updates and changes" (Step
+ * Functions API reference, DescribeExecution,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html), so a
+ * look right after StartExecution may not find the execution yet, and one right after
+ * RedriveExecution may still show the FAILED run it redrove (its redriveCount not yet raised).
+ * RedriveExecution refuses an execution that is not FAILED, ABORTED or TIMED_OUT with
+ * ExecutionNotRedrivable (API reference, RedriveExecution,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html).
+ */
+describe('pollRun with eventually consistent looks', () => {
+  const fake = (describe: () => unknown, redrive: () => unknown = () => ({})) => {
+    const sent: string[] = [];
+    const sfn = {
+      send: async (c: { constructor: { name: string } }) => {
+        sent.push(c.constructor.name);
+        return c.constructor.name === 'DescribeExecutionCommand' ? describe() : redrive();
+      },
+    };
+    const dynamodb = { send: async () => ({}) };
+    const log = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
+    const deps = { sfn, dynamodb, s3: {}, stateTable: 't', stateMachineArn: 'arn:m', signingKey: async () => Buffer.alloc(32), log } as unknown as DriverDeps;
+    return { deps, sent };
+  };
+  const named = (name: string) => Object.assign(new Error(name), { name });
+
+  it('a stale FAILED look after a redrive (redriveCount behind the redrives made) waits; it neither redrives again nor spends a redrive', async () => {
+    const { deps, sent } = fake(() => ({ status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold', redriveCount: 0 }));
+    const polled = await pollRun(state(1), deps);
+    expect(polled).toEqual({ status: 'running', state: state(1) });
+    expect(sent).toEqual(['DescribeExecutionCommand']);
+  });
+
+  it('a look that does not find the execution yet, just after it was started, waits', async () => {
+    const { deps } = fake(() => {
+      throw named('ExecutionDoesNotExist');
+    });
+    expect(await pollRun(state(0), deps)).toEqual({ status: 'running', state: state(0) });
+  });
+
+  it('a redrive refused because the execution already runs again (ExecutionNotRedrivable) waits, without counting it', async () => {
+    const { deps, sent } = fake(
+      () => ({ status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold', redriveCount: 0 }),
+      () => {
+        throw named('ExecutionNotRedrivable');
+      },
+    );
+    expect(await pollRun(state(0), deps)).toEqual({ status: 'running', state: state(0) });
+    expect(sent).toEqual(['DescribeExecutionCommand', 'RedriveExecutionCommand']);
+  });
+
+  it('a FAILED execution Step Functions will not redrive (redriveStatus NOT_REDRIVABLE) fails the load with its reason, without a redrive', async () => {
+    const { deps, sent } = fake(() => ({
+      status: 'FAILED',
+      error: 'States.ExceedToleratedFailureThreshold',
+      redriveCount: 0,
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution redrivable period exceeded',
+    }));
+    expect(await pollRun(state(0), deps)).toMatchObject({ status: 'failed', reason: expect.stringContaining('Execution redrivable period exceeded') });
+    expect(sent).toEqual(['DescribeExecutionCommand']);
+  });
 });

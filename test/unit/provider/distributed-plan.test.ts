@@ -21,6 +21,18 @@ describe('planBatches', () => {
     expect(small.flatMap((b) => b.o)).toEqual(many);
     expect(planBatches([])).toEqual([]);
   });
+
+  it('keeps every sealed batch, with its run, within the 256 KiB of a state input, whatever the keys escape to in JSON', () => {
+    // S3 keys are up to 1,024 bytes of UTF-8 (Amazon S3 user guide, "Naming Amazon S3 objects"); JSON writes a quote or a backslash
+    // in two bytes and a control character in six, and a Map item is the task's input (Step Functions quotas: 256 KiB per state input).
+    const nasty = (i: number, c: string) => obj(`arc-dynamodb/shop/${String(i).padStart(4, '0')}${c.repeat(1000)}`, 10);
+    const objects = [...Array.from({ length: 120 }, (_, i) => nasty(i, '\u0001')), ...Array.from({ length: 120 }, (_, i) => nasty(200 + i, '"'))];
+    const key = randomBytes(32);
+    const run = sealRun(key, { ...specFor(), csv: { delimiter: ',', headerList: Array.from({ length: 50 }, (_, i) => `column_${i}`) } });
+    const batches = planBatches(objects);
+    expect(batches.flatMap((b) => b.o)).toEqual(objects);
+    for (const b of batches) expect(Buffer.byteLength(JSON.stringify({ ArcDynamoDbWorker: run, Batch: sealBatch(key, run, b) }))).toBeLessThan(256 * 1024);
+  });
 });
 
 describe('splitBudget', () => {
@@ -63,6 +75,23 @@ describe('route (the threshold)', () => {
   });
 });
 
+function specFor(): RunSpec {
+  return {
+    v: 1,
+    runId: 'r1',
+    table: 'app-orders',
+    bucket: 'seed',
+    prefix: 'arc-dynamodb/shop/',
+    format: 'DYNAMODB_JSON',
+    compression: 'NONE',
+    csv: { delimiter: ',' },
+    writeMode: 'Overwrite',
+    maxRejectedRecords: 0,
+    expiresAt: 10_000,
+    lease: { stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/shop/1', logicalId: 'Seed', request: 'r' },
+  };
+}
+
 describe('sealed runs and batches', () => {
   const key = randomBytes(32);
   const spec: RunSpec = {
@@ -77,6 +106,7 @@ describe('sealed runs and batches', () => {
     writeMode: 'Overwrite',
     maxRejectedRecords: 0,
     expiresAt: 10_000,
+    lease: { stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/shop/1', logicalId: 'Seed', request: 'r' },
   };
   const run = sealRun(key, spec);
   const batch = sealBatch(key, run, { i: 0, o: [obj('arc-dynamodb/shop/a.json', 10)] });
