@@ -7,10 +7,10 @@
  * not the custom resource's ServiceTimeout (at most 3,600 s), so the run must not expire at the
  * ServiceTimeout: its workers would refuse every batch after it and the load would fail.
  */
-import type { Session } from '../../../provider/guard/types';
 import type { CfnEvent } from '../../../provider/protocol/event';
 import { createProvider, DEFAULT_CONFIG } from '../../../provider/protocol/run';
 import type { HandlerRequest, Logger } from '../../../provider/types';
+import { fakeSession } from '../../support/fake-session';
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const HANDLE =
@@ -19,19 +19,7 @@ const HANDLE =
 
 async function firstHop(props: Record<string, unknown>): Promise<HandlerRequest<unknown>> {
   const seen: HandlerRequest<unknown>[] = [];
-  const session: Session = {
-    operationStart: Date.now() - 60_000,
-    chainId: 'chain-1',
-    hop: 0,
-    isContinuation: false,
-    background: false,
-    stack: { status: 'CREATE_IN_PROGRESS', replaced: false, keeps: async () => true, resource: async () => undefined },
-    assertCurrent: async () => undefined,
-    seal: async (checkpoint, physicalResourceId, background) => ({ checkpoint, physicalResourceId, background }),
-    answerEarly: async () => ({ kind: 'answer' }),
-    remember: async () => undefined,
-    settle: async () => ({ kind: 'answer' }),
-  };
+  const session = fakeSession({ operationStart: Date.now() - 60_000 });
   const provider = createProvider({
     clients: { homeRegion: 'us-east-1' } as never,
     handlers: [

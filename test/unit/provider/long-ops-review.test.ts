@@ -9,13 +9,14 @@
  * the continuation port and the HTTP transport. No network, no moto.
  */
 import { randomBytes } from 'node:crypto';
+import { fakeSession } from '../../support/fake-session';
 import { OWNER_TAG_KEY } from '../../../contract/resources';
 import { CONTINUATION_KEY } from '../../../provider/continuation';
 import { makeGuard } from '../../../provider/guard';
 import { chainKey, requestKey } from '../../../provider/guard/lease';
 import { seal } from '../../../provider/guard/seal';
 import type { LeaseRecord, StateStore } from '../../../provider/guard/state-store';
-import type { Guard, Session } from '../../../provider/guard/types';
+import type { Guard } from '../../../provider/guard/types';
 import type { CfnEvent } from '../../../provider/protocol/event';
 import { createProvider, DEFAULT_CONFIG } from '../../../provider/protocol/run';
 import type { HandlerRequest, HandlerResult, Logger, ResourceHandler } from '../../../provider/types';
@@ -176,19 +177,8 @@ describe('a Load Create (its continue results carry its physical ID since this r
     const handled: number[] = [];
     const puts: { url: string; body: Record<string, unknown> }[] = [];
     const continued: Record<string, unknown>[] = [];
-    const session: Session = {
-      operationStart: Date.now() - 6 * 60_000, // past the 5-minute short-work budget
-      chainId: CHAIN,
-      hop: 3,
-      isContinuation: true,
-      background: false,
-      stack: { status: 'CREATE_IN_PROGRESS', replaced: false, keeps: async () => true, resource: async () => undefined },
-      assertCurrent: async () => undefined,
-      seal: async (checkpoint, physicalResourceId, background) => ({ checkpoint, physicalResourceId, background }),
-      answerEarly: async () => ({ kind: 'answer' }),
-      remember: async () => undefined,
-      settle: async () => ({ kind: 'answer' }),
-    };
+    // past the 5-minute short-work budget
+    const session = fakeSession({ operationStart: Date.now() - 6 * 60_000, chainId: CHAIN, hop: 3, isContinuation: true });
     const provider = createProvider({
       clients: { homeRegion: 'us-east-1' } as never,
       handlers: [

@@ -7,6 +7,7 @@ import { createProvider, DEFAULT_CONFIG } from '../../../provider/protocol/run';
 import type { Admission, Guard, Session, Settlement } from '../../../provider/guard/types';
 import { SupersededError } from '../../../provider/guard/types';
 import type { HandlerRequest, HandlerResult, Logger, ResourceHandler } from '../../../provider/types';
+import { fakeSession } from '../../support/fake-session';
 
 const URL = 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Signature=s';
 const STACK = 'arn:aws:cloudformation:us-east-1:123456789012:stack/app/5b6c';
@@ -41,23 +42,14 @@ function setup(opts: {
   session?: Partial<Session>;
 }) {
   const w: World = { puts: [], continued: [], settled: [], handled: [], logs: [] };
-  const session: Session = {
-    operationStart: Date.now(),
-    chainId: 'chain-1',
-    hop: 0,
-    isContinuation: false,
-    background: false,
-    stack: { status: 'CREATE_IN_PROGRESS', replaced: false, keeps: async () => true, resource: async () => undefined },
-    assertCurrent: async () => undefined,
+  const session = fakeSession({
     seal: async (checkpoint, physicalResourceId) => ({ sealed: { checkpoint, physicalResourceId } }),
-    answerEarly: async () => ({ kind: 'answer' }),
-    remember: async () => undefined,
     settle: async (status, id, memo) => {
       w.settled.push({ status, id, ...(memo !== undefined ? { memo } : {}) });
       return opts.settlement ?? { kind: 'answer' };
     },
     ...opts.session,
-  };
+  });
   const guard: Guard = {
     admit: async () => (typeof opts.admission === 'function' ? opts.admission() : (opts.admission ?? { kind: 'proceed', session })),
     sealedPhysicalId: async () => 'real-id-from-seal',
