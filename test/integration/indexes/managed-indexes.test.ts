@@ -120,6 +120,10 @@ const next: IndexSpec[] = [
   { name: 'byG', hash: 'g' },
   { name: 'byH', hash: 'h', projection: 'KEYS_ONLY' },
 ];
+/** `npx arc-dynamodb indexes handover` for the stack's Orders table, against this engine's endpoints. */
+const handover = (stack: string) =>
+  cli(['indexes', 'handover', '--stack', stack, '--table', 'Orders', '--endpoint', engine.sim.endpoint, '--cloudformation-endpoint', engine.cfnApi.endpoint]);
+
 const shape = (specs: IndexSpec[]) => Object.fromEntries(specs.map((s) => [s.name, `${[s.hash, s.range].filter(Boolean).join('+')}/${s.projection ?? 'ALL'}`]));
 
 it('emits a table without GlobalSecondaryIndexes, an indexes resource and a precheck the table waits for', () => {
@@ -217,20 +221,9 @@ describe('switching an existing table from inline indexes to PROVIDER', () => {
     expect(r.events.filter((e) => e.logicalId === 'Orders' && e.status === 'UPDATE_IN_PROGRESS')).toEqual([]);
     expect(await live(name)).toEqual(shape(five.slice(0, 1)));
     // The hand-over command checks the import happened: here it did not, so it changes nothing.
-    const handover = await cli([
-      'indexes',
-      'handover',
-      '--stack',
-      stack,
-      '--table',
-      'Orders',
-      '--endpoint',
-      engine.sim.endpoint,
-      '--cloudformation-endpoint',
-      engine.cfnApi.endpoint,
-    ]);
-    expect(handover).toMatchObject({ code: 1, stdout: '' });
-    expect(handover.stderr).toMatch(
+    const handedOver = await handover(stack);
+    expect(handedOver).toMatchObject({ code: 1, stdout: '' });
+    expect(handedOver.stderr).toMatch(
       /still has 1 inline index on Orders: an update with PROVIDER would make CloudFormation delete them.* Nothing was changed\.\n$/,
     );
     await settled(name);
@@ -253,20 +246,9 @@ describe('switching an existing table from inline indexes to PROVIDER', () => {
       }),
     );
     // Step 4: the hand-over command checks the earlier steps on the account, then tags the table.
-    const handover = await cli([
-      'indexes',
-      'handover',
-      '--stack',
-      stack,
-      '--table',
-      'Orders',
-      '--endpoint',
-      engine.sim.endpoint,
-      '--cloudformation-endpoint',
-      engine.cfnApi.endpoint,
-    ]);
-    expect(handover).toMatchObject({ code: 0, stderr: '' });
-    expect(handover.stdout).toContain(`Handed over Orders (${name}): tagged ${INDEXES_TAG_KEY}=${INDEXES_MANAGED_BY_PROVIDER}.\nIts indexes now: byA.`);
+    const handedOver = await handover(stack);
+    expect(handedOver).toMatchObject({ code: 0, stderr: '' });
+    expect(handedOver.stdout).toContain(`Handed over Orders (${name}): tagged ${INDEXES_TAG_KEY}=${INDEXES_MANAGED_BY_PROVIDER}.\nIts indexes now: byA.`);
     await settled(name);
     const from = engine.sim.indexOperations.length;
     const r = await engine.deploy(stack, engine.expand(arc(name, five.slice(0, 2))));

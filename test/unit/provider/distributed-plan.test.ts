@@ -94,20 +94,7 @@ function specFor(): RunSpec {
 
 describe('sealed runs and batches', () => {
   const key = randomBytes(32);
-  const spec: RunSpec = {
-    v: 1,
-    runId: 'r1',
-    table: 'app-orders',
-    bucket: 'seed',
-    prefix: 'arc-dynamodb/shop/',
-    format: 'DYNAMODB_JSON',
-    compression: 'NONE',
-    csv: { delimiter: ',' },
-    writeMode: 'Overwrite',
-    maxRejectedRecords: 0,
-    expiresAt: 10_000,
-    lease: { stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/shop/1', logicalId: 'Seed', request: 'r' },
-  };
+  const spec = specFor();
   const run = sealRun(key, spec);
   const batch = sealBatch(key, run, { i: 0, o: [obj('arc-dynamodb/shop/a.json', 10)] });
 
