@@ -7,7 +7,7 @@
  * it after a worker failure (at most MAX_REDRIVES times) and, when it succeeded, answers with the
  * batch records summed into the same Fn::GetAtt results.
  */
-import { createHash } from 'node:crypto';
+import { loadRunName } from '../../../contract/load-run';
 import { hasBudget, type TableCapacity, type WriteBudget } from '../../../load/budget';
 import type { Counters } from '../../../load/types';
 import { describeCapacity } from '../../../load/schema';
@@ -80,7 +80,7 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
   if (r.kind === 'one-chain' || objects.length === 0) return undefined;
   const split = splitBudget(planBatches(objects).length, budget, capacity);
   // Named after the request: a retried first invocation (Lambda's async retry) keeps the first start (driver.ts startRun).
-  const runId = `arc-${createHash('sha256').update(`${req.stackId}\n${req.logicalResourceId}\n${req.requestId}`).digest('hex').slice(0, 40)}`;
+  const runId = loadRunName(req.stackId, req.logicalResourceId, req.requestId);
   const deps = driverDeps(req, port);
   // Still this operation's (a Delete sent meanwhile takes over): checked before starting anything.
   await req.assertCurrent?.();
