@@ -13,7 +13,7 @@ import { parseLoadProperties, sourceKey, type LoadProps } from './properties';
 import { S3Source } from '../../load/source';
 import type { Counters, LoadCheckpoint } from '../../load/types';
 import type { WriteBudget } from '../../load/budget';
-import { isDistributedCheckpoint, startDistributed, watchDistributed, type Helpers } from './distributed/run';
+import { ENDED, isDistributedCheckpoint, startDistributed, stopRemembered, watchDistributed, type Helpers } from './distributed/run';
 
 /** CloudFormation caps the whole response at 4,096 bytes (custom resource response limits); the reason gets at most this. */
 export const MAX_REASON_BYTES = 2000;
@@ -84,16 +84,22 @@ export const loadHandler: ResourceHandler<LoadProps> = {
     const id = req.requestType === 'Delete' ? (req.physicalResourceId ?? physicalId(p, req.logicalResourceId)) : physicalId(p, req.logicalResourceId);
     if (req.requestType === 'Delete') {
       req.log.info('delete: the loaded data stays in the table', { table: p.TableName });
-      return { status: 'done', physicalResourceId: id };
+      // CloudFormation's Delete of a Create it cancelled may come while that Create's distributed load runs. Not the cleanup
+      // Delete of a physical ID an update replaced: the resource lives on under its new ID, and any run remembered is the new one's.
+      if (req.stack?.replaced !== true) await stopRemembered(req, `CloudFormation deletes ${req.logicalResourceId}`);
+      return { status: 'done', physicalResourceId: id, memo: ENDED };
     }
     // A rollback is an Update with the old properties as the new ones (custom-resource-helper#71):
     // loading the old source again would put stale values over every item the application has
     // changed since. A rollback never writes data.
     if (req.requestType === 'Update' && isRollback(req.stack)) {
       req.log.info('rollback: nothing is loaded, the data stays as it is', { table: p.TableName });
+      // The update rolled back may have left its distributed load running (answered FAILED at its ServiceTimeout).
+      await stopRemembered(req, `CloudFormation rolls ${req.logicalResourceId} back`);
       return {
         status: 'done',
         physicalResourceId: id,
+        memo: ENDED,
         data: resultData({ itemsWritten: 0, itemsSkipped: 0, recordsRejected: 0, objectsRead: 0, bytesRead: 0 }, 0),
       };
     }

@@ -42,7 +42,9 @@
  * then Step Functions gets the error Lambda reports for a runtime that died
  * (`Runtime.ExitError`, Lambda developer guide, "Troubleshoot invocation issues in Lambda",
  * https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html), an
- * error the machine's Retry does not retry, so the child fails.
+ * error the machine's Retry does not retry, so the child fails. `holdNext` holds a worker
+ * invocation at the router until the test releases it. StopExecution is answered ABORTED at once
+ * (see stopExecution below).
  */
 import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -53,6 +55,7 @@ import {
   DescribeStateMachineCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
   type DescribeExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
 import { freePort } from './ports';
@@ -102,6 +105,14 @@ export interface SfnRouter {
   outcomes: BatchOutcome[];
   /** The next worker invocation (of `batch`, when given) runs, but Step Functions sees its runtime die. */
   killNext(batch?: number): void;
+  /**
+   * The next worker invocation (of `batch`, when given) waits at the router before it reaches
+   * Lambda, until released: `reached` resolves once it is waiting. A test drives what happens
+   * meanwhile (a Delete, a stop) without depending on how fast the worker would have been.
+   */
+  holdNext(batch?: number): { reached: Promise<void>; release(): void };
+  /** moto's own status of the run behind `executionArn` (RUNNING while its thread still works, whatever the router answers). */
+  motoStatus(executionArn: string): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -114,6 +125,8 @@ interface Execution {
   redriveDate?: Date;
   input: string;
   startDate: Date;
+  /** Set by StopExecution (until a redrive): the execution is ABORTED whatever moto's run still does. */
+  stopped?: { stopDate: Date; error?: string; cause?: string };
 }
 
 const readBody = (req: http.IncomingMessage) =>
@@ -154,6 +167,7 @@ export async function startSfnRouter(region = 'us-east-1'): Promise<SfnRouter> {
   let s3: S3Client | undefined;
   const outcomes: BatchOutcome[] = [];
   const kills: (number | undefined)[] = [];
+  const holds: { batch?: number; arrived(): void; released: Promise<void> }[] = [];
   const executions = new Map<string, Execution>();
   /** runId -> the redrive now running for it. */
   const redriveOf = new Map<string, number>();
@@ -208,6 +222,12 @@ export async function startSfnRouter(region = 'us-east-1'): Promise<SfnRouter> {
     }
     const runId = runIdOf(payload);
     const batch = payload.Batch?.i;
+    const h = runId !== undefined && typeof batch === 'number' ? holds.findIndex((x) => x.batch === undefined || x.batch === batch) : -1;
+    if (h !== -1) {
+      const [hold] = holds.splice(h, 1);
+      hold.arrived();
+      await hold.released;
+    }
     const answer = await forward(targets!.lambda, req, body);
     let headers = answer.headers;
     let out = answer.body;
@@ -248,6 +268,7 @@ export async function startSfnRouter(region = 'us-east-1'): Promise<SfnRouter> {
       redriveCount: ex.redrives,
       ...(ex.redriveDate ? { redriveDate: ex.redriveDate } : {}),
     };
+    if (ex.stopped) return { ...out, status: 'ABORTED', output: undefined, ...ex.stopped, redriveStatus: 'REDRIVABLE' };
     if (d.status === 'SUCCEEDED' && runId !== undefined && [...last(runId).values()].some((o) => o.outcome === 'failed')) {
       return {
         ...out,
@@ -277,11 +298,28 @@ export async function startSfnRouter(region = 'us-east-1'): Promise<SfnRouter> {
     const ex = executions.get(arn)!;
     ex.redrives += 1;
     ex.redriveDate = new Date();
+    ex.stopped = undefined;
     const key = `${input.Manifest.Key}.redrive-${ex.redrives}`;
     await s3!.send(new PutObjectCommand({ Bucket: input.Manifest.Bucket, Key: key, Body: JSON.stringify(left) }));
     redriveOf.set(runId, ex.redrives);
     ex.current = await startOnCopy(ex.machine, `${d.name}-redrive-${ex.redrives}`, JSON.stringify({ ...input, Manifest: { ...input.Manifest, Key: key } }));
     return ex.redriveDate;
+  }
+
+  /**
+   * StopExecution: the execution ends ABORTED ("Stops an execution", Step Functions API reference,
+   * StopExecution, https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html),
+   * and with it its Map Run: children running are aborted, "stopped by the user" (API reference,
+   * MapRunExecutionCounts, aborted). moto stops the run now behind the execution, but shows it
+   * ABORTED only once its thread leaves the task it is in (a Lambda invoke may take minutes), so
+   * the router answers ABORTED from the stop on.
+   */
+  async function stopExecution(body: { executionArn: string; error?: string; cause?: string }): Promise<{ stopDate?: Date }> {
+    const ex = executions.get(body.executionArn);
+    if (!ex) throw Object.assign(new Error(`Execution Does Not Exist: '${body.executionArn}'`), { code: 'ExecutionDoesNotExist' });
+    const stopped = await sfnIn(ex.current).send(new StopExecutionCommand({ executionArn: ex.current, error: body.error, cause: body.cause }));
+    ex.stopped ??= { stopDate: stopped.stopDate ?? new Date(), error: body.error, cause: body.cause };
+    return { stopDate: ex.stopped.stopDate };
   }
 
   const json = (res: http.ServerResponse, status: number, value: unknown, type?: string) => {
@@ -313,6 +351,7 @@ export async function startSfnRouter(region = 'us-east-1'): Promise<SfnRouter> {
           const { executionArn } = JSON.parse(body.toString('utf8')) as { executionArn: string };
           return json(res, 200, await describe(executionArn));
         }
+        if (target === 'AWSStepFunctions.StopExecution') return json(res, 200, await stopExecution(JSON.parse(body.toString('utf8'))));
         if (target === 'AWSStepFunctions.RedriveExecution') {
           const { executionArn } = JSON.parse(body.toString('utf8')) as { executionArn: string };
           return json(res, 200, { redriveDate: await redrive(executionArn) });
@@ -340,6 +379,22 @@ export async function startSfnRouter(region = 'us-east-1'): Promise<SfnRouter> {
     },
     outcomes,
     killNext: (batch) => void kills.push(batch),
+    async motoStatus(arn) {
+      const ex = executions.get(arn);
+      return ex ? (await sfnIn(ex.current).send(new DescribeExecutionCommand({ executionArn: ex.current }))).status : undefined;
+    },
+    holdNext(batch) {
+      let arrived!: () => void;
+      let release!: () => void;
+      const reached = new Promise<void>((r) => {
+        arrived = r;
+      });
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      holds.push({ batch, arrived, released });
+      return { reached, release };
+    },
     async stop() {
       s3?.destroy();
       for (const c of clients.values()) c.destroy();

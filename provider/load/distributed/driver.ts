@@ -8,7 +8,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, RedriveExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, RedriveExecutionCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../../contract/logger';
 import { awsErrorName } from '../../aws';
 import type { Counters } from '../../../load/types';
@@ -118,6 +118,9 @@ export function decideRun(state: DistributedState, o: Observed, maxRedrives = MA
   }
 }
 
+/** The ARN Step Functions gives the execution named `name` of a standard state machine (API reference, StartExecution, executionArn). */
+export const executionArnOf = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
 export interface StartInput {
   spec: Omit<RunSpec, 'v'>;
   objects: BatchObject[];
@@ -185,7 +188,7 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
     executionArn = started.executionArn!;
   } catch (e) {
     if (awsErrorName(e) !== 'ExecutionAlreadyExists') throw e;
-    executionArn = `${deps.stateMachineArn.replace(':stateMachine:', ':execution:')}:${spec.runId}`;
+    executionArn = executionArnOf(deps.stateMachineArn, spec.runId);
     deps.log.info('distributed load: its execution was already started', { run: spec.runId });
   }
   deps.log.info('distributed load started', { run: spec.runId, batches: count, workers: input.workers });
@@ -246,5 +249,27 @@ export async function pollRun(state: DistributedState, deps: DriverDeps, maxRedr
       return { status: 'done', counters: decision.counters, records: decision.records };
     case 'fail':
       return { status: 'failed', reason: decision.reason, counters: decision.counters };
+  }
+}
+
+/**
+ * Stops a run that its operation no longer wants (a Delete or a rollback took the resource over):
+ * Step Functions then starts no more of its batches, and the ones running are aborted ("stopped by
+ * the user", API reference, MapRunExecutionCounts, aborted:
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_MapRunExecutionCounts.html).
+ * It cannot stop a Lambda invocation already running; those workers stop at their next lease check
+ * (worker.ts). Best effort: the lease check is what guarantees no batch writes for an operation
+ * that ended, so a refused stop is logged and never fails the Delete or the rollback.
+ */
+export async function stopRun(executionArn: string, sfn: SFNClient, log: Logger, why: string): Promise<'stopped' | 'gone' | 'refused'> {
+  try {
+    await sfn.send(new StopExecutionCommand({ executionArn, error: 'ArcDynamoDb.Superseded', cause: why }));
+    log.info('distributed load stopped', { executionArn, why });
+    return 'stopped';
+  } catch (e) {
+    // Never started (a first invocation that remembered the run and then crashed before StartExecution).
+    if (awsErrorName(e) === 'ExecutionDoesNotExist') return 'gone';
+    log.warn('distributed load: could not stop its execution; its workers stop at their lease check', { executionArn, error: (e as Error).message });
+    return 'refused';
   }
 }

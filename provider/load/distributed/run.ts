@@ -15,7 +15,7 @@ import { S3Source } from '../../../load/source';
 import { requestKey } from '../../guard/lease';
 import type { DistributedPort, HandlerRequest, HandlerResult } from '../../types';
 import type { LoadProps } from '../properties';
-import { MAX_REDRIVES, pollRun, startRun, type DistributedState, type DriverDeps } from './driver';
+import { executionArnOf, MAX_REDRIVES, pollRun, startRun, stopRun, type DistributedState, type DriverDeps } from './driver';
 import { planBatches, route, splitBudget, type BatchObject } from './plan';
 
 /** template.yaml sets it to the state machine's ARN when LoadBucketNames is set. */
@@ -32,6 +32,38 @@ export interface DistributedCheckpoint extends DistributedState {
 export function isDistributedCheckpoint(v: unknown): v is DistributedCheckpoint {
   const c = v as DistributedCheckpoint;
   return !!c && typeof c === 'object' && c.v === 1 && c.kind === 'distributed' && typeof c.runId === 'string' && typeof c.executionArn === 'string';
+}
+
+/**
+ * What a load remembers with its resource's lease (HandlerResult `memo`): the execution of the
+ * distributed run it started, until the run's answer. A request that takes the resource over
+ * while the run goes on (CloudFormation's Delete of a cancelled Create, a rollback) stops it.
+ */
+export interface LoadMemo {
+  distributedRun?: string;
+}
+/** The answer's memo once the run has ended: nothing left to stop. */
+export const ENDED: LoadMemo = {};
+
+const rememberedRun = (memo: unknown): string | undefined => {
+  const run = (memo as LoadMemo | undefined)?.distributedRun;
+  return typeof run === 'string' ? run : undefined;
+};
+
+/**
+ * Stops the distributed run this resource remembers, if any (a Delete, a rollback): its remaining
+ * batches never start. Best effort (driver.ts stopRun): workers already running stop at their
+ * lease check, since the request that started them no longer holds the resource.
+ */
+export async function stopRemembered(req: HandlerRequest<LoadProps>, why: string): Promise<void> {
+  const run = rememberedRun(req.memo);
+  const port = req.clients.distributed;
+  if (run === undefined) return;
+  if (!port) {
+    req.log.warn('distributed load: this provider has no state machine to stop the remembered run', { executionArn: run });
+    return;
+  }
+  await stopRun(run, port.sfn, req.log, why);
 }
 
 /** The load handler's own pieces (passed in: this module must not import the handler that imports it). */
@@ -82,8 +114,11 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
   // Named after the request: a retried first invocation (Lambda's async retry) keeps the first start (driver.ts startRun).
   const runId = loadRunName(req.stackId, req.logicalResourceId, req.requestId);
   const deps = driverDeps(req, port);
-  // Still this operation's (a Delete sent meanwhile takes over): checked before starting anything.
-  await req.assertCurrent?.();
+  // Remembered before it starts (and only while this is still the operation's: a Delete sent meanwhile takes over), so that
+  // whatever takes the resource over later can stop it: a crash between the two leaves a run that never started to stop.
+  const memo: LoadMemo = { distributedRun: executionArnOf(port.stateMachineArn, runId) };
+  if (req.remember) await req.remember(memo);
+  else await req.assertCurrent?.();
   const state = await startRun(
     {
       spec: {
@@ -132,11 +167,18 @@ export async function watchDistributed(
     const polled = await pollRun(state, deps, MAX_REDRIVES);
     switch (polled.status) {
       case 'done':
-        return { status: 'done', physicalResourceId: id, data: h.resultData(polled.counters, Math.round((Date.now() - cp.startedAt) / 1000)) };
+        return {
+          status: 'done',
+          physicalResourceId: id,
+          data: h.resultData(polled.counters, Math.round((Date.now() - cp.startedAt) / 1000)),
+          memo: ENDED,
+        };
       case 'failed':
+        // Its execution has ended (pollRun fails a run only once Step Functions closed it).
         return {
           status: 'failed',
           physicalResourceId: id,
+          memo: ENDED,
           reason: h.failureReason(p.TableName, { reason: `the distributed load: ${polled.reason}`, counters: polled.counters }),
         };
       case 'running':

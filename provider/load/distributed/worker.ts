@@ -12,10 +12,11 @@
  *   and the provider fails the resource with the reason instead of redriving it.
  * - A sealed batch is not enough: the operation that sealed it must still hold the resource's
  *   lease (running, same request), checked before anything is read and again before each object.
- *   The provider never stops an execution, and Step Functions cannot stop a Lambda invocation in
- *   flight anyway (StopExecution ends the execution, not the function it called), so without this
- *   a batch replayed by anyone who may invoke the function, or a worker still running after
- *   CloudFormation was answered, a Delete or a rollback, would write over the table afterwards.
+ *   A Delete or a rollback stops the execution (run.ts stopRemembered), but Step Functions cannot
+ *   stop a Lambda invocation in flight (StopExecution ends the execution, not the function it
+ *   called), and a stop may be refused; so without this a batch replayed by anyone who may invoke
+ *   the function, or a worker still running after CloudFormation was answered, a Delete or a
+ *   rollback, would write over the table afterwards.
  *   A worker also stops writing when the run expires (CloudFormation stopped waiting for it).
  * - A batch not finished by the invocation's deadline records where it stopped and throws
  *   `ArcDynamoDb.BatchUnfinished`; its next run (a redrive) resumes there.

@@ -290,6 +290,8 @@ test('the load handler with Distributed: true starts the execution, watches it t
     status: 'done',
     physicalResourceId: `arc-dynamodb-load:${s.table}:OrdersLoad`,
     data: expect.objectContaining({ ItemsWritten: 100, ItemsSkipped: 0, RecordsRejected: 0, ObjectsRead: 4, BytesRead: s.list.reduce((n, o) => n + o[1], 0) }),
+    // The run has ended: nothing is left for a later Delete or rollback to stop (run.ts stopRemembered).
+    memo: {},
   });
   // The first invocation only started it; a continuation redrove it after the killed worker.
   expect(results[0]).toMatchObject({ status: 'continue', checkpoint: { kind: 'distributed', redrives: 0 } });

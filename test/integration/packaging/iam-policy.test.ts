@@ -389,7 +389,7 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
         {
           Sid: 'WatchDistributedLoads',
           Effect: 'Allow',
-          Action: ['states:DescribeExecution', 'states:RedriveExecution'],
+          Action: ['states:DescribeExecution', 'states:RedriveExecution', 'states:StopExecution'],
           Resource: `arn:aws:states:eu-west-1:${ACCOUNT}:execution:my-provider-load:*`,
         },
       ]);
