@@ -77,64 +77,6 @@ afterAll(async () => {
   Object.assign(process.env, saved);
 });
 
-test("Distributed: 'true' through CloudFormation's protocol: a worker killed, the execution redriven, SUCCESS once with the summed counts", async () => {
-  const stack = cfn.stackId('dist-shop');
-  const table = unique('dc');
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      ...PK_SK_KEY,
-      Tags: [{ Key: OWNER_TAG_KEY, Value: stack }],
-    }),
-  );
-  const s3 = s3Client(moto.endpoint);
-  const bucket = unique('dc').toLowerCase();
-  await createBucket(s3, bucket);
-  const prefix = `${loadKeyPrefixFor(stackNameOf(stack))}seed/`;
-  const items = richItems(120, { seed: 17 });
-  for (let i = 0; i < 3; i++) await putObject(s3, bucket, `${prefix}part-${i}.json`, toDynamoDbJson(items.slice(i * 40, (i + 1) * 40)));
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  s3.destroy();
-  // Three small objects make one planned batch (plan.ts): its first worker dies after loading.
-  router.killNext(0);
-  const created = await cfn.request(
-    {
-      RequestType: 'Create',
-      StackId: stack,
-      LogicalResourceId: 'SeedLoad',
-      ResourceType: 'Custom::ArcDynamoDbLoad',
-      ResourceProperties: {
-        ServiceToken: `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:arc-provider`,
-        ServiceTimeout: '3600',
-        TableName: table,
-        S3BucketSource: { Bucket: bucket, KeyPrefix: prefix },
-        InputFormat: 'DYNAMODB_JSON',
-        WriteMode: 'Overwrite',
-        MaxRejectedRecords: '0',
-        Distributed: 'true',
-      },
-    },
-    180_000,
-  );
-  await cfn.idle(180_000);
-  expect(created.body).toMatchObject({
-    Status: 'SUCCESS',
-    PhysicalResourceId: `arc-dynamodb-load:${table}:SeedLoad`,
-    Data: { ItemsWritten: 120, ItemsSkipped: 0, RecordsRejected: 0, ObjectsRead: 3, BytesRead: (listed.Contents ?? []).reduce((n, o) => n + o.Size!, 0) },
-  });
-  expect(cfn.responsesFor(created.requestId)).toHaveLength(1);
-  // The first invocation only starts the execution: the answer came from a continuation.
-  expect(cfn.invocations).toBeGreaterThanOrEqual(2);
-  expect(cfn.logs.filter((l) => l.includes('"distributed load redriven"'))).toHaveLength(1);
-  const runs = router.outcomes.map((o) => [o.batch, o.redrive, o.outcome]);
-  expect(runs).toEqual([
-    [0, 0, 'failed'],
-    [0, 1, 'succeeded'],
-  ]);
-  expect((await scanAll(ddb, table)).map(canonical).sort()).toEqual(items.map(canonical).sort());
-}, 240_000);
-
 /** A table of `stack` (its owner tag) and a bucket with `items` split into `objects` objects under the stack's load prefix. */
 async function stage(stack: string, what: string, items: ReturnType<typeof richItems>, objects: number) {
   const table = unique(what);
@@ -169,6 +111,43 @@ async function until(check: () => boolean | Promise<boolean>, ms = 60_000): Prom
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+test("Distributed: 'true' through CloudFormation's protocol: a worker killed, the execution redriven, SUCCESS once with the summed counts", async () => {
+  const stack = cfn.stackId('dist-shop');
+  const items = richItems(120, { seed: 17 });
+  const { table, bucket, prefix } = await stage(stack, 'dc', items, 3);
+  const s3 = s3Client(moto.endpoint);
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  s3.destroy();
+  // Three small objects make one planned batch (plan.ts): its first worker dies after loading.
+  router.killNext(0);
+  const created = await cfn.request(
+    {
+      RequestType: 'Create',
+      StackId: stack,
+      LogicalResourceId: 'SeedLoad',
+      ResourceType: 'Custom::ArcDynamoDbLoad',
+      ResourceProperties: loadProps(table, bucket, prefix, { Distributed: 'true' }),
+    },
+    180_000,
+  );
+  await cfn.idle(180_000);
+  expect(created.body).toMatchObject({
+    Status: 'SUCCESS',
+    PhysicalResourceId: `arc-dynamodb-load:${table}:SeedLoad`,
+    Data: { ItemsWritten: 120, ItemsSkipped: 0, RecordsRejected: 0, ObjectsRead: 3, BytesRead: (listed.Contents ?? []).reduce((n, o) => n + o.Size!, 0) },
+  });
+  expect(cfn.responsesFor(created.requestId)).toHaveLength(1);
+  // The first invocation only starts the execution: the answer came from a continuation.
+  expect(cfn.invocations).toBeGreaterThanOrEqual(2);
+  expect(cfn.logs.filter((l) => l.includes('"distributed load redriven"'))).toHaveLength(1);
+  const runs = router.outcomes.map((o) => [o.batch, o.redrive, o.outcome]);
+  expect(runs).toEqual([
+    [0, 0, 'failed'],
+    [0, 1, 'succeeded'],
+  ]);
+  expect((await scanAll(ddb, table)).map(canonical).sort()).toEqual(items.map(canonical).sort());
+}, 240_000);
 
 test("CloudFormation's Delete of a cancelled Create stops its running distributed load: no batch writes, and no further batch starts", async () => {
   const stack = cfn.stackId('dist-stop');

@@ -93,23 +93,22 @@ test('the cleanup Delete of a physical ID an update replaced does not stop the r
   expect(sent).toEqual([]);
 });
 
-test('a refused stop (AccessDenied) is logged and the Delete still succeeds; a run that never started is not an error', async () => {
-  const denied = request({
+/** A Delete of a cancelled Create whose StopExecution is answered with the error `name`. */
+const refusedWith = (name: string, message: string) =>
+  request({
     type: 'Delete',
     status: 'ROLLBACK_IN_PROGRESS',
     memo: { distributedRun: RUN },
-    stop: async () => Promise.reject(Object.assign(new Error('not authorized to perform: states:StopExecution'), { name: 'AccessDeniedException' })),
+    stop: async () => Promise.reject(Object.assign(new Error(message), { name })),
   });
+
+test('a refused stop (AccessDenied) is logged and the Delete still succeeds; a run that never started is not an error', async () => {
+  const denied = refusedWith('AccessDeniedException', 'not authorized to perform: states:StopExecution');
   expect(await loadHandler.handle(denied.req)).toMatchObject({ status: 'done', memo: {} });
   expect(denied.log.text()).toContain('could not stop its execution');
   expect(denied.log.text()).toContain('states:StopExecution');
 
-  const gone = request({
-    type: 'Delete',
-    status: 'ROLLBACK_IN_PROGRESS',
-    memo: { distributedRun: RUN },
-    stop: async () => Promise.reject(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' })),
-  });
+  const gone = refusedWith('ExecutionDoesNotExist', 'Execution Does Not Exist');
   expect(await loadHandler.handle(gone.req)).toMatchObject({ status: 'done', memo: {} });
   expect(gone.log.text()).not.toContain('could not stop');
 });
