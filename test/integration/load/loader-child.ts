@@ -11,6 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { runLoad, type LoadOutcome } from '../../../load/loader';
 import { S3Source } from '../../../load/source';
 import type { LoadCheckpoint, LoadOptions } from '../../../load/types';
+import { peakRss } from '../../support/peak-rss';
 
 interface Args {
   s3Endpoint: string;
@@ -20,11 +21,6 @@ interface Args {
   options: LoadOptions;
   checkpointFile?: string;
   sliceMs?: number;
-}
-
-function peakRss(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
 }
 
 async function main(): Promise<void> {
