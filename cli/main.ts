@@ -9,7 +9,7 @@ export type { CliIO, Command };
 const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   expand: { summary: 'expand a template and print it', load: () => require('./commands/expand').run },
   validate: { summary: 'check a template without printing it', load: () => require('./commands/validate').run },
-  load: { summary: 'load S3 objects or local files into a table', load: () => require('./commands/load').run },
+  load: { summary: 'load S3 objects or local files into a table, or follow a distributed load', load: () => require('./commands/load').run },
   indexes: {
     summary: "hand a table's indexes over to GlobalSecondaryIndexManagement PROVIDER (indexes handover)",
     load: () => require('./commands/indexes').run,

@@ -6,9 +6,18 @@
  *
  * The custom resource's loader, from a terminal: into any table, DynamoDB Local included.
  * Exit codes: 0 loaded (rejects within --max-rejected); 1 the load failed; 2 usage error.
+ *
+ * `arc-dynamodb load --stack STACK --resource LOGICAL_ID [--region R] [--cloudformation-endpoint URL]
+ *   [--stepfunctions-endpoint URL]`
+ *
+ * Follows the newest distributed load (Step Functions execution) of the stack's
+ * Custom::ArcDynamoDbLoad until it ends (cli/load-progress.ts), one progress line per look.
+ * Exit codes: 0 it SUCCEEDED; 1 it FAILED, TIMED_OUT or ABORTED, or the resource has none; 2 usage error.
  */
 import { existsSync } from 'node:fs';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { S3Client } from '@aws-sdk/client-s3';
 import { runLoad } from '../../load/loader';
 import { describeKind, oneItemPerLineProblem, seedFileKind } from '../../local/seed';
@@ -21,6 +30,18 @@ import { parseArgs, UsageError, type OptionSpec } from '../args';
 import { credentialsFor } from '../aws';
 import { count } from '../text';
 import type { CliIO, Command } from '../io';
+import {
+  follow,
+  followVerdict,
+  listExecutions,
+  loadTargets,
+  newestExecution,
+  progressText,
+  readStack,
+  sfnClientFor,
+  stepFunctionsNote,
+} from '../load-progress';
+import { LOAD_RESOURCE_TYPE } from '../../contract/resources';
 
 const SPEC: Record<string, OptionSpec> = {
   table: { value: true },
@@ -40,13 +61,23 @@ const SPEC: Record<string, OptionSpec> = {
   'write-capacity-percent': { value: true },
   'max-write-units-per-second': { value: true },
   'max-items-per-second': { value: true },
+  stack: { value: true },
+  resource: { value: true },
+  'cloudformation-endpoint': { value: true },
+  'stepfunctions-endpoint': { value: true },
   help: {},
   h: {},
 };
 
-export const HELP = `usage: arc-dynamodb load --table TABLE (--s3 s3://BUCKET/PREFIX | --file PATH...) [options]
+/** What only the follow mode (`--stack --resource`) takes; everything else but --region belongs to the --table mode. */
+const FOLLOW_OPTIONS = ['stack', 'resource', 'cloudformation-endpoint', 'stepfunctions-endpoint'];
 
-Loads DynamoDB JSON, Ion or CSV data (as DynamoDB ImportTable reads them) into an existing table.
+export const HELP = `usage: arc-dynamodb load --table TABLE (--s3 s3://BUCKET/PREFIX | --file PATH...) [options]
+       arc-dynamodb load --stack STACK --resource LOGICAL_ID [--region R] [--cloudformation-endpoint URL]
+                         [--stepfunctions-endpoint URL]
+
+Loads DynamoDB JSON, Ion or CSV data (as DynamoDB ImportTable reads them) into an existing table;
+or, with --stack and --resource, follows a stack's distributed load (Load.Distributed) until it ends.
 
   --table TABLE            the table to load into (it must exist)
   --s3 s3://BUCKET/PREFIX  every object under the prefix, in key order
@@ -73,8 +104,29 @@ Write budget (Load.WriteBudget; the lowest given applies; none: as fast as it ca
   --max-write-units-per-second N  write capacity units per second (1 per KB of item)
   --max-items-per-second N        items per second
 
-Exit codes: 0 loaded, 1 the load failed, 2 usage error.
+Following a distributed load (not with the options above, but --region):
+  --stack STACK                   the stack's name or ID
+  --resource LOGICAL_ID           the Custom::ArcDynamoDbLoad's logical ID in the stack
+  --cloudformation-endpoint URL   CloudFormation endpoint
+  --stepfunctions-endpoint URL    Step Functions endpoint
+  It follows the resource's newest Step Functions execution until it ends, with a progress line
+  on each look (every 5 s; ARC_DYNAMODB_POLL_MS sets it): its status and batches succeeded of the
+  total, running, pending and failed. It needs states:ListExecutions, states:DescribeExecution,
+  states:ListMapRuns and states:DescribeMapRun.
+
+Exit codes: 0 loaded (or the execution SUCCEEDED), 1 the load failed (or the execution FAILED,
+TIMED_OUT or ABORTED, or the resource has no distributed load), 2 usage error.
 `;
+
+/** `--stack STACK --resource LOGICAL_ID`: follow that resource's distributed load. */
+export interface FollowCommandConfig {
+  mode: 'follow';
+  stack: string;
+  resource: string;
+  region: string;
+  cloudformationEndpoint?: string;
+  stepfunctionsEndpoint?: string;
+}
 
 export interface LoadCommandConfig {
   options: LoadOptions;
@@ -103,10 +155,30 @@ function url(v: string | undefined, name: string): string | undefined {
   }
 }
 
-export function parseLoadArgs(args: string[], env: NodeJS.ProcessEnv): LoadCommandConfig | 'help' {
+export function parseLoadArgs(args: string[], env: NodeJS.ProcessEnv): LoadCommandConfig | FollowCommandConfig | 'help' {
   const { positionals, options: o, flags } = parseArgs(args, SPEC);
   if (flags.has('help') || flags.has('h')) return 'help';
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const region = o.region?.[0] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const given = Object.keys(o);
+  if (o.stack || o.resource) {
+    const other = given.find((k) => !FOLLOW_OPTIONS.includes(k) && k !== 'region');
+    if (other) throw new UsageError(`--stack and --resource follow a distributed load; --${other} loads a table: give one or the other`);
+    if (!o.stack) throw new UsageError('--resource needs --stack STACK');
+    if (!o.resource) throw new UsageError('--stack needs --resource LOGICAL_ID (the Custom::ArcDynamoDbLoad to follow)');
+    const cloudformationEndpoint = url(o['cloudformation-endpoint']?.[0], 'cloudformation-endpoint');
+    const stepfunctionsEndpoint = url(o['stepfunctions-endpoint']?.[0], 'stepfunctions-endpoint');
+    return {
+      mode: 'follow',
+      stack: o.stack[0],
+      resource: o.resource[0],
+      region,
+      ...(cloudformationEndpoint ? { cloudformationEndpoint } : {}),
+      ...(stepfunctionsEndpoint ? { stepfunctionsEndpoint } : {}),
+    };
+  }
+  const followOnly = given.find((k) => FOLLOW_OPTIONS.includes(k));
+  if (followOnly) throw new UsageError(`--${followOnly} applies to --stack STACK --resource LOGICAL_ID only`);
   const table = o.table?.[0];
   if (!table) throw new UsageError('--table is required');
   if (!o.s3 === !o.file) throw new UsageError('give exactly one of --s3 s3://BUCKET/PREFIX or --file PATH');
@@ -167,7 +239,7 @@ export function parseLoadArgs(args: string[], env: NodeJS.ProcessEnv): LoadComma
     ...(chosen ? { chosen } : {}),
     endpoint: url(o.endpoint?.[0], 'endpoint'),
     s3Endpoint: url(o['s3-endpoint']?.[0], 's3-endpoint'),
-    region: o.region?.[0] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    region,
   };
 }
 
@@ -207,7 +279,7 @@ export function progressLine(p: Progress, totalBytes: number, elapsedS: number, 
 }
 
 export const run: Command = async (args, io) => {
-  let cfg: LoadCommandConfig | 'help';
+  let cfg: LoadCommandConfig | FollowCommandConfig | 'help';
   try {
     cfg = parseLoadArgs(args, io.env);
   } catch (e) {
@@ -219,6 +291,7 @@ export const run: Command = async (args, io) => {
     io.stdout.write(HELP);
     return 0;
   }
+  if ('mode' in cfg) return followLoad(cfg, io);
   // A missing file is the one thing to say about it (how it would have been read is noise).
   if (cfg.source.kind === 'files') {
     const missing = cfg.source.paths.find((f) => !existsSync(f));
@@ -321,5 +394,75 @@ async function load(cfg: LoadCommandConfig, io: CliIO): Promise<number> {
   } finally {
     dynamodb.destroy();
     s3?.destroy();
+  }
+}
+
+/** `--stack --resource`: the resource's newest distributed load, followed until it ends. */
+async function followLoad(cfg: FollowCommandConfig, io: CliIO): Promise<number> {
+  const fail = (message: string) => {
+    io.stderr.write(`arc-dynamodb load: ${message}\n`);
+    return 1;
+  };
+  const cfn = new CloudFormationClient({
+    region: cfg.region,
+    ...(cfg.cloudformationEndpoint ? { endpoint: cfg.cloudformationEndpoint } : {}),
+    ...credentialsFor(cfg.cloudformationEndpoint, io.env),
+  });
+  let sfn: SFNClient | undefined;
+  try {
+    let read: Awaited<ReturnType<typeof readStack>>;
+    try {
+      read = await readStack(cfn, cfg.stack);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    const { stack, resources } = read;
+    const r = Object.hasOwn(resources, cfg.resource) ? resources[cfg.resource] : undefined;
+    if (r?.Type !== LOAD_RESOURCE_TYPE) {
+      const loads = Object.keys(resources).filter((id) => resources[id].Type === LOAD_RESOURCE_TYPE);
+      const what = r ? `is of type ${r.Type}, not ${LOAD_RESOURCE_TYPE}` : 'is not in its template';
+      return fail(`${cfg.resource} of stack ${stack.StackName} ${what} (its loads: ${loads.length > 0 ? loads.join(', ') : 'none'})`);
+    }
+    const target = loadTargets({ [cfg.resource]: r }, stack)[0];
+    if ('problem' in target) return fail(`${cfg.resource}: ${target.problem}`);
+    sfn = sfnClientFor(target.stateMachineArn, cfg.stepfunctionsEndpoint, io.env);
+    const client = sfn;
+    const tty = io.stderr.isTTY === true;
+    let drawn = false;
+    try {
+      const newest = newestExecution(await listExecutions(client, target.stateMachineArn), target.prefix);
+      if (!newest?.executionArn) {
+        return fail(
+          `${cfg.resource} has no distributed load: state machine ${target.stateMachineArn.split(':').pop()} has no execution of it ` +
+            '(a load that runs in one chain, with Distributed: false or a small source, has none)',
+        );
+      }
+      io.stderr.write(`following ${newest.name}${newest.startDate ? `, started ${newest.startDate.toISOString()}` : ''}\n`);
+      // ARC_DYNAMODB_POLL_MS: the time between looks (tests make it small); anything but a number of ms is the default.
+      const given = Number(io.env.ARC_DYNAMODB_POLL_MS ?? Number.NaN);
+      const intervalMs = Number.isFinite(given) && given >= 0 ? given : 5000;
+      const last = await follow(client, newest.executionArn, {
+        intervalMs,
+        onLook: (p) => {
+          drawn = true;
+          io.stderr.write(tty ? `\r\x1b[K${progressText(p)}` : `${progressText(p)}\n`);
+        },
+      });
+      if (tty) io.stderr.write('\n');
+      drawn = false;
+      const verdict = followVerdict(last);
+      if (verdict?.code === 0) {
+        io.stdout.write(`${cfg.resource}: ${progressText(last)}\n`);
+        return 0;
+      }
+      return fail(`${cfg.resource}: ${(verdict?.lines ?? [progressText(last)]).join('\n')}`);
+    } catch (e) {
+      // On a terminal the last progress line stays, ended, above the error.
+      if (tty && drawn) io.stderr.write('\n');
+      return fail(`${cfg.resource}: ${stepFunctionsNote(e, target.stateMachineArn)}`);
+    }
+  } finally {
+    cfn.destroy();
+    sfn?.destroy();
   }
 }
