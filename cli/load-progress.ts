@@ -15,7 +15,7 @@
  * Run's item counts are batch counts (DescribeMapRun, itemCounts: Step Functions API reference,
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeMapRun.html).
  */
-import { type CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { type CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import {
   DescribeExecutionCommand,
   DescribeMapRunCommand,
@@ -97,11 +97,15 @@ export interface SfnLike {
 }
 
 /**
- * Every execution of the machine, page by page (ListExecutions, at most 1,000 a page;
- * https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html).
+ * The machine's executions, page by page (ListExecutions, at most 1,000 a page, "sorted by time,
+ * with the most recent execution first":
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html), until
+ * a page holds an execution of every prefix in `wanted` (the newest of each is then listed: the
+ * machine serves every stack of the account, and its history may be long) or the pages end.
  */
-export async function listExecutions(sfn: SfnLike, stateMachineArn: string, pageSize = 1000): Promise<ExecutionListItem[]> {
+export async function listExecutions(sfn: SfnLike, stateMachineArn: string, pageSize = 1000, wanted: string[] = []): Promise<ExecutionListItem[]> {
   const all: ExecutionListItem[] = [];
+  const missing = new Set(wanted);
   let nextToken: string | undefined;
   do {
     const page = (await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: pageSize, nextToken }))) as {
@@ -109,8 +113,9 @@ export async function listExecutions(sfn: SfnLike, stateMachineArn: string, page
       nextToken?: string;
     };
     all.push(...(page.executions ?? []));
+    for (const e of page.executions ?? []) for (const p of missing) if (e.name?.startsWith(p)) missing.delete(p);
     nextToken = page.nextToken;
-  } while (nextToken);
+  } while (nextToken && (wanted.length === 0 || missing.size > 0));
   return all;
 }
 
@@ -241,12 +246,9 @@ export function followVerdict(p: LoadProgress): { code: 0 } | { code: 1; lines: 
   if (p.status === 'SUCCEEDED') return { code: 0 };
   const why = [p.error, p.cause].filter((s) => s !== undefined && s !== '').join(': ');
   const lines = [`its distributed load ${progressText(p)}${why ? `: ${why}` : ''}`];
-  // The provider redrives a FAILED execution itself while CloudFormation waits (docs/load.md): this command stops at the failure it saw.
+  // Following stops at a failure once CloudFormation no longer waits for the load: the provider redrives no more.
   if (p.redriveStatus === 'REDRIVABLE')
-    lines.push(
-      'Step Functions can still redrive it, and the provider redrives a failed load while CloudFormation waits (docs/load.md, "Distributed loads"): ' +
-        'run this command again to follow the redrive.',
-    );
+    lines.push('CloudFormation no longer waits for it, so the provider redrives it no more; Step Functions could still redrive it (RedriveExecution).');
   return { code: 1, lines };
 }
 
@@ -272,15 +274,47 @@ export interface FollowOptions {
   sleep?: (ms: number) => Promise<void>;
   /** After every look. */
   onLook: (p: LoadProgress) => void;
+  /**
+   * Asked when the execution ended without success but can be redriven: whether CloudFormation
+   * still waits for the load, so that the provider may yet redrive it (it does, a bounded number
+   * of times, while CloudFormation waits: docs/load.md). While it does, following goes on.
+   */
+  stillWaited?: () => Promise<boolean>;
 }
 
-/** Looks at the execution until it ends; the last look is the answer. A redrive keeps the ARN, so a redriven execution is followed on. */
+/**
+ * Looks at the execution until it ends; the last look is the answer. A redrive keeps the ARN, so a
+ * redriven execution is followed on: a failed one is followed on while CloudFormation still waits
+ * for its load (`stillWaited`), for the provider redrives it then.
+ */
 export async function follow(sfn: SfnLike, executionArn: string, o: FollowOptions): Promise<LoadProgress> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (;;) {
     const p = await readProgress(sfn, executionArn);
     o.onLook(p);
-    if (!isRunning(p.status)) return p;
+    if (!isRunning(p.status)) {
+      if (p.status === 'SUCCEEDED' || p.redriveStatus !== 'REDRIVABLE' || !o.stillWaited || !(await o.stillWaited())) return p;
+    }
     await sleep(o.intervalMs);
   }
+}
+
+/**
+ * Whether CloudFormation still waits for the load `logicalId`: the resource, or the WaitCondition
+ * of its long operation (the one that depends on it: docs/indexes.md, "Operations longer than an
+ * hour"), is in a *_IN_PROGRESS status (DescribeStackResource).
+ */
+export async function cloudFormationWaits(cfn: CloudFormationClient, stackId: string, resources: Resources, logicalId: string): Promise<boolean> {
+  const waitConditions = Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::CloudFormation::WaitCondition' && [r.DependsOn].flat().includes(logicalId))
+    .map(([id]) => id);
+  for (const id of [logicalId, ...waitConditions]) {
+    try {
+      const d = (await cfn.send(new DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: id }))).StackResourceDetail;
+      if (d?.ResourceStatus?.endsWith('_IN_PROGRESS')) return true;
+    } catch {
+      // Not created (yet), or gone: CloudFormation does not wait for it.
+    }
+  }
+  return false;
 }

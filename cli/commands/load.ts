@@ -31,6 +31,7 @@ import { credentialsFor } from '../aws';
 import { count } from '../text';
 import type { CliIO, Command } from '../io';
 import {
+  cloudFormationWaits,
   follow,
   followVerdict,
   listExecutions,
@@ -111,8 +112,9 @@ Following a distributed load (not with the options above, but --region):
   --stepfunctions-endpoint URL    Step Functions endpoint
   It follows the resource's newest Step Functions execution until it ends, with a progress line
   on each look (every 5 s; ARC_DYNAMODB_POLL_MS sets it): its status and batches succeeded of the
-  total, running, pending and failed. It needs states:ListExecutions, states:DescribeExecution,
-  states:ListMapRuns and states:DescribeMapRun.
+  total, running, pending and failed. A FAILED execution is followed on while CloudFormation still
+  waits for the load (the provider redrives it then). It needs states:ListExecutions,
+  states:DescribeExecution, states:ListMapRuns and states:DescribeMapRun.
 
 Exit codes: 0 loaded (or the execution SUCCEEDED), 1 the load failed (or the execution FAILED,
 TIMED_OUT or ABORTED, or the resource has no distributed load), 2 usage error.
@@ -430,7 +432,7 @@ async function followLoad(cfg: FollowCommandConfig, io: CliIO): Promise<number> 
     const tty = io.stderr.isTTY === true;
     let drawn = false;
     try {
-      const newest = newestExecution(await listExecutions(client, target.stateMachineArn), target.prefix);
+      const newest = newestExecution(await listExecutions(client, target.stateMachineArn, 1000, [target.prefix]), target.prefix);
       if (!newest?.executionArn) {
         return fail(
           `${cfg.resource} has no distributed load: state machine ${target.stateMachineArn.split(':').pop()} has no execution of it ` +
@@ -443,6 +445,7 @@ async function followLoad(cfg: FollowCommandConfig, io: CliIO): Promise<number> 
       const intervalMs = Number.isFinite(given) && given >= 0 ? given : 5000;
       const last = await follow(client, newest.executionArn, {
         intervalMs,
+        stillWaited: () => cloudFormationWaits(cfn, stack.StackId, resources, cfg.resource),
         onLook: (p) => {
           drawn = true;
           io.stderr.write(tty ? `\r\x1b[K${progressText(p)}` : `${progressText(p)}\n`);

@@ -89,7 +89,9 @@ export const run: Command = async (args, io) => {
         clients.set(region, sfn);
         let listing = listings.get(t.stateMachineArn);
         if (!listing) {
-          listing = listExecutions(sfn, t.stateMachineArn);
+          const arn = t.stateMachineArn;
+          const prefixes = [...targets.values()].flatMap((x) => ('prefix' in x && x.stateMachineArn === arn ? [x.prefix] : []));
+          listing = listExecutions(sfn, arn, 1000, prefixes);
           listings.set(t.stateMachineArn, listing);
         }
         const newest = newestExecution(await listing, t.prefix);

@@ -150,7 +150,7 @@ describe('the verdict of following', () => {
     expect(followVerdict(progress({ status: 'SUCCEEDED', batches: counts({ total: 2, succeeded: 2 }) }))).toEqual({ code: 0 });
   });
 
-  test('FAILED, TIMED_OUT and ABORTED are 1 with the error and cause, and a redrivable one says the provider may redrive it', () => {
+  test('FAILED, TIMED_OUT and ABORTED are 1 with the error and cause; a redrivable one says the provider no longer redrives it', () => {
     const failed = progress({
       status: 'FAILED',
       error: 'States.ExceedToleratedFailureThreshold',
@@ -163,8 +163,7 @@ describe('the verdict of following', () => {
       lines: [
         'its distributed load FAILED, 2/3 batches succeeded, 0 running, 0 pending, 1 failed: ' +
           'States.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded',
-        'Step Functions can still redrive it, and the provider redrives a failed load while CloudFormation waits (docs/load.md, "Distributed loads"): ' +
-          'run this command again to follow the redrive.',
+        'CloudFormation no longer waits for it, so the provider redrives it no more; Step Functions could still redrive it (RedriveExecution).',
       ],
     });
     expect(followVerdict(progress({ status: 'ABORTED', redriveStatus: 'NOT_REDRIVABLE' }))).toEqual({
@@ -219,6 +218,22 @@ describe('the calls', () => {
     ]);
   });
 
+  test('listExecutions stops at the page where every wanted prefix has an execution (newest first), else reads to the end', async () => {
+    const pages: Record<string, { executions: { name: string }[]; nextToken?: string }> = {
+      first: { executions: [{ name: 'arc-a-1' }, { name: 'x' }], nextToken: 't1' },
+      t1: { executions: [{ name: 'arc-b-1' }, { name: 'arc-a-0' }], nextToken: 't2' },
+      t2: { executions: [{ name: 'arc-b-0' }] },
+    };
+    const reads = async (wanted: string[]) => {
+      const sfn = fakeSfn((c) => pages[(c as ListExecutionsCommand).input.nextToken ?? 'first']);
+      const names = (await listExecutions(sfn, MACHINE, 2, wanted)).map((e) => e.name);
+      return { names, pages: sfn.sent.length };
+    };
+    expect(await reads(['arc-a-'])).toEqual({ names: ['arc-a-1', 'x'], pages: 1 });
+    expect(await reads(['arc-a-', 'arc-b-'])).toEqual({ names: ['arc-a-1', 'x', 'arc-b-1', 'arc-a-0'], pages: 2 });
+    expect((await reads(['arc-c-'])).pages).toBe(3);
+  });
+
   test('follow looks until the execution ends, waiting the interval between looks, and reads the newest Map Run', async () => {
     const statuses = ['RUNNING', 'PENDING_REDRIVE', 'SUCCEEDED'];
     let look = 0;
@@ -249,6 +264,40 @@ describe('the calls', () => {
     ]);
     expect(slept).toEqual([7, 7]);
     expect(last.status).toBe('SUCCEEDED');
+  });
+
+  it('follows a FAILED execution on while CloudFormation still waits for the load, and stops at it once it does not', async () => {
+    const looks = ['FAILED', 'RUNNING', 'FAILED', 'SUCCEEDED'];
+    let look = 0;
+    const sfn = fakeSfn((c) => {
+      if (c instanceof DescribeExecutionCommand)
+        return { name: 'arc-x-y', status: looks[look++], redriveStatus: 'REDRIVABLE', error: 'States.ExceedToleratedFailureThreshold' };
+      if (c instanceof ListMapRunsCommand) return { mapRuns: [] };
+      throw new Error(`unexpected ${String(c)}`);
+    });
+    // CloudFormation waits through the first failure (the provider redrives it); after the second it no longer does.
+    const waits = [true, false];
+    const asked: string[] = [];
+    const last = await follow(sfn, 'arn:aws:states:eu-west-1:111122223333:execution:m:arc-x-y', {
+      intervalMs: 1,
+      sleep: async () => undefined,
+      onLook: (p) => asked.push(p.status),
+      stillWaited: async () => waits.shift() ?? false,
+    });
+    expect(asked).toEqual(['FAILED', 'RUNNING', 'FAILED']);
+    expect(last.status).toBe('FAILED');
+  });
+
+  it('stops at once at a failure that cannot be redriven, whatever CloudFormation does', async () => {
+    const sfn = fakeSfn((c) => {
+      if (c instanceof DescribeExecutionCommand) return { name: 'arc-x-y', status: 'ABORTED', redriveStatus: 'NOT_REDRIVABLE' };
+      if (c instanceof ListMapRunsCommand) return { mapRuns: [] };
+      throw new Error(`unexpected ${String(c)}`);
+    });
+    let asked = 0;
+    const last = await follow(sfn, 'arn', { intervalMs: 1, sleep: async () => undefined, onLook: () => undefined, stillWaited: async () => ++asked > 0 });
+    expect(last.status).toBe('ABORTED');
+    expect(asked).toBe(0);
   });
 });
 
