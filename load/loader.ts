@@ -42,7 +42,15 @@ export interface LoadDeps {
 export type LoadOutcome =
   | { status: 'done'; counters: Counters; seconds: number; checkpoint: LoadCheckpoint }
   | { status: 'continue'; checkpoint: LoadCheckpoint }
-  | { status: 'failed'; reason: string; counters: Counters; seconds: number; checkpoint: LoadCheckpoint };
+  | {
+      status: 'failed';
+      reason: string;
+      /** Set when the load may get past it later (LoadError.transient): `checkpoint` is then the last safe one, to resume from. */
+      transient?: true;
+      counters: Counters;
+      seconds: number;
+      checkpoint: LoadCheckpoint;
+    };
 
 /** How many reject messages a FAILED reason quotes (CloudFormation caps the whole response at 4 KB). */
 export const QUOTED_REJECTS = 5;
@@ -172,14 +180,17 @@ export async function runLoad(
     deps.onProgress?.({ counters: { ...cp.counters }, sourceBytes, object });
   };
 
-  const failed = async (reason: string): Promise<LoadOutcome> => {
+  const failed = async (reason: string, transient?: true): Promise<LoadOutcome> => {
     try {
       await writer.flush();
     } catch {
       // The first failure is the one reported.
     }
     sync();
-    log.error('load failed', { ...cp.counters, seconds: seconds() });
+    log.error('load failed', { ...cp.counters, seconds: seconds(), ...(transient ? { transient } : {}) });
+    // A transient failure's checkpoint is the last safe one (every write before it flushed): a later run may resume there.
+    if (transient)
+      return { status: 'failed', reason, transient, counters: { ...cp.counters }, seconds: seconds(), checkpoint: lastSafe ?? newCheckpoint(cp.startedAt) };
     return { status: 'failed', reason, counters: { ...cp.counters }, seconds: seconds(), checkpoint: cp };
   };
   const tooManyReason = () =>
@@ -230,7 +241,7 @@ export async function runLoad(
       log.warn('load aborted at the deadline; the previous checkpoint stands', {});
       return { status: 'continue', checkpoint: lastSafe ?? newCheckpoint(cp.startedAt) };
     }
-    if (e instanceof LoadError) return failed(e.message);
+    if (e instanceof LoadError) return failed(e.message, e.transient ? true : undefined);
     throw e;
   } finally {
     if (abortTimer) clearTimeout(abortTimer);
@@ -251,7 +262,7 @@ export async function runLoad(
         if (abort.signal.aborted) throw new AbortedError();
         if (e instanceof LoadError || e instanceof StopReading || !isRetryable(e) || reopen >= MAX_REOPENS) {
           if (e instanceof LoadError) throw e;
-          if (isRetryable(e)) throw new LoadError(`${obj.name}: reading failed ${reopen + 1} times (${(e as Error).message})`);
+          if (isRetryable(e)) throw new LoadError(`${obj.name}: reading failed ${reopen + 1} times (${(e as Error).message})`, { transient: true });
           throw e;
         }
         log.warn('object read interrupted, reopening', { object: obj.key, line: cp.current!.line, attempt: reopen + 1 });
@@ -344,7 +355,7 @@ export async function runLoad(
     } catch (e) {
       if (e instanceof StopReading) return false;
       if (e instanceof RecordError) throw new LoadError(`${obj.name} ${e.message}`);
-      if (e instanceof LoadError) throw new LoadError(`${obj.name}: ${e.message}`);
+      if (e instanceof LoadError) throw new LoadError(`${obj.name}: ${e.message}`, { transient: e.transient });
       if (decodeError !== undefined && rawError === undefined && e === decodeError) {
         throw new LoadError(`${obj.name}: not valid ${opts.compression} data (${(decodeError as Error).message})`);
       }

@@ -82,9 +82,16 @@ export interface LoadCheckpoint {
 
 /** A user-facing failure of the whole load (bad source, missing table, too many rejects). */
 export class LoadError extends Error {
-  constructor(message: string) {
+  /**
+   * A failure the same load may get past later: DynamoDB still throttling, or a service error still
+   * failing, after every retry. Not a fault of the data or the table (too many rejects, a missing
+   * table, a rewritten object), which fails the same way again.
+   */
+  readonly transient: boolean;
+  constructor(message: string, opts: { transient?: boolean } = {}) {
     super(message);
     this.name = 'LoadError';
+    this.transient = opts.transient === true;
   }
 }
 

@@ -7,7 +7,7 @@
  * Counts change only when DynamoDB has confirmed a write, so the counters at any drained moment
  * describe exactly what is in the table.
  */
-import { BatchWriteItemCommand, PutItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, PutItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { writeUnits, type Pacer } from './budget';
 import { itemSize } from './item';
 import { backoffMs, isRetryable, type RetryPolicy } from './retry';
@@ -56,6 +56,13 @@ export class AbortedError extends Error {
 const isValidation = (e: unknown) => (e as Error)?.name === 'ValidationException';
 /** Throttled by DynamoDB: provisioned capacity, or an on-demand table's maximum (ThrottlingException). */
 const isThrottle = (e: unknown) => ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'].includes((e as Error)?.name);
+/**
+ * The SDK retried the call before it answered (its `$metadata.attempts`): the client's own retries
+ * (standard mode retries throttling and transient errors inside one `send`: AWS SDKs and Tools
+ * reference guide, "Retry behavior", https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html)
+ * hide a throttled attempt from the writer, so the pacer is told of them as of a throttle.
+ */
+const sdkRetried = (r: unknown) => ((r as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1) > 1;
 const isConditionFailed = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
 
 /** AWS error text names no item values; still cap it, it ends up in CloudFormation events. */
@@ -131,7 +138,8 @@ export class ItemWriter {
           this.failure ??= new AbortedError();
           return;
         }
-        this.failure ??= e instanceof LoadError ? e : new LoadError(`writing to table '${this.schema.tableName}' failed: ${short(e)}`);
+        this.failure ??=
+          e instanceof LoadError ? e : new LoadError(`writing to table '${this.schema.tableName}' failed: ${short(e)}`, { transient: isRetryable(e) });
       })
       .finally(() => {
         this.inflight.delete(done);
@@ -162,18 +170,20 @@ export class ItemWriter {
       this.checkAbort();
       const answered = await this.paced(unitsOf(remaining), remaining.length, wait);
       let unprocessed: WriteRequest[];
+      let res: BatchWriteItemCommandOutput | undefined;
       try {
-        const res = await this.client
+        res = await this.client
           .send(new BatchWriteItemCommand({ RequestItems: { [table]: remaining.map((p) => ({ PutRequest: { Item: p.item } })) } }), {
             abortSignal: this.opts.abortSignal,
           })
           .finally(answered);
         unprocessed = res.UnprocessedItems?.[table] ?? [];
+        if (sdkRetried(res)) pacer?.throttled();
       } catch (e) {
         // One bad item fails the whole call (a type DynamoDB checks that we do not, a size at the edge):
         // write the items one by one, so only the bad one is rejected, with its position.
         if (isValidation(e)) return this.putEach(remaining, false, wait);
-        if (isThrottle(e)) pacer?.throttled();
+        if (isThrottle(e) || sdkRetried(e)) pacer?.throttled();
         if (!isRetryable(e) || attempt >= retry.maxAttempts) throw this.gaveUp('BatchWriteItem', attempt, e);
         await retry.sleep(backoffMs(attempt, retry));
         continue;
@@ -181,7 +191,7 @@ export class ItemWriter {
       this.written += remaining.length - unprocessed.length;
       // UnprocessedItems are DynamoDB's throttling of part of a batch (API_BatchWriteItem).
       if (unprocessed.length > 0) pacer?.throttled();
-      else pacer?.succeeded();
+      else if (!sdkRetried(res)) pacer?.succeeded();
       if (unprocessed.length === 0) return;
       const left = new Set(unprocessed.map((w) => keyOf(w.PutRequest!.Item as Item, this.schema)));
       remaining = remaining.filter((p) => left.has(p.key));
@@ -189,6 +199,7 @@ export class ItemWriter {
         throw new LoadError(
           `DynamoDB left ${remaining.length} items unprocessed after ${attempt} BatchWriteItem attempts; the table is throttled (raise its write ` +
             `capacity, then load again with a new Revision)`,
+          { transient: true },
         );
       }
       await retry.sleep(backoffMs(attempt, retry));
@@ -208,7 +219,7 @@ export class ItemWriter {
       // A condition that fails still consumes write capacity, so every attempt is paced.
       const answered = attempt > 1 ? await this.paced(p.units, 1, wait) : undefined;
       try {
-        await this.client
+        const put = await this.client
           .send(
             new PutItemCommand({
               TableName: this.schema.tableName,
@@ -219,7 +230,8 @@ export class ItemWriter {
           )
           .finally(answered);
         this.written++;
-        pacer?.succeeded();
+        if (sdkRetried(put)) pacer?.throttled();
+        else pacer?.succeeded();
         return;
       } catch (e) {
         if (isConditionFailed(e)) {
@@ -240,6 +252,6 @@ export class ItemWriter {
 
   private gaveUp(op: string, attempts: number, e: unknown): LoadError {
     const why = isRetryable(e) ? `still failing after ${attempts} attempts` : 'failed';
-    return new LoadError(`${op} on table '${this.schema.tableName}' ${why}: ${short(e)}`);
+    return new LoadError(`${op} on table '${this.schema.tableName}' ${why}: ${short(e)}`, { transient: isRetryable(e) });
   }
 }

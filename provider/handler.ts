@@ -56,6 +56,8 @@ export async function handler(event: unknown, context: LambdaContext): Promise<B
           readLease: (stackId, logicalId) => store.readLease(stackId, logicalId),
           log,
           deadline: Date.now() + ctx.getRemainingTimeInMillis() - WORKER_MARGIN_MS,
+          hardDeadline: Date.now() + ctx.getRemainingTimeInMillis(),
+          ...(ctx.awsRequestId ? { invocationId: ctx.awsRequestId } : {}),
         });
     }
     return worker(event, context);

@@ -31,7 +31,8 @@ import type { Logger } from '../../../contract/logger';
 import { runLoad } from '../../../load/loader';
 import { S3Source, type ObjectSource, type SourceObject } from '../../../load/source';
 import type { Counters } from '../../../load/types';
-import { getBatchRecord, putBatchRecord } from './records';
+import { randomUUID } from 'node:crypto';
+import { claimBatch, getBatchRecord, putBatchRecord, releaseBatch } from './records';
 import { openBatch, type RunSpec } from './seal';
 import type { Batch } from './plan';
 import type { LeaseRecord } from '../../guard/state-store';
@@ -46,8 +47,16 @@ export interface BatchResult extends Counters {
   records: number;
 }
 
+export type WorkerErrorName =
+  | 'ArcDynamoDb.LoadFailed'
+  | 'ArcDynamoDb.BatchUnfinished'
+  | 'ArcDynamoDb.BatchTransient'
+  | 'ArcDynamoDb.BatchBusy'
+  | 'ArcDynamoDb.NotSealed'
+  | 'ArcDynamoDb.NotCurrent';
+
 export class WorkerError extends Error {
-  constructor(name: 'ArcDynamoDb.LoadFailed' | 'ArcDynamoDb.BatchUnfinished' | 'ArcDynamoDb.NotSealed' | 'ArcDynamoDb.NotCurrent', message: string) {
+  constructor(name: WorkerErrorName, message: string) {
     super(message);
     this.name = name;
   }
@@ -65,6 +74,10 @@ export interface WorkerDeps {
   log: Logger;
   /** Epoch ms by which the worker must have returned (the invocation's deadline, less a margin). */
   deadline: number;
+  /** Epoch ms by which the invocation has ended whatever happens (Lambda's own deadline): how long its claim on the batch holds. */
+  hardDeadline?: number;
+  /** Names this invocation in the batch's claim; a fresh one by default. */
+  invocationId?: string;
   now?: () => number;
 }
 
@@ -115,9 +128,41 @@ export async function runWorker(event: Record<string, unknown>, deps: WorkerDeps
     );
   };
   await stillCurrent();
+  // One worker at a time per batch (records.ts claimBatch): a second one sent it meanwhile is retried by the state machine later.
+  const token = deps.invocationId ?? randomUUID();
+  const claimed = await claimBatch(
+    deps.dynamodb,
+    deps.stateTable,
+    spec.runId,
+    batch.i,
+    token,
+    deps.hardDeadline ?? deps.deadline + 60_000,
+    now(),
+    spec.expiresAt,
+  );
+  if (!claimed) {
+    log.warn('batch busy: another worker holds it', { run: spec.runId, batch: batch.i });
+    throw new WorkerError('ArcDynamoDb.BatchBusy', `Batch ${batch.i} of run ${spec.runId} is being loaded by another invocation; nothing was read or written.`);
+  }
+  try {
+    return await loadBatch(spec, batch, deps, stillCurrent);
+  } finally {
+    await releaseBatch(deps.dynamodb, deps.stateTable, spec.runId, batch.i, token);
+  }
+}
+
+async function loadBatch(spec: RunSpec, batch: Batch, deps: WorkerDeps, stillCurrent: () => Promise<void>): Promise<BatchResult> {
+  const now = deps.now ?? Date.now;
+  const log = deps.log;
   // CloudFormation stops waiting at the run's expiry: no worker writes past it.
   const deadline = Math.min(deps.deadline, spec.expiresAt);
   const previous = await getBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i);
+  // Finished already (a worker sent it again after the first one finished it, e.g. a redrive of a child aborted while its
+  // invocation went on): its counts stand, nothing is written again.
+  if (previous && previous.checkpoint === undefined && previous.failed === undefined) {
+    log.info('batch already done', { run: spec.runId, batch: batch.i, ...previous.counters });
+    return { batch: batch.i, ...previous.counters, records: previous.records };
+  }
   log.info('batch started', { run: spec.runId, batch: batch.i, objects: batch.o.length, resumed: previous?.checkpoint !== undefined });
   const remaining = deadline - now();
   const outcome = await runLoad(
@@ -139,16 +184,24 @@ export async function runWorker(event: Record<string, unknown>, deps: WorkerDeps
   );
   const cp = outcome.checkpoint;
   const base = { counters: cp.counters, records: cp.records, firstRejects: cp.firstRejects };
+  const record = (r: Parameters<typeof putBatchRecord>[4]) => putBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i, r, spec.expiresAt);
   switch (outcome.status) {
     case 'done':
-      await putBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i, base);
+      await record(base);
       log.info('batch done', { run: spec.runId, batch: batch.i, ...cp.counters });
       return { batch: batch.i, ...cp.counters, records: cp.records };
     case 'failed':
-      await putBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i, { ...base, failed: outcome.reason });
+      // Throttled (or a service still failing) past every retry: not the data's fault. The batch resumes from its last
+      // safe checkpoint in a later run (the state machine retries it, a redrive runs it again).
+      if (outcome.transient) {
+        await record({ ...base, checkpoint: cp });
+        log.warn('batch interrupted: DynamoDB still refuses its writes', { run: spec.runId, batch: batch.i, reason: outcome.reason });
+        throw new WorkerError('ArcDynamoDb.BatchTransient', `batch ${batch.i}: ${outcome.reason}; its next run resumes where it stopped`);
+      }
+      await record({ ...base, failed: outcome.reason });
       throw new WorkerError('ArcDynamoDb.LoadFailed', outcome.reason);
     case 'continue':
-      await putBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i, { ...base, checkpoint: cp });
+      await record({ ...base, checkpoint: cp });
       throw new WorkerError('ArcDynamoDb.BatchUnfinished', `batch ${batch.i} did not finish within one invocation; its next run resumes where it stopped`);
   }
 }

@@ -22,6 +22,7 @@ let ddb: DynamoDBClient;
 
 beforeAll(async () => {
   moto = await startMoto();
+  // Waits are long (minutes): moto is slow on a busy 2-core machine, and only the order of events is asserted.
   // The time budget is forced, not hoped for: every BatchWriteItem takes at least 150 ms and each
   // invocation lives 3 s, so 6,000 items (240 batches, 8 in flight: at least 4.5 s of writes)
   // cannot finish in one invocation on any machine, however fast.
@@ -110,16 +111,16 @@ test('WriteBudget as CloudFormation sends it (strings): the load keeps to 300 WC
       ResourceType: 'Custom::ArcDynamoDbLoad',
       ResourceProperties: props(stack, table, bucket, { WriteBudget: { MaxWriteUnitsPerSecond: '300', WriteCapacityPercent: '50' } }),
     },
-    180000,
+    480_000,
   );
-  await cfn.idle(180000);
+  await cfn.idle(480_000);
   expect(created.body).toMatchObject({ Status: 'SUCCESS', Data: { ItemsWritten: 1500, RecordsRejected: 0, ObjectsRead: 2 } });
   expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
   expect(cfn.responsesFor(created.requestId)).toHaveLength(1);
   // On demand without a maximum in moto: 50% of the 4,000 WCU/s default, so the absolute cap is the lower.
   expect(cfn.logs.find((l) => l.includes('"write budget"') && l.includes(table))).toMatch(/"unitsPerSecond":300/);
   expect(sorted(await scanAll(ddb, table))).toEqual(sorted(items));
-});
+}, 1_000_000);
 
 test('Create loads across several invocations and answers SUCCESS once with the counts; an Update of WriteMode, MaxRejectedRecords and WriteBudget ' +
   'alone loads nothing; a new Revision ' +
@@ -133,9 +134,9 @@ test('Create loads across several invocations and answers SUCCESS once with the 
 
   const created = await cfn.request(
     { RequestType: 'Create', StackId: stack, LogicalResourceId: 'OrdersLoad', ResourceType: 'Custom::ArcDynamoDbLoad', ResourceProperties: p },
-    180000,
+    480_000,
   );
-  await cfn.idle(180000);
+  await cfn.idle(480_000);
   expect(created.body).toMatchObject({
     Status: 'SUCCESS',
     PhysicalResourceId: `arc-dynamodb-load:${table}:OrdersLoad`,
@@ -159,7 +160,7 @@ test('Create loads across several invocations and answers SUCCESS once with the 
       ResourceProperties: { ...p, WriteMode: 'PutIfAbsent', MaxRejectedRecords: '5', WriteBudget: { WriteCapacityPercent: '10' } },
       OldResourceProperties: p,
     },
-    180000,
+    480_000,
   );
   expect(noop.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physical, Data: { ItemsWritten: 0, ItemsSkipped: 0, ObjectsRead: 0 } });
   expect((await scanAll(ddb, table)).length).toBe(5999);
@@ -176,9 +177,9 @@ test('Create loads across several invocations and answers SUCCESS once with the 
       ResourceProperties: next,
       OldResourceProperties: p,
     },
-    180000,
+    480_000,
   );
-  await cfn.idle(180000);
+  await cfn.idle(480_000);
   expect(reload.body).toMatchObject({
     Status: 'SUCCESS',
     PhysicalResourceId: physical,
@@ -196,7 +197,7 @@ test('Create loads across several invocations and answers SUCCESS once with the 
   });
   expect(deleted.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physical });
   expect(sorted(await scanAll(ddb, table))).toEqual(sorted(items));
-}, 600000);
+}, 1_500_000);
 
 test("a load naming another stack's table is refused and writes nothing; that stack's Delete is a no-op", async () => {
   const owner = cfn.stackId('owner-stack');

@@ -5,10 +5,10 @@
  * where it stopped, and refuses anything it did not get sealed from the provider.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { CreateTableCommand as CreateDdbTable } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand as CreateDdbTable, DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoStateStore } from '../../../provider/guard/state-store';
 import { planBatches, type BatchObject } from '../../../provider/load/distributed/plan';
-import { getBatchRecord } from '../../../provider/load/distributed/records';
+import { claimBatch, getBatchRecord } from '../../../provider/load/distributed/records';
 import { sealBatch, sealRun, type RunSpec } from '../../../provider/load/distributed/seal';
 import { runWorker, WORKER_KEY, WorkerError } from '../../../provider/load/distributed/worker';
 import { canonical, richItems, toDynamoDbJson } from '../../support/load-data';
@@ -100,9 +100,62 @@ test('each worker loads exactly its sealed batch; together they load the source 
     firstRejects: [],
   });
 
-  // A batch run again (a redrive after its worker was killed) overwrites its own record: counted once.
-  await runWorker({ [WORKER_KEY]: run, Batch: sealBatch(key, run, twoPer[2]) }, deps());
+  // A finished batch sent again (a redrive of a child aborted while its invocation went on) writes nothing and answers its
+  // record's counts: counted once. An item deleted meanwhile stays deleted.
+  const [gone] = await scanAll(b.dynamodb['DynamoDB Local'], s.table);
+  await b.dynamodb['DynamoDB Local'].send(new DeleteItemCommand({ TableName: s.table, Key: { pk: gone.pk, sk: gone.sk } }));
+  const again = await runWorker({ [WORKER_KEY]: run, Batch: sealBatch(key, run, twoPer[2]) }, deps());
+  expect([again.batch, again.itemsWritten, again.records]).toEqual([2, 40, 40]);
   expect((await getBatchRecord(b.dynamodb['DynamoDB Local'], STATE, s.spec.runId, 2))?.counters.itemsWritten).toBe(40);
+  expect((await scanAll(b.dynamodb['DynamoDB Local'], s.table)).length).toBe(s.items.length - 1);
+});
+
+test('one worker at a time per batch: a second one sent it meanwhile is refused as busy before it reads or writes, and may run once it is free', async () => {
+  const s = await stage(2, 300);
+  const key = await store().signingKey();
+  const run = sealRun(key, s.spec);
+  const [batch] = planBatches(s.list);
+  const event = { [WORKER_KEY]: run, Batch: sealBatch(key, run, batch) };
+  // The first worker holds the batch while it loads (its first lease check is where the second one is sent).
+  let second: unknown;
+  let reads = 0;
+  const d = deps();
+  const first = runWorker(event, {
+    ...d,
+    invocationId: 'first',
+    readLease: async (stackId: string, logicalId: string) => {
+      if (++reads === 2) {
+        const log = captureLog();
+        second = await runWorker(event, { ...deps(log), invocationId: 'second' }).catch((e: unknown) => e);
+        expect(log.lines.some((l) => l.message === 'batch busy: another worker holds it')).toBe(true);
+      }
+      return d.readLease(stackId, logicalId);
+    },
+  });
+  const done = await first;
+  expect((second as Error).name).toBe('ArcDynamoDb.BatchBusy');
+  expect((second as Error).message).toMatch(/nothing was read or written/);
+  expect([done.itemsWritten, done.records]).toEqual([600, 600]);
+  // Released: a later worker takes the batch, finds it finished and answers its counts.
+  const later = await runWorker(event, { ...deps(), invocationId: 'third' });
+  expect([later.itemsWritten, later.records]).toEqual([600, 600]);
+  expect((await scanAll(b.dynamodb['DynamoDB Local'], s.table)).map(canonical).sort()).toEqual(s.items.map(canonical).sort());
+});
+
+test("a claim left by a worker whose invocation died holds until that invocation's end, then the batch is taken over", async () => {
+  const s = await stage(1, 10);
+  const key = await store().signingKey();
+  const run = sealRun(key, s.spec);
+  const [batch] = planBatches(s.list);
+  const event = { [WORKER_KEY]: run, Batch: sealBatch(key, run, batch) };
+  const t0 = Date.now();
+  // The dead invocation's claim, held until its Lambda deadline.
+  expect(await claimBatch(b.dynamodb['DynamoDB Local'], STATE, s.spec.runId, 0, 'dead', t0 + 60_000, t0, s.spec.expiresAt)).toBe(true);
+  const busy = await runWorker(event, { ...deps(), invocationId: 'next', now: () => t0 + 1000 }).catch((e: unknown) => e);
+  expect((busy as Error).name).toBe('ArcDynamoDb.BatchBusy');
+  expect(await scanAll(b.dynamodb['DynamoDB Local'], s.table)).toEqual([]);
+  const after = await runWorker(event, { ...deps(), invocationId: 'next', now: () => t0 + 61_000 });
+  expect(after.itemsWritten).toBe(10);
 });
 
 test('a batch cut off by its deadline records where it stopped, and its next run resumes there: every item once', async () => {

@@ -1,15 +1,11 @@
 /**
- * Review (issue 17): "multiplicative backoff on throttling". The Pacer halves its rate when the
- * writer sees a throttle (load/writer.ts: ProvisionedThroughputExceededException, or
- * UnprocessedItems). But the provider's DynamoDB client is made with maxAttempts 6 in the SDK's
- * standard retry mode (provider/aws.ts makeAwsClients), which retries throttling errors inside one
- * `send` ("standard" mode retries throttling errors: AWS SDKs and Tools reference guide, "Retry
- * behavior"), so a BatchWriteItem that DynamoDB refused whole ("If none of the items can be
- * processed due to insufficient provisioned throughput ... BatchWriteItem returns a
- * ProvisionedThroughputExceededException", API_BatchWriteItem) up to five times in a row never
- * reaches the Pacer as a throttle: the AIMD rate stays at 100 % of the budget. The write-budget
- * integration tests pass only because they build their client with maxAttempts 1
- * (test/integration/load/write-budget.test.ts ddbClient(..., 1)), unlike the provider and workers.
+ * "Multiplicative backoff on throttling" with the client as the provider deploys it: its DynamoDB
+ * client retries throttling errors inside one `send` (maxAttempts 6, standard mode: AWS SDKs and
+ * Tools reference guide, "Retry behavior"), so a BatchWriteItem that DynamoDB refused whole ("If
+ * none of the items can be processed due to insufficient provisioned throughput ... BatchWriteItem
+ * returns a ProvisionedThroughputExceededException", API_BatchWriteItem) and then wrote still tells
+ * the pacer of the throttle: the writer reads the SDK's `$metadata.attempts` (load/writer.ts).
+ * (Found by a review: the write-budget integration tests build their client with maxAttempts 1.)
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
