@@ -1,13 +1,14 @@
 /**
- * The provider's side of a distributed load: it writes the sealed manifest, starts the execution,
- * and, each time it looks again, reads the execution's status: it redrives a FAILED execution a
- * bounded number of times (a redrive re-runs only the child executions that did not succeed:
- * "Redriving Map Runs", https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html),
+ * The provider's side of a distributed load: it writes the sealed run and manifest, starts the
+ * execution, and, each time it looks again, reads the execution's status: it redrives a FAILED
+ * execution a bounded number of times (a redrive re-runs only the child executions that did not
+ * succeed: "Redriving Map Runs", https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html),
  * and, once it SUCCEEDED, sums the batch records (records.ts) into the load's counts.
  * Observe (DescribeExecution, the records) -> decide (decideRun, pure) -> act (redrive, finish).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { timingSafeEqual } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, RedriveExecutionCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../../contract/logger';
 import { awsErrorName } from '../../aws';
@@ -15,7 +16,7 @@ import type { Counters } from '../../../load/types';
 import type { Batch, BatchObject } from './plan';
 import { planBatches } from './plan';
 import { readBatchRecords, type BatchRecord } from './records';
-import { sealBatch, sealRun, type RunSpec } from './seal';
+import { sealBatch, sealRun, type RunSpec, type SealedRun } from './seal';
 
 /** Where the provider may write (template.yaml grants s3:PutObject only there). */
 export const MANIFEST_PREFIX = 'arc-dynamodb/.distributed/';
@@ -132,27 +133,76 @@ export interface StartInput {
 /** The manifest's user metadata: how many batches it holds (a retried start reads it back). */
 const BATCHES_META = 'batches';
 
+/** What the run's folder keeps beside the manifest (run.json): the sealed run and its worker count, as the first start made them. */
+interface StoredRun {
+  v: 1;
+  run: SealedRun;
+  workers: number;
+}
+
+/** A run's spec without what a retried start derives anew (the budget from a new listing and capacity, the expiry from the clock). */
+const fixedPart = (s: RunSpec) => JSON.stringify({ ...s, budget: undefined, expiresAt: undefined });
+
 /**
- * Seals the run and its batches, writes the manifest next to the source, and starts the execution
- * (named after the run). A retried start (Lambda's async retry of the first invocation) keeps
- * the first: the manifest is written only if absent (PutObject If-None-Match: *, refused with
- * 412 PreconditionFailed when the object exists: Amazon S3 user guide, "Add preconditions to S3
- * operations with conditional requests",
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html), so a
- * listing changed in between never replaces the batches a running, or later redriven, Map Run
- * reads, and the batch count is the first manifest's. StartExecution with the same name and
- * input is idempotent while the execution is open, and fails with ExecutionAlreadyExists when
- * the input differs or the execution is closed (API reference, StartExecution,
+ * The run a retried start must use: the one stored by the first, when this key sealed it for this
+ * same run (anyone who may write under the folder could have put another there), else an error.
+ */
+function storedRun(key: Buffer, raw: string, spec: RunSpec, where: string): StoredRun {
+  let s: Partial<StoredRun>;
+  let inner: RunSpec;
+  try {
+    s = JSON.parse(raw) as Partial<StoredRun>;
+    inner = JSON.parse(String(s?.run?.run)) as RunSpec;
+  } catch {
+    throw new Error(`the stored run ${where} is not a sealed run`);
+  }
+  const r = s.run;
+  if (s.v !== 1 || !r || r.v !== 1 || typeof r.mac !== 'string' || !Number.isInteger(s.workers) || (s.workers ?? 0) < 1 || !inner || typeof inner !== 'object')
+    throw new Error(`the stored run ${where} is not a sealed run`);
+  const again = sealRun(key, inner);
+  const sealed = /^[0-9a-f]{64}$/.test(r.mac) && again.run === r.run && timingSafeEqual(Buffer.from(r.mac, 'hex'), Buffer.from(again.mac, 'hex'));
+  if (!sealed) throw new Error(`the stored run ${where} is not sealed by this provider`);
+  if (fixedPart(inner) !== fixedPart(spec)) throw new Error(`the stored run ${where} is another load's`);
+  return { v: 1, run: r as SealedRun, workers: s.workers as number };
+}
+
+/**
+ * Seals the run and its batches, writes them next to the source, and starts the execution (named
+ * after the run). A retried start (Lambda's async retry of the first invocation) keeps the first:
+ * the run and then the manifest are each written only if absent (PutObject If-None-Match: *,
+ * refused with 412 PreconditionFailed when the object exists: Amazon S3 user guide, "Add
+ * preconditions to S3 operations with conditional requests",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html). The run goes
+ * first: a retry seals its own run from a new listing and a new DescribeTable (another budget
+ * share, another worker count), and the batch MACs cover the run's MAC (seal.ts), so a retry that
+ * finds the stored run reads it back and seals the manifest, and starts the execution, with it;
+ * without that, the first manifest's batches would not open under the retry's run. A listing
+ * changed in between never replaces the batches a running, or later redriven, Map Run reads, and
+ * the batch count is the first manifest's. StartExecution with the same name and input is
+ * idempotent while the execution is open, and fails with ExecutionAlreadyExists when the input
+ * differs or the execution is closed (API reference, StartExecution,
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html): either
  * way the run's execution is the one already started.
  */
 export async function startRun(input: StartInput, deps: DriverDeps): Promise<DistributedState> {
   const key = await deps.signingKey();
   const spec: RunSpec = { v: 1, ...input.spec };
-  const run = sealRun(key, spec);
   const batches: Batch[] = planBatches(input.objects, input.maxBytes, input.maxObjects);
   const folder = `${MANIFEST_PREFIX}${spec.runId}/`;
-  const manifest = { Bucket: spec.bucket, Key: `${folder}manifest.json`, ...(spec.owner ? { ExpectedBucketOwner: spec.owner } : {}) };
+  const owner = spec.owner ? { ExpectedBucketOwner: spec.owner } : {};
+  const manifest = { Bucket: spec.bucket, Key: `${folder}manifest.json`, ...owner };
+  const runObject = { Bucket: spec.bucket, Key: `${folder}run.json`, ...owner };
+  let stored: StoredRun = { v: 1, run: sealRun(key, spec), workers: input.workers };
+  try {
+    await deps.s3.send(new PutObjectCommand({ ...runObject, Body: JSON.stringify(stored), ContentType: 'application/json', IfNoneMatch: '*' }));
+  } catch (e) {
+    if (awsErrorName(e) !== 'PreconditionFailed') throw e;
+    // GetObject under arc-dynamodb/ of a load bucket is the provider role's (template.yaml ReadLoadObjects).
+    const got = await deps.s3.send(new GetObjectCommand(runObject));
+    stored = storedRun(key, (await got.Body?.transformToString('utf8')) ?? '', spec, `s3://${runObject.Bucket}/${runObject.Key}`);
+    deps.log.info('distributed load: a retried start keeps the first run', { run: spec.runId, workers: stored.workers });
+  }
+  const run = stored.run;
   let count = batches.length;
   try {
     await deps.s3.send(
@@ -180,7 +230,8 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
         input: JSON.stringify({
           Run: run,
           Manifest: { Bucket: manifest.Bucket, Key: manifest.Key },
-          MaxConcurrency: Math.max(1, Math.min(input.workers, count)),
+          // The stored worker count: the budget was split for that many (plan.ts splitBudget), never for more.
+          MaxConcurrency: Math.max(1, Math.min(stored.workers, count)),
           Results: { Bucket: spec.bucket, Prefix: `${folder}results` },
         }),
       }),
@@ -191,7 +242,7 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
     executionArn = executionArnOf(deps.stateMachineArn, spec.runId);
     deps.log.info('distributed load: its execution was already started', { run: spec.runId });
   }
-  deps.log.info('distributed load started', { run: spec.runId, batches: count, workers: input.workers });
+  deps.log.info('distributed load started', { run: spec.runId, batches: count, workers: stored.workers });
   return { v: 1, kind: 'distributed', runId: spec.runId, executionArn, batches: count, redrives: 0 };
 }
 

@@ -104,9 +104,11 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
   const budget = h.writeBudget(p);
   const capacity: TableCapacity | undefined = hasBudget(budget) ? await describeCapacity(req.clients.dynamodb(), p.TableName) : undefined;
   const now = Date.now();
-  // How long the operation's work may still go on: its ServiceTimeout (at most an hour, custom resource ServiceTimeout),
-  // or, on the long-operation path, its WaitCondition's Timeout (up to 12 hours): the run lives that long, not less.
-  const waits = (req.workDeadline ?? req.serviceDeadline ?? now + MAX_WAIT_MS) - now;
+  // When the operation's work must end: its ServiceTimeout (at most an hour, custom resource ServiceTimeout), or, on the
+  // long-operation path, its WaitCondition's Timeout (up to 12 hours): the run lives that long, not less. Both count from
+  // CloudFormation's request, so a retried first invocation seals the same expiry (driver.ts startRun keeps the first run anyway).
+  const endsAt = req.workDeadline ?? req.serviceDeadline ?? now + MAX_WAIT_MS;
+  const waits = endsAt - now;
   const r = route({ distributed: p.Distributed, sourceBytes: objects.reduce((n, o) => n + o[1], 0), budget, capacity, secondsLeft: waits / 1000 });
   req.log.info('load route', { table: p.TableName, route: r.kind, why: r.why });
   if (r.kind === 'one-chain' || objects.length === 0) return undefined;
@@ -136,7 +138,7 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
         writeMode: p.WriteMode,
         maxRejectedRecords: p.MaxRejectedRecords,
         ...(split.budget ? { budget: split.budget } : {}),
-        expiresAt: now + Math.max(waits, 0),
+        expiresAt: endsAt,
         lease: { stackId: req.stackId, logicalId: req.logicalResourceId, request: requestKey(req.stackId, req.requestId) },
       },
       objects,
