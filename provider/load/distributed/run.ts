@@ -36,11 +36,14 @@ export function isDistributedCheckpoint(v: unknown): v is DistributedCheckpoint 
 
 /**
  * What a load remembers with its resource's lease (HandlerResult `memo`): the execution of the
- * distributed run it started, until the run's answer. A request that takes the resource over
- * while the run goes on (CloudFormation's Delete of a cancelled Create, a rollback) stops it.
+ * distributed run it started, until the run's answer, and the physical ID it loads for. A request
+ * that takes the resource over while the run goes on (CloudFormation's Delete of a cancelled
+ * Create, a rollback) stops it.
  */
 export interface LoadMemo {
   distributedRun?: string;
+  /** The physical ID the run answers for (absent in a memo written before it was kept: see deleteStops). */
+  physicalId?: string;
 }
 /** The answer's memo once the run has ended: nothing left to stop. */
 export const ENDED: LoadMemo = {};
@@ -49,6 +52,21 @@ const rememberedRun = (memo: unknown): string | undefined => {
   const run = (memo as LoadMemo | undefined)?.distributedRun;
   return typeof run === 'string' ? run : undefined;
 };
+
+/**
+ * Whether a Delete stops the remembered run. Not the cleanup Delete of a physical ID an update
+ * replaced (a new TableName is a new ID): the resource lives on under its new ID, and the run
+ * remembered is the new one's. But CloudFormation creates a replacement before it deletes the
+ * resource it replaces (CloudFormation user guide, "Monitor the progress of a stack update",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-monitor-stack.html),
+ * so when that update fails and rolls back, the cleanup Delete is of the NEW ID, and the run
+ * remembered for it loads for a resource that is going: that Delete stops it.
+ */
+export function deleteStops(req: HandlerRequest<LoadProps>): boolean {
+  if (req.stack?.replaced !== true) return true;
+  const id = (req.memo as LoadMemo | undefined)?.physicalId;
+  return typeof id === 'string' && id === req.physicalResourceId;
+}
 
 /**
  * Stops the distributed run this resource remembers, if any (a Delete, a rollback): its remaining
@@ -118,7 +136,7 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
   const deps = driverDeps(req, port);
   // Remembered before it starts (and only while this is still the operation's: a Delete sent meanwhile takes over), so that
   // whatever takes the resource over later can stop it: a crash between the two leaves a run that never started to stop.
-  const memo: LoadMemo = { distributedRun: executionArnOf(port.stateMachineArn, runId) };
+  const memo: LoadMemo = { distributedRun: executionArnOf(port.stateMachineArn, runId), physicalId: id };
   if (req.remember) await req.remember(memo);
   else await req.assertCurrent?.();
   const state = await startRun(
