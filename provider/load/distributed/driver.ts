@@ -22,6 +22,8 @@ import { sealBatch, sealRun, type RunSpec, type SealedRun } from './seal';
 export const MANIFEST_PREFIX = 'arc-dynamodb/.distributed/';
 /** Redrives after a worker failure before the load fails (a redrive re-runs only the failed batches). */
 export const MAX_REDRIVES = 3;
+/** How long after a redrive a look may still show the run it redrove before the redrive is taken not to have started. */
+export const REDRIVE_START_MS = 60_000;
 
 export interface DriverDeps {
   s3: S3Client;
@@ -41,6 +43,11 @@ export interface DistributedState {
   executionArn: string;
   batches: number;
   redrives: number;
+  /**
+   * Epoch ms when redrive number `redrives` was last sent. Absent in a checkpoint sealed before it
+   * was kept, and before the first redrive: unknown, taken as now (pollRun then keeps that).
+   */
+  redrivenAt?: number;
 }
 
 export type Observed =
@@ -59,6 +66,8 @@ export type Observed =
 export type Decision =
   | { act: 'wait' }
   | { act: 'redrive' }
+  /** The last redrive seems not to have started: send it again, with its client token (idempotent if it did start). */
+  | { act: 'redrive-again' }
   | { act: 'done'; counters: Counters; records: number }
   | { act: 'fail'; reason: string; counters: Counters };
 
@@ -80,7 +89,8 @@ export function sumRecords(records: (BatchRecord | undefined)[]): { counters: Co
   return { counters: c, records: n };
 }
 
-export function decideRun(state: DistributedState, o: Observed, maxRedrives = MAX_REDRIVES): Decision {
+/** Pure: `now` is the look's time (epoch ms). */
+export function decideRun(state: DistributedState, o: Observed, now: number, maxRedrives = MAX_REDRIVES): Decision {
   switch (o.status) {
     case 'RUNNING':
     case 'PENDING_REDRIVE':
@@ -99,8 +109,12 @@ export function decideRun(state: DistributedState, o: Observed, maxRedrives = MA
       // A batch that failed on its data (too many rejects, a missing table) fails again when re-run: no redrive.
       const bad = o.records.find((r) => r?.failed !== undefined);
       if (bad?.failed !== undefined) return { act: 'fail', reason: bad.failed, counters: sum.counters };
-      // DescribeExecution is eventually consistent: right after a redrive it may still show the run that was redriven.
-      if (o.redriveCount !== undefined && o.redriveCount < state.redrives) return { act: 'wait' };
+      // DescribeExecution is eventually consistent: right after a redrive it may still show the run that was redriven. But its
+      // redriveCount "is not updated for redrives that failed to start or are pending" (API reference,
+      // ExecutionRedrivenEventDetails, https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionRedrivenEventDetails.html):
+      // a look that still shows the redriven run long after the redrive (a pending one is PENDING_REDRIVE) sends it again.
+      if (o.redriveCount !== undefined && o.redriveCount < state.redrives)
+        return now - (state.redrivenAt ?? now) >= REDRIVE_START_MS ? { act: 'redrive-again' } : { act: 'wait' };
       if (o.status === 'ABORTED') return { act: 'fail', reason: 'its Step Functions execution was stopped', counters: sum.counters };
       if (o.notRedrivable !== undefined)
         return {
@@ -256,9 +270,13 @@ export type Polled =
  * consistent" (Step Functions API reference, DescribeExecution,
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html): a
  * look just after StartExecution may not find the execution, and one just after a redrive may show
- * the run it redrove, so both mean "look again" (the operation's ServiceTimeout bounds the wait).
+ * the run it redrove, so both mean "look again" (the operation's ServiceTimeout bounds the wait);
+ * a redrive still not seen after REDRIVE_START_MS is sent again. `now` is the clock (tests pass their own).
  */
-export async function pollRun(state: DistributedState, deps: DriverDeps, maxRedrives = MAX_REDRIVES): Promise<Polled> {
+export async function pollRun(given: DistributedState, deps: DriverDeps, maxRedrives = MAX_REDRIVES, now = Date.now): Promise<Polled> {
+  const t = now();
+  // A redrive's time unknown (a checkpoint sealed before it was kept) is taken as this look's, and kept from now on.
+  const state: DistributedState = given.redrives > 0 && given.redrivenAt === undefined ? { ...given, redrivenAt: t } : given;
   const describe = () => deps.sfn.send(new DescribeExecutionCommand({ executionArn: state.executionArn }));
   let d: Awaited<ReturnType<typeof describe>>;
   try {
@@ -280,26 +298,51 @@ export async function pollRun(state: DistributedState, deps: DriverDeps, maxRedr
       ...(d.redriveStatus === 'NOT_REDRIVABLE' ? { notRedrivable: d.redriveStatusReason ?? 'NOT_REDRIVABLE' } : {}),
     };
   else observed = { status: 'RUNNING' };
-  const decision = decideRun(state, observed, maxRedrives);
+  const decision = decideRun(state, observed, t, maxRedrives);
   switch (decision.act) {
     case 'wait':
       return { status: 'running', state };
-    case 'redrive':
-      try {
-        await deps.sfn.send(new RedriveExecutionCommand({ executionArn: state.executionArn, clientToken: `${state.runId}-${state.redrives + 1}` }));
-      } catch (e) {
-        // Refused when the execution is not FAILED, ABORTED or TIMED_OUT (API reference, RedriveExecution): the look was stale; look again.
-        if (awsErrorName(e) !== 'ExecutionNotRedrivable') throw e;
-        deps.log.warn('distributed load: redrive refused, looking again', { run: state.runId, error: (e as Error).message });
-        return { status: 'running', state };
-      }
+    case 'redrive': {
+      const sent = await redrive(state, state.redrives + 1, deps);
+      if (sent === 'refused') return { status: 'running', state };
       deps.log.warn('distributed load redriven', { run: state.runId, redrive: state.redrives + 1, error: (observed as { error?: string }).error });
-      return { status: 'running', state: { ...state, redrives: state.redrives + 1 } };
+      return { status: 'running', state: { ...state, redrives: state.redrives + 1, redrivenAt: t } };
+    }
+    case 'redrive-again': {
+      // The same client token: RedriveExecution answers "idempotent responses for the last 10 client tokens used to
+      // successfully redrive the execution", for 15 minutes (API reference, RedriveExecution), so a redrive that did start
+      // (and a look that is merely late) is not redriven twice.
+      const sent = await redrive(state, state.redrives, deps);
+      deps.log.warn('distributed load: its last redrive has not started; sent it again', {
+        run: state.runId,
+        redrive: state.redrives,
+        sentMsAgo: t - (state.redrivenAt ?? t),
+        answer: sent,
+      });
+      return { status: 'running', state: { ...state, redrivenAt: t } };
+    }
     case 'done':
       deps.log.info('distributed load done', { run: state.runId, ...decision.counters });
       return { status: 'done', counters: decision.counters, records: decision.records };
     case 'fail':
       return { status: 'failed', reason: decision.reason, counters: decision.counters };
+  }
+}
+
+/**
+ * Sends redrive number `n` (its client token names it). Refused when the execution is not FAILED,
+ * ABORTED or TIMED_OUT (ExecutionNotRedrivable, API reference, RedriveExecution,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html): the
+ * look was stale; look again.
+ */
+async function redrive(state: DistributedState, n: number, deps: DriverDeps): Promise<'sent' | 'refused'> {
+  try {
+    await deps.sfn.send(new RedriveExecutionCommand({ executionArn: state.executionArn, clientToken: `${state.runId}-${n}` }));
+    return 'sent';
+  } catch (e) {
+    if (awsErrorName(e) !== 'ExecutionNotRedrivable') throw e;
+    deps.log.warn('distributed load: redrive refused, looking again', { run: state.runId, error: (e as Error).message });
+    return 'refused';
   }
 }
 
