@@ -13,7 +13,7 @@ import { parseLoadProperties, sourceKey, type LoadProps } from './properties';
 import { S3Source } from '../../load/source';
 import type { Counters, LoadCheckpoint } from '../../load/types';
 import type { WriteBudget } from '../../load/budget';
-import { ENDED, isDistributedCheckpoint, startDistributed, stopRemembered, watchDistributed, type Helpers } from './distributed/run';
+import { deleteStops, ENDED, isDistributedCheckpoint, startDistributed, stopRemembered, watchDistributed, type Helpers } from './distributed/run';
 
 /** CloudFormation caps the whole response at 4,096 bytes (custom resource response limits); the reason gets at most this. */
 export const MAX_REASON_BYTES = 2000;
@@ -84,9 +84,9 @@ export const loadHandler: ResourceHandler<LoadProps> = {
     const id = req.requestType === 'Delete' ? (req.physicalResourceId ?? physicalId(p, req.logicalResourceId)) : physicalId(p, req.logicalResourceId);
     if (req.requestType === 'Delete') {
       req.log.info('delete: the loaded data stays in the table', { table: p.TableName });
-      // CloudFormation's Delete of a Create it cancelled may come while that Create's distributed load runs. Not the cleanup
-      // Delete of a physical ID an update replaced: the resource lives on under its new ID, and any run remembered is the new one's.
-      if (req.stack?.replaced !== true) await stopRemembered(req, `CloudFormation deletes ${req.logicalResourceId}`);
+      // CloudFormation's Delete of a Create it cancelled may come while that Create's distributed load runs; so may the cleanup
+      // Delete of the new physical ID of an update that rolled back (run.ts deleteStops), but not that of the ID an update replaced.
+      if (deleteStops(req)) await stopRemembered(req, `CloudFormation deletes ${req.logicalResourceId}`);
       return { status: 'done', physicalResourceId: id, memo: ENDED };
     }
     // A rollback is an Update with the old properties as the new ones (custom-resource-helper#71):

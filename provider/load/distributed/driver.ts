@@ -1,13 +1,14 @@
 /**
- * The provider's side of a distributed load: it writes the sealed manifest, starts the execution,
- * and, each time it looks again, reads the execution's status: it redrives a FAILED execution a
- * bounded number of times (a redrive re-runs only the child executions that did not succeed:
- * "Redriving Map Runs", https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html),
+ * The provider's side of a distributed load: it writes the sealed run and manifest, starts the
+ * execution, and, each time it looks again, reads the execution's status: it redrives a FAILED
+ * execution a bounded number of times (a redrive re-runs only the child executions that did not
+ * succeed: "Redriving Map Runs", https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html),
  * and, once it SUCCEEDED, sums the batch records (records.ts) into the load's counts.
  * Observe (DescribeExecution, the records) -> decide (decideRun, pure) -> act (redrive, finish).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { timingSafeEqual } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, RedriveExecutionCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../../contract/logger';
 import { awsErrorName } from '../../aws';
@@ -15,12 +16,14 @@ import type { Counters } from '../../../load/types';
 import type { Batch, BatchObject } from './plan';
 import { planBatches } from './plan';
 import { readBatchRecords, type BatchRecord } from './records';
-import { sealBatch, sealRun, type RunSpec } from './seal';
+import { sealBatch, sealRun, type RunSpec, type SealedRun } from './seal';
 
 /** Where the provider may write (template.yaml grants s3:PutObject only there). */
 export const MANIFEST_PREFIX = 'arc-dynamodb/.distributed/';
 /** Redrives after a worker failure before the load fails (a redrive re-runs only the failed batches). */
 export const MAX_REDRIVES = 3;
+/** How long after a redrive a look may still show the run it redrove before the redrive is taken not to have started. */
+export const REDRIVE_START_MS = 60_000;
 
 export interface DriverDeps {
   s3: S3Client;
@@ -40,6 +43,11 @@ export interface DistributedState {
   executionArn: string;
   batches: number;
   redrives: number;
+  /**
+   * Epoch ms when redrive number `redrives` was last sent. Absent in a checkpoint sealed before it
+   * was kept, and before the first redrive: unknown, taken as now (pollRun then keeps that).
+   */
+  redrivenAt?: number;
 }
 
 export type Observed =
@@ -58,6 +66,8 @@ export type Observed =
 export type Decision =
   | { act: 'wait' }
   | { act: 'redrive' }
+  /** The last redrive seems not to have started: send it again, with its client token (idempotent if it did start). */
+  | { act: 'redrive-again' }
   | { act: 'done'; counters: Counters; records: number }
   | { act: 'fail'; reason: string; counters: Counters };
 
@@ -79,7 +89,8 @@ export function sumRecords(records: (BatchRecord | undefined)[]): { counters: Co
   return { counters: c, records: n };
 }
 
-export function decideRun(state: DistributedState, o: Observed, maxRedrives = MAX_REDRIVES): Decision {
+/** Pure: `now` is the look's time (epoch ms). */
+export function decideRun(state: DistributedState, o: Observed, now: number, maxRedrives = MAX_REDRIVES): Decision {
   switch (o.status) {
     case 'RUNNING':
     case 'PENDING_REDRIVE':
@@ -98,8 +109,12 @@ export function decideRun(state: DistributedState, o: Observed, maxRedrives = MA
       // A batch that failed on its data (too many rejects, a missing table) fails again when re-run: no redrive.
       const bad = o.records.find((r) => r?.failed !== undefined);
       if (bad?.failed !== undefined) return { act: 'fail', reason: bad.failed, counters: sum.counters };
-      // DescribeExecution is eventually consistent: right after a redrive it may still show the run that was redriven.
-      if (o.redriveCount !== undefined && o.redriveCount < state.redrives) return { act: 'wait' };
+      // DescribeExecution is eventually consistent: right after a redrive it may still show the run that was redriven. But its
+      // redriveCount "is not updated for redrives that failed to start or are pending" (API reference,
+      // ExecutionRedrivenEventDetails, https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionRedrivenEventDetails.html):
+      // a look that still shows the redriven run long after the redrive (a pending one is PENDING_REDRIVE) sends it again.
+      if (o.redriveCount !== undefined && o.redriveCount < state.redrives)
+        return now - (state.redrivenAt ?? now) >= REDRIVE_START_MS ? { act: 'redrive-again' } : { act: 'wait' };
       if (o.status === 'ABORTED') return { act: 'fail', reason: 'its Step Functions execution was stopped', counters: sum.counters };
       if (o.notRedrivable !== undefined)
         return {
@@ -132,27 +147,76 @@ export interface StartInput {
 /** The manifest's user metadata: how many batches it holds (a retried start reads it back). */
 const BATCHES_META = 'batches';
 
+/** What the run's folder keeps beside the manifest (run.json): the sealed run and its worker count, as the first start made them. */
+interface StoredRun {
+  v: 1;
+  run: SealedRun;
+  workers: number;
+}
+
+/** A run's spec without what a retried start derives anew (the budget from a new listing and capacity, the expiry from the clock). */
+const fixedPart = (s: RunSpec) => JSON.stringify({ ...s, budget: undefined, expiresAt: undefined });
+
 /**
- * Seals the run and its batches, writes the manifest next to the source, and starts the execution
- * (named after the run). A retried start (Lambda's async retry of the first invocation) keeps
- * the first: the manifest is written only if absent (PutObject If-None-Match: *, refused with
- * 412 PreconditionFailed when the object exists: Amazon S3 user guide, "Add preconditions to S3
- * operations with conditional requests",
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html), so a
- * listing changed in between never replaces the batches a running, or later redriven, Map Run
- * reads, and the batch count is the first manifest's. StartExecution with the same name and
- * input is idempotent while the execution is open, and fails with ExecutionAlreadyExists when
- * the input differs or the execution is closed (API reference, StartExecution,
+ * The run a retried start must use: the one stored by the first, when this key sealed it for this
+ * same run (anyone who may write under the folder could have put another there), else an error.
+ */
+function storedRun(key: Buffer, raw: string, spec: RunSpec, where: string): StoredRun {
+  let s: Partial<StoredRun>;
+  let inner: RunSpec;
+  try {
+    s = JSON.parse(raw) as Partial<StoredRun>;
+    inner = JSON.parse(String(s?.run?.run)) as RunSpec;
+  } catch {
+    throw new Error(`the stored run ${where} is not a sealed run`);
+  }
+  const r = s.run;
+  if (s.v !== 1 || !r || r.v !== 1 || typeof r.mac !== 'string' || !Number.isInteger(s.workers) || (s.workers ?? 0) < 1 || !inner || typeof inner !== 'object')
+    throw new Error(`the stored run ${where} is not a sealed run`);
+  const again = sealRun(key, inner);
+  const sealed = /^[0-9a-f]{64}$/.test(r.mac) && again.run === r.run && timingSafeEqual(Buffer.from(r.mac, 'hex'), Buffer.from(again.mac, 'hex'));
+  if (!sealed) throw new Error(`the stored run ${where} is not sealed by this provider`);
+  if (fixedPart(inner) !== fixedPart(spec)) throw new Error(`the stored run ${where} is another load's`);
+  return { v: 1, run: r as SealedRun, workers: s.workers as number };
+}
+
+/**
+ * Seals the run and its batches, writes them next to the source, and starts the execution (named
+ * after the run). A retried start (Lambda's async retry of the first invocation) keeps the first:
+ * the run and then the manifest are each written only if absent (PutObject If-None-Match: *,
+ * refused with 412 PreconditionFailed when the object exists: Amazon S3 user guide, "Add
+ * preconditions to S3 operations with conditional requests",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html). The run goes
+ * first: a retry seals its own run from a new listing and a new DescribeTable (another budget
+ * share, another worker count), and the batch MACs cover the run's MAC (seal.ts), so a retry that
+ * finds the stored run reads it back and seals the manifest, and starts the execution, with it;
+ * without that, the first manifest's batches would not open under the retry's run. A listing
+ * changed in between never replaces the batches a running, or later redriven, Map Run reads, and
+ * the batch count is the first manifest's. StartExecution with the same name and input is
+ * idempotent while the execution is open, and fails with ExecutionAlreadyExists when the input
+ * differs or the execution is closed (API reference, StartExecution,
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html): either
  * way the run's execution is the one already started.
  */
 export async function startRun(input: StartInput, deps: DriverDeps): Promise<DistributedState> {
   const key = await deps.signingKey();
   const spec: RunSpec = { v: 1, ...input.spec };
-  const run = sealRun(key, spec);
   const batches: Batch[] = planBatches(input.objects, input.maxBytes, input.maxObjects);
   const folder = `${MANIFEST_PREFIX}${spec.runId}/`;
-  const manifest = { Bucket: spec.bucket, Key: `${folder}manifest.json`, ...(spec.owner ? { ExpectedBucketOwner: spec.owner } : {}) };
+  const owner = spec.owner ? { ExpectedBucketOwner: spec.owner } : {};
+  const manifest = { Bucket: spec.bucket, Key: `${folder}manifest.json`, ...owner };
+  const runObject = { Bucket: spec.bucket, Key: `${folder}run.json`, ...owner };
+  let stored: StoredRun = { v: 1, run: sealRun(key, spec), workers: input.workers };
+  try {
+    await deps.s3.send(new PutObjectCommand({ ...runObject, Body: JSON.stringify(stored), ContentType: 'application/json', IfNoneMatch: '*' }));
+  } catch (e) {
+    if (awsErrorName(e) !== 'PreconditionFailed') throw e;
+    // GetObject under arc-dynamodb/ of a load bucket is the provider role's (template.yaml ReadLoadObjects).
+    const got = await deps.s3.send(new GetObjectCommand(runObject));
+    stored = storedRun(key, (await got.Body?.transformToString('utf8')) ?? '', spec, `s3://${runObject.Bucket}/${runObject.Key}`);
+    deps.log.info('distributed load: a retried start keeps the first run', { run: spec.runId, workers: stored.workers });
+  }
+  const run = stored.run;
   let count = batches.length;
   try {
     await deps.s3.send(
@@ -180,7 +244,8 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
         input: JSON.stringify({
           Run: run,
           Manifest: { Bucket: manifest.Bucket, Key: manifest.Key },
-          MaxConcurrency: Math.max(1, Math.min(input.workers, count)),
+          // The stored worker count: the budget was split for that many (plan.ts splitBudget), never for more.
+          MaxConcurrency: Math.max(1, Math.min(stored.workers, count)),
           Results: { Bucket: spec.bucket, Prefix: `${folder}results` },
         }),
       }),
@@ -191,7 +256,7 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
     executionArn = executionArnOf(deps.stateMachineArn, spec.runId);
     deps.log.info('distributed load: its execution was already started', { run: spec.runId });
   }
-  deps.log.info('distributed load started', { run: spec.runId, batches: count, workers: input.workers });
+  deps.log.info('distributed load started', { run: spec.runId, batches: count, workers: stored.workers });
   return { v: 1, kind: 'distributed', runId: spec.runId, executionArn, batches: count, redrives: 0 };
 }
 
@@ -205,9 +270,13 @@ export type Polled =
  * consistent" (Step Functions API reference, DescribeExecution,
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html): a
  * look just after StartExecution may not find the execution, and one just after a redrive may show
- * the run it redrove, so both mean "look again" (the operation's ServiceTimeout bounds the wait).
+ * the run it redrove, so both mean "look again" (the operation's ServiceTimeout bounds the wait);
+ * a redrive still not seen after REDRIVE_START_MS is sent again. `now` is the clock (tests pass their own).
  */
-export async function pollRun(state: DistributedState, deps: DriverDeps, maxRedrives = MAX_REDRIVES): Promise<Polled> {
+export async function pollRun(given: DistributedState, deps: DriverDeps, maxRedrives = MAX_REDRIVES, now = Date.now): Promise<Polled> {
+  const t = now();
+  // A redrive's time unknown (a checkpoint sealed before it was kept) is taken as this look's, and kept from now on.
+  const state: DistributedState = given.redrives > 0 && given.redrivenAt === undefined ? { ...given, redrivenAt: t } : given;
   const describe = () => deps.sfn.send(new DescribeExecutionCommand({ executionArn: state.executionArn }));
   let d: Awaited<ReturnType<typeof describe>>;
   try {
@@ -229,26 +298,51 @@ export async function pollRun(state: DistributedState, deps: DriverDeps, maxRedr
       ...(d.redriveStatus === 'NOT_REDRIVABLE' ? { notRedrivable: d.redriveStatusReason ?? 'NOT_REDRIVABLE' } : {}),
     };
   else observed = { status: 'RUNNING' };
-  const decision = decideRun(state, observed, maxRedrives);
+  const decision = decideRun(state, observed, t, maxRedrives);
   switch (decision.act) {
     case 'wait':
       return { status: 'running', state };
-    case 'redrive':
-      try {
-        await deps.sfn.send(new RedriveExecutionCommand({ executionArn: state.executionArn, clientToken: `${state.runId}-${state.redrives + 1}` }));
-      } catch (e) {
-        // Refused when the execution is not FAILED, ABORTED or TIMED_OUT (API reference, RedriveExecution): the look was stale; look again.
-        if (awsErrorName(e) !== 'ExecutionNotRedrivable') throw e;
-        deps.log.warn('distributed load: redrive refused, looking again', { run: state.runId, error: (e as Error).message });
-        return { status: 'running', state };
-      }
+    case 'redrive': {
+      const sent = await redrive(state, state.redrives + 1, deps);
+      if (sent === 'refused') return { status: 'running', state };
       deps.log.warn('distributed load redriven', { run: state.runId, redrive: state.redrives + 1, error: (observed as { error?: string }).error });
-      return { status: 'running', state: { ...state, redrives: state.redrives + 1 } };
+      return { status: 'running', state: { ...state, redrives: state.redrives + 1, redrivenAt: t } };
+    }
+    case 'redrive-again': {
+      // The same client token: RedriveExecution answers "idempotent responses for the last 10 client tokens used to
+      // successfully redrive the execution", for 15 minutes (API reference, RedriveExecution), so a redrive that did start
+      // (and a look that is merely late) is not redriven twice.
+      const sent = await redrive(state, state.redrives, deps);
+      deps.log.warn('distributed load: its last redrive has not started; sent it again', {
+        run: state.runId,
+        redrive: state.redrives,
+        sentMsAgo: t - (state.redrivenAt ?? t),
+        answer: sent,
+      });
+      return { status: 'running', state: { ...state, redrivenAt: t } };
+    }
     case 'done':
       deps.log.info('distributed load done', { run: state.runId, ...decision.counters });
       return { status: 'done', counters: decision.counters, records: decision.records };
     case 'fail':
       return { status: 'failed', reason: decision.reason, counters: decision.counters };
+  }
+}
+
+/**
+ * Sends redrive number `n` (its client token names it). Refused when the execution is not FAILED,
+ * ABORTED or TIMED_OUT (ExecutionNotRedrivable, API reference, RedriveExecution,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html): the
+ * look was stale; look again.
+ */
+async function redrive(state: DistributedState, n: number, deps: DriverDeps): Promise<'sent' | 'refused'> {
+  try {
+    await deps.sfn.send(new RedriveExecutionCommand({ executionArn: state.executionArn, clientToken: `${state.runId}-${n}` }));
+    return 'sent';
+  } catch (e) {
+    if (awsErrorName(e) !== 'ExecutionNotRedrivable') throw e;
+    deps.log.warn('distributed load: redrive refused, looking again', { run: state.runId, error: (e as Error).message });
+    return 'refused';
   }
 }
 

@@ -36,11 +36,14 @@ export function isDistributedCheckpoint(v: unknown): v is DistributedCheckpoint 
 
 /**
  * What a load remembers with its resource's lease (HandlerResult `memo`): the execution of the
- * distributed run it started, until the run's answer. A request that takes the resource over
- * while the run goes on (CloudFormation's Delete of a cancelled Create, a rollback) stops it.
+ * distributed run it started, until the run's answer, and the physical ID it loads for. A request
+ * that takes the resource over while the run goes on (CloudFormation's Delete of a cancelled
+ * Create, a rollback) stops it.
  */
 export interface LoadMemo {
   distributedRun?: string;
+  /** The physical ID the run answers for (absent in a memo written before it was kept: see deleteStops). */
+  physicalId?: string;
 }
 /** The answer's memo once the run has ended: nothing left to stop. */
 export const ENDED: LoadMemo = {};
@@ -49,6 +52,21 @@ const rememberedRun = (memo: unknown): string | undefined => {
   const run = (memo as LoadMemo | undefined)?.distributedRun;
   return typeof run === 'string' ? run : undefined;
 };
+
+/**
+ * Whether a Delete stops the remembered run. Not the cleanup Delete of a physical ID an update
+ * replaced (a new TableName is a new ID): the resource lives on under its new ID, and the run
+ * remembered is the new one's. But CloudFormation creates a replacement before it deletes the
+ * resource it replaces (CloudFormation user guide, "Monitor the progress of a stack update",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-monitor-stack.html),
+ * so when that update fails and rolls back, the cleanup Delete is of the NEW ID, and the run
+ * remembered for it loads for a resource that is going: that Delete stops it.
+ */
+export function deleteStops(req: HandlerRequest<LoadProps>): boolean {
+  if (req.stack?.replaced !== true) return true;
+  const id = (req.memo as LoadMemo | undefined)?.physicalId;
+  return typeof id === 'string' && id === req.physicalResourceId;
+}
 
 /**
  * Stops the distributed run this resource remembers, if any (a Delete, a rollback): its remaining
@@ -104,9 +122,11 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
   const budget = h.writeBudget(p);
   const capacity: TableCapacity | undefined = hasBudget(budget) ? await describeCapacity(req.clients.dynamodb(), p.TableName) : undefined;
   const now = Date.now();
-  // How long the operation's work may still go on: its ServiceTimeout (at most an hour, custom resource ServiceTimeout),
-  // or, on the long-operation path, its WaitCondition's Timeout (up to 12 hours): the run lives that long, not less.
-  const waits = (req.workDeadline ?? req.serviceDeadline ?? now + MAX_WAIT_MS) - now;
+  // When the operation's work must end: its ServiceTimeout (at most an hour, custom resource ServiceTimeout), or, on the
+  // long-operation path, its WaitCondition's Timeout (up to 12 hours): the run lives that long, not less. Both count from
+  // CloudFormation's request, so a retried first invocation seals the same expiry (driver.ts startRun keeps the first run anyway).
+  const endsAt = req.workDeadline ?? req.serviceDeadline ?? now + MAX_WAIT_MS;
+  const waits = endsAt - now;
   const r = route({ distributed: p.Distributed, sourceBytes: objects.reduce((n, o) => n + o[1], 0), budget, capacity, secondsLeft: waits / 1000 });
   req.log.info('load route', { table: p.TableName, route: r.kind, why: r.why });
   if (r.kind === 'one-chain' || objects.length === 0) return undefined;
@@ -116,7 +136,7 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
   const deps = driverDeps(req, port);
   // Remembered before it starts (and only while this is still the operation's: a Delete sent meanwhile takes over), so that
   // whatever takes the resource over later can stop it: a crash between the two leaves a run that never started to stop.
-  const memo: LoadMemo = { distributedRun: executionArnOf(port.stateMachineArn, runId) };
+  const memo: LoadMemo = { distributedRun: executionArnOf(port.stateMachineArn, runId), physicalId: id };
   if (req.remember) await req.remember(memo);
   else await req.assertCurrent?.();
   const state = await startRun(
@@ -136,7 +156,7 @@ export async function startDistributed(req: HandlerRequest<LoadProps>, id: strin
         writeMode: p.WriteMode,
         maxRejectedRecords: p.MaxRejectedRecords,
         ...(split.budget ? { budget: split.budget } : {}),
-        expiresAt: now + Math.max(waits, 0),
+        expiresAt: endsAt,
         lease: { stackId: req.stackId, logicalId: req.logicalResourceId, request: requestKey(req.stackId, req.requestId) },
       },
       objects,

@@ -366,3 +366,28 @@ test('a start retried after the source changed keeps the first start: the manife
   const loaded = (await scanAll(s.ddb, s.table)).map(canonical).sort();
   expect(loaded).toEqual(s.items.map(canonical).sort());
 }, 120_000);
+
+test('a start that died before StartExecution, retried with another budget share and worker count, starts the first run: every batch opens', async () => {
+  const s = await stage(3, 10);
+  let starts = 0;
+  const dying: DriverDeps = {
+    ...s.deps,
+    sfn: {
+      send: (async (c: unknown) => {
+        // The first invocation dies here (a timeout, an out-of-memory kill): StartExecution never reached Step Functions.
+        if (++starts === 1) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        return sfn.send(c as never);
+      }) as SFNClient['send'],
+    } as SFNClient,
+  };
+  const first = { ...s.spec, budget: { maxItemsPerSecond: 500 } };
+  await expect(startRun({ spec: first, objects: s.list, workers: 2, maxObjects: 1 }, dying)).rejects.toThrow('socket hang up');
+  // The retry lists, reads the capacity and the clock again: a different share and expiry, which its own seal would not match.
+  const retry = { ...s.spec, budget: { maxItemsPerSecond: 250 }, expiresAt: s.spec.expiresAt + 5000 };
+  const started = await startRun({ spec: retry, objects: s.list, workers: 3, maxObjects: 1 }, dying);
+  const { polled, state } = await until(started, s.deps);
+  expect(polled).toMatchObject({ status: 'done', counters: { itemsWritten: 30, objectsRead: 3 }, records: 30 });
+  expect(state.redrives).toBe(0);
+  expect(router.outcomes.filter((o) => o.runId === s.spec.runId).map((o) => o.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  expect(s.log.lines.filter((l) => l.message === 'distributed load: a retried start keeps the first run').length).toBe(1);
+}, 120_000);

@@ -22,7 +22,7 @@ const props: LoadProps = loadHandler.parseProperties({
   Distributed: 'true',
 });
 
-function request(o: { type: RequestType; status: string; memo?: unknown; replaced?: boolean; stop?: () => Promise<unknown> }) {
+function request(o: { type: RequestType; status: string; memo?: unknown; replaced?: boolean; physicalId?: string; stop?: () => Promise<unknown> }) {
   const sent: { name: string; input: Record<string, unknown> }[] = [];
   const sfn = {
     send: async (c: { constructor: { name: string }; input: Record<string, unknown> }) => {
@@ -36,7 +36,7 @@ function request(o: { type: RequestType; status: string; memo?: unknown; replace
     stackId: STACK,
     requestId: 'req-2',
     logicalResourceId: 'SeedLoad',
-    physicalResourceId: 'arc-dynamodb-load:orders:SeedLoad',
+    physicalResourceId: o.physicalId ?? 'arc-dynamodb-load:orders:SeedLoad',
     properties: props,
     ...(o.type === 'Update' ? { oldProperties: props } : {}),
     stack: { status: o.status, replaced: o.replaced ?? false, keeps: async () => true, resource: async () => undefined },
@@ -88,9 +88,57 @@ test('a Delete with no remembered run, or whose run ended, calls Step Functions 
 });
 
 test('the cleanup Delete of a physical ID an update replaced does not stop the run of the resource that replaced it', async () => {
-  const { req, sent } = request({ type: 'Delete', status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', memo: { distributedRun: RUN }, replaced: true });
-  expect((await loadHandler.handle(req)).status).toBe('done');
-  expect(sent).toEqual([]);
+  // The run remembered is the update's, for its new ID (a new TableName), or (a memo kept before the ID was) for an unknown one.
+  for (const memo of [{ distributedRun: RUN, physicalId: 'arc-dynamodb-load:orders-v2:SeedLoad' }, { distributedRun: RUN }]) {
+    const { req, sent } = request({ type: 'Delete', status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', memo, replaced: true });
+    expect((await loadHandler.handle(req)).status).toBe('done');
+    expect(sent).toEqual([]);
+  }
+});
+
+test('the cleanup Delete of the new physical ID of an update that rolled back stops the run remembered for that ID', async () => {
+  const fresh = 'arc-dynamodb-load:orders-v2:SeedLoad';
+  const { req, sent } = request({
+    type: 'Delete',
+    status: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+    memo: { distributedRun: RUN, physicalId: fresh },
+    replaced: true,
+    physicalId: fresh,
+  });
+  expect(await loadHandler.handle(req)).toEqual({ status: 'done', physicalResourceId: fresh, memo: {} });
+  expect(sent.map((s) => [s.name, s.input.executionArn])).toEqual([['StopExecutionCommand', RUN]]);
+});
+
+test('a distributed start remembers its run with the physical ID it loads for, before it starts it', async () => {
+  const order: string[] = [];
+  const remembered: unknown[] = [];
+  const { req } = request({ type: 'Create', status: 'CREATE_IN_PROGRESS' });
+  const sfn = {
+    send: async (c: { constructor: { name: string }; input: { name: string } }) => {
+      order.push(c.constructor.name);
+      return { executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:${c.input.name}` };
+    },
+  } as unknown as SFNClient;
+  const s3 = {
+    send: async (c: { constructor: { name: string } }) => {
+      order.push(c.constructor.name);
+      return c.constructor.name === 'ListObjectsV2Command' ? { Contents: [{ Key: 'arc-dynamodb/shop/orders/part-0.json', Size: 10, ETag: '"e"' }] } : {};
+    },
+  };
+  const create: HandlerRequest<LoadProps> = {
+    ...req,
+    physicalResourceId: undefined,
+    clients: { ...req.clients, s3: () => s3 as never, dynamodb: () => ({}) as never, distributed: { ...req.clients.distributed!, sfn } },
+    remember: async (memo) => {
+      order.push('remember');
+      remembered.push(memo);
+    },
+  };
+  expect(await loadHandler.handle(create)).toMatchObject({ status: 'continue', physicalResourceId: 'arc-dynamodb-load:orders:SeedLoad' });
+  expect(remembered).toEqual([
+    { distributedRun: expect.stringMatching(/^arn:aws:states:.*:execution:arc-provider-load:arc-/), physicalId: 'arc-dynamodb-load:orders:SeedLoad' },
+  ]);
+  expect(order.indexOf('remember')).toBeLessThan(order.indexOf('StartExecutionCommand'));
 });
 
 /** A Delete of a cancelled Create whose StopExecution is answered with the error `name`. */
