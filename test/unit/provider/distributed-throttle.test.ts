@@ -85,5 +85,5 @@ test('a batch throttled past its retries is recorded unfinished and redriven, no
     checkpoint: JSON.parse(item.checkpoint!.S!),
   };
   const state: DistributedState = { v: 1, kind: 'distributed', runId: spec.runId, executionArn: 'arn:x', batches: 1, redrives: 0 };
-  expect(decideRun(state, { status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold', records: [record] })).toEqual({ act: 'redrive' });
+  expect(decideRun(state, { status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold', records: [record] }, Date.now())).toEqual({ act: 'redrive' });
 });
