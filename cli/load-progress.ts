@@ -224,7 +224,7 @@ export async function readProgress(sfn: SfnLike, executionArn: string): Promise<
 
 /** `RUNNING, 3/6 batches succeeded, 2 running, 1 pending, 0 failed, redriven 1 time`. */
 export function progressText(p: LoadProgress): string {
-  const parts = [p.status];
+  const parts = [printable(p.status, 40)];
   const b = p.batches;
   if (!b) parts.push('no batch started yet');
   else {
@@ -240,11 +240,24 @@ export function progressText(p: LoadProgress): string {
 /** RUNNING and PENDING_REDRIVE are not ends: the execution goes on (DescribeExecution, status). */
 export const isRunning = (status: string) => status === 'RUNNING' || status === 'PENDING_REDRIVE';
 
+/**
+ * Text Step Functions hands back as it was given (an execution's error and cause are whatever the
+ * caller of StopExecution wrote, up to 32,768 characters: API reference, StopExecution), printed
+ * without control characters (no escape sequence reaches the terminal) and cut to a line's length.
+ */
+export const printable = (s: string, max = 500): string => {
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+};
+
 /** What following the execution ends with: 0 once it SUCCEEDED, 1 once it FAILED, TIMED_OUT or ABORTED (with why); undefined while it runs. */
 export function followVerdict(p: LoadProgress): { code: 0 } | { code: 1; lines: string[] } | undefined {
   if (isRunning(p.status)) return undefined;
   if (p.status === 'SUCCEEDED') return { code: 0 };
-  const why = [p.error, p.cause].filter((s) => s !== undefined && s !== '').join(': ');
+  const why = [p.error, p.cause]
+    .filter((s): s is string => s !== undefined && s !== '')
+    .map((s) => printable(s))
+    .join(': ');
   const lines = [`its distributed load ${progressText(p)}${why ? `: ${why}` : ''}`];
   // Following stops at a failure once CloudFormation no longer waits for the load: the provider redrives no more.
   if (p.redriveStatus === 'REDRIVABLE')

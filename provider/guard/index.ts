@@ -147,12 +147,21 @@ export function makeGuard(deps: GuardDeps): Guard {
         const served = seen !== undefined && (seen.answered.includes(thisRequest) || (seen.request === thisRequest && seen.state === 'done'));
         if (req.continuation !== undefined) {
           const ours = await readKey().then(
-            (k) => unseal(k, event, req.continuation) !== undefined,
-            () => false,
+            (k) => unseal(k, event, req.continuation),
+            () => undefined,
           );
           if (!ours) return { kind: 'ignore', reason: 'a continuation that this provider did not seal' };
-          if (served || seen?.request === thisRequest)
+          if (served || seen?.request === thisRequest) {
+            // This very chain still holds a running lease, but CloudFormation no longer waits for it (the stack failed with
+            // rollback disabled, or moved on, and no later request came to take over): the lease ends here, so that work
+            // this operation handed to others (a distributed load's workers check the lease before each object) stops too.
+            if (!served && seen !== undefined && seen.state === 'running' && seen.chain === chainKey(ours.chainId)) {
+              const { version, ...lease } = seen;
+              const ended = await deps.store.writeLease(event.StackId, event.LogicalResourceId, { ...lease, state: 'done' }, version).catch(() => false);
+              log.warn('CloudFormation no longer waits for this operation: its lease ends', { ended });
+            }
             return { kind: 'ignore', reason: 'a continuation of a request that was answered, or that another chain serves' };
+          }
           return { kind: 'superseded' };
         }
         if (served || (seen !== undefined && seen.request === thisRequest))

@@ -86,7 +86,9 @@ export const loadHandler: ResourceHandler<LoadProps> = {
       req.log.info('delete: the loaded data stays in the table', { table: p.TableName });
       // CloudFormation's Delete of a Create it cancelled may come while that Create's distributed load runs; so may the cleanup
       // Delete of the new physical ID of an update that rolled back (run.ts deleteStops), but not that of the ID an update replaced.
-      if (deleteStops(req)) await stopRemembered(req, `CloudFormation deletes ${req.logicalResourceId}`);
+      // The latter keeps the memo: the run it names is the live resource's, which a later Delete or rollback must still stop.
+      if (!deleteStops(req)) return { status: 'done', physicalResourceId: id };
+      await stopRemembered(req, `CloudFormation deletes ${req.logicalResourceId}`);
       return { status: 'done', physicalResourceId: id, memo: ENDED };
     }
     // A rollback is an Update with the old properties as the new ones (custom-resource-helper#71):

@@ -7,7 +7,7 @@
  * Observe (DescribeExecution, the records) -> decide (decideRun, pure) -> act (redrive, finish).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, RedriveExecutionCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../../contract/logger';
@@ -147,12 +147,32 @@ export interface StartInput {
 /** The manifest's user metadata: how many batches it holds (a retried start reads it back). */
 const BATCHES_META = 'batches';
 
-/** What the run's folder keeps beside the manifest (run.json): the sealed run and its worker count, as the first start made them. */
-interface StoredRun {
+/**
+ * What the run's folder keeps beside the manifest (run.json): the sealed run, its worker count and
+ * its batch count, as the first start made them, under a MAC of this provider's key: anyone who
+ * may write under `.distributed/` could otherwise raise the worker count (each worker has a share
+ * of the budget: more of them exceed it) or lower the batch count (a load that dropped batches
+ * would be counted as whole).
+ */
+export interface StoredRun {
   v: 1;
   run: SealedRun;
   workers: number;
+  batches: number;
+  mac: string;
 }
+
+const storedMac = (key: Buffer, run: SealedRun, workers: number, batches: number) =>
+  createHmac('sha256', key).update(`stored\n${run.mac}\n${workers}\n${batches}`).digest('hex');
+
+/** run.json as a first start writes it. */
+export const storeRun = (key: Buffer, run: SealedRun, workers: number, batches: number): StoredRun => ({
+  v: 1,
+  run,
+  workers,
+  batches,
+  mac: storedMac(key, run, workers, batches),
+});
 
 /** A run's spec without what a retried start derives anew (the budget from a new listing and capacity, the expiry from the clock). */
 const fixedPart = (s: RunSpec) => JSON.stringify({ ...s, budget: undefined, expiresAt: undefined });
@@ -171,13 +191,15 @@ function storedRun(key: Buffer, raw: string, spec: RunSpec, where: string): Stor
     throw new Error(`the stored run ${where} is not a sealed run`);
   }
   const r = s.run;
-  if (s.v !== 1 || !r || r.v !== 1 || typeof r.mac !== 'string' || !Number.isInteger(s.workers) || (s.workers ?? 0) < 1 || !inner || typeof inner !== 'object')
+  const counts = Number.isInteger(s.workers) && (s.workers ?? 0) >= 1 && Number.isInteger(s.batches) && (s.batches ?? -1) >= 0;
+  if (s.v !== 1 || !r || r.v !== 1 || typeof r.mac !== 'string' || typeof s.mac !== 'string' || !counts || !inner || typeof inner !== 'object')
     throw new Error(`the stored run ${where} is not a sealed run`);
   const again = sealRun(key, inner);
-  const sealed = /^[0-9a-f]{64}$/.test(r.mac) && again.run === r.run && timingSafeEqual(Buffer.from(r.mac, 'hex'), Buffer.from(again.mac, 'hex'));
+  const same = (a: string, b: string) => /^[0-9a-f]{64}$/.test(a) && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+  const sealed = again.run === r.run && same(r.mac, again.mac) && same(s.mac, storedMac(key, again, s.workers as number, s.batches as number));
   if (!sealed) throw new Error(`the stored run ${where} is not sealed by this provider`);
   if (fixedPart(inner) !== fixedPart(spec)) throw new Error(`the stored run ${where} is another load's`);
-  return { v: 1, run: r as SealedRun, workers: s.workers as number };
+  return { v: 1, run: again, workers: s.workers as number, batches: s.batches as number, mac: s.mac };
 }
 
 /**
@@ -206,7 +228,9 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
   const owner = spec.owner ? { ExpectedBucketOwner: spec.owner } : {};
   const manifest = { Bucket: spec.bucket, Key: `${folder}manifest.json`, ...owner };
   const runObject = { Bucket: spec.bucket, Key: `${folder}run.json`, ...owner };
-  let stored: StoredRun = { v: 1, run: sealRun(key, spec), workers: input.workers };
+  const first = sealRun(key, spec);
+  let stored = storeRun(key, first, input.workers, batches.length);
+  let retried = false;
   try {
     await deps.s3.send(new PutObjectCommand({ ...runObject, Body: JSON.stringify(stored), ContentType: 'application/json', IfNoneMatch: '*' }));
   } catch (e) {
@@ -214,10 +238,26 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
     // GetObject under arc-dynamodb/ of a load bucket is the provider role's (template.yaml ReadLoadObjects).
     const got = await deps.s3.send(new GetObjectCommand(runObject));
     stored = storedRun(key, (await got.Body?.transformToString('utf8')) ?? '', spec, `s3://${runObject.Bucket}/${runObject.Key}`);
-    deps.log.info('distributed load: a retried start keeps the first run', { run: spec.runId, workers: stored.workers });
+    retried = true;
+    deps.log.info('distributed load: a retried start keeps the first run', { run: spec.runId, workers: stored.workers, batches: stored.batches });
   }
   const run = stored.run;
-  let count = batches.length;
+  // The batch count is the stored one, never the manifest's metadata (anyone who may write under the folder could change it).
+  const count = stored.batches;
+  if (retried && batches.length !== count) {
+    // The first start planned another number of batches; its manifest must exist then, or the source changed in between.
+    const exists = await deps.s3.send(new HeadObjectCommand(manifest)).then(
+      () => true,
+      (e: unknown) => {
+        if (awsErrorName(e) === 'NotFound' || awsErrorName(e) === 'NoSuchKey') return false;
+        throw e;
+      },
+    );
+    if (!exists)
+      throw new Error(
+        `the source changed while the load's first start was retried (${count} batches planned, ${batches.length} now); ` + 'load again with a new Revision',
+      );
+  }
   try {
     await deps.s3.send(
       new PutObjectCommand({
@@ -230,9 +270,6 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
     );
   } catch (e) {
     if (awsErrorName(e) !== 'PreconditionFailed') throw e;
-    const head = await deps.s3.send(new HeadObjectCommand(manifest));
-    count = Number(head.Metadata?.[BATCHES_META]);
-    if (!Number.isInteger(count) || count < 0) throw new Error(`the manifest s3://${manifest.Bucket}/${manifest.Key} names no batch count`);
     deps.log.info('distributed load: a retried start keeps the first manifest', { run: spec.runId, batches: count, listed: batches.length });
   }
   let executionArn: string;

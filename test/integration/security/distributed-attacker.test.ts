@@ -1,13 +1,12 @@
 /**
- * Review A (issue 17): a distributed load whose stack operation ended without a later request for
- * the resource. CloudFormation cancels a Create when another resource fails; with rollback
- * disabled (`--disable-rollback`, OnFailure DO_NOTHING) the stack stays CREATE_FAILED and no
- * Delete comes. The provider's chain notices at its next hop (authenticate.ts: the resource is no
- * longer CREATE_IN_PROGRESS) and stops, but only by staying silent (guard/index.ts 'ignore'): the
- * lease stays `running` for the cancelled request and nothing stops the execution, so every batch
- * still passes the worker's lease check (worker.ts stillCurrent) and loads until the run expires
- * (the ServiceTimeout, or a WaitCondition's Timeout of up to 12 hours on the long-operation path).
- * docs/load.md says such a worker "writes nothing more"; a one-chain load stops at its next hop.
+ * A distributed load whose stack operation ended without a later request for the resource.
+ * CloudFormation cancels a Create when another resource fails; with rollback disabled
+ * (`--disable-rollback`, OnFailure DO_NOTHING) the stack stays CREATE_FAILED and no Delete comes.
+ * The provider's chain notices at its next hop (authenticate.ts: the resource is no longer
+ * CREATE_IN_PROGRESS); staying silent alone would leave the lease `running` for the cancelled
+ * request, and every batch would pass the worker's lease check (worker.ts stillCurrent) until the
+ * run expires (up to 12 hours on the long-operation path). So the refused chain ends its lease
+ * (guard/index.ts), and the workers write nothing more. (Found by an adversarial review.)
  * Harness as test/integration/load/distributed-cfn.test.ts.
  */
 import { readFileSync } from 'node:fs';
@@ -136,6 +135,11 @@ test('a Create that CloudFormation cancelled with rollback disabled (CREATE_FAIL
   const outcomes = router.outcomes.filter((o) => o.runId === runId).map((o) => [o.batch, o.outcome, o.error ?? '']);
   const written = (await scanAll(ddb, table)).length;
   // What the provider promises once CloudFormation stopped waiting: no batch writes (at most the rest of one object).
-  // (The held worker had not reached Lambda yet, so not even part of an object.)
-  expect({ written, outcomes }).toEqual({ written: 0, outcomes: [[0, 'failed', 'ArcDynamoDb.NotCurrent']] });
+  // (The held worker had not reached Lambda yet, so not even part of an object.) The chain ended the lease when it was
+  // refused, so every batch the execution still starts is refused; on AWS the first refusal fails the Map Run
+  // (ToleratedFailurePercentage 0), moto runs on, so batch 1 may be refused too.
+  expect(written).toBe(0);
+  expect(outcomes[0]).toEqual([0, 'failed', 'ArcDynamoDb.NotCurrent']);
+  expect(outcomes.every((o) => o[1] === 'failed' && o[2] === 'ArcDynamoDb.NotCurrent')).toBe(true);
+  expect(cfn.logs.some((l) => l.includes('CloudFormation no longer waits for this operation: its lease ends'))).toBe(true);
 }, 300_000);

@@ -17,7 +17,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { loadHandler } from '../../../provider/load/handler';
 import type { LoadProps } from '../../../provider/load/properties';
-import { pollRun, startRun, type DriverDeps } from '../../../provider/load/distributed/driver';
+import { pollRun, startRun, storeRun, type DriverDeps } from '../../../provider/load/distributed/driver';
+import { sealRun } from '../../../provider/load/distributed/seal';
 import type { HandlerRequest } from '../../../provider/types';
 import { captureLog } from '../../integration/load/helpers';
 
@@ -33,6 +34,7 @@ const fake = <T>(sent: Sent[], answer: (name: string, input: Record<string, unkn
       return answer(c.constructor.name, c.input);
     },
   }) as unknown as T;
+const KEY = Buffer.alloc(32, 7);
 const unused = () => {
   throw new Error('unused');
 };
@@ -54,7 +56,8 @@ test('the cleanup Delete that rolls back a replacing update stops the run that u
     physicalResourceId: 'arc-dynamodb-load:orders-v2:SeedLoad',
     properties: props,
     stack: { status: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', replaced: true, keeps: async () => true, resource: async () => undefined },
-    memo: { distributedRun: RUN },
+    // As a start remembers it: the run with the physical ID it was started for (run.ts LoadMemo).
+    memo: { distributedRun: RUN, physicalId: 'arc-dynamodb-load:orders-v2:SeedLoad' },
     deadline: Date.now() + 60_000,
     clients: {
       homeRegion: 'us-east-1',
@@ -79,6 +82,8 @@ test('a retried start does not take its batch count from S3 metadata that anothe
     if (name === 'PutObjectCommand')
       throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed' });
     if (name === 'HeadObjectCommand') return { Metadata: { batches: '0' } };
+    // The first start's run.json, sealed with its batch count.
+    if (name === 'GetObjectCommand') return { Body: { transformToString: async () => JSON.stringify(storeRun(KEY, sealRun(KEY, { v: 1, ...spec }), 2, 2)) } };
     throw new Error(name);
   });
   const sfn = fake<SFNClient>(sent, (name) => {
@@ -88,7 +93,7 @@ test('a retried start does not take its batch count from S3 metadata that anothe
     throw new Error(name);
   });
   const dynamodb = fake<DynamoDBClient>(sent, () => ({}));
-  const deps: DriverDeps = { s3, sfn, dynamodb, stateTable: 'state', stateMachineArn: MACHINE, signingKey: async () => Buffer.alloc(32, 7), log: captureLog() };
+  const deps: DriverDeps = { s3, sfn, dynamodb, stateTable: 'state', stateMachineArn: MACHINE, signingKey: async () => KEY, log: captureLog() };
   const objects: [string, number, string][] = [
     ['arc-dynamodb/shop/orders/a.json', 200 * 1024 * 1024, '"e1"'],
     ['arc-dynamodb/shop/orders/b.json', 200 * 1024 * 1024, '"e2"'],

@@ -6,11 +6,12 @@
  * -> 412). Every batch in the manifest carries a MAC over the first run's MAC (seal.ts sealBatch),
  * so a retry that started the execution with a run of its own would leave no batch a worker can
  * open (each child fails ArcDynamoDb.NotSealed, the driver redrives three times, the load fails).
- * The first start stores its sealed run and worker count beside the manifest, before it
- * (driver.ts startRun), and a retry starts the execution with that run.
+ * The first start stores its sealed run, worker count and batch count beside the manifest, before
+ * it, under this provider's MAC (driver.ts startRun), and a retry starts the execution with that
+ * run and counts the stored batches (never the manifest's metadata, which others could rewrite).
  */
 import { randomBytes } from 'node:crypto';
-import { startRun, type DriverDeps, type StartInput } from '../../../provider/load/distributed/driver';
+import { startRun, storeRun, type DriverDeps, type StartInput } from '../../../provider/load/distributed/driver';
 import { openBatch, sealRun, type RunSpec } from '../../../provider/load/distributed/seal';
 import { planBatches, splitBudget, type BatchObject } from '../../../provider/load/distributed/plan';
 
@@ -34,7 +35,11 @@ function world(fail: (name: string, key: string) => boolean) {
         stored.set(c.input.Key, { body: c.input.Body!, meta: c.input.Metadata ?? {} });
         return {};
       }
-      if (c.constructor.name === 'HeadObjectCommand') return { Metadata: stored.get(c.input.Key)!.meta };
+      if (c.constructor.name === 'HeadObjectCommand') {
+        const o = stored.get(c.input.Key);
+        if (!o) throw named('NotFound');
+        return { Metadata: o.meta };
+      }
       if (c.constructor.name === 'GetObjectCommand') {
         const o = stored.get(c.input.Key);
         if (!o) throw named('NoSuchKey');
@@ -110,9 +115,14 @@ test('a start retried after a crash between the stored run and the manifest seal
   await expect(startRun(input(objects(4)), w.deps)).rejects.toThrow('socket hang up');
   expect([...w.stored.keys()]).toEqual([`${FOLDER}run.json`]);
   retried = true;
-  const state = await startRun(input(objects(5), { expiresAt: expiresAt + 1 }), w.deps);
-  // This manifest is the first: the retry's listing, sealed for the first run.
-  expect(state.batches).toBe(5);
+  // The source changed in between (a fifth object): the stored batch count no longer fits, and nothing is started.
+  await expect(startRun(input(objects(5), { expiresAt: expiresAt + 1 }), w.deps)).rejects.toThrow(
+    "the source changed while the load's first start was retried (4 batches planned, 5 now); load again with a new Revision",
+  );
+  expect(w.started).toEqual([]);
+  // The same listing: this manifest is the first, sealed for the first run.
+  const state = await startRun(input(objects(4), { expiresAt: expiresAt + 1 }), w.deps);
+  expect(state.batches).toBe(4);
   const run = w.started[0].Run as { run: string };
   expect(JSON.parse(run.run)).toMatchObject({ expiresAt, budget: input(objects(4)).spec.budget });
   expect(w.manifest().every((b) => openBatch(w.key, run, b, Date.now()).ok)).toBe(true);
@@ -137,7 +147,6 @@ test('the stored run is read back from the bucket owner named by the source, and
     ['PutObjectCommand', `${FOLDER}run.json`, '111122223333', '*'],
     ['GetObjectCommand', `${FOLDER}run.json`, '111122223333', undefined],
     ['PutObjectCommand', `${FOLDER}manifest.json`, '111122223333', '*'],
-    ['HeadObjectCommand', `${FOLDER}manifest.json`, '111122223333', undefined],
   ]);
 });
 
@@ -145,11 +154,15 @@ test("a stored run this key did not seal, or another load's, is refused: nothing
   const w = world(() => false);
   const plant = (body: unknown) => w.stored.set(`${FOLDER}run.json`, { body: JSON.stringify(body), meta: {} });
   const spec = { v: 1 as const, ...input(objects(2)).spec };
-  plant({ v: 1, run: sealRun(randomBytes(32), spec), workers: 1 });
+  const foreign = randomBytes(32);
+  plant(storeRun(foreign, sealRun(foreign, spec), 1, 1));
   await expect(startRun(input(objects(2)), w.deps)).rejects.toThrow(`the stored run s3://seed/${FOLDER}run.json is not sealed by this provider`);
-  plant({ v: 1, run: sealRun(w.key, { ...spec, table: 'payments' }), workers: 1 });
+  // This key's run, but its worker count raised by whoever may write the folder (more workers, each with a share of the budget).
+  plant({ ...storeRun(w.key, sealRun(w.key, spec), 1, 1), workers: 40 });
+  await expect(startRun(input(objects(2)), w.deps)).rejects.toThrow('is not sealed by this provider');
+  plant(storeRun(w.key, sealRun(w.key, { ...spec, table: 'payments' }), 1, 1));
   await expect(startRun(input(objects(2)), w.deps)).rejects.toThrow("is another load's");
-  plant({ v: 1, run: sealRun(w.key, spec), workers: 0 });
+  plant({ ...storeRun(w.key, sealRun(w.key, spec), 1, 1), workers: 0 });
   await expect(startRun(input(objects(2)), w.deps)).rejects.toThrow('is not a sealed run');
   w.stored.set(`${FOLDER}run.json`, { body: '{', meta: {} });
   await expect(startRun(input(objects(2)), w.deps)).rejects.toThrow('is not a sealed run');
