@@ -1,3 +1,4 @@
+import { PURGE_ATTRIBUTE } from '../../../provider/load/distributed/records';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, list, roleStatements, samTranslate, type CfnTemplate, type Deployment, type Statement } from './sam-template';
@@ -283,7 +284,7 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
     ]);
   });
 
-  it('creates the provider state table (on demand, pk String, SSE, PITR, deleted with the stack) and passes its name to the provider', () => {
+  it('creates the provider state table (on demand, pk String, SSE, PITR, TTL on purgeAt, deleted with the stack) and passes its name to the provider', () => {
     const table = t.Resources.ProviderStateTable as {
       Type: string;
       Properties: Record<string, unknown>;
@@ -299,6 +300,8 @@ describe('least privilege in the SAM-translated template.yaml (issue 7)', () => 
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       SSESpecification: { SSEEnabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      // A distributed load's batch records and claims expire (provider/load/distributed/records.ts PURGE_ATTRIBUTE).
+      TimeToLiveSpecification: { AttributeName: PURGE_ATTRIBUTE, Enabled: true },
     });
     const env = (t.Resources.ProviderFunction.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
     expect(env).toEqual({
