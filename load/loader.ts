@@ -35,6 +35,12 @@ export interface LoadDeps {
   /** With a write budget: the pacer's clock (default: the monotonic performance.now and a timer), and the table's capacity reader (default: DescribeTable). */
   paceClock?: { now(): number; sleep(ms: number): Promise<void> };
   readCapacity?: () => Promise<TableCapacity>;
+  /**
+   * Aborted by the caller to stop the load now, as at the hard deadline: the writes in flight are
+   * cancelled and the outcome is `continue` from the last safe checkpoint (a distributed worker
+   * whose operation was taken over: provider/load/distributed/worker.ts).
+   */
+  signal?: AbortSignal;
   /** How often the pacer reads the table's capacity again (default 30 s). */
   capacityRefreshMs?: number;
 }
@@ -125,6 +131,9 @@ export async function runLoad(
   setMaxListeners(opts.concurrency * 26, abort.signal);
   const abortTimer = hardDeadline === Infinity ? undefined : setTimeout(() => abort.abort(), Math.max(0, hardDeadline - Date.now()));
   abortTimer?.unref();
+  const onCallerAbort = () => abort.abort();
+  if (deps.signal?.aborted) abort.abort();
+  else deps.signal?.addEventListener('abort', onCallerAbort, { once: true });
   const pacer = hasBudget(opts.writeBudget)
     ? new Pacer({
         budget: opts.writeBudget,
@@ -245,6 +254,7 @@ export async function runLoad(
     throw e;
   } finally {
     if (abortTimer) clearTimeout(abortTimer);
+    deps.signal?.removeEventListener('abort', onCallerAbort);
   }
 
   if (objectsSeen === 0 && !opts.part) return failed(`${deps.source.description}: no objects to load (check the bucket and KeyPrefix)`);

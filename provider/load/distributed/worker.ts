@@ -39,6 +39,8 @@ import type { LeaseRecord } from '../../guard/state-store';
 
 /** Marks a worker event; its value is the sealed run (the state machine's ItemSelector puts it there). */
 export const WORKER_KEY = 'ArcDynamoDbWorker';
+/** Between two lease checks while one object loads: one consistent GetItem of the state table each time. */
+export const LEASE_CHECK_MS = 10_000;
 /** Writes in flight per worker (as the provider's own loads: load/handler.ts PROVIDER_CONCURRENCY). */
 export const WORKER_CONCURRENCY = 8;
 
@@ -78,6 +80,8 @@ export interface WorkerDeps {
   hardDeadline?: number;
   /** Names this invocation in the batch's claim; a fresh one by default. */
   invocationId?: string;
+  /** Between two lease checks while an object loads (default LEASE_CHECK_MS). */
+  leaseCheckMs?: number;
   now?: () => number;
 }
 
@@ -165,6 +169,18 @@ async function loadBatch(spec: RunSpec, batch: Batch, deps: WorkerDeps, stillCur
   }
   log.info('batch started', { run: spec.runId, batch: batch.i, objects: batch.o.length, resumed: previous?.checkpoint !== undefined });
   const remaining = deadline - now();
+  // The lease is checked before each object, and on a timer while one loads (an object may take the whole invocation): a
+  // Delete, a rollback or CloudFormation giving up stops the writes within LEASE_CHECK_MS, not at the object's end.
+  const stop = new AbortController();
+  let lost: unknown;
+  const timer = setInterval(() => {
+    stillCurrent().catch((e: unknown) => {
+      if (!(e instanceof WorkerError)) return; // a failed read of the lease is not a takeover; the next look decides
+      lost ??= e;
+      stop.abort();
+    });
+  }, deps.leaseCheckMs ?? LEASE_CHECK_MS);
+  timer.unref();
   const outcome = await runLoad(
     {
       tableName: spec.table,
@@ -177,11 +193,13 @@ async function loadBatch(spec: RunSpec, batch: Batch, deps: WorkerDeps, stillCur
       part: true,
       ...(spec.budget ? { writeBudget: spec.budget } : {}),
     },
-    { dynamodb: deps.dynamodb, source: new BatchSource(deps.s3, spec, batch, stillCurrent), log },
+    { dynamodb: deps.dynamodb, source: new BatchSource(deps.s3, spec, batch, stillCurrent), log, signal: stop.signal },
     previous?.checkpoint,
     deadline - Math.min(5000, remaining / 10),
     deadline - Math.min(1000, remaining / 20),
-  );
+  ).finally(() => clearInterval(timer));
+  // Taken over while it loaded: nothing is recorded (the run is no longer its operation's).
+  if (lost) throw lost;
   const cp = outcome.checkpoint;
   const base = { counters: cp.counters, records: cp.records, firstRejects: cp.firstRejects };
   const record = (r: Parameters<typeof putBatchRecord>[4]) => putBatchRecord(deps.dynamodb, deps.stateTable, spec.runId, batch.i, r, spec.expiresAt);

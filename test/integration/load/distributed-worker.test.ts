@@ -243,6 +243,32 @@ test('a sealed batch is refused once its operation lost the lease (answered, a D
   expect((await scanAll(b.dynamodb['DynamoDB Local'], s.table)).length).toBeLessThanOrEqual(20);
 });
 
+test('taken over while one large object loads, a worker stops within a lease check, records nothing, and fails NotCurrent', async () => {
+  const s = await stage(1, 2000);
+  const key = await store().signingKey();
+  // 100 items/s: the object takes 20 s, so the takeover surely comes while it loads (the budget sets the time, not the machine).
+  const spec = { ...s.spec, budget: { maxItemsPerSecond: 100 } };
+  const run = sealRun(key, spec);
+  const [batch] = planBatches(s.list);
+  let reads = 0;
+  const d = deps();
+  const err = await runWorker(
+    { [WORKER_KEY]: run, Batch: sealBatch(key, run, batch) },
+    {
+      ...d,
+      leaseCheckMs: 200,
+      readLease: async (stackId: string, logicalId: string) => {
+        // The first read is the check before the batch; the second, the first timed check: a rollback has taken over.
+        if (++reads === 2) await holdLease(spec, 'running', 'a-rollback');
+        return d.readLease(stackId, logicalId);
+      },
+    },
+  ).catch((e: unknown) => e);
+  expect((err as Error).name).toBe('ArcDynamoDb.NotCurrent');
+  expect((await scanAll(b.dynamodb['DynamoDB Local'], s.table)).length).toBeLessThan(2000);
+  expect(await getBatchRecord(b.dynamodb['DynamoDB Local'], STATE, spec.runId, 0)).toBeUndefined();
+});
+
 test('a worker stops writing when its run expires (CloudFormation stopped waiting), even with invocation time left', async () => {
   const s = await stage(2, 300);
   const key = await store().signingKey();
