@@ -19,7 +19,13 @@
  *   rollback, would write over the table afterwards.
  *   A worker also stops writing when the run expires (CloudFormation stopped waiting for it).
  * - A batch not finished by the invocation's deadline records where it stopped and throws
- *   `ArcDynamoDb.BatchUnfinished`; its next run (a redrive) resumes there.
+ *   `ArcDynamoDb.BatchUnfinished`; its next run (a redrive) resumes there. One whose writes DynamoDB
+ *   still throttles past the loader's retries does the same from its last safe checkpoint and throws
+ *   `ArcDynamoDb.BatchTransient`: throttling is the table's traffic, not the data's fault.
+ * - One worker at a time per batch (records.ts claimBatch): another one sent it meanwhile throws
+ *   `ArcDynamoDb.BatchBusy` before it reads anything; a batch already finished answers its record.
+ * - The lease is checked again every LEASE_CHECK_MS while an object loads, so a takeover stops the
+ *   writes within seconds.
  * Lambda turns a thrown error into the function error whose errorType is the error's name, and
  * Step Functions names the task's failure after it (Step Functions developer guide, "Handling
  * errors in Step Functions workflows", Lambda errors).
