@@ -7,7 +7,6 @@
  * Observe (DescribeExecution, the records) -> decide (decideRun, pure) -> act (redrive, finish).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, RedriveExecutionCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../../contract/logger';
@@ -16,7 +15,7 @@ import type { Counters } from '../../../load/types';
 import type { Batch, BatchObject } from './plan';
 import { planBatches } from './plan';
 import { readBatchRecords, type BatchRecord } from './records';
-import { sealBatch, sealRun, type RunSpec, type SealedRun } from './seal';
+import { openStoredRun, sealBatch, sealRun, sealStoredRun, type RunSpec, type StoredRun } from './seal';
 
 /** Where the provider may write (template.yaml grants s3:PutObject only there). */
 export const MANIFEST_PREFIX = 'arc-dynamodb/.distributed/';
@@ -144,36 +143,6 @@ export interface StartInput {
   maxObjects?: number;
 }
 
-/** The manifest's user metadata: how many batches it holds (a retried start reads it back). */
-const BATCHES_META = 'batches';
-
-/**
- * What the run's folder keeps beside the manifest (run.json): the sealed run, its worker count and
- * its batch count, as the first start made them, under a MAC of this provider's key: anyone who
- * may write under `.distributed/` could otherwise raise the worker count (each worker has a share
- * of the budget: more of them exceed it) or lower the batch count (a load that dropped batches
- * would be counted as whole).
- */
-export interface StoredRun {
-  v: 1;
-  run: SealedRun;
-  workers: number;
-  batches: number;
-  mac: string;
-}
-
-const storedMac = (key: Buffer, run: SealedRun, workers: number, batches: number) =>
-  createHmac('sha256', key).update(`stored\n${run.mac}\n${workers}\n${batches}`).digest('hex');
-
-/** run.json as a first start writes it. */
-export const storeRun = (key: Buffer, run: SealedRun, workers: number, batches: number): StoredRun => ({
-  v: 1,
-  run,
-  workers,
-  batches,
-  mac: storedMac(key, run, workers, batches),
-});
-
 /** A run's spec without what a retried start derives anew (the budget from a new listing and capacity, the expiry from the clock). */
 const fixedPart = (s: RunSpec) => JSON.stringify({ ...s, budget: undefined, expiresAt: undefined });
 
@@ -182,24 +151,16 @@ const fixedPart = (s: RunSpec) => JSON.stringify({ ...s, budget: undefined, expi
  * same run (anyone who may write under the folder could have put another there), else an error.
  */
 function storedRun(key: Buffer, raw: string, spec: RunSpec, where: string): StoredRun {
-  let s: Partial<StoredRun>;
-  let inner: RunSpec;
+  let parsed: unknown;
   try {
-    s = JSON.parse(raw) as Partial<StoredRun>;
-    inner = JSON.parse(String(s?.run?.run)) as RunSpec;
+    parsed = JSON.parse(raw);
   } catch {
     throw new Error(`the stored run ${where} is not a sealed run`);
   }
-  const r = s.run;
-  const counts = Number.isInteger(s.workers) && (s.workers ?? 0) >= 1 && Number.isInteger(s.batches) && (s.batches ?? -1) >= 0;
-  if (s.v !== 1 || !r || r.v !== 1 || typeof r.mac !== 'string' || typeof s.mac !== 'string' || !counts || !inner || typeof inner !== 'object')
-    throw new Error(`the stored run ${where} is not a sealed run`);
-  const again = sealRun(key, inner);
-  const same = (a: string, b: string) => /^[0-9a-f]{64}$/.test(a) && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
-  const sealed = again.run === r.run && same(r.mac, again.mac) && same(s.mac, storedMac(key, again, s.workers as number, s.batches as number));
-  if (!sealed) throw new Error(`the stored run ${where} is not sealed by this provider`);
-  if (fixedPart(inner) !== fixedPart(spec)) throw new Error(`the stored run ${where} is another load's`);
-  return { v: 1, run: again, workers: s.workers as number, batches: s.batches as number, mac: s.mac };
+  const opened = openStoredRun(key, parsed);
+  if (!opened.ok) throw new Error(`the stored run ${where} is ${opened.why === 'malformed' ? 'not a sealed run' : 'not sealed by this provider'}`);
+  if (fixedPart(opened.spec) !== fixedPart(spec)) throw new Error(`the stored run ${where} is another load's`);
+  return opened.stored;
 }
 
 /**
@@ -229,7 +190,7 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
   const manifest = { Bucket: spec.bucket, Key: `${folder}manifest.json`, ...owner };
   const runObject = { Bucket: spec.bucket, Key: `${folder}run.json`, ...owner };
   const first = sealRun(key, spec);
-  let stored = storeRun(key, first, input.workers, batches.length);
+  let stored = sealStoredRun(key, first, input.workers, batches.length);
   let retried = false;
   try {
     await deps.s3.send(new PutObjectCommand({ ...runObject, Body: JSON.stringify(stored), ContentType: 'application/json', IfNoneMatch: '*' }));
@@ -242,7 +203,7 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
     deps.log.info('distributed load: a retried start keeps the first run', { run: spec.runId, workers: stored.workers, batches: stored.batches });
   }
   const run = stored.run;
-  // The batch count is the stored one, never the manifest's metadata (anyone who may write under the folder could change it).
+  // The batch count is the stored one, sealed with the run (anyone who may write under the folder could change anything else).
   const count = stored.batches;
   if (retried && batches.length !== count) {
     // The first start planned another number of batches; its manifest must exist then, or the source changed in between.
@@ -265,7 +226,6 @@ export async function startRun(input: StartInput, deps: DriverDeps): Promise<Dis
         Body: JSON.stringify(batches.map((b) => sealBatch(key, run, b))),
         ContentType: 'application/json',
         IfNoneMatch: '*',
-        Metadata: { [BATCHES_META]: String(count) },
       }),
     );
   } catch (e) {

@@ -8,6 +8,7 @@
  */
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Counters, LoadCheckpoint } from '../../../load/types';
+import { awsErrorName } from '../../aws';
 
 export interface BatchRecord {
   counters: Counters;
@@ -120,7 +121,7 @@ export async function claimBatch(
     );
     return true;
   } catch (e) {
-    if ((e as Error).name === 'ConditionalCheckFailedException') return false;
+    if (awsErrorName(e) === 'ConditionalCheckFailedException') return false;
     throw e;
   }
 }
@@ -138,6 +139,6 @@ export async function releaseBatch(ddb: DynamoDBClient, table: string, runId: st
       }),
     );
   } catch (e) {
-    if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+    if (awsErrorName(e) !== 'ConditionalCheckFailedException') throw e;
   }
 }

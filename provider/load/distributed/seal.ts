@@ -61,6 +61,57 @@ export function sealBatch(key: Buffer, run: SealedRun, batch: Batch): SealedBatc
   return { ...batch, m: hmac(key, `batch\n${run.mac}\n${JSON.stringify([batch.i, batch.o])}`) };
 }
 
+/**
+ * What a run's folder keeps beside the manifest (run.json, driver.ts startRun): the sealed run, its
+ * worker count and its batch count as the first start made them, under a MAC of this key: anyone
+ * who may write under `.distributed/` could otherwise raise the worker count (each worker has a
+ * share of the budget: more of them exceed it) or lower the batch count (a load that dropped
+ * batches would be counted as whole).
+ */
+export interface StoredRun {
+  v: 1;
+  run: SealedRun;
+  workers: number;
+  batches: number;
+  mac: string;
+}
+
+const storedText = (run: SealedRun, workers: number, batches: number) => `stored\n${run.mac}\n${workers}\n${batches}`;
+
+export function sealStoredRun(key: Buffer, run: SealedRun, workers: number, batches: number): StoredRun {
+  return { v: 1, run, workers, batches, mac: hmac(key, storedText(run, workers, batches)) };
+}
+
+/** The stored run and its spec, when this key sealed both; `malformed` when it is no stored run at all. */
+export function openStoredRun(key: Buffer, raw: unknown): { ok: true; stored: StoredRun; spec: RunSpec } | { ok: false; why: 'malformed' | 'not sealed' } {
+  const s = raw as Partial<StoredRun> | null;
+  const r = s?.run as Partial<SealedRun> | undefined;
+  const counts = Number.isInteger(s?.workers) && (s?.workers ?? 0) >= 1 && Number.isInteger(s?.batches) && (s?.batches ?? -1) >= 0;
+  if (
+    !s ||
+    typeof s !== 'object' ||
+    s.v !== 1 ||
+    !r ||
+    r.v !== 1 ||
+    typeof r.run !== 'string' ||
+    typeof r.mac !== 'string' ||
+    typeof s.mac !== 'string' ||
+    !counts
+  )
+    return { ok: false, why: 'malformed' };
+  let spec: RunSpec;
+  try {
+    spec = JSON.parse(r.run) as RunSpec;
+  } catch {
+    return { ok: false, why: 'malformed' };
+  }
+  if (!spec || typeof spec !== 'object') return { ok: false, why: 'malformed' };
+  const run = r as SealedRun;
+  if (!same(run.mac, hmac(key, `run\n${run.run}`)) || !same(s.mac, hmac(key, storedText(run, s.workers as number, s.batches as number))))
+    return { ok: false, why: 'not sealed' };
+  return { ok: true, stored: { v: 1, run, workers: s.workers as number, batches: s.batches as number, mac: s.mac }, spec };
+}
+
 export type Opened = { ok: true; spec: RunSpec; batch: Batch } | { ok: false; why: string };
 
 /** The run and the batch, when both were sealed by this key, the run has not expired and every object is under the run's prefix. */

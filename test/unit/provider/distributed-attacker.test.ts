@@ -17,8 +17,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { loadHandler } from '../../../provider/load/handler';
 import type { LoadProps } from '../../../provider/load/properties';
-import { pollRun, startRun, storeRun, type DriverDeps } from '../../../provider/load/distributed/driver';
-import { sealRun } from '../../../provider/load/distributed/seal';
+import { pollRun, startRun, type DriverDeps } from '../../../provider/load/distributed/driver';
+import { sealRun, sealStoredRun } from '../../../provider/load/distributed/seal';
 import type { HandlerRequest } from '../../../provider/types';
 import { captureLog } from '../../integration/load/helpers';
 
@@ -83,7 +83,8 @@ test('a retried start does not take its batch count from S3 metadata that anothe
       throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed' });
     if (name === 'HeadObjectCommand') return { Metadata: { batches: '0' } };
     // The first start's run.json, sealed with its batch count.
-    if (name === 'GetObjectCommand') return { Body: { transformToString: async () => JSON.stringify(storeRun(KEY, sealRun(KEY, { v: 1, ...spec }), 2, 2)) } };
+    if (name === 'GetObjectCommand')
+      return { Body: { transformToString: async () => JSON.stringify(sealStoredRun(KEY, sealRun(KEY, { v: 1, ...spec }), 2, 2)) } };
     throw new Error(name);
   });
   const sfn = fake<SFNClient>(sent, (name) => {

@@ -11,8 +11,8 @@
  * run and counts the stored batches (never the manifest's metadata, which others could rewrite).
  */
 import { randomBytes } from 'node:crypto';
-import { startRun, storeRun, type DriverDeps, type StartInput } from '../../../provider/load/distributed/driver';
-import { openBatch, sealRun, type RunSpec } from '../../../provider/load/distributed/seal';
+import { startRun, type DriverDeps, type StartInput } from '../../../provider/load/distributed/driver';
+import { openBatch, sealRun, sealStoredRun, type RunSpec } from '../../../provider/load/distributed/seal';
 import { planBatches, splitBudget, type BatchObject } from '../../../provider/load/distributed/plan';
 
 const named = (name: string) => Object.assign(new Error(name), { name });
@@ -155,14 +155,14 @@ test("a stored run this key did not seal, or another load's, is refused: nothing
   const plant = (body: unknown) => w.stored.set(`${FOLDER}run.json`, { body: JSON.stringify(body), meta: {} });
   const spec = { v: 1 as const, ...input(objects(2)).spec };
   const foreign = randomBytes(32);
-  plant(storeRun(foreign, sealRun(foreign, spec), 1, 1));
+  plant(sealStoredRun(foreign, sealRun(foreign, spec), 1, 1));
   await expect(startRun(input(objects(2)), w.deps)).rejects.toThrow(`the stored run s3://seed/${FOLDER}run.json is not sealed by this provider`);
   // This key's run, but its worker count raised by whoever may write the folder (more workers, each with a share of the budget).
-  plant({ ...storeRun(w.key, sealRun(w.key, spec), 1, 1), workers: 40 });
+  plant({ ...sealStoredRun(w.key, sealRun(w.key, spec), 1, 1), workers: 40 });
   await expect(startRun(input(objects(2)), w.deps)).rejects.toThrow('is not sealed by this provider');
-  plant(storeRun(w.key, sealRun(w.key, { ...spec, table: 'payments' }), 1, 1));
+  plant(sealStoredRun(w.key, sealRun(w.key, { ...spec, table: 'payments' }), 1, 1));
   await expect(startRun(input(objects(2)), w.deps)).rejects.toThrow("is another load's");
-  plant({ ...storeRun(w.key, sealRun(w.key, spec), 1, 1), workers: 0 });
+  plant({ ...sealStoredRun(w.key, sealRun(w.key, spec), 1, 1), workers: 0 });
   await expect(startRun(input(objects(2)), w.deps)).rejects.toThrow('is not a sealed run');
   w.stored.set(`${FOLDER}run.json`, { body: '{', meta: {} });
   await expect(startRun(input(objects(2)), w.deps)).rejects.toThrow('is not a sealed run');
